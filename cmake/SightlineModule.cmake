@@ -1,0 +1,62 @@
+# One helper for every target, so the standard, warnings, include layout and sanitizers are
+# decided here and nowhere else (no global CMAKE_CXX_FLAGS edits).
+#
+#   sightline_module(NAME <target> [SOURCES ...] [PUBLIC_DEPS ...] [PRIVATE_DEPS ...])
+#     A library whose public headers live in <dir>/include and sources in <dir>/src.
+#   sightline_executable(NAME <target> OUTPUT <binary-name> SOURCES ... DEPS ...)
+#   sightline_test(NAME <target> SOURCES ... DEPS ... [LABELS ...])
+#     A GoogleTest binary registered with CTest; LABELS defaults to "unit".
+
+option(SIGHTLINE_SANITIZE "Build everything with AddressSanitizer and UBSan" OFF)
+option(SIGHTLINE_WERROR "Treat warnings as errors" ON)
+
+function(_sightline_common target)
+  target_compile_features(${target} PUBLIC cxx_std_20)
+  set_target_properties(${target} PROPERTIES CXX_EXTENSIONS OFF)
+  target_compile_options(${target} PRIVATE -Wall -Wextra -Wpedantic -Wshadow -Wnon-virtual-dtor
+                                           -Wold-style-cast -Wcast-align -Wunused -Woverloaded-virtual
+                                           -Wnull-dereference -Wimplicit-fallthrough)
+  if(SIGHTLINE_WERROR)
+    target_compile_options(${target} PRIVATE -Werror)
+  endif()
+  if(SIGHTLINE_SANITIZE)
+    target_compile_options(${target} PRIVATE -fsanitize=address,undefined -fno-omit-frame-pointer
+                                             -fno-sanitize-recover=undefined)
+    target_link_options(${target} PRIVATE -fsanitize=address,undefined)
+  endif()
+endfunction()
+
+function(sightline_module)
+  cmake_parse_arguments(M "" "NAME" "SOURCES;PUBLIC_DEPS;PRIVATE_DEPS" ${ARGN})
+  add_library(${M_NAME} STATIC ${M_SOURCES})
+  target_include_directories(${M_NAME} PUBLIC ${CMAKE_CURRENT_SOURCE_DIR}/include)
+  target_link_libraries(${M_NAME} PUBLIC ${M_PUBLIC_DEPS} PRIVATE ${M_PRIVATE_DEPS})
+  _sightline_common(${M_NAME})
+endfunction()
+
+function(sightline_executable)
+  cmake_parse_arguments(M "" "NAME;OUTPUT" "SOURCES;DEPS" ${ARGN})
+  add_executable(${M_NAME} ${M_SOURCES})
+  target_link_libraries(${M_NAME} PRIVATE ${M_DEPS})
+  if(M_OUTPUT)
+    set_target_properties(${M_NAME} PROPERTIES OUTPUT_NAME ${M_OUTPUT})
+  endif()
+  _sightline_common(${M_NAME})
+endfunction()
+
+function(sightline_test)
+  cmake_parse_arguments(M "" "NAME;TIMEOUT" "SOURCES;DEPS;LABELS" ${ARGN})
+  if(NOT M_LABELS)
+    set(M_LABELS unit)
+  endif()
+  if(NOT M_TIMEOUT)
+    set(M_TIMEOUT 120)
+  endif()
+  add_executable(${M_NAME} ${M_SOURCES})
+  target_link_libraries(${M_NAME} PRIVATE ${M_DEPS} GTest::gtest GTest::gmock GTest::gtest_main)
+  set_target_properties(${M_NAME} PROPERTIES RUNTIME_OUTPUT_DIRECTORY ${CMAKE_BINARY_DIR}/tests)
+  _sightline_common(${M_NAME})
+  add_test(NAME ${M_NAME} COMMAND ${M_NAME} --gtest_color=no)
+  set_tests_properties(${M_NAME} PROPERTIES LABELS "${M_LABELS}" TIMEOUT ${M_TIMEOUT}
+                       ENVIRONMENT "SIGHTLINE_SOURCE_DIR=${PROJECT_SOURCE_DIR};SIGHTLINE_BIN_DIR=${CMAKE_BINARY_DIR}/bin")
+endfunction()

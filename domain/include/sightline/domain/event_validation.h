@@ -1,0 +1,45 @@
+// The rules an event must meet before it may enter the event log. The gateway, sightlinectl and
+// (later) every consumer apply the same function, so "valid" means one thing everywhere.
+//
+// Generic rules come from the schema by reflection, so a field added later is covered without
+// code: every enum must name a known value other than *_UNSPECIFIED (a short allow-list holds the
+// enums that are required only in some cases), and every *_id / *_ids string must be a well-formed
+// identifier. Rules that depend on the payload (which refs it needs, "an override must say why")
+// are written out per type. Pure: "now" is a parameter, never read from a clock.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <string_view>
+
+#include "sightline/domain/checked.h"
+#include "sightline/events/v1/envelope.pb.h"
+
+namespace sightline::domain {
+
+using Instant = std::chrono::system_clock::time_point;
+
+struct ValidationLimits {
+  // Nothing in a child's record happened before this (rejects 1970 and other defaults).
+  Instant earliest = std::chrono::sys_days{std::chrono::January / 1 / 1990};
+  // How far in the future occurred_at/recorded_at may be: clients' clocks drift.
+  std::chrono::seconds max_future_skew{300};
+  std::size_t max_text_length = 4000;
+};
+
+// True for 1-128 characters of [A-Za-z0-9._:-] starting with a letter or digit.
+bool IsWellFormedId(std::string_view id);
+
+Instant ToInstant(const google::protobuf::Timestamp& ts);
+google::protobuf::Timestamp ToTimestamp(Instant t);
+
+// All the reasons the event may not be accepted; empty when it is valid.
+[[nodiscard]] FieldErrors ValidateEvent(const events::v1::Envelope& event, Instant now,
+                                        const ValidationLimits& limits);
+
+// The whole ingest step for one JSON event: parse, stamp recorded_at with `now` when the client
+// left it out, validate. The gateway and `sightlinectl emit` both call this.
+Checked<events::v1::Envelope> AcceptEventJson(std::string_view json, Instant now,
+                                              const ValidationLimits& limits);
+
+}  // namespace sightline::domain

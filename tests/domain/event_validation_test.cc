@@ -1,0 +1,254 @@
+#include "sightline/domain/event_validation.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "sightline/domain/event_codec.h"
+
+namespace sightline::domain {
+namespace {
+
+using ::testing::Contains;
+using ::testing::Field;
+using ::testing::HasSubstr;
+using ::testing::IsEmpty;
+
+const Instant kNow = std::chrono::sys_days{std::chrono::November / 23 / 2026} + std::chrono::hours(12);
+
+std::string ValidContact() {
+  return R"({"eventId":"ev-1","childId":"child-1","householdId":"hh-1",
+    "occurredAt":"2026-11-20T09:00:00Z",
+    "actor":{"userId":"u-7","role":"ROLE_MASH_PRACTITIONER","teamId":"mash"},
+    "sourceAgency":"AGENCY_POLICE","refs":{"contactId":"ct-1"},
+    "contactReceived":{"source":"AGENCY_POLICE","concerns":["CONCERN_CATEGORY_NEGLECT"],
+      "relatedChildIds":["child-2"]}})";
+}
+
+FieldErrors Errors(const std::string& json) {
+  auto r = AcceptEventJson(json, kNow, ValidationLimits{});
+  return r.ok() ? FieldErrors{} : r.errors();
+}
+
+// Replaces the first occurrence of `from` in the valid contact with `to`.
+std::string Edit(const std::string& from, const std::string& to) {
+  std::string s = ValidContact();
+  auto pos = s.find(from);
+  EXPECT_NE(pos, std::string::npos) << from;
+  return s.replace(pos, from.size(), to);
+}
+
+auto HasError(const std::string& field, const std::string& reason_part) {
+  return Contains(::testing::AllOf(Field(&FieldError::field, field),
+                                   Field(&FieldError::reason, HasSubstr(reason_part))));
+}
+
+TEST(EventValidation, AcceptsAValidContactAndStampsRecordedAt) {
+  auto r = AcceptEventJson(ValidContact(), kNow, ValidationLimits{});
+  ASSERT_TRUE(r.ok()) << r.errors()[0].ToString();
+  EXPECT_EQ(ToInstant(r.value().recorded_at()), kNow);
+  EXPECT_EQ(*EventTypeName(r.value()), "contact_received");
+}
+
+TEST(EventValidation, MalformedJsonIsABodyError) {
+  auto errors = Errors(R"({"eventId":"ev-1",)");
+  ASSERT_EQ(errors.size(), 1u);
+  EXPECT_EQ(errors[0].field, "");
+  EXPECT_THAT(errors[0].reason, HasSubstr("malformed JSON"));
+}
+
+TEST(EventValidation, UnknownEventTypeIsNamed) {
+  EXPECT_THAT(Errors(Edit("\"contactReceived\"", "\"childTeleported\"")),
+              HasError("childTeleported", "unknown field or event type"));
+}
+
+TEST(EventValidation, UnknownNestedFieldIsNamed) {
+  EXPECT_THAT(Errors(Edit("\"relatedChildIds\"", "\"siblings\"")),
+              HasError("contact_received.siblings", "unknown field"));
+}
+
+TEST(EventValidation, MissingChildId) {
+  EXPECT_THAT(Errors(Edit(R"("childId":"child-1",)", "")), HasError("child_id", "required"));
+}
+
+TEST(EventValidation, MissingPayload) {
+  std::string s = ValidContact();
+  s = s.substr(0, s.find(",\n    \"contactReceived\"")) + "}";
+  EXPECT_THAT(Errors(s), HasError("payload", "required"));
+}
+
+TEST(EventValidation, UnspecifiedEnumIsRejected) {
+  EXPECT_THAT(Errors(Edit("\"source\":\"AGENCY_POLICE\"", "\"source\":\"AGENCY_UNSPECIFIED\"")),
+              HasError("contact_received.source", "AGENCY_UNSPECIFIED is not an allowed value"));
+  EXPECT_THAT(Errors(Edit("\"CONCERN_CATEGORY_NEGLECT\"", "\"CONCERN_CATEGORY_UNSPECIFIED\"")),
+              HasError("contact_received.concerns[0]", "not an allowed value"));
+}
+
+TEST(EventValidation, UnsetEnumIsRejectedAsUnspecified) {
+  EXPECT_THAT(Errors(Edit(R"("role":"ROLE_MASH_PRACTITIONER",)", "")),
+              HasError("actor.role", "ROLE_UNSPECIFIED"));
+}
+
+TEST(EventValidation, UnknownEnumNameOrNumber) {
+  EXPECT_THAT(Errors(Edit("\"AGENCY_POLICE\",\"refs\"", "\"AGENCY_MARTIANS\",\"refs\"")),
+              HasError("source_agency", "AGENCY_MARTIANS"));
+  EXPECT_THAT(Errors(Edit("\"AGENCY_POLICE\",\"refs\"", "999,\"refs\"")),
+              HasError("source_agency", "unknown Agency value 999"));
+}
+
+TEST(EventValidation, ImpossibleTimestamps) {
+  EXPECT_THAT(Errors(Edit("2026-11-20T09:00:00Z", "2026-02-30T09:00:00Z")),
+              HasError("occurred_at", "Invalid time format"));
+  EXPECT_THAT(Errors(Edit("2026-11-20T09:00:00Z", "2031-01-01T09:00:00Z")),
+              HasError("occurred_at", "in the future"));
+  EXPECT_THAT(Errors(Edit("2026-11-20T09:00:00Z", "1970-01-01T00:00:00Z")),
+              HasError("occurred_at", "impossibly early"));
+  EXPECT_THAT(Errors(Edit(R"("occurredAt":"2026-11-20T09:00:00Z",)", "")),
+              HasError("occurred_at", "required"));
+}
+
+TEST(EventValidation, RecordedBeforeOccurred) {
+  EXPECT_THAT(Errors(Edit(R"("occurredAt":"2026-11-20T09:00:00Z",)",
+                          R"("occurredAt":"2026-11-20T09:00:00Z","recordedAt":"2026-11-19T09:00:00Z",)")),
+              HasError("recorded_at", "before occurred_at"));
+}
+
+TEST(EventValidation, MalformedIds) {
+  EXPECT_THAT(Errors(Edit("\"child-1\"", "\"child 1; DROP\"")),
+              HasError("child_id", "not a well-formed id"));
+  EXPECT_THAT(Errors(Edit("\"child-2\"", "\"-bad\"")),
+              HasError("contact_received.related_child_ids[0]", "not a well-formed id"));
+  EXPECT_THAT(Errors(Edit("\"child-2\"", "\"child-1\"")),
+              HasError("contact_received.related_child_ids[0]", "own child"));
+}
+
+TEST(EventValidation, WrongJsonType) {
+  EXPECT_THAT(Errors(Edit("\"ev-1\"", "17")), HasError("event_id", "invalid value 17"));
+}
+
+TEST(EventValidation, PayloadNeedsItsRefs) {
+  EXPECT_THAT(Errors(Edit(R"("refs":{"contactId":"ct-1"},)", "")),
+              HasError("refs.contact_id", "required for contact_received"));
+}
+
+TEST(EventValidation, TwoPayloadsAreRejected) {
+  EXPECT_THAT(Errors(Edit("\"contactReceived\"", R"("ragRated":{"rating":"RAG_RATING_RED"},"contactReceived")")),
+              HasError("payload", "more than one"));
+}
+
+TEST(EventValidation, OverlongText) {
+  EXPECT_THAT(Errors(Edit("\"relatedChildIds\"", "\"summary\":\"" + std::string(5000, 'x') +
+                                                      "\",\"relatedChildIds\"")),
+              HasError("contact_received.summary", "too long"));
+}
+
+// Each payload-specific rule, by a minimal event of that type.
+struct PayloadCase {
+  std::string name;
+  std::string refs;
+  std::string payload;
+  std::string field;  // Empty: the event is valid.
+  std::string reason;
+};
+
+class PayloadRules : public ::testing::TestWithParam<PayloadCase> {};
+
+TEST_P(PayloadRules, Apply) {
+  const PayloadCase& c = GetParam();
+  std::string json = R"({"eventId":"ev-9","childId":"child-1","occurredAt":"2026-11-20T09:00:00Z",
+    "actor":{"userId":"u-1","role":"ROLE_TEAM_MANAGER"},"sourceAgency":"AGENCY_CHILDRENS_SOCIAL_CARE",
+    "refs":)" + c.refs + "," + c.payload + "}";
+  FieldErrors errors = Errors(json);
+  if (c.field.empty()) {
+    EXPECT_THAT(errors, IsEmpty()) << errors[0].ToString();
+  } else {
+    EXPECT_THAT(errors, HasError(c.field, c.reason));
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    All, PayloadRules,
+    ::testing::Values(
+        PayloadCase{"OverrideWithoutReason", R"({"contactId":"c"})",
+                    R"("ragRated":{"rating":"RAG_RATING_RED","isOverride":true})",
+                    "rag_rated.override_reason", "required when is_override"},
+        PayloadCase{"OverrideWithReason", R"({"contactId":"c"})",
+                    R"("ragRated":{"rating":"RAG_RATING_RED","isOverride":true,"overrideReason":"history"})",
+                    "", ""},
+        PayloadCase{"S47DecisionWithoutReferral", R"({"contactId":"c"})",
+                    R"("contactDecided":{"decision":"CONTACT_DECISION_S47_STRATEGY"})",
+                    "refs.referral_id", "s47"},
+        PayloadCase{"NotSeenWithoutReason", R"({})",
+                    R"("childSeen":{"status":"SEEN_STATUS_NOT_SEEN","context":"VISIT_CONTEXT_CHILD_PROTECTION"})",
+                    "child_seen.reason", "required"},
+        PayloadCase{"RefusedWithoutWho", R"({})",
+                    R"("childSeen":{"status":"SEEN_STATUS_ACCESS_REFUSED","context":"VISIT_CONTEXT_CHILD_PROTECTION","reason":"x"})",
+                    "child_seen.refused_by", "required when access was refused"},
+        PayloadCase{"SeenWithoutRefusal", R"({})",
+                    R"("childSeen":{"status":"SEEN_STATUS_SEEN_ALONE","context":"VISIT_CONTEXT_CHILD_PROTECTION"})",
+                    "", ""},
+        PayloadCase{"CpPlanWithoutCategory", R"({"planId":"p"})",
+                    R"("planStarted":{"type":"PLAN_TYPE_CHILD_PROTECTION"})",
+                    "plan_started.category", "child protection"},
+        PayloadCase{"CinPlanWithoutNeedCode", R"({"planId":"p"})",
+                    R"("planStarted":{"type":"PLAN_TYPE_CHILD_IN_NEED"})",
+                    "plan_started.primary_need_code", "N0-N9"},
+        PayloadCase{"ConferenceWithoutCategory", R"({"conferenceId":"k"})",
+                    R"("conferenceHeld":{"type":"CONFERENCE_TYPE_INITIAL","planRequired":true})",
+                    "conference_held.category", "plan_required"},
+        PayloadCase{"BadFactorCode", R"({"assessmentId":"a"})",
+                    R"("assessmentCompleted":{"type":"ASSESSMENT_TYPE_S47","childSeen":"SEEN_STATUS_SEEN_ALONE","outcome":"ASSESSMENT_OUTCOME_OTHER","factors":["abuse"]})",
+                    "assessment_completed.factors[0]", "factor code"},
+        PayloadCase{"OwnSibling", R"({})",
+                    R"("siblingLinked":{"siblingChildId":"child-1","relation":"SIBLING_RELATION_FULL"})",
+                    "sibling_linked.sibling_child_id", "own sibling"},
+        PayloadCase{"AckWithoutAlert", R"({})", R"("alertAcknowledged":{"note":"seen"})",
+                    "alert_acknowledged.alert_id", "required"},
+        PayloadCase{"BadBirthDate", R"({})",
+                    R"("childDetailsRecorded":{"dateOfBirth":"2019-13-01","gender":"GENDER_FEMALE","disability":"DISABILITY_NONE"})",
+                    "child_details_recorded.date_of_birth", "YYYY-MM-DD"},
+        PayloadCase{"UnbornChild", R"({})",
+                    R"("childDetailsRecorded":{"unborn":true,"expectedDate":"2027-02-01","gender":"GENDER_NOT_KNOWN","disability":"DISABILITY_NOT_KNOWN"})",
+                    "", ""},
+        PayloadCase{"RetractionWithoutReason", R"({})",
+                    R"("correction":{"targetEventId":"ev-1","retract":{}})", "correction.reason",
+                    "say why"},
+        PayloadCase{"CorrectionOfItself", R"({})",
+                    R"("correction":{"targetEventId":"ev-9","reason":"typo","retract":{}})",
+                    "correction.target_event_id", "itself"},
+        PayloadCase{"CorrectionWithoutChange", R"({})",
+                    R"("correction":{"targetEventId":"ev-1","reason":"typo"})",
+                    "correction.change", "retract, amended"},
+        PayloadCase{"AmendmentOfOtherEvent", R"({})",
+                    R"("correction":{"targetEventId":"ev-1","reason":"typo","amended":{"eventId":"ev-2","childId":"child-1","occurredAt":"2026-11-20T09:00:00Z","actor":{"userId":"u","role":"ROLE_TEAM_MANAGER"},"sourceAgency":"AGENCY_POLICE","refs":{"contactId":"c"},"ragRated":{"rating":"RAG_RATING_AMBER"}}})",
+                    "correction.amended.event_id", "target_event_id"},
+        PayloadCase{"InvalidAmendment", R"({})",
+                    R"("correction":{"targetEventId":"ev-1","reason":"typo","amended":{"eventId":"ev-1","childId":"child-1","occurredAt":"2026-11-20T09:00:00Z","actor":{"userId":"u","role":"ROLE_TEAM_MANAGER"},"sourceAgency":"AGENCY_POLICE","refs":{"contactId":"c"},"ragRated":{}}})",
+                    "correction.amended.rag_rated.rating", "RAG_RATING_UNSPECIFIED"},
+        PayloadCase{"ValidAmendment", R"({})",
+                    R"("correction":{"targetEventId":"ev-1","reason":"wrong rating","amended":{"eventId":"ev-1","childId":"child-1","occurredAt":"2026-11-20T09:00:00Z","actor":{"userId":"u","role":"ROLE_TEAM_MANAGER"},"sourceAgency":"AGENCY_POLICE","refs":{"contactId":"c"},"ragRated":{"rating":"RAG_RATING_AMBER"}}})",
+                    "", ""}),
+    [](const auto& param_info) { return param_info.param.name; });
+
+TEST(Ids, WellFormed) {
+  EXPECT_TRUE(IsWellFormedId("child-1"));
+  EXPECT_TRUE(IsWellFormedId("urn:la:878.C_001"));
+  EXPECT_FALSE(IsWellFormedId(""));
+  EXPECT_FALSE(IsWellFormedId("-x"));
+  EXPECT_FALSE(IsWellFormedId("a b"));
+  EXPECT_FALSE(IsWellFormedId(std::string(129, 'a')));
+  EXPECT_TRUE(IsWellFormedId(std::string(128, 'a')));
+}
+
+TEST(Timestamps, RoundTripIncludingNegative) {
+  for (long long s : {0LL, 1700000000LL, -5LL}) {
+    google::protobuf::Timestamp ts;
+    ts.set_seconds(s);
+    ts.set_nanos(250);
+    auto back = ToTimestamp(ToInstant(ts));
+    EXPECT_EQ(back.seconds(), s);
+    EXPECT_EQ(back.nanos(), 250);
+  }
+}
+
+}  // namespace
+}  // namespace sightline::domain
