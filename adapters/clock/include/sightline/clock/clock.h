@@ -1,0 +1,41 @@
+// The source of "now" for services. Domain code never reads a clock; services receive a Clock&
+// and tests pass a ManualClock that they move by hand.
+#pragma once
+
+#include <mutex>
+
+#include "sightline/domain/event_validation.h"
+
+namespace sightline {
+
+class Clock {
+ public:
+  virtual ~Clock() = default;
+  virtual domain::Instant Now() const = 0;
+};
+
+// The real wall clock (UTC). The only place in Sightline that reads it.
+class SystemClock final : public Clock {
+ public:
+  domain::Instant Now() const override;
+};
+
+// A clock that moves only when told to. Thread-safe.
+class ManualClock final : public Clock {
+ public:
+  explicit ManualClock(domain::Instant start) : now_(start) {}
+  domain::Instant Now() const override {
+    std::lock_guard lock(mu_);
+    return now_;
+  }
+  void Set(domain::Instant t) {
+    std::lock_guard lock(mu_);
+    now_ = t;
+  }
+
+ private:
+  mutable std::mutex mu_;
+  domain::Instant now_;
+};
+
+}  // namespace sightline

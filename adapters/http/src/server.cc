@@ -1,0 +1,114 @@
+#include "sightline/http/server.h"
+
+#include <httplib.h>
+
+#include <algorithm>
+#include <cctype>
+#include <regex>
+#include <thread>
+
+namespace sightline::http {
+
+std::optional<std::string> Request::Header(const std::string& lower_name) const {
+  auto it = headers.find(lower_name);
+  if (it == headers.end()) return std::nullopt;
+  return it->second;
+}
+
+struct Server::Impl {
+  ServerOptions options;
+  httplib::Server server;
+  std::thread thread;
+};
+
+namespace {
+
+std::string Lower(std::string s) {
+  std::transform(s.begin(), s.end(), s.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return s;
+}
+
+// Turns "/v1/children/:id" into a regex with named captures, kept in order.
+std::pair<std::string, std::vector<std::string>> CompilePattern(const std::string& pattern) {
+  static const std::regex kParam(R"(:([A-Za-z_]+))");
+  std::vector<std::string> names;
+  for (auto it = std::sregex_iterator(pattern.begin(), pattern.end(), kParam);
+       it != std::sregex_iterator(); ++it) {
+    names.push_back((*it)[1].str());
+  }
+  return {std::regex_replace(pattern, kParam, "([^/]+)"), names};
+}
+
+httplib::Server::Handler Adapt(Handler handler, std::vector<std::string> names) {
+  return [handler = std::move(handler), names = std::move(names)](const httplib::Request& in,
+                                                                  httplib::Response& out) {
+    Request req;
+    req.method = in.method;
+    req.path = in.path;
+    req.body = in.body;
+    for (const auto& [k, v] : in.headers) req.headers.emplace(Lower(k), v);
+    for (const auto& [k, v] : in.params) req.query.emplace(k, v);
+    for (std::size_t i = 0; i < names.size() && i + 1 < in.matches.size(); ++i) {
+      req.path_params[names[i]] = in.matches[i + 1].str();
+    }
+    Response res = handler(req);
+    out.status = res.status;
+    for (const auto& [k, v] : res.headers) out.set_header(k, v);
+    out.set_content(res.body, res.content_type);
+  };
+}
+
+}  // namespace
+
+Server::Server(ServerOptions options) : impl_(std::make_unique<Impl>()) {
+  impl_->options = std::move(options);
+  impl_->server.set_payload_max_length(impl_->options.max_body_bytes);
+  int threads = impl_->options.threads;
+  impl_->server.new_task_queue = [threads] {
+    return new httplib::ThreadPool(static_cast<std::size_t>(threads));
+  };
+  // Errors produced by the library itself (404, 413, ...) get a JSON body like ours.
+  impl_->server.set_error_handler([](const httplib::Request&, httplib::Response& res) {
+    if (!res.body.empty()) return;
+    std::string reason = res.status == 413   ? "request body too large"
+                         : res.status == 404 ? "no such endpoint"
+                                             : "HTTP " + std::to_string(res.status);
+    res.set_content(R"({"error":")" + reason + R"("})", "application/json");
+  });
+}
+
+Server::~Server() { Stop(); }
+
+void Server::Get(const std::string& pattern, Handler handler) {
+  auto [regex, names] = CompilePattern(pattern);
+  impl_->server.Get(regex, Adapt(std::move(handler), names));
+}
+
+void Server::Post(const std::string& pattern, Handler handler) {
+  auto [regex, names] = CompilePattern(pattern);
+  impl_->server.Post(regex, Adapt(std::move(handler), names));
+}
+
+StatusOr<int> Server::Start() {
+  int port = impl_->options.port;
+  if (port == 0) {
+    port = impl_->server.bind_to_any_port(impl_->options.host);
+  } else if (!impl_->server.bind_to_port(impl_->options.host, port)) {
+    port = -1;
+  }
+  if (port <= 0) {
+    return Unavailable("cannot listen on " + impl_->options.host + ":" +
+                       std::to_string(impl_->options.port) + " (in use, or not an address here)");
+  }
+  // The socket already listens, so connections made before the accept loop starts just queue.
+  impl_->thread = std::thread([this] { impl_->server.listen_after_bind(); });
+  return port;
+}
+
+void Server::Stop() {
+  impl_->server.stop();
+  if (impl_->thread.joinable()) impl_->thread.join();
+}
+
+}  // namespace sightline::http

@@ -1,0 +1,66 @@
+// A Kafka producer that answers only once the broker has acknowledged.
+//
+// It is idempotent (enable.idempotence, acks=all): librdkafka's own retries never duplicate or
+// reorder a message within a partition. Keys are hashed with murmur2 like the Java client, so every
+// client puts a child's events on the same partition. SendAndWait blocks until each message has
+// a delivery report: success with its partition and offset, or failure (Unavailable once
+// delivery_timeout has passed with the broker unreachable). A background thread serves delivery
+// reports. Thread-safe. Destruction flushes what is still in flight.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "sightline/domain/status.h"
+#include "sightline/kafka/properties.h"
+
+namespace sightline::kafka {
+
+struct OutboundMessage {
+  std::string topic;
+  std::string key;
+  std::string value;
+  std::vector<std::pair<std::string, std::string>> headers;
+};
+
+struct Delivery {
+  Status status;
+  std::int32_t partition = -1;
+  std::int64_t offset = -1;
+};
+
+struct ProducerOptions {
+  std::string brokers;
+  Properties properties;  // Pass-through, applied after Sightline's own settings.
+  std::chrono::milliseconds delivery_timeout{10000};
+  std::string client_id = "sightline";
+};
+
+class Producer {
+ public:
+  static StatusOr<std::unique_ptr<Producer>> Create(const ProducerOptions& options);
+  ~Producer();
+  Producer(const Producer&) = delete;
+  Producer& operator=(const Producer&) = delete;
+
+  std::vector<Delivery> SendAndWait(std::span<const OutboundMessage> messages);
+
+  // OK when a broker answers a metadata request for `topic` within `timeout` and the topic exists.
+  Status Ping(const std::string& topic, std::chrono::milliseconds timeout);
+
+  // A fatal producer error (e.g. the idempotence guarantee was lost): the producer must not be
+  // used again; the service should stop and be restarted.
+  bool HasFatalError() const;
+
+ private:
+  struct Impl;
+  explicit Producer(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace sightline::kafka

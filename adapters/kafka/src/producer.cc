@@ -1,0 +1,166 @@
+#include "sightline/kafka/producer.h"
+
+#include <atomic>
+#include <condition_variable>
+#include <cstdio>
+#include <mutex>
+#include <thread>
+
+#include "rdkafka_util.h"
+
+namespace sightline::kafka {
+
+using internal::ConfHandle;
+using internal::KafkaHandle;
+
+namespace {
+
+// Deliveries of one SendAndWait call; shared with the delivery callbacks, which may outlive it
+// only if the caller gave up, which SendAndWait never does (librdkafka reports every message).
+struct Batch {
+  std::mutex mu;
+  std::condition_variable done;
+  std::size_t remaining = 0;
+  std::vector<Delivery> results;
+};
+
+struct Ticket {
+  std::shared_ptr<Batch> batch;
+  std::size_t index;
+};
+
+void OnDelivery(rd_kafka_t*, const rd_kafka_message_t* msg, void*) {
+  std::unique_ptr<Ticket> ticket(static_cast<Ticket*>(msg->_private));
+  Batch& b = *ticket->batch;
+  std::lock_guard lock(b.mu);
+  Delivery& d = b.results[ticket->index];
+  if (msg->err == RD_KAFKA_RESP_ERR_NO_ERROR) {
+    d = {Status::Ok(), msg->partition, msg->offset};
+  } else {
+    d.status = Unavailable(std::string("not acknowledged by Kafka: ") + rd_kafka_err2str(msg->err));
+  }
+  if (--b.remaining == 0) b.done.notify_all();
+}
+
+}  // namespace
+
+struct Producer::Impl {
+  KafkaHandle rk;
+  std::atomic<bool> stop{false};
+  std::atomic<bool> fatal{false};
+  std::thread poller;
+
+  ~Impl() {
+    if (rk) rd_kafka_flush(rk.get(), 10000);
+    stop = true;
+    if (poller.joinable()) poller.join();
+  }
+};
+
+Producer::Producer(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+Producer::~Producer() = default;
+
+StatusOr<std::unique_ptr<Producer>> Producer::Create(const ProducerOptions& options) {
+  ConfHandle conf(rd_kafka_conf_new());
+  Properties fixed = {
+      {"bootstrap.servers", options.brokers},
+      {"client.id", options.client_id},
+      {"enable.idempotence", "true"},
+      {"acks", "all"},
+      {"partitioner", "murmur2_random"},
+      {"allow.auto.create.topics", "false"},
+      {"message.timeout.ms", std::to_string(options.delivery_timeout.count())},
+      {"linger.ms", "5"},
+      {"compression.type", "lz4"},
+  };
+  if (Status s = internal::SetAll(conf.get(), fixed); !s.ok()) return s;
+  if (Status s = internal::SetAll(conf.get(), options.properties); !s.ok()) return s;
+  auto impl = std::make_unique<Impl>();
+  rd_kafka_conf_set_dr_msg_cb(conf.get(), OnDelivery);
+  rd_kafka_conf_set_opaque(conf.get(), impl.get());
+  rd_kafka_conf_set_error_cb(conf.get(), [](rd_kafka_t* rk, int err, const char* reason,
+                                            void* opaque) {
+    if (err != RD_KAFKA_RESP_ERR__FATAL) return;  // Transient: librdkafka retries on its own.
+    static_cast<Impl*>(opaque)->fatal = true;
+    char fatal[512];
+    rd_kafka_fatal_error(rk, fatal, sizeof fatal);
+    std::fprintf(stderr, "kafka producer: FATAL: %s (%s)\n", fatal, reason);
+  });
+  auto rk = internal::NewClient(RD_KAFKA_PRODUCER, std::move(conf));
+  if (!rk.ok()) return rk.status();
+  impl->rk = std::move(rk).value();
+  Impl* raw = impl.get();
+  impl->poller = std::thread([raw] {
+    while (!raw->stop) rd_kafka_poll(raw->rk.get(), 100);
+  });
+  return std::unique_ptr<Producer>(new Producer(std::move(impl)));
+}
+
+std::vector<Delivery> Producer::SendAndWait(std::span<const OutboundMessage> messages) {
+  auto batch = std::make_shared<Batch>();
+  batch->results.resize(messages.size());
+  if (impl_->fatal) {
+    for (Delivery& d : batch->results) d.status = Internal("the Kafka producer hit a fatal error");
+    return std::move(batch->results);
+  }
+  batch->remaining = messages.size();
+  for (std::size_t i = 0; i < messages.size(); ++i) {
+    const OutboundMessage& m = messages[i];
+    rd_kafka_headers_t* headers = rd_kafka_headers_new(m.headers.size());
+    for (const auto& [name, value] : m.headers) {
+      rd_kafka_header_add(headers, name.data(), static_cast<ssize_t>(name.size()), value.data(),
+                          static_cast<ssize_t>(value.size()));
+    }
+    auto* ticket = new Ticket{batch, i};
+    rd_kafka_vu_t vu[6];
+    vu[0].vtype = RD_KAFKA_VTYPE_TOPIC;
+    vu[0].u.cstr = m.topic.c_str();
+    vu[1].vtype = RD_KAFKA_VTYPE_KEY;
+    vu[1].u.mem = {const_cast<char*>(m.key.data()), m.key.size()};
+    vu[2].vtype = RD_KAFKA_VTYPE_VALUE;
+    vu[2].u.mem = {const_cast<char*>(m.value.data()), m.value.size()};
+    vu[3].vtype = RD_KAFKA_VTYPE_MSGFLAGS;
+    vu[3].u.i = RD_KAFKA_MSG_F_COPY;
+    vu[4].vtype = RD_KAFKA_VTYPE_HEADERS;
+    vu[4].u.headers = headers;
+    vu[5].vtype = RD_KAFKA_VTYPE_OPAQUE;
+    vu[5].u.ptr = ticket;
+    rd_kafka_error_t* error = rd_kafka_produceva(impl_->rk.get(), vu, 6);
+    if (error != nullptr) {
+      // Not enqueued: we still own the headers and the ticket.
+      std::string why = rd_kafka_error_string(error);
+      rd_kafka_error_destroy(error);
+      rd_kafka_headers_destroy(headers);
+      delete ticket;
+      std::lock_guard lock(batch->mu);
+      batch->results[i].status = Unavailable("cannot enqueue for Kafka: " + why);
+      --batch->remaining;
+    }
+  }
+  std::unique_lock lock(batch->mu);
+  batch->done.wait(lock, [&] { return batch->remaining == 0; });
+  return batch->results;
+}
+
+Status Producer::Ping(const std::string& topic, std::chrono::milliseconds timeout) {
+  rd_kafka_topic_t* rkt = rd_kafka_topic_new(impl_->rk.get(), topic.c_str(), nullptr);
+  const rd_kafka_metadata_t* md = nullptr;
+  rd_kafka_resp_err_t err = rd_kafka_metadata(impl_->rk.get(), 0, rkt, &md,
+                                              static_cast<int>(timeout.count()));
+  rd_kafka_topic_destroy(rkt);
+  if (err != RD_KAFKA_RESP_ERR_NO_ERROR) return internal::FromError(err, "Kafka metadata");
+  Status result = Status::Ok();
+  if (md->broker_cnt == 0) {
+    result = Unavailable("no Kafka broker in metadata");
+  } else if (md->topic_cnt != 1 || md->topics[0].err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+    result = Unavailable("topic " + topic + ": " +
+                         rd_kafka_err2str(md->topic_cnt ? md->topics[0].err
+                                                        : RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART));
+  }
+  rd_kafka_metadata_destroy(md);
+  return result;
+}
+
+bool Producer::HasFatalError() const { return impl_->fatal; }
+
+}  // namespace sightline::kafka

@@ -1,0 +1,50 @@
+// Shared helpers for the librdkafka wrappers (internal to the Kafka adapter).
+#pragma once
+
+#include <librdkafka/rdkafka.h>
+
+#include <memory>
+#include <string>
+
+#include "sightline/domain/status.h"
+#include "sightline/kafka/properties.h"
+
+namespace sightline::kafka::internal {
+
+struct KafkaDeleter {
+  void operator()(rd_kafka_t* rk) const { rd_kafka_destroy(rk); }
+};
+using KafkaHandle = std::unique_ptr<rd_kafka_t, KafkaDeleter>;
+
+struct ConfDeleter {
+  void operator()(rd_kafka_conf_t* c) const { rd_kafka_conf_destroy(c); }
+};
+using ConfHandle = std::unique_ptr<rd_kafka_conf_t, ConfDeleter>;
+
+// Sets each property; the error names the property and librdkafka's reason.
+inline Status SetAll(rd_kafka_conf_t* conf, const Properties& props) {
+  char err[512];
+  for (const auto& [name, value] : props) {
+    if (rd_kafka_conf_set(conf, name.c_str(), value.c_str(), err, sizeof err) !=
+        RD_KAFKA_CONF_OK) {
+      return InvalidArgument("kafka property '" + name + "': " + err);
+    }
+  }
+  return Status::Ok();
+}
+
+// Creates a client of the given type; on success librdkafka owns conf.
+inline StatusOr<KafkaHandle> NewClient(rd_kafka_type_t type, ConfHandle conf) {
+  char err[512];
+  rd_kafka_t* rk = rd_kafka_new(type, conf.get(), err, sizeof err);
+  if (rk == nullptr) return InvalidArgument(std::string("cannot create Kafka client: ") + err);
+  static_cast<void>(conf.release());
+  return KafkaHandle(rk);
+}
+
+inline Status FromError(rd_kafka_resp_err_t err, const std::string& what) {
+  if (err == RD_KAFKA_RESP_ERR_NO_ERROR) return Status::Ok();
+  return Unavailable(what + ": " + rd_kafka_err2str(err));
+}
+
+}  // namespace sightline::kafka::internal

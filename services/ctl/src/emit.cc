@@ -1,0 +1,91 @@
+#include <fstream>
+#include <iostream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+#include <thread>
+
+#include "commands.h"
+#include "sightline/clock/clock.h"
+#include "sightline/domain/event_codec.h"
+#include "sightline/domain/event_validation.h"
+#include "sightline/http/client.h"
+
+namespace sightline::ctl {
+
+namespace {
+
+// Sends one NDJSON batch, resending on 503 with a growing pause. Returns the exit code.
+int SendBatch(const EmitOptions& o, const std::string& body, std::size_t first_line,
+              std::size_t& accepted) {
+  std::chrono::milliseconds pause(500);
+  for (int attempt = 0;; ++attempt) {
+    auto r = http::Post(o.gateway, "/v1/events", body, "application/x-ndjson");
+    if (r.ok() && r.value().status == 202) {
+      auto j = nlohmann::json::parse(r.value().body, nullptr, false);
+      accepted += j.is_object() ? j.value("accepted", 0u) : 0u;
+      return 0;
+    }
+    bool retryable = !r.ok() || r.value().status == 503;
+    std::string why = r.ok() ? "HTTP " + std::to_string(r.value().status) + ": " + r.value().body
+                             : r.status().message();
+    if (!retryable) {
+      std::cerr << "emit: batch starting at line " << first_line << " refused: " << why << "\n";
+      return 1;
+    }
+    if (attempt >= o.retries) {
+      std::cerr << "emit: gateway unavailable after " << attempt + 1 << " attempts: " << why
+                << "\n";
+      return 2;
+    }
+    std::cerr << "emit: gateway unavailable (" << why.substr(0, 120) << "), retrying\n";
+    std::this_thread::sleep_for(pause);
+    pause *= 2;
+  }
+}
+
+}  // namespace
+
+int Emit(const EmitOptions& o) {
+  std::ifstream in(o.file);
+  if (!in) {
+    std::cerr << "emit: cannot read --file " << o.file << "\n";
+    return 1;
+  }
+  std::stringstream text;
+  text << in.rdbuf();
+  std::string body = text.str();
+  std::vector<domain::NdjsonLine> lines = domain::SplitNdjson(body);
+
+  // The same validation as the gateway, first, so a bad file is reported whole and nothing of it
+  // is sent. "now" is this machine's clock, as it would be the gateway's.
+  SystemClock clock;
+  int invalid = 0;
+  for (const domain::NdjsonLine& line : lines) {
+    auto event = domain::AcceptEventJson(line.text, clock.Now(), domain::ValidationLimits{});
+    if (event.ok()) continue;
+    for (const FieldError& e : event.errors()) {
+      if (++invalid <= 20) std::cerr << o.file << ":" << line.number << ": " << e.ToString() << "\n";
+    }
+  }
+  if (invalid > 0) {
+    std::cerr << "emit: " << invalid << " problem(s); nothing sent\n";
+    return 1;
+  }
+
+  std::size_t accepted = 0;
+  for (std::size_t i = 0; i < lines.size(); i += static_cast<std::size_t>(o.batch)) {
+    std::string batch;
+    for (std::size_t j = i; j < std::min(lines.size(), i + static_cast<std::size_t>(o.batch)); ++j) {
+      batch.append(lines[j].text).push_back('\n');
+    }
+    if (int rc = SendBatch(o, batch, static_cast<std::size_t>(lines[i].number), accepted); rc) {
+      std::cerr << "emit: " << accepted << " of " << lines.size() << " events acknowledged\n";
+      return rc;
+    }
+  }
+  std::cout << "emit: " << accepted << " of " << lines.size()
+            << " events acknowledged by Kafka through " << o.gateway << "\n";
+  return accepted == lines.size() ? 0 : 1;
+}
+
+}  // namespace sightline::ctl

@@ -1,0 +1,60 @@
+#include "config.h"
+
+namespace sightline::gateway {
+
+Status ReadGatewayConfig(config::YamlReader& yaml, GatewayConfig& c) {
+  c.http.host = yaml.String("http.listen_address", c.http.host);
+  c.http.port = static_cast<int>(yaml.Int("http.port", c.http.port, 0, 65535));
+  c.http.max_body_bytes = static_cast<std::size_t>(
+      yaml.Int("http.max_body_bytes", static_cast<std::int64_t>(c.http.max_body_bytes), 1024,
+               256LL << 20));
+  c.http.threads = static_cast<int>(yaml.Int("http.threads", c.http.threads, 1, 256));
+  c.brokers = yaml.String("kafka.brokers", c.brokers);
+  c.topic = yaml.String("kafka.topic", c.topic);
+  c.produce_timeout = std::chrono::milliseconds(
+      yaml.Int("kafka.produce_timeout_ms", c.produce_timeout.count(), 100, 600000));
+  for (const auto& [name, value] : yaml.StringMap("kafka.properties")) {
+    c.kafka_properties[name] = value;
+  }
+  c.max_batch_events = static_cast<std::size_t>(
+      yaml.Int("validation.max_batch_events", static_cast<std::int64_t>(c.max_batch_events), 1,
+               100000));
+  c.limits.max_future_skew = std::chrono::seconds(yaml.Int(
+      "validation.max_future_skew_seconds", c.limits.max_future_skew.count(), 0, 86400));
+  c.limits.max_text_length = static_cast<std::size_t>(yaml.Int(
+      "validation.max_text_length", static_cast<std::int64_t>(c.limits.max_text_length), 1,
+      1 << 20));
+  int year = static_cast<int>(yaml.Int("validation.earliest_year", 1990, 1900, 2100));
+  c.limits.earliest = std::chrono::sys_days{std::chrono::year(year) / std::chrono::January / 1};
+  if (c.brokers.empty()) yaml.Fail("kafka.brokers", "must name at least one host:port");
+  if (c.topic.empty()) yaml.Fail("kafka.topic", "must not be empty");
+  return yaml.Finish();
+}
+
+Status ApplyOverrides(const Overrides& o, GatewayConfig& c) {
+  if (auto it = o.env.find("SIGHTLINE_KAFKA_BROKERS"); it != o.env.end() && !it->second.empty()) {
+    c.brokers = it->second;
+  }
+  if (auto it = o.env.find("SIGHTLINE_KAFKA_PROPERTIES"); it != o.env.end()) {
+    std::string bad;
+    if (!kafka::ParseProperties(it->second, c.kafka_properties, bad)) {
+      return InvalidArgument("SIGHTLINE_KAFKA_PROPERTIES: '" + bad + "' is not name=value");
+    }
+  }
+  if (!o.brokers.empty()) c.brokers = o.brokers;
+  if (o.http_port >= 0) {
+    if (o.http_port > 65535) return InvalidArgument("--http-port: must be 0..65535");
+    c.http.port = o.http_port;
+  }
+  if (!o.http_host.empty()) c.http.host = o.http_host;
+  for (const std::string& item : o.kafka_properties) {
+    std::string bad;
+    if (!kafka::ParseProperties(item, c.kafka_properties, bad) || item.find('=') == 0) {
+      return InvalidArgument("--kafka-property: '" + item + "' is not name=value");
+    }
+  }
+  if (!o.port_file.empty()) c.port_file = o.port_file;
+  return Status::Ok();
+}
+
+}  // namespace sightline::gateway

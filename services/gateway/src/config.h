@@ -1,0 +1,44 @@
+// The gateway's typed configuration: loaded once at start-up from the YAML file (see
+// deploy/gateway.yaml for every key, commented), then overridden by environment variables and
+// then by flags. Anything invalid stops start-up with the key and the reason.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <map>
+#include <string>
+
+#include "sightline/config/yaml_reader.h"
+#include "sightline/domain/event_validation.h"
+#include "sightline/http/server.h"
+#include "sightline/kafka/properties.h"
+
+namespace sightline::gateway {
+
+struct GatewayConfig {
+  http::ServerOptions http{.host = "127.0.0.1", .port = 8080, .max_body_bytes = 1 << 20,
+                           .threads = 8};
+  std::string brokers = "127.0.0.1:9092";
+  std::string topic = "sightline.events.v1";
+  kafka::Properties kafka_properties;
+  std::chrono::milliseconds produce_timeout{10000};
+  std::size_t max_batch_events = 1000;
+  domain::ValidationLimits limits;
+  std::string port_file;  // Where to write the bound port (for tests and scripts); optional.
+};
+
+// Reads every gateway key from `yaml` into `config` (keys absent keep their defaults).
+Status ReadGatewayConfig(config::YamlReader& yaml, GatewayConfig& config);
+
+// Command-line and environment overrides, already split out by main.
+struct Overrides {
+  std::map<std::string, std::string> env;  // SIGHTLINE_KAFKA_BROKERS, SIGHTLINE_KAFKA_PROPERTIES
+  std::string brokers;                     // --brokers
+  int http_port = -1;                      // --http-port
+  std::string http_host;                   // --http-host
+  std::vector<std::string> kafka_properties;  // --kafka-property name=value (repeatable)
+  std::string port_file;                   // --port-file
+};
+Status ApplyOverrides(const Overrides& overrides, GatewayConfig& config);
+
+}  // namespace sightline::gateway

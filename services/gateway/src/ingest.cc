@@ -1,0 +1,144 @@
+#include "ingest.h"
+
+#include <chrono>
+#include <map>
+#include <nlohmann/json.hpp>
+
+#include "sightline/domain/event_codec.h"
+
+namespace sightline::gateway {
+namespace {
+
+using nlohmann::json;
+namespace v1 = events::v1;
+
+http::Response Json(int status, const json& body) {
+  return {.status = status, .content_type = "application/json", .body = body.dump(), .headers = {}};
+}
+
+json ErrorsJson(const FieldErrors& errors) {
+  json out = json::array();
+  for (const FieldError& e : errors) out.push_back({{"field", e.field}, {"reason", e.reason}});
+  return out;
+}
+
+// "application/json; charset=utf-8" -> "application/json"
+std::string MediaType(const http::Request& r) {
+  std::string ct = r.Header("content-type").value_or("");
+  ct = ct.substr(0, ct.find(';'));
+  while (!ct.empty() && ct.back() == ' ') ct.pop_back();
+  return ct;
+}
+
+// Best effort: the event_id of a rejected line, to help the client find it.
+std::string EventIdOf(std::string_view line) {
+  json j = json::parse(line, nullptr, false);
+  if (j.is_object()) {
+    for (const char* key : {"eventId", "event_id"}) {
+      if (j.contains(key) && j[key].is_string()) return j[key].get<std::string>();
+    }
+  }
+  return "";
+}
+
+}  // namespace
+
+http::Response IngestHandler::PostEvents(const http::Request& request) {
+  std::string media = MediaType(request);
+  bool ndjson = media == "application/x-ndjson" || media == "application/ndjson" ||
+                media == "application/jsonl";
+  if (media != "application/json" && !ndjson) {
+    return Json(415, {{"error", "unsupported content type"},
+                      {"message", "send one event as application/json or a batch as "
+                                  "application/x-ndjson, got '" + media + "'"}});
+  }
+  std::vector<domain::NdjsonLine> lines;
+  if (ndjson) {
+    lines = domain::SplitNdjson(request.body);
+  } else if (request.body.find_first_not_of(" \t\r\n") != std::string::npos) {
+    lines.push_back({1, request.body});
+  }
+  if (lines.empty()) {
+    return Json(400, {{"error", "invalid request"}, {"message", "the body holds no event"}});
+  }
+  if (lines.size() > options_.max_batch_events) {
+    return Json(413, {{"error", "batch too large"},
+                      {"message", std::to_string(lines.size()) + " events; at most " +
+                                      std::to_string(options_.max_batch_events) + " per request"}});
+  }
+
+  domain::Instant now = clock_.Now();
+  std::vector<v1::Envelope> accepted;
+  accepted.reserve(lines.size());
+  json rejected = json::array();
+  std::map<std::string, int> seen_ids;
+  for (const domain::NdjsonLine& line : lines) {
+    Checked<v1::Envelope> event = domain::AcceptEventJson(line.text, now, options_.limits);
+    FieldErrors errors = event.ok() ? FieldErrors{} : event.errors();
+    std::string id = event.ok() ? event.value().event_id() : EventIdOf(line.text);
+    if (event.ok()) {
+      auto [it, fresh] = seen_ids.emplace(id, line.number);
+      if (!fresh) {
+        errors.push_back({"event_id", "repeated in this batch (first on line " +
+                                          std::to_string(it->second) + ")"});
+      }
+    }
+    if (!errors.empty()) {
+      rejected.push_back({{"line", line.number}, {"event_id", id}, {"errors", ErrorsJson(errors)}});
+    } else {
+      accepted.push_back(std::move(event).value());
+    }
+  }
+  if (!rejected.empty()) {
+    metrics_.Events("rejected", "invalid", static_cast<double>(rejected.size()));
+    return Json(400, {{"error", "invalid event"},
+                      {"message", std::to_string(rejected.size()) + " of " +
+                                      std::to_string(lines.size()) +
+                                      " events rejected; nothing was written"},
+                      {"rejected", rejected}});
+  }
+
+  auto started = std::chrono::steady_clock::now();
+  std::vector<kafka::Delivery> deliveries = sink_.Write(accepted);
+  metrics_.ProduceLatency(
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
+  json results = json::array();
+  std::size_t failed = 0;
+  std::string first_failure;
+  for (std::size_t i = 0; i < accepted.size(); ++i) {
+    const kafka::Delivery& d = deliveries[i];
+    std::string type(*domain::EventTypeName(accepted[i]));
+    json item = {{"event_id", accepted[i].event_id()}};
+    if (d.status.ok()) {
+      item["partition"] = d.partition;
+      item["offset"] = d.offset;
+      metrics_.Events("accepted", type);
+    } else {
+      item["written"] = false;
+      item["error"] = d.status.message();
+      if (failed++ == 0) first_failure = d.status.message();
+      metrics_.Events("unavailable", type);
+    }
+    results.push_back(std::move(item));
+  }
+  if (failed > 0) {
+    http::Response r = Json(503, {{"error", "event log unavailable"},
+                                  {"message", std::to_string(failed) + " of " +
+                                                  std::to_string(accepted.size()) +
+                                                  " events were not written (" + first_failure +
+                                                  "); resend them: the same event_id is safe"},
+                                  {"events", results}});
+    r.headers["Retry-After"] = "5";
+    return r;
+  }
+  return Json(202, {{"accepted", accepted.size()}, {"events", results}});
+}
+
+http::Response IngestHandler::Ready() {
+  Status s = sink_.Ready();
+  metrics_.KafkaReady(s.ok());
+  if (!s.ok()) return Json(503, {{"status", "not ready"}, {"reason", s.message()}});
+  return Json(200, {{"status", "ready"}});
+}
+
+}  // namespace sightline::gateway

@@ -1,0 +1,123 @@
+// sightline-gateway: wires config, the Kafka producer, the ingest handler and the HTTP server.
+// Runs until SIGINT/SIGTERM (then drains in-flight requests and flushes Kafka), or until the
+// producer reports a fatal error (then exits 2 so the supervisor restarts it cleanly).
+#include <CLI/CLI.hpp>
+
+#include <csignal>
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+
+#include "config.h"
+#include "ingest.h"
+#include "kafka_sink.h"
+#include "sightline/clock/clock.h"
+#include "sightline/metrics/exposition.h"
+
+extern char** environ;
+
+namespace {
+
+using namespace sightline;
+
+int Fail(const std::string& message) {
+  std::cerr << "sightline-gateway: " << message << "\n";
+  return 1;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::string config_path;
+  gateway::Overrides overrides;
+  CLI::App app{"Sightline ingest gateway: validates case events and writes them to Kafka"};
+  app.add_option("--config", config_path, "YAML config file (see deploy/gateway.yaml)");
+  app.add_option("--brokers", overrides.brokers, "Kafka bootstrap servers (overrides the file)");
+  app.add_option("--http-host", overrides.http_host, "Address to listen on");
+  app.add_option("--http-port", overrides.http_port, "Port to listen on; 0 picks a free one")
+      ->check(CLI::Range(0, 65535));
+  app.add_option("--kafka-property", overrides.kafka_properties,
+                 "librdkafka property name=value (repeatable), e.g. security.protocol=ssl");
+  app.add_option("--port-file", overrides.port_file, "Write the bound port to this file");
+  CLI11_PARSE(app, argc, argv);
+
+  for (char** e = environ; *e != nullptr; ++e) {
+    std::string kv(*e);
+    auto eq = kv.find('=');
+    if (kv.rfind("SIGHTLINE_", 0) == 0 && eq != std::string::npos) {
+      overrides.env[kv.substr(0, eq)] = kv.substr(eq + 1);
+    }
+  }
+
+  gateway::GatewayConfig config;
+  if (!config_path.empty()) {
+    auto yaml = config::YamlReader::FromFile(config_path);
+    if (!yaml.ok()) return Fail(yaml.status().message());
+    if (Status s = gateway::ReadGatewayConfig(yaml.value(), config); !s.ok()) {
+      return Fail(s.message());
+    }
+  }
+  if (Status s = gateway::ApplyOverrides(overrides, config); !s.ok()) return Fail(s.message());
+
+  // Block the stop signals before any thread starts, so only the sigtimedwait below sees them.
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGINT);
+  sigaddset(&stop_signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+
+  auto producer = kafka::Producer::Create({.brokers = config.brokers,
+                                           .properties = config.kafka_properties,
+                                           .delivery_timeout = config.produce_timeout,
+                                           .client_id = "sightline-gateway"});
+  if (!producer.ok()) return Fail(producer.status().message());
+  gateway::KafkaEventSink sink(std::move(producer).value(), config.topic);
+  SystemClock clock;
+  gateway::GatewayMetrics metrics;
+  gateway::IngestHandler ingest(sink, clock, metrics,
+                                {.limits = config.limits,
+                                 .max_batch_events = config.max_batch_events});
+
+  http::Server server(config.http);
+  auto counted = [&metrics](const std::string& endpoint, http::Handler handler) {
+    return [&metrics, endpoint, handler = std::move(handler)](const http::Request& r) {
+      http::Response res = handler(r);
+      metrics.Request(endpoint, res.status);
+      return res;
+    };
+  };
+  server.Post("/v1/events", counted("/v1/events", [&](const http::Request& r) {
+                return ingest.PostEvents(r);
+              }));
+  server.Get("/healthz", [](const http::Request&) {
+    return http::Response{.status = 200, .content_type = "application/json",
+                          .body = R"({"status":"alive"})", .headers = {}};
+  });
+  server.Get("/readyz", counted("/readyz", [&](const http::Request&) { return ingest.Ready(); }));
+  server.Get("/metrics", [&metrics](const http::Request&) {
+    return http::Response{.status = 200, .content_type = metrics::kContentType,
+                          .body = metrics::RenderText(metrics.registry()), .headers = {}};
+  });
+  auto port = server.Start();
+  if (!port.ok()) return Fail(port.status().message());
+  if (!config.port_file.empty()) {
+    std::ofstream(config.port_file) << port.value() << "\n";
+  }
+  std::cerr << "sightline-gateway: listening on http://" << config.http.host << ":" << port.value()
+            << ", writing to " << config.topic << " at " << config.brokers << std::endl;
+
+  int exit_code = 0;
+  timespec tick{1, 0};
+  while (true) {
+    int sig = sigtimedwait(&stop_signals, nullptr, &tick);
+    if (sig == SIGINT || sig == SIGTERM) break;
+    if (sink.Broken()) {
+      std::cerr << "sightline-gateway: Kafka producer is unusable; exiting for a clean restart\n";
+      exit_code = 2;
+      break;
+    }
+  }
+  server.Stop();
+  std::cerr << "sightline-gateway: stopped" << std::endl;
+  return exit_code;
+}

@@ -1,0 +1,94 @@
+// Runs a real sightline-gateway process against a real broker, on a topic of its own, for the
+// integration tests. The topic name is unique per harness so tests never see each other's events.
+#pragma once
+
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <memory>
+#include <string>
+
+#include "process.h"
+#include "sightline/http/client.h"
+#include "sightline/kafka/admin.h"
+#include "sightline/kafka/reader.h"
+
+namespace sightline::testing {
+
+class GatewayHarness {
+ public:
+  GatewayHarness(const std::string& brokers, const std::string& name, int produce_timeout_ms)
+      : brokers_(brokers), dir_(TempDir(name)) {
+    static int counter = 0;
+    topic_ = "test." + name + "." + std::to_string(getpid()) + "." + std::to_string(++counter);
+    std::ofstream(dir_ + "/gateway.yaml")
+        << "http:\n  port: 0\n  max_body_bytes: 65536\n"
+        << "kafka:\n  brokers: " << brokers << "\n  topic: " << topic_
+        << "\n  produce_timeout_ms: " << produce_timeout_ms << "\n"
+        << "validation:\n  max_batch_events: 50\n";
+  }
+
+  ::testing::AssertionResult CreateTopic() {
+    auto r = kafka::EnsureTopics(brokers_, {}, {{.name = topic_, .partitions = 3,
+                                                .replication_factor = 1, .config = {}}},
+                                 std::chrono::seconds(30));
+    if (!r.ok()) return ::testing::AssertionFailure() << r.status().message();
+    return ::testing::AssertionSuccess();
+  }
+
+  ::testing::AssertionResult Start() {
+    std::remove((dir_ + "/port").c_str());
+    process_ = std::make_unique<Process>(
+        std::vector<std::string>{BinDir() + "/sightline-gateway", "--config", dir_ + "/gateway.yaml",
+                                 "--port-file", dir_ + "/port"},
+        dir_ + "/gateway.log");
+    bool up = WaitFor(
+        [&] {
+          std::ifstream in(dir_ + "/port");
+          int port = 0;
+          if (!(in >> port) || port <= 0) return false;
+          url_ = "http://127.0.0.1:" + std::to_string(port);
+          return true;
+        },
+        std::chrono::seconds(20));
+    if (!up) return ::testing::AssertionFailure() << "gateway did not start; see " << dir_;
+    return ::testing::AssertionSuccess();
+  }
+
+  http::ClientResponse Post(const std::string& body, const std::string& type = "application/json") {
+    auto r = http::Post(url_, "/v1/events", body, type);
+    EXPECT_TRUE(r.ok()) << r.status().message();
+    return r.ok() ? r.value() : http::ClientResponse{};
+  }
+  http::ClientResponse Get(const std::string& path) {
+    auto r = http::Get(url_, path);
+    return r.ok() ? r.value() : http::ClientResponse{.status = -1, .body = r.status().message(),
+                                                     .content_type = ""};
+  }
+  int GetStatus(const std::string& path) { return Get(path).status; }
+
+  std::vector<kafka::Record> ReadAll() {
+    auto r = kafka::ReadTopic(brokers_, {}, topic_, std::chrono::seconds(30));
+    EXPECT_TRUE(r.ok()) << r.status().message();
+    return r.ok() ? r.value() : std::vector<kafka::Record>{};
+  }
+
+  Process& process() { return *process_; }
+  const std::string& topic() const { return topic_; }
+
+ private:
+  std::string brokers_;
+  std::string dir_;
+  std::string topic_;
+  std::string url_;
+  std::unique_ptr<Process> process_;
+};
+
+// A valid contact_received event for child `child` with id `id`, occurred an hour ago.
+inline std::string ContactJson(const std::string& id, const std::string& child) {
+  return R"({"eventId":")" + id + R"(","childId":")" + child +
+         R"(","occurredAt":"2026-11-02T09:00:00Z","actor":{"userId":"u1","role":"ROLE_MASH_PRACTITIONER","teamId":"mash"},"sourceAgency":"AGENCY_SCHOOL","refs":{"contactId":"ct-)" +
+         id + R"("},"contactReceived":{"source":"AGENCY_SCHOOL","concerns":["CONCERN_CATEGORY_NEGLECT"]}})";
+}
+
+}  // namespace sightline::testing
