@@ -41,8 +41,8 @@ Checked<Envelope> ParseEventJson(std::string_view json) {
   Envelope event;
   pb::util::JsonParseOptions options;
   options.ignore_unknown_fields = false;
-  auto status = pb::util::JsonStringToMessage(pb::StringPiece(json.data(), json.size()), &event,
-                                              options);
+  auto status =
+      pb::util::JsonStringToMessage(pb::StringPiece(json.data(), json.size()), &event, options);
   if (!status.ok()) {
     return FieldErrors{TranslateParseError(status.message().as_string())};
   }

@@ -6,8 +6,8 @@
 #include <set>
 #include <string>
 
-#include "sightline/domain/event_codec.h"
 #include "generic_rules.h"
+#include "sightline/domain/event_codec.h"
 
 namespace sightline::domain {
 namespace {
@@ -154,16 +154,16 @@ void CheckPayload(Errors& e, const v1::Envelope& ev, Instant now, const Validati
       break;
     case P::kContactDecided: {
       auto d = ev.contact_decided().decision();
-      bool referral = d == v1::CONTACT_DECISION_S17_ASSESSMENT ||
-                      d == v1::CONTACT_DECISION_S47_STRATEGY;
+      bool referral =
+          d == v1::CONTACT_DECISION_S17_ASSESSMENT || d == v1::CONTACT_DECISION_S47_STRATEGY;
       e.Require(!referral || !ev.refs().referral_id().empty(), "refs.referral_id",
                 "required when the decision is an s17 assessment or s47 strategy discussion");
       break;
     }
     case P::kChildSeen: {
       const auto& p = ev.child_seen();
-      bool unseen = p.status() == v1::SEEN_STATUS_NOT_SEEN ||
-                    p.status() == v1::SEEN_STATUS_ACCESS_REFUSED;
+      bool unseen =
+          p.status() == v1::SEEN_STATUS_NOT_SEEN || p.status() == v1::SEEN_STATUS_ACCESS_REFUSED;
       e.Require(!unseen || !p.reason().empty(), "child_seen.reason",
                 "required when the child was not seen");
       e.Require(p.status() != v1::SEEN_STATUS_ACCESS_REFUSED ||
@@ -182,10 +182,9 @@ void CheckPayload(Errors& e, const v1::Envelope& ev, Instant now, const Validati
                     p.category() != v1::ABUSE_CATEGORY_UNSPECIFIED,
                 "plan_started.category", "required for a child protection plan");
       static const std::regex kNeed("^N[0-9]$");
-      e.Require(p.type() != v1::PLAN_TYPE_CHILD_IN_NEED ||
-                    std::regex_match(p.primary_need_code(), kNeed),
-                "plan_started.primary_need_code",
-                "required for a child in need plan: one of N0-N9");
+      e.Require(
+          p.type() != v1::PLAN_TYPE_CHILD_IN_NEED || std::regex_match(p.primary_need_code(), kNeed),
+          "plan_started.primary_need_code", "required for a child in need plan: one of N0-N9");
       break;
     }
     case P::kAssessmentCompleted: {
@@ -203,20 +202,22 @@ void CheckPayload(Errors& e, const v1::Envelope& ev, Instant now, const Validati
                 "required");
       break;
     case P::kSiblingLinked:
-      e.Require(!ev.sibling_linked().sibling_child_id().empty(),
-                "sibling_linked.sibling_child_id", "required");
+      e.Require(!ev.sibling_linked().sibling_child_id().empty(), "sibling_linked.sibling_child_id",
+                "required");
       e.Require(ev.sibling_linked().sibling_child_id() != ev.child_id(),
                 "sibling_linked.sibling_child_id", "a child cannot be its own sibling");
       break;
     case P::kChildDetailsRecorded: {
       const auto& p = ev.child_details_recorded();
-      static const std::regex kDate(R"(^(19|20)[0-9]{2}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$)");
+      static const std::regex kDate(
+          R"(^(19|20)[0-9]{2}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$)");
       static const std::regex kEthnicity("^[A-Z]{4}$");
       if (p.unborn()) {
         e.Require(p.date_of_birth().empty(), "child_details_recorded.date_of_birth",
                   "must be empty for an unborn child");
         e.Require(std::regex_match(p.expected_date(), kDate),
-                  "child_details_recorded.expected_date", "required for an unborn child: YYYY-MM-DD");
+                  "child_details_recorded.expected_date",
+                  "required for an unborn child: YYYY-MM-DD");
       } else {
         e.Require(std::regex_match(p.date_of_birth(), kDate),
                   "child_details_recorded.date_of_birth", "required: YYYY-MM-DD");

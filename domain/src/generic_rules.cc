@@ -26,8 +26,8 @@ void CheckEnum(const FD* field, int number, const std::string& path, bool repeat
                FieldErrors& out) {
   const pb::EnumValueDescriptor* value = field->enum_type()->FindValueByNumber(number);
   if (value == nullptr) {
-    out.push_back({path, "unknown " + field->enum_type()->name() + " value " +
-                             std::to_string(number)});
+    out.push_back(
+        {path, "unknown " + field->enum_type()->name() + " value " + std::to_string(number)});
     return;
   }
   if (number != 0) {
@@ -47,8 +47,9 @@ void CheckString(const FD* field, const std::string& value, const std::string& p
   bool is_id = EndsWith(field->name(), "_id") || EndsWith(field->name(), "_ids");
   if (is_id) {
     if (!value.empty() && !IsWellFormedId(value)) {
-      out.push_back({path, "not a well-formed id (1-128 of [A-Za-z0-9._:-], starting with a "
-                           "letter or digit)"});
+      out.push_back({path,
+                     "not a well-formed id (1-128 of [A-Za-z0-9._:-], starting with a "
+                     "letter or digit)"});
     }
   } else if (value.size() > max_text) {
     out.push_back({path, "too long (" + std::to_string(value.size()) + " > " +
@@ -58,8 +59,8 @@ void CheckString(const FD* field, const std::string& value, const std::string& p
 
 }  // namespace
 
-void CheckGenericRules(const pb::Message& message, const std::string& prefix,
-                       std::size_t max_text, FieldErrors& out) {
+void CheckGenericRules(const pb::Message& message, const std::string& prefix, std::size_t max_text,
+                       FieldErrors& out) {
   const pb::Descriptor* d = message.GetDescriptor();
   const pb::Reflection* r = message.GetReflection();
   for (int i = 0; i < d->field_count(); ++i) {

@@ -134,8 +134,8 @@ class County {
       if (sibling == child) break;  // Link each pair once, to the elder record.
       if (auto* e = Emit(child, h.id, at, v1::ROLE_BUSINESS_SUPPORT, "mash", none)) {
         e->mutable_sibling_linked()->set_sibling_child_id(sibling);
-        e->mutable_sibling_linked()->set_relation(
-            rng_.Chance(0.8) ? v1::SIBLING_RELATION_FULL : v1::SIBLING_RELATION_HALF);
+        e->mutable_sibling_linked()->set_relation(rng_.Chance(0.8) ? v1::SIBLING_RELATION_FULL
+                                                                   : v1::SIBLING_RELATION_HALF);
       }
     }
   }
@@ -153,10 +153,15 @@ class County {
   }
 
   void Contact(Instant day) {
-    static constexpr std::array<v1::Agency, 9> kSources = {
-        v1::AGENCY_POLICE,      v1::AGENCY_SCHOOL,      v1::AGENCY_HEALTH_GP,
-        v1::AGENCY_HEALTH_HOSPITAL, v1::AGENCY_HEALTH_VISITOR_MIDWIFE, v1::AGENCY_INDIVIDUAL,
-        v1::AGENCY_ANONYMOUS,   v1::AGENCY_HOUSING,     v1::AGENCY_OTHER_LOCAL_AUTHORITY};
+    static constexpr std::array<v1::Agency, 9> kSources = {v1::AGENCY_POLICE,
+                                                           v1::AGENCY_SCHOOL,
+                                                           v1::AGENCY_HEALTH_GP,
+                                                           v1::AGENCY_HEALTH_HOSPITAL,
+                                                           v1::AGENCY_HEALTH_VISITOR_MIDWIFE,
+                                                           v1::AGENCY_INDIVIDUAL,
+                                                           v1::AGENCY_ANONYMOUS,
+                                                           v1::AGENCY_HOUSING,
+                                                           v1::AGENCY_OTHER_LOCAL_AUTHORITY};
     v1::Agency source = kSources[rng_.Weighted({30, 20, 7, 6, 5, 10, 5, 9, 8})];
     Instant t0 = ContactTime(day, source);
     bool repeat = false;
@@ -175,8 +180,7 @@ class County {
     minutes typing_delay = rng_.Chance(0.1) ? minutes(rng_.Between(60, 420)) : minutes(0);
     for (const std::string& child : named) {
       if (!repeat) NewChild(h, child, t0 - minutes(1));
-      if (auto* e = Emit(child, h.id, t0, v1::ROLE_MASH_PRACTITIONER, "mash", refs,
-                         typing_delay)) {
+      if (auto* e = Emit(child, h.id, t0, v1::ROLE_MASH_PRACTITIONER, "mash", refs, typing_delay)) {
         e->set_source_agency(source);
         auto* c = e->mutable_contact_received();
         c->set_source(source);
@@ -191,8 +195,8 @@ class County {
     }
   }
 
-  void FrontDoor(const Household& h, const std::string& child, v1::CaseRefs refs,
-                 v1::RagRating rag, Instant t0) {
+  void FrontDoor(const Household& h, const std::string& child, v1::CaseRefs refs, v1::RagRating rag,
+                 Instant t0) {
     Instant t = t0 + minutes(rng_.Between(10, 90));
     if (auto* e = Emit(child, h.id, t, v1::ROLE_MASH_PRACTITIONER, "mash", refs)) {
       e->mutable_rag_rated()->set_rating(rag);
@@ -203,7 +207,8 @@ class County {
       if (auto* e = Emit(child, h.id, t, v1::ROLE_TEAM_MANAGER, "mash", refs)) {
         e->mutable_rag_rated()->set_rating(rag);
         e->mutable_rag_rated()->set_is_override(true);
-        e->mutable_rag_rated()->set_override_reason("Previous contacts show an escalating pattern.");
+        e->mutable_rag_rated()->set_override_reason(
+            "Previous contacts show an escalating pattern.");
       }
     }
     if (rag == v1::RAG_RATING_RED || rag == v1::RAG_RATING_AMBER) {
@@ -250,8 +255,8 @@ class County {
       default:
         d = v1::CONTACT_DECISION_NO_FURTHER_ACTION;
     }
-    bool referral = d == v1::CONTACT_DECISION_S17_ASSESSMENT ||
-                    d == v1::CONTACT_DECISION_S47_STRATEGY;
+    bool referral =
+        d == v1::CONTACT_DECISION_S17_ASSESSMENT || d == v1::CONTACT_DECISION_S47_STRATEGY;
     if (referral) refs.set_referral_id(Id("referral"));
     double informed = rng_.Unit();
     if (auto* e = Emit(child, h.id, t, v1::ROLE_TEAM_MANAGER, "mash", refs)) {
@@ -260,8 +265,8 @@ class County {
       e->mutable_contact_decided()->set_referrer_informed(informed < 0.7);
     }
     if (informed >= 0.7 && informed < 0.85) {
-      if (auto* e = Emit(child, h.id, AddWeekdays(t, 1), v1::ROLE_MASH_PRACTITIONER, "mash",
-                         refs)) {
+      if (auto* e =
+              Emit(child, h.id, AddWeekdays(t, 1), v1::ROLE_MASH_PRACTITIONER, "mash", refs)) {
         e->mutable_referrer_informed()->set_referrer(v1::AGENCY_POLICE);
       }
     }
@@ -301,8 +306,8 @@ class County {
     int took = rng_.Chance(0.1) ? static_cast<int>(rng_.Between(46, 70))
                                 : static_cast<int>(rng_.Between(8, 40));
     Instant done = AddWeekdays(t, took);
-    auto outcome = static_cast<v1::AssessmentOutcome>(
-        std::array{1, 2, 3, 4}[rng_.Weighted({40, 25, 28, 7})]);
+    auto outcome =
+        static_cast<v1::AssessmentOutcome>(std::array{1, 2, 3, 4}[rng_.Weighted({40, 25, 28, 7})]);
     if (auto* e = Emit(child, h.id, done, v1::ROLE_SOCIAL_WORKER, team, refs)) {
       auto* a = e->mutable_assessment_completed();
       a->set_type(v1::ASSESSMENT_TYPE_S17_CHILD_AND_FAMILY);
@@ -482,8 +487,6 @@ FieldErrors ValidateSimulationParams(const SimulationParams& p) {
   return errors;
 }
 
-std::vector<v1::Envelope> Simulate(const SimulationParams& params) {
-  return County(params).Run();
-}
+std::vector<v1::Envelope> Simulate(const SimulationParams& params) { return County(params).Run(); }
 
 }  // namespace sightline::domain

@@ -13,7 +13,8 @@ using ::testing::Field;
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;
 
-const Instant kNow = std::chrono::sys_days{std::chrono::November / 23 / 2026} + std::chrono::hours(12);
+const Instant kNow =
+    std::chrono::sys_days{std::chrono::November / 23 / 2026} + std::chrono::hours(12);
 
 std::string ValidContact() {
   return R"({"eventId":"ev-1","childId":"child-1","householdId":"hh-1",
@@ -107,9 +108,10 @@ TEST(EventValidation, ImpossibleTimestamps) {
 }
 
 TEST(EventValidation, RecordedBeforeOccurred) {
-  EXPECT_THAT(Errors(Edit(R"("occurredAt":"2026-11-20T09:00:00Z",)",
-                          R"("occurredAt":"2026-11-20T09:00:00Z","recordedAt":"2026-11-19T09:00:00Z",)")),
-              HasError("recorded_at", "before occurred_at"));
+  EXPECT_THAT(
+      Errors(Edit(R"("occurredAt":"2026-11-20T09:00:00Z",)",
+                  R"("occurredAt":"2026-11-20T09:00:00Z","recordedAt":"2026-11-19T09:00:00Z",)")),
+      HasError("recorded_at", "before occurred_at"));
 }
 
 TEST(EventValidation, MalformedIds) {
@@ -131,13 +133,14 @@ TEST(EventValidation, PayloadNeedsItsRefs) {
 }
 
 TEST(EventValidation, TwoPayloadsAreRejected) {
-  EXPECT_THAT(Errors(Edit("\"contactReceived\"", R"("ragRated":{"rating":"RAG_RATING_RED"},"contactReceived")")),
+  EXPECT_THAT(Errors(Edit("\"contactReceived\"",
+                          R"("ragRated":{"rating":"RAG_RATING_RED"},"contactReceived")")),
               HasError("payload", "more than one"));
 }
 
 TEST(EventValidation, OverlongText) {
-  EXPECT_THAT(Errors(Edit("\"relatedChildIds\"", "\"summary\":\"" + std::string(5000, 'x') +
-                                                      "\",\"relatedChildIds\"")),
+  EXPECT_THAT(Errors(Edit("\"relatedChildIds\"",
+                          "\"summary\":\"" + std::string(5000, 'x') + "\",\"relatedChildIds\"")),
               HasError("contact_received.summary", "too long"));
 }
 
@@ -156,7 +159,8 @@ TEST_P(PayloadRules, Apply) {
   const PayloadCase& c = GetParam();
   std::string json = R"({"eventId":"ev-9","childId":"child-1","occurredAt":"2026-11-20T09:00:00Z",
     "actor":{"userId":"u-1","role":"ROLE_TEAM_MANAGER"},"sourceAgency":"AGENCY_CHILDRENS_SOCIAL_CARE",
-    "refs":)" + c.refs + "," + c.payload + "}";
+    "refs":)" + c.refs +
+                     "," + c.payload + "}";
   FieldErrors errors = Errors(json);
   if (c.field.empty()) {
     EXPECT_THAT(errors, IsEmpty()) << errors[0].ToString();
@@ -171,21 +175,25 @@ INSTANTIATE_TEST_SUITE_P(
         PayloadCase{"OverrideWithoutReason", R"({"contactId":"c"})",
                     R"("ragRated":{"rating":"RAG_RATING_RED","isOverride":true})",
                     "rag_rated.override_reason", "required when is_override"},
-        PayloadCase{"OverrideWithReason", R"({"contactId":"c"})",
-                    R"("ragRated":{"rating":"RAG_RATING_RED","isOverride":true,"overrideReason":"history"})",
-                    "", ""},
+        PayloadCase{
+            "OverrideWithReason", R"({"contactId":"c"})",
+            R"("ragRated":{"rating":"RAG_RATING_RED","isOverride":true,"overrideReason":"history"})",
+            "", ""},
         PayloadCase{"S47DecisionWithoutReferral", R"({"contactId":"c"})",
                     R"("contactDecided":{"decision":"CONTACT_DECISION_S47_STRATEGY"})",
                     "refs.referral_id", "s47"},
-        PayloadCase{"NotSeenWithoutReason", R"({})",
-                    R"("childSeen":{"status":"SEEN_STATUS_NOT_SEEN","context":"VISIT_CONTEXT_CHILD_PROTECTION"})",
-                    "child_seen.reason", "required"},
-        PayloadCase{"RefusedWithoutWho", R"({})",
-                    R"("childSeen":{"status":"SEEN_STATUS_ACCESS_REFUSED","context":"VISIT_CONTEXT_CHILD_PROTECTION","reason":"x"})",
-                    "child_seen.refused_by", "required when access was refused"},
-        PayloadCase{"SeenWithoutRefusal", R"({})",
-                    R"("childSeen":{"status":"SEEN_STATUS_SEEN_ALONE","context":"VISIT_CONTEXT_CHILD_PROTECTION"})",
-                    "", ""},
+        PayloadCase{
+            "NotSeenWithoutReason", R"({})",
+            R"("childSeen":{"status":"SEEN_STATUS_NOT_SEEN","context":"VISIT_CONTEXT_CHILD_PROTECTION"})",
+            "child_seen.reason", "required"},
+        PayloadCase{
+            "RefusedWithoutWho", R"({})",
+            R"("childSeen":{"status":"SEEN_STATUS_ACCESS_REFUSED","context":"VISIT_CONTEXT_CHILD_PROTECTION","reason":"x"})",
+            "child_seen.refused_by", "required when access was refused"},
+        PayloadCase{
+            "SeenWithoutRefusal", R"({})",
+            R"("childSeen":{"status":"SEEN_STATUS_SEEN_ALONE","context":"VISIT_CONTEXT_CHILD_PROTECTION"})",
+            "", ""},
         PayloadCase{"CpPlanWithoutCategory", R"({"planId":"p"})",
                     R"("planStarted":{"type":"PLAN_TYPE_CHILD_PROTECTION"})",
                     "plan_started.category", "child protection"},
@@ -195,20 +203,24 @@ INSTANTIATE_TEST_SUITE_P(
         PayloadCase{"ConferenceWithoutCategory", R"({"conferenceId":"k"})",
                     R"("conferenceHeld":{"type":"CONFERENCE_TYPE_INITIAL","planRequired":true})",
                     "conference_held.category", "plan_required"},
-        PayloadCase{"BadFactorCode", R"({"assessmentId":"a"})",
-                    R"("assessmentCompleted":{"type":"ASSESSMENT_TYPE_S47","childSeen":"SEEN_STATUS_SEEN_ALONE","outcome":"ASSESSMENT_OUTCOME_OTHER","factors":["abuse"]})",
-                    "assessment_completed.factors[0]", "factor code"},
-        PayloadCase{"OwnSibling", R"({})",
-                    R"("siblingLinked":{"siblingChildId":"child-1","relation":"SIBLING_RELATION_FULL"})",
-                    "sibling_linked.sibling_child_id", "own sibling"},
+        PayloadCase{
+            "BadFactorCode", R"({"assessmentId":"a"})",
+            R"("assessmentCompleted":{"type":"ASSESSMENT_TYPE_S47","childSeen":"SEEN_STATUS_SEEN_ALONE","outcome":"ASSESSMENT_OUTCOME_OTHER","factors":["abuse"]})",
+            "assessment_completed.factors[0]", "factor code"},
+        PayloadCase{
+            "OwnSibling", R"({})",
+            R"("siblingLinked":{"siblingChildId":"child-1","relation":"SIBLING_RELATION_FULL"})",
+            "sibling_linked.sibling_child_id", "own sibling"},
         PayloadCase{"AckWithoutAlert", R"({})", R"("alertAcknowledged":{"note":"seen"})",
                     "alert_acknowledged.alert_id", "required"},
-        PayloadCase{"BadBirthDate", R"({})",
-                    R"("childDetailsRecorded":{"dateOfBirth":"2019-13-01","gender":"GENDER_FEMALE","disability":"DISABILITY_NONE"})",
-                    "child_details_recorded.date_of_birth", "YYYY-MM-DD"},
-        PayloadCase{"UnbornChild", R"({})",
-                    R"("childDetailsRecorded":{"unborn":true,"expectedDate":"2027-02-01","gender":"GENDER_NOT_KNOWN","disability":"DISABILITY_NOT_KNOWN"})",
-                    "", ""},
+        PayloadCase{
+            "BadBirthDate", R"({})",
+            R"("childDetailsRecorded":{"dateOfBirth":"2019-13-01","gender":"GENDER_FEMALE","disability":"DISABILITY_NONE"})",
+            "child_details_recorded.date_of_birth", "YYYY-MM-DD"},
+        PayloadCase{
+            "UnbornChild", R"({})",
+            R"("childDetailsRecorded":{"unborn":true,"expectedDate":"2027-02-01","gender":"GENDER_NOT_KNOWN","disability":"DISABILITY_NOT_KNOWN"})",
+            "", ""},
         PayloadCase{"RetractionWithoutReason", R"({})",
                     R"("correction":{"targetEventId":"ev-1","retract":{}})", "correction.reason",
                     "say why"},
@@ -216,17 +228,20 @@ INSTANTIATE_TEST_SUITE_P(
                     R"("correction":{"targetEventId":"ev-9","reason":"typo","retract":{}})",
                     "correction.target_event_id", "itself"},
         PayloadCase{"CorrectionWithoutChange", R"({})",
-                    R"("correction":{"targetEventId":"ev-1","reason":"typo"})",
-                    "correction.change", "retract, amended"},
-        PayloadCase{"AmendmentOfOtherEvent", R"({})",
-                    R"("correction":{"targetEventId":"ev-1","reason":"typo","amended":{"eventId":"ev-2","childId":"child-1","occurredAt":"2026-11-20T09:00:00Z","actor":{"userId":"u","role":"ROLE_TEAM_MANAGER"},"sourceAgency":"AGENCY_POLICE","refs":{"contactId":"c"},"ragRated":{"rating":"RAG_RATING_AMBER"}}})",
-                    "correction.amended.event_id", "target_event_id"},
-        PayloadCase{"InvalidAmendment", R"({})",
-                    R"("correction":{"targetEventId":"ev-1","reason":"typo","amended":{"eventId":"ev-1","childId":"child-1","occurredAt":"2026-11-20T09:00:00Z","actor":{"userId":"u","role":"ROLE_TEAM_MANAGER"},"sourceAgency":"AGENCY_POLICE","refs":{"contactId":"c"},"ragRated":{}}})",
-                    "correction.amended.rag_rated.rating", "RAG_RATING_UNSPECIFIED"},
-        PayloadCase{"ValidAmendment", R"({})",
-                    R"("correction":{"targetEventId":"ev-1","reason":"wrong rating","amended":{"eventId":"ev-1","childId":"child-1","occurredAt":"2026-11-20T09:00:00Z","actor":{"userId":"u","role":"ROLE_TEAM_MANAGER"},"sourceAgency":"AGENCY_POLICE","refs":{"contactId":"c"},"ragRated":{"rating":"RAG_RATING_AMBER"}}})",
-                    "", ""}),
+                    R"("correction":{"targetEventId":"ev-1","reason":"typo"})", "correction.change",
+                    "retract, amended"},
+        PayloadCase{
+            "AmendmentOfOtherEvent", R"({})",
+            R"("correction":{"targetEventId":"ev-1","reason":"typo","amended":{"eventId":"ev-2","childId":"child-1","occurredAt":"2026-11-20T09:00:00Z","actor":{"userId":"u","role":"ROLE_TEAM_MANAGER"},"sourceAgency":"AGENCY_POLICE","refs":{"contactId":"c"},"ragRated":{"rating":"RAG_RATING_AMBER"}}})",
+            "correction.amended.event_id", "target_event_id"},
+        PayloadCase{
+            "InvalidAmendment", R"({})",
+            R"("correction":{"targetEventId":"ev-1","reason":"typo","amended":{"eventId":"ev-1","childId":"child-1","occurredAt":"2026-11-20T09:00:00Z","actor":{"userId":"u","role":"ROLE_TEAM_MANAGER"},"sourceAgency":"AGENCY_POLICE","refs":{"contactId":"c"},"ragRated":{}}})",
+            "correction.amended.rag_rated.rating", "RAG_RATING_UNSPECIFIED"},
+        PayloadCase{
+            "ValidAmendment", R"({})",
+            R"("correction":{"targetEventId":"ev-1","reason":"wrong rating","amended":{"eventId":"ev-1","childId":"child-1","occurredAt":"2026-11-20T09:00:00Z","actor":{"userId":"u","role":"ROLE_TEAM_MANAGER"},"sourceAgency":"AGENCY_POLICE","refs":{"contactId":"c"},"ragRated":{"rating":"RAG_RATING_AMBER"}}})",
+            "", ""}),
     [](const auto& param_info) { return param_info.param.name; });
 
 TEST(Ids, WellFormed) {

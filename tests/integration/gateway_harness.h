@@ -29,9 +29,9 @@ class GatewayHarness {
   }
 
   ::testing::AssertionResult CreateTopic() {
-    auto r = kafka::EnsureTopics(brokers_, {}, {{.name = topic_, .partitions = 3,
-                                                .replication_factor = 1, .config = {}}},
-                                 std::chrono::seconds(30));
+    auto r = kafka::EnsureTopics(
+        brokers_, {}, {{.name = topic_, .partitions = 3, .replication_factor = 1, .config = {}}},
+        std::chrono::seconds(30));
     if (!r.ok()) return ::testing::AssertionFailure() << r.status().message();
     return ::testing::AssertionSuccess();
   }
@@ -39,8 +39,8 @@ class GatewayHarness {
   ::testing::AssertionResult Start() {
     std::remove((dir_ + "/port").c_str());
     process_ = std::make_unique<Process>(
-        std::vector<std::string>{BinDir() + "/sightline-gateway", "--config", dir_ + "/gateway.yaml",
-                                 "--port-file", dir_ + "/port"},
+        std::vector<std::string>{BinDir() + "/sightline-gateway", "--config",
+                                 dir_ + "/gateway.yaml", "--port-file", dir_ + "/port"},
         dir_ + "/gateway.log");
     bool up = WaitFor(
         [&] {
@@ -62,8 +62,9 @@ class GatewayHarness {
   }
   http::ClientResponse Get(const std::string& path) {
     auto r = http::Get(url_, path);
-    return r.ok() ? r.value() : http::ClientResponse{.status = -1, .body = r.status().message(),
-                                                     .content_type = ""};
+    return r.ok() ? r.value()
+                  : http::ClientResponse{
+                        .status = -1, .body = r.status().message(), .content_type = ""};
   }
   int GetStatus(const std::string& path) { return Get(path).status; }
 
@@ -88,7 +89,8 @@ class GatewayHarness {
 inline std::string ContactJson(const std::string& id, const std::string& child) {
   return R"({"eventId":")" + id + R"(","childId":")" + child +
          R"(","occurredAt":"2026-11-02T09:00:00Z","actor":{"userId":"u1","role":"ROLE_MASH_PRACTITIONER","teamId":"mash"},"sourceAgency":"AGENCY_SCHOOL","refs":{"contactId":"ct-)" +
-         id + R"("},"contactReceived":{"source":"AGENCY_SCHOOL","concerns":["CONCERN_CATEGORY_NEGLECT"]}})";
+         id +
+         R"("},"contactReceived":{"source":"AGENCY_SCHOOL","concerns":["CONCERN_CATEGORY_NEGLECT"]}})";
 }
 
 }  // namespace sightline::testing

@@ -33,8 +33,8 @@ class GatewayKafka : public ::testing::Test {
     gateway_ = std::make_unique<GatewayHarness>(brokers_, "gw", 10000);
     ASSERT_TRUE(gateway_->CreateTopic());
     ASSERT_TRUE(gateway_->Start());
-    ASSERT_TRUE(WaitFor([&] { return gateway_->GetStatus("/readyz") == 200; },
-                        std::chrono::seconds(20)));
+    ASSERT_TRUE(
+        WaitFor([&] { return gateway_->GetStatus("/readyz") == 200; }, std::chrono::seconds(20)));
   }
   std::string brokers_;
   std::unique_ptr<GatewayHarness> gateway_;
@@ -94,11 +94,12 @@ TEST_F(GatewayKafka, EachClassOfBadInputIsRejectedPreciselyAndNothingReachesTheT
   };
   std::vector<BadInput> cases = {
       {"malformed JSON", R"({"eventId":"x",)", "application/json", 400, "", "malformed JSON"},
-      {"unknown event type", replace("contactReceived", "childTeleported"), "application/json",
-       400, "childTeleported", "unknown field or event type"},
+      {"unknown event type", replace("contactReceived", "childTeleported"), "application/json", 400,
+       "childTeleported", "unknown field or event type"},
       {"missing child id", replace(R"("childId":"child-1",)", ""), "application/json", 400,
        "child_id", "required"},
-      {"UNSPECIFIED enum", replace(R"("source":"AGENCY_SCHOOL")", R"("source":"AGENCY_UNSPECIFIED")"),
+      {"UNSPECIFIED enum",
+       replace(R"("source":"AGENCY_SCHOOL")", R"("source":"AGENCY_UNSPECIFIED")"),
        "application/json", 400, "contact_received.source", "AGENCY_UNSPECIFIED"},
       {"impossible timestamp", replace("2026-11-02T09:00:00Z", "2026-02-31T09:00:00Z"),
        "application/json", 400, "occurred_at", "Invalid time format"},
@@ -106,13 +107,14 @@ TEST_F(GatewayKafka, EachClassOfBadInputIsRejectedPreciselyAndNothingReachesTheT
        "application/json", 400, "occurred_at", "in the future"},
       {"one bad line spoils the batch", valid + "\n" + replace(R"("childId":"child-1",)", ""),
        "application/x-ndjson", 400, "child_id", "required"},
-      {"oversized body", std::string(70000, ' ') + valid, "application/json", 413, "",
-       "too large"},
-      {"too many events", [&] {
+      {"oversized body", std::string(70000, ' ') + valid, "application/json", 413, "", "too large"},
+      {"too many events",
+       [&] {
          std::string b;
          for (int i = 0; i < 51; ++i) b += ContactJson("ev-many-" + std::to_string(i), "c") + "\n";
          return b;
-       }(), "application/x-ndjson", 413, "", "at most 50"},
+       }(),
+       "application/x-ndjson", 413, "", "at most 50"},
       {"wrong content type", valid, "text/plain", 415, "", "application/json"},
   };
   for (const BadInput& c : cases) {
@@ -140,10 +142,14 @@ TEST_F(GatewayKafka, HealthReadinessAndMetrics) {
   ASSERT_EQ(gateway_->Post("{", "application/json").status, 400);
   auto metrics = gateway_->Get("/metrics");
   ASSERT_EQ(metrics.status, 200);
+  EXPECT_THAT(
+      metrics.body,
+      HasSubstr(R"(sightline_gateway_events_total{outcome="accepted",type="contact_received"} 1)"));
   EXPECT_THAT(metrics.body,
-              HasSubstr(R"(sightline_gateway_events_total{outcome="accepted",type="contact_received"} 1)"));
-  EXPECT_THAT(metrics.body, HasSubstr(R"(sightline_gateway_events_total{outcome="rejected",type="invalid"} 1)"));
-  EXPECT_THAT(metrics.body, HasSubstr(R"(sightline_gateway_http_requests_total{code="202",endpoint="/v1/events"} 1)"));
+              HasSubstr(R"(sightline_gateway_events_total{outcome="rejected",type="invalid"} 1)"));
+  EXPECT_THAT(
+      metrics.body,
+      HasSubstr(R"(sightline_gateway_http_requests_total{code="202",endpoint="/v1/events"} 1)"));
   EXPECT_THAT(metrics.body, HasSubstr("sightline_gateway_produce_latency_seconds_count 1"));
   EXPECT_THAT(metrics.body, HasSubstr("sightline_gateway_kafka_ready 1"));
 }
@@ -156,8 +162,8 @@ TEST(GatewayOutage, BrokerDownAnswers503AndLosesNothingAcknowledged) {
   GatewayHarness gateway(broker.brokers(), "outage", 3000);
   ASSERT_TRUE(gateway.CreateTopic());
   ASSERT_TRUE(gateway.Start());
-  ASSERT_TRUE(WaitFor([&] { return gateway.GetStatus("/readyz") == 200; },
-                      std::chrono::seconds(20)));
+  ASSERT_TRUE(
+      WaitFor([&] { return gateway.GetStatus("/readyz") == 200; }, std::chrono::seconds(20)));
 
   std::vector<std::string> acknowledged;
   std::vector<std::string> refused;
@@ -174,8 +180,8 @@ TEST(GatewayOutage, BrokerDownAnswers503AndLosesNothingAcknowledged) {
   EXPECT_EQ(gateway.GetStatus("/readyz"), 503);
 
   ASSERT_TRUE(broker.Start()) << "could not restart the broker";
-  ASSERT_TRUE(WaitFor([&] { return gateway.GetStatus("/readyz") == 200; },
-                      std::chrono::seconds(60)));
+  ASSERT_TRUE(
+      WaitFor([&] { return gateway.GetStatus("/readyz") == 200; }, std::chrono::seconds(60)));
   // The client's duty after a 503: resend, with the same event_id.
   for (const std::string& id : std::vector<std::string>(refused)) {
     ASSERT_TRUE(WaitFor([&] { return send(id) == 202; }, std::chrono::seconds(30))) << id;

@@ -11,8 +11,7 @@ std::string SharedBrokers() {
   return b ? b : "";
 }
 
-OwnBroker::OwnBroker()
-    : dir_(TempDir("broker")), port_(FreePort()), controller_port_(FreePort()) {}
+OwnBroker::OwnBroker() : dir_(TempDir("broker")), port_(FreePort()), controller_port_(FreePort()) {}
 
 OwnBroker::~OwnBroker() { Stop(); }
 

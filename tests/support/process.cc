@@ -7,8 +7,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <cstdlib>
 #include <fcntl.h>
+#include <cstdlib>
 #include <filesystem>
 #include <stdexcept>
 #include <thread>
@@ -111,7 +111,8 @@ int FreePort() {
 }
 
 std::string TempDir(const std::string& name) {
-  std::string pattern = (std::filesystem::temp_directory_path() / ("sightline-" + name + "-XXXXXX"));
+  std::string pattern =
+      (std::filesystem::temp_directory_path() / ("sightline-" + name + "-XXXXXX"));
   if (mkdtemp(pattern.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
   return pattern;
 }

@@ -4,8 +4,8 @@
 
 #include <fstream>
 #include <functional>
-#include <sstream>
 #include <regex>
+#include <sstream>
 #include <vector>
 
 namespace sightline::config {
@@ -54,8 +54,8 @@ struct YamlReader::Impl {
     if (!path.empty() && used.count(path + "*")) return;  // Taken whole (StringMap).
     if (node.IsMap()) {
       for (const auto& kv : node) {
-        std::string child = path.empty() ? kv.first.as<std::string>()
-                                         : path + "." + kv.first.as<std::string>();
+        std::string child =
+            path.empty() ? kv.first.as<std::string>() : path + "." + kv.first.as<std::string>();
         Unknown(kv.second, child, out);
       }
     } else if (node.IsSequence()) {

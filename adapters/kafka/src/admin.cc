@@ -55,7 +55,8 @@ StatusOr<std::map<std::string, std::string>> EnsureTopics(const std::string& bro
   std::map<std::string, std::string> outcome;
   if (failure.ok()) {
     rd_kafka_queue_t* queue = rd_kafka_queue_new(rk);
-    rd_kafka_AdminOptions_t* options = rd_kafka_AdminOptions_new(rk, RD_KAFKA_ADMIN_OP_CREATETOPICS);
+    rd_kafka_AdminOptions_t* options =
+        rd_kafka_AdminOptions_new(rk, RD_KAFKA_ADMIN_OP_CREATETOPICS);
     rd_kafka_AdminOptions_set_operation_timeout(options, timeout_ms, err, sizeof err);
     rd_kafka_AdminOptions_set_request_timeout(options, timeout_ms, err, sizeof err);
     rd_kafka_CreateTopics(rk, specs.data(), specs.size(), options, queue);

@@ -78,14 +78,14 @@ StatusOr<std::unique_ptr<Producer>> Producer::Create(const ProducerOptions& opti
   auto impl = std::make_unique<Impl>();
   rd_kafka_conf_set_dr_msg_cb(conf.get(), OnDelivery);
   rd_kafka_conf_set_opaque(conf.get(), impl.get());
-  rd_kafka_conf_set_error_cb(conf.get(), [](rd_kafka_t* rk, int err, const char* reason,
-                                            void* opaque) {
-    if (err != RD_KAFKA_RESP_ERR__FATAL) return;  // Transient: librdkafka retries on its own.
-    static_cast<Impl*>(opaque)->fatal = true;
-    char fatal[512];
-    rd_kafka_fatal_error(rk, fatal, sizeof fatal);
-    std::fprintf(stderr, "kafka producer: FATAL: %s (%s)\n", fatal, reason);
-  });
+  rd_kafka_conf_set_error_cb(
+      conf.get(), [](rd_kafka_t* rk, int err, const char* reason, void* opaque) {
+        if (err != RD_KAFKA_RESP_ERR__FATAL) return;  // Transient: librdkafka retries on its own.
+        static_cast<Impl*>(opaque)->fatal = true;
+        char fatal[512];
+        rd_kafka_fatal_error(rk, fatal, sizeof fatal);
+        std::fprintf(stderr, "kafka producer: FATAL: %s (%s)\n", fatal, reason);
+      });
   auto rk = internal::NewClient(RD_KAFKA_PRODUCER, std::move(conf));
   if (!rk.ok()) return rk.status();
   impl->rk = std::move(rk).value();
@@ -145,8 +145,8 @@ std::vector<Delivery> Producer::SendAndWait(std::span<const OutboundMessage> mes
 Status Producer::Ping(const std::string& topic, std::chrono::milliseconds timeout) {
   rd_kafka_topic_t* rkt = rd_kafka_topic_new(impl_->rk.get(), topic.c_str(), nullptr);
   const rd_kafka_metadata_t* md = nullptr;
-  rd_kafka_resp_err_t err = rd_kafka_metadata(impl_->rk.get(), 0, rkt, &md,
-                                              static_cast<int>(timeout.count()));
+  rd_kafka_resp_err_t err =
+      rd_kafka_metadata(impl_->rk.get(), 0, rkt, &md, static_cast<int>(timeout.count()));
   rd_kafka_topic_destroy(rkt);
   if (err != RD_KAFKA_RESP_ERR_NO_ERROR) return internal::FromError(err, "Kafka metadata");
   Status result = Status::Ok();

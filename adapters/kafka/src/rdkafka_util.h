@@ -25,8 +25,7 @@ using ConfHandle = std::unique_ptr<rd_kafka_conf_t, ConfDeleter>;
 inline Status SetAll(rd_kafka_conf_t* conf, const Properties& props) {
   char err[512];
   for (const auto& [name, value] : props) {
-    if (rd_kafka_conf_set(conf, name.c_str(), value.c_str(), err, sizeof err) !=
-        RD_KAFKA_CONF_OK) {
+    if (rd_kafka_conf_set(conf, name.c_str(), value.c_str(), err, sizeof err) != RD_KAFKA_CONF_OK) {
       return InvalidArgument("kafka property '" + name + "': " + err);
     }
   }

@@ -64,7 +64,8 @@ int Emit(const EmitOptions& o) {
     auto event = domain::AcceptEventJson(line.text, clock.Now(), domain::ValidationLimits{});
     if (event.ok()) continue;
     for (const FieldError& e : event.errors()) {
-      if (++invalid <= 20) std::cerr << o.file << ":" << line.number << ": " << e.ToString() << "\n";
+      if (++invalid <= 20)
+        std::cerr << o.file << ":" << line.number << ": " << e.ToString() << "\n";
     }
   }
   if (invalid > 0) {
@@ -75,7 +76,8 @@ int Emit(const EmitOptions& o) {
   std::size_t accepted = 0;
   for (std::size_t i = 0; i < lines.size(); i += static_cast<std::size_t>(o.batch)) {
     std::string batch;
-    for (std::size_t j = i; j < std::min(lines.size(), i + static_cast<std::size_t>(o.batch)); ++j) {
+    for (std::size_t j = i; j < std::min(lines.size(), i + static_cast<std::size_t>(o.batch));
+         ++j) {
       batch.append(lines[j].text).push_back('\n');
     }
     if (int rc = SendBatch(o, batch, static_cast<std::size_t>(lines[i].number), accepted); rc) {

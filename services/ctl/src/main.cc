@@ -22,22 +22,34 @@ int main(int argc, char** argv) {
   };
 
   ctl::SimulateOptions sim;
-  CLI::App* simulate = app.add_subcommand("simulate", "Write seeded, realistic front-door traffic as NDJSON");
-  simulate->add_option("--seed", sim.params.seed, "Random seed (same seed, same output)")->capture_default_str();
+  CLI::App* simulate =
+      app.add_subcommand("simulate", "Write seeded, realistic front-door traffic as NDJSON");
+  simulate->add_option("--seed", sim.params.seed, "Random seed (same seed, same output)")
+      ->capture_default_str();
   simulate->add_option("--days", sim.params.days, "Days to simulate")->capture_default_str();
-  simulate->add_option("--contacts-per-day", sim.params.contacts_per_day, "Contacts on a weekday (county size)")->capture_default_str();
+  simulate
+      ->add_option("--contacts-per-day", sim.params.contacts_per_day,
+                   "Contacts on a weekday (county size)")
+      ->capture_default_str();
   simulate->add_option("--teams", sim.params.teams, "Assessment teams")->capture_default_str();
-  simulate->add_option("--care-leavers", sim.params.care_leavers, "Care leavers open at the start")->capture_default_str();
-  simulate->add_option("--id-prefix", sim.params.id_prefix, "Prefix of every generated id")->capture_default_str();
+  simulate->add_option("--care-leavers", sim.params.care_leavers, "Care leavers open at the start")
+      ->capture_default_str();
+  simulate->add_option("--id-prefix", sim.params.id_prefix, "Prefix of every generated id")
+      ->capture_default_str();
   simulate->add_option("--start", sim.start, "First day, YYYY-MM-DD (default 2026-11-02)");
   simulate->add_option("--out", sim.out, "Output file (default: standard output)");
 
   ctl::EmitOptions emit;
-  CLI::App* emit_cmd = app.add_subcommand("emit", "Validate an NDJSON file and send it through the gateway");
+  CLI::App* emit_cmd =
+      app.add_subcommand("emit", "Validate an NDJSON file and send it through the gateway");
   emit_cmd->add_option("--file", emit.file, "NDJSON file of events")->required();
   emit_cmd->add_option("--gateway", emit.gateway, "Gateway base URL")->capture_default_str();
-  emit_cmd->add_option("--batch", emit.batch, "Events per request")->check(CLI::Range(1, 100000))->capture_default_str();
-  emit_cmd->add_option("--retries", emit.retries, "Resends of a batch answered 503")->check(CLI::Range(0, 100))->capture_default_str();
+  emit_cmd->add_option("--batch", emit.batch, "Events per request")
+      ->check(CLI::Range(1, 100000))
+      ->capture_default_str();
+  emit_cmd->add_option("--retries", emit.retries, "Resends of a batch answered 503")
+      ->check(CLI::Range(0, 100))
+      ->capture_default_str();
 
   std::string topics_file = "deploy/topics.yaml";
   CLI::App* topics = app.add_subcommand("topics", "Manage Sightline's Kafka topics");
@@ -50,7 +62,8 @@ int main(int argc, char** argv) {
   CLI::App* summary = app.add_subcommand("summary", "Read a topic and summarise the events on it");
   summary->add_option("--topic", summary_opts.topic, "Topic")->capture_default_str();
   summary->add_flag("--json", summary_opts.json, "Machine-readable output");
-  summary->add_option("--samples", summary_opts.samples, "Decoded examples to show")->capture_default_str();
+  summary->add_option("--samples", summary_opts.samples, "Decoded examples to show")
+      ->capture_default_str();
   add_kafka(summary);
 
   CLI11_PARSE(app, argc, argv);

@@ -1,6 +1,6 @@
+#include <cstdio>
 #include <fstream>
 #include <iostream>
-#include <cstdio>
 
 #include "commands.h"
 #include "sightline/domain/event_codec.h"
@@ -39,8 +39,8 @@ int Simulate(const SimulateOptions& options) {
   auto events = domain::Simulate(params);
   for (const auto& e : events) *out << domain::EventToJson(e) << "\n";
   out->flush();
-  std::cerr << "simulate: " << events.size() << " events, " << params.days
-            << " day(s), seed " << params.seed << "\n";
+  std::cerr << "simulate: " << events.size() << " events, " << params.days << " day(s), seed "
+            << params.seed << "\n";
   return out->good() ? 0 : 1;
 }
 

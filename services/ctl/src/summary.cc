@@ -25,7 +25,8 @@ void PrintCounts(const std::string& title, const std::map<std::string, int>& cou
 }  // namespace
 
 int Summary(const KafkaOptions& kafka, const SummaryOptions& o) {
-  auto records = kafka::ReadTopic(kafka.brokers, kafka.properties, o.topic, std::chrono::seconds(60));
+  auto records =
+      kafka::ReadTopic(kafka.brokers, kafka.properties, o.topic, std::chrono::seconds(60));
   if (!records.ok()) {
     std::cerr << "summary: " << records.status().message() << "\n";
     return 2;

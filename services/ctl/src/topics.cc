@@ -41,8 +41,8 @@ int EnsureTopics(const KafkaOptions& kafka, const std::string& topics_file) {
     return outcome.status().code() == StatusCode::kUnavailable ? 2 : 1;
   }
   for (const auto& t : topics.value()) {
-    std::cout << "topic " << t.name << " (" << t.partitions << " partitions): "
-              << outcome.value().at(t.name) << "\n";
+    std::cout << "topic " << t.name << " (" << t.partitions
+              << " partitions): " << outcome.value().at(t.name) << "\n";
   }
   return 0;
 }

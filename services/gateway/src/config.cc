@@ -5,9 +5,8 @@ namespace sightline::gateway {
 Status ReadGatewayConfig(config::YamlReader& yaml, GatewayConfig& c) {
   c.http.host = yaml.String("http.listen_address", c.http.host);
   c.http.port = static_cast<int>(yaml.Int("http.port", c.http.port, 0, 65535));
-  c.http.max_body_bytes = static_cast<std::size_t>(
-      yaml.Int("http.max_body_bytes", static_cast<std::int64_t>(c.http.max_body_bytes), 1024,
-               256LL << 20));
+  c.http.max_body_bytes = static_cast<std::size_t>(yaml.Int(
+      "http.max_body_bytes", static_cast<std::int64_t>(c.http.max_body_bytes), 1024, 256LL << 20));
   c.http.threads = static_cast<int>(yaml.Int("http.threads", c.http.threads, 1, 256));
   c.brokers = yaml.String("kafka.brokers", c.brokers);
   c.topic = yaml.String("kafka.topic", c.topic);
@@ -16,14 +15,13 @@ Status ReadGatewayConfig(config::YamlReader& yaml, GatewayConfig& c) {
   for (const auto& [name, value] : yaml.StringMap("kafka.properties")) {
     c.kafka_properties[name] = value;
   }
-  c.max_batch_events = static_cast<std::size_t>(
-      yaml.Int("validation.max_batch_events", static_cast<std::int64_t>(c.max_batch_events), 1,
-               100000));
-  c.limits.max_future_skew = std::chrono::seconds(yaml.Int(
-      "validation.max_future_skew_seconds", c.limits.max_future_skew.count(), 0, 86400));
-  c.limits.max_text_length = static_cast<std::size_t>(yaml.Int(
-      "validation.max_text_length", static_cast<std::int64_t>(c.limits.max_text_length), 1,
-      1 << 20));
+  c.max_batch_events = static_cast<std::size_t>(yaml.Int(
+      "validation.max_batch_events", static_cast<std::int64_t>(c.max_batch_events), 1, 100000));
+  c.limits.max_future_skew = std::chrono::seconds(
+      yaml.Int("validation.max_future_skew_seconds", c.limits.max_future_skew.count(), 0, 86400));
+  c.limits.max_text_length = static_cast<std::size_t>(
+      yaml.Int("validation.max_text_length", static_cast<std::int64_t>(c.limits.max_text_length), 1,
+               1 << 20));
   int year = static_cast<int>(yaml.Int("validation.earliest_year", 1990, 1900, 2100));
   c.limits.earliest = std::chrono::sys_days{std::chrono::year(year) / std::chrono::January / 1};
   if (c.brokers.empty()) yaml.Fail("kafka.brokers", "must name at least one host:port");

@@ -16,8 +16,8 @@
 namespace sightline::gateway {
 
 struct GatewayConfig {
-  http::ServerOptions http{.host = "127.0.0.1", .port = 8080, .max_body_bytes = 1 << 20,
-                           .threads = 8};
+  http::ServerOptions http{
+      .host = "127.0.0.1", .port = 8080, .max_body_bytes = 1 << 20, .threads = 8};
   std::string brokers = "127.0.0.1:9092";
   std::string topic = "sightline.events.v1";
   kafka::Properties kafka_properties;
@@ -32,12 +32,12 @@ Status ReadGatewayConfig(config::YamlReader& yaml, GatewayConfig& config);
 
 // Command-line and environment overrides, already split out by main.
 struct Overrides {
-  std::map<std::string, std::string> env;  // SIGHTLINE_KAFKA_BROKERS, SIGHTLINE_KAFKA_PROPERTIES
-  std::string brokers;                     // --brokers
-  int http_port = -1;                      // --http-port
-  std::string http_host;                   // --http-host
+  std::map<std::string, std::string> env;     // SIGHTLINE_KAFKA_BROKERS, SIGHTLINE_KAFKA_PROPERTIES
+  std::string brokers;                        // --brokers
+  int http_port = -1;                         // --http-port
+  std::string http_host;                      // --http-host
   std::vector<std::string> kafka_properties;  // --kafka-property name=value (repeatable)
-  std::string port_file;                   // --port-file
+  std::string port_file;                      // --port-file
 };
 Status ApplyOverrides(const Overrides& overrides, GatewayConfig& config);
 

@@ -49,8 +49,10 @@ http::Response IngestHandler::PostEvents(const http::Request& request) {
                 media == "application/jsonl";
   if (media != "application/json" && !ndjson) {
     return Json(415, {{"error", "unsupported content type"},
-                      {"message", "send one event as application/json or a batch as "
-                                  "application/x-ndjson, got '" + media + "'"}});
+                      {"message",
+                       "send one event as application/json or a batch as "
+                       "application/x-ndjson, got '" +
+                           media + "'"}});
   }
   std::vector<domain::NdjsonLine> lines;
   if (ndjson) {
@@ -91,11 +93,11 @@ http::Response IngestHandler::PostEvents(const http::Request& request) {
   }
   if (!rejected.empty()) {
     metrics_.Events("rejected", "invalid", static_cast<double>(rejected.size()));
-    return Json(400, {{"error", "invalid event"},
-                      {"message", std::to_string(rejected.size()) + " of " +
-                                      std::to_string(lines.size()) +
-                                      " events rejected; nothing was written"},
-                      {"rejected", rejected}});
+    return Json(
+        400, {{"error", "invalid event"},
+              {"message", std::to_string(rejected.size()) + " of " + std::to_string(lines.size()) +
+                              " events rejected; nothing was written"},
+              {"rejected", rejected}});
   }
 
   auto started = std::chrono::steady_clock::now();
@@ -122,12 +124,12 @@ http::Response IngestHandler::PostEvents(const http::Request& request) {
     results.push_back(std::move(item));
   }
   if (failed > 0) {
-    http::Response r = Json(503, {{"error", "event log unavailable"},
-                                  {"message", std::to_string(failed) + " of " +
-                                                  std::to_string(accepted.size()) +
-                                                  " events were not written (" + first_failure +
-                                                  "); resend them: the same event_id is safe"},
-                                  {"events", results}});
+    http::Response r =
+        Json(503, {{"error", "event log unavailable"},
+                   {"message", std::to_string(failed) + " of " + std::to_string(accepted.size()) +
+                                   " events were not written (" + first_failure +
+                                   "); resend them: the same event_id is safe"},
+                   {"events", results}});
     r.headers["Retry-After"] = "5";
     return r;
   }

@@ -34,8 +34,7 @@ struct IngestOptions {
 
 class IngestHandler {
  public:
-  IngestHandler(EventSink& sink, const Clock& clock, GatewayMetrics& metrics,
-                IngestOptions options)
+  IngestHandler(EventSink& sink, const Clock& clock, GatewayMetrics& metrics, IngestOptions options)
       : sink_(sink), clock_(clock), metrics_(metrics), options_(std::move(options)) {}
 
   http::Response PostEvents(const http::Request& request);

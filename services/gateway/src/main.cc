@@ -74,9 +74,8 @@ int main(int argc, char** argv) {
   gateway::KafkaEventSink sink(std::move(producer).value(), config.topic);
   SystemClock clock;
   gateway::GatewayMetrics metrics;
-  gateway::IngestHandler ingest(sink, clock, metrics,
-                                {.limits = config.limits,
-                                 .max_batch_events = config.max_batch_events});
+  gateway::IngestHandler ingest(
+      sink, clock, metrics, {.limits = config.limits, .max_batch_events = config.max_batch_events});
 
   http::Server server(config.http);
   auto counted = [&metrics](const std::string& endpoint, http::Handler handler) {
@@ -86,17 +85,20 @@ int main(int argc, char** argv) {
       return res;
     };
   };
-  server.Post("/v1/events", counted("/v1/events", [&](const http::Request& r) {
-                return ingest.PostEvents(r);
-              }));
+  server.Post("/v1/events",
+              counted("/v1/events", [&](const http::Request& r) { return ingest.PostEvents(r); }));
   server.Get("/healthz", [](const http::Request&) {
-    return http::Response{.status = 200, .content_type = "application/json",
-                          .body = R"({"status":"alive"})", .headers = {}};
+    return http::Response{.status = 200,
+                          .content_type = "application/json",
+                          .body = R"({"status":"alive"})",
+                          .headers = {}};
   });
   server.Get("/readyz", counted("/readyz", [&](const http::Request&) { return ingest.Ready(); }));
   server.Get("/metrics", [&metrics](const http::Request&) {
-    return http::Response{.status = 200, .content_type = metrics::kContentType,
-                          .body = metrics::RenderText(metrics.registry()), .headers = {}};
+    return http::Response{.status = 200,
+                          .content_type = metrics::kContentType,
+                          .body = metrics::RenderText(metrics.registry()),
+                          .headers = {}};
   });
   auto port = server.Start();
   if (!port.ok()) return Fail(port.status().message());

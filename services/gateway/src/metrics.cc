@@ -16,8 +16,8 @@ GatewayMetrics::GatewayMetrics() : registry_(std::make_shared<prometheus::Regist
            .Name("sightline_gateway_produce_latency_seconds")
            .Help("Time from handing a request's events to Kafka to the last acknowledgement")
            .Register(*registry_)
-           .Add({}, prometheus::Histogram::BucketBoundaries{0.001, 0.0025, 0.005, 0.01, 0.025,
-                                                            0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10});
+           .Add({}, prometheus::Histogram::BucketBoundaries{0.001, 0.0025, 0.005, 0.01, 0.025, 0.05,
+                                                            0.1, 0.25, 0.5, 1, 2.5, 5, 10});
   kafka_ready_ = &prometheus::BuildGauge()
                       .Name("sightline_gateway_kafka_ready")
                       .Help("1 when the last readiness check reached the broker and the topic")

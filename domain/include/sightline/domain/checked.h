@@ -12,7 +12,7 @@ namespace sightline {
 template <typename T>
 class [[nodiscard]] Checked {
  public:
-  Checked(T value) : v_(std::move(value)) {}  // NOLINT(google-explicit-constructor)
+  Checked(T value) : v_(std::move(value)) {}              // NOLINT(google-explicit-constructor)
   Checked(FieldErrors errors) : v_(std::move(errors)) {}  // NOLINT(google-explicit-constructor)
   bool ok() const { return std::holds_alternative<T>(v_); }
   const T& value() const& { return std::get<T>(v_); }

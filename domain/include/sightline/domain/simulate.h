@@ -25,9 +25,9 @@ struct SimulationParams {
   std::uint64_t seed = 1;
   std::chrono::sys_days start_day{std::chrono::November / 2 / 2026};
   int days = 1;
-  int contacts_per_day = 100;  // A large county: tens of thousands of contacts a year.
-  int teams = 4;               // Assessment teams that receive allocations.
-  int care_leavers = 40;       // Care leavers already open at the start.
+  int contacts_per_day = 100;     // A large county: tens of thousands of contacts a year.
+  int teams = 4;                  // Assessment teams that receive allocations.
+  int care_leavers = 40;          // Care leavers already open at the start.
   std::string id_prefix = "sim";  // Prefix of every id, so runs with other seeds never collide.
 };
 

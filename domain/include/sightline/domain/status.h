@@ -18,7 +18,7 @@ enum class StatusCode {
   kInvalidArgument,  // Bad input: reject it (400, dead-letter). Retrying will not help.
   kUnavailable,      // A dependency is down or slow: retry with backoff, advance nothing.
   kNotFound,
-  kInternal,         // Broken invariant or corrupted state: stop loudly.
+  kInternal,  // Broken invariant or corrupted state: stop loudly.
 };
 
 class [[nodiscard]] Status {
@@ -38,7 +38,9 @@ class [[nodiscard]] Status {
   std::string message_;
 };
 
-inline Status InvalidArgument(std::string m) { return {StatusCode::kInvalidArgument, std::move(m)}; }
+inline Status InvalidArgument(std::string m) {
+  return {StatusCode::kInvalidArgument, std::move(m)};
+}
 inline Status Unavailable(std::string m) { return {StatusCode::kUnavailable, std::move(m)}; }
 inline Status Internal(std::string m) { return {StatusCode::kInternal, std::move(m)}; }
 
@@ -46,7 +48,7 @@ inline Status Internal(std::string m) { return {StatusCode::kInternal, std::move
 template <typename T>
 class [[nodiscard]] StatusOr {
  public:
-  StatusOr(T value) : v_(std::move(value)) {}  // NOLINT(google-explicit-constructor)
+  StatusOr(T value) : v_(std::move(value)) {}         // NOLINT(google-explicit-constructor)
   StatusOr(Status status) : v_(std::move(status)) {}  // NOLINT(google-explicit-constructor)
   bool ok() const { return std::holds_alternative<T>(v_); }
   const T& value() const& { return std::get<T>(v_); }

@@ -22,7 +22,7 @@ struct Request {
   std::string body;
   std::multimap<std::string, std::string> headers;  // Names lower-cased.
   std::multimap<std::string, std::string> query;
-  std::map<std::string, std::string> path_params;    // From ":name" segments of the route.
+  std::map<std::string, std::string> path_params;  // From ":name" segments of the route.
 
   // The header's value, or nullopt when absent.
   std::optional<std::string> Header(const std::string& lower_name) const;

@@ -1,0 +1,60 @@
+# Sightline: the two commands that matter are `make demo` and `make test` (see README.md).
+SHELL := /bin/bash
+PRESET ?= release
+BUILD_DIR := build
+KAFKA_DIR ?= var/kafka
+KAFKA_PORT ?= 9092
+GATEWAY_PORT ?= 8080
+
+.PHONY: all deps configure build build-debug build-asan test test-asan check demo down \
+        kafka-up kafka-down topics clean
+
+all: build
+
+deps:
+	scripts/deps.sh
+
+configure: deps
+	cmake --preset $(PRESET) >/dev/null
+
+build: configure
+	cmake --build --preset $(PRESET) -j $$(nproc)
+
+build-debug:
+	$(MAKE) build PRESET=debug
+
+build-asan:
+	$(MAKE) build PRESET=asan
+
+# Unit tests plus integration tests against a real broker that the script starts and stops.
+test: build
+	scripts/test.sh
+
+# The same suite built with AddressSanitizer and UBSan.
+test-asan: build-asan
+	SIGHTLINE_BUILD_DIR=build/asan scripts/test.sh
+
+# Formatting and dependency direction (CI runs these too).
+check:
+	scripts/check-format.sh
+	scripts/check-deps.sh
+
+kafka-up: deps
+	scripts/kafka/broker.sh start --dir $(KAFKA_DIR) --port $(KAFKA_PORT)
+
+kafka-down:
+	scripts/kafka/broker.sh stop --dir $(KAFKA_DIR)
+
+topics: build
+	$(BUILD_DIR)/bin/sightlinectl topics ensure --brokers 127.0.0.1:$(KAFKA_PORT) --file deploy/topics.yaml
+
+# From nothing: deps, build, a broker, the gateway, a simulated day of a county's front door.
+demo: build
+	KAFKA_PORT=$(KAFKA_PORT) GATEWAY_PORT=$(GATEWAY_PORT) scripts/demo.sh
+
+# Stops what the demo started.
+down:
+	scripts/demo.sh --down
+
+clean:
+	rm -rf $(BUILD_DIR) var

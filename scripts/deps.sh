@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Installs what Sightline needs to build, test and run the demo, from Debian packages (and the
+# Kafka jars through Maven, see scripts/kafka/fetch.sh). Idempotent and fast when all is there:
+# apt-get runs only when a package is missing.
+set -euo pipefail
+packages=(
+  build-essential cmake ninja-build pkg-config git
+  librdkafka-dev libprotobuf-dev protobuf-compiler librocksdb-dev prometheus-cpp-dev
+  libgtest-dev libgmock-dev libyaml-cpp-dev nlohmann-json3-dev libcpp-httplib-dev libcli11-dev
+  kcat clang-format maven openjdk-17-jre-headless curl
+)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+# A JDK from elsewhere (e.g. a preinstalled one) serves as well as Debian's JRE.
+if command -v java >/dev/null 2>&1; then
+  missing=("${missing[@]/openjdk-17-jre-headless/}")
+fi
+missing=($(printf '%s\n' "${missing[@]}" | grep -v '^$' || true))
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "deps: installing ${missing[*]}"
+  sudo_cmd=""
+  [ "$(id -u)" -eq 0 ] || sudo_cmd="sudo"
+  export DEBIAN_FRONTEND=noninteractive
+  $sudo_cmd apt-get update -qq
+  $sudo_cmd apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+"$(dirname "$0")/kafka/fetch.sh"
+echo "deps: ready"
