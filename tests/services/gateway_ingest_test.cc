@@ -1,0 +1,150 @@
+// The gateway's request logic with a fake EventSink: no broker, no HTTP socket.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+
+#include "config.h"
+#include "ingest.h"
+
+namespace sightline::gateway {
+namespace {
+
+using nlohmann::json;
+using ::testing::HasSubstr;
+
+class FakeSink : public EventSink {
+ public:
+  std::vector<kafka::Delivery> Write(std::span<const events::v1::Envelope> events) override {
+    std::vector<kafka::Delivery> out;
+    for (const auto& e : events) {
+      written.push_back(e.event_id());
+      if (fail_from >= 0 && static_cast<int>(written.size()) > fail_from) {
+        out.push_back({Unavailable("broker down"), -1, -1});
+      } else {
+        out.push_back({Status::Ok(), 0, static_cast<std::int64_t>(written.size() - 1)});
+      }
+    }
+    return out;
+  }
+  Status Ready() override { return ready; }
+  std::vector<std::string> written;
+  int fail_from = -1;
+  Status ready = Status::Ok();
+};
+
+std::string Contact(const std::string& id, const std::string& child = "child-1") {
+  return R"({"eventId":")" + id + R"(","childId":")" + child +
+         R"(","occurredAt":"2026-11-20T09:00:00Z","actor":{"userId":"u1","role":"ROLE_MASH_PRACTITIONER"},"sourceAgency":"AGENCY_POLICE","refs":{"contactId":"c"},"contactReceived":{"source":"AGENCY_POLICE","concerns":["CONCERN_CATEGORY_NEGLECT"]}})";
+}
+
+class Ingest : public ::testing::Test {
+ protected:
+  http::Response Post(const std::string& body, const std::string& type) {
+    http::Request r;
+    r.method = "POST";
+    r.body = body;
+    r.headers.emplace("content-type", type);
+    return handler_.PostEvents(r);
+  }
+  FakeSink sink_;
+  ManualClock clock_{std::chrono::sys_days{std::chrono::November / 23 / 2026}};
+  GatewayMetrics metrics_;
+  IngestHandler handler_{sink_, clock_, metrics_, {.limits = {}, .max_batch_events = 3}};
+};
+
+TEST_F(Ingest, SingleEventAcceptedWithPartitionAndOffset) {
+  auto r = Post(Contact("ev-1"), "application/json; charset=utf-8");
+  ASSERT_EQ(r.status, 202) << r.body;
+  json body = json::parse(r.body);
+  EXPECT_EQ(body["events"][0]["event_id"], "ev-1");
+  EXPECT_EQ(body["events"][0]["offset"], 0);
+  EXPECT_EQ(sink_.written, std::vector<std::string>{"ev-1"});
+}
+
+TEST_F(Ingest, BatchIsAllOrNothing) {
+  std::string bad = Contact("ev-3");
+  bad.replace(bad.find("AGENCY_POLICE"), 13, "AGENCY_UNSPECIFIED");
+  auto r = Post(Contact("ev-1") + "\n\n" + bad + "\n", "application/x-ndjson");
+  ASSERT_EQ(r.status, 400);
+  json body = json::parse(r.body);
+  ASSERT_EQ(body["rejected"].size(), 1u);
+  EXPECT_EQ(body["rejected"][0]["line"], 3);
+  EXPECT_EQ(body["rejected"][0]["event_id"], "ev-3");
+  EXPECT_EQ(body["rejected"][0]["errors"][0]["field"], "source_agency");
+  EXPECT_TRUE(sink_.written.empty()) << "nothing may be written when any event is invalid";
+}
+
+TEST_F(Ingest, RepeatedEventIdInOneBatchIsRejected) {
+  auto r = Post(Contact("ev-1") + "\n" + Contact("ev-1", "child-2"), "application/x-ndjson");
+  ASSERT_EQ(r.status, 400);
+  EXPECT_THAT(r.body, HasSubstr("repeated in this batch (first on line 1)"));
+}
+
+TEST_F(Ingest, LimitsAndMediaTypes) {
+  EXPECT_EQ(Post(Contact("a") + "\n" + Contact("b") + "\n" + Contact("c") + "\n" + Contact("d"),
+                 "application/x-ndjson").status, 413);
+  EXPECT_EQ(Post(Contact("a"), "text/csv").status, 415);
+  EXPECT_EQ(Post("   \n", "application/json").status, 400);
+  EXPECT_TRUE(sink_.written.empty());
+}
+
+TEST_F(Ingest, KafkaFailureIs503SayingWhatWasWritten) {
+  sink_.fail_from = 1;
+  auto r = Post(Contact("ev-1") + "\n" + Contact("ev-2"), "application/x-ndjson");
+  ASSERT_EQ(r.status, 503);
+  EXPECT_EQ(r.headers.at("Retry-After"), "5");
+  json body = json::parse(r.body);
+  EXPECT_TRUE(body["events"][0].contains("offset"));
+  EXPECT_EQ(body["events"][1]["written"], false);
+  EXPECT_THAT(body["message"].get<std::string>(), HasSubstr("1 of 2 events were not written"));
+}
+
+TEST_F(Ingest, ReadinessFollowsTheSink) {
+  EXPECT_EQ(handler_.Ready().status, 200);
+  sink_.ready = Unavailable("no broker");
+  auto r = handler_.Ready();
+  EXPECT_EQ(r.status, 503);
+  EXPECT_THAT(r.body, HasSubstr("no broker"));
+}
+
+TEST(GatewayConfig, TheSampleConfigIsValid) {
+  auto yaml = config::YamlReader::FromFile(std::string(std::getenv("SIGHTLINE_SOURCE_DIR")) +
+                                           "/deploy/gateway.yaml");
+  ASSERT_TRUE(yaml.ok()) << yaml.status().message();
+  GatewayConfig c;
+  Status s = ReadGatewayConfig(yaml.value(), c);
+  ASSERT_TRUE(s.ok()) << s.message();
+  EXPECT_EQ(c.topic, "sightline.events.v1");
+  EXPECT_EQ(c.produce_timeout.count(), 10000);
+}
+
+TEST(GatewayConfig, BadValuesNameTheKey) {
+  auto yaml = config::YamlReader::FromString(
+      "kafka:\n  produce_timeout_ms: 5\n  brokers: ''\nhttp:\n  port: 8080\n  treads: 4\n", "g.yaml");
+  GatewayConfig c;
+  Status s = ReadGatewayConfig(yaml.value(), c);
+  EXPECT_THAT(s.message(), HasSubstr("kafka.produce_timeout_ms: must be between 100 and 600000"));
+  EXPECT_THAT(s.message(), HasSubstr("kafka.brokers: must name at least one host:port"));
+  EXPECT_THAT(s.message(), HasSubstr("http.treads: unknown key"));
+}
+
+TEST(GatewayConfig, EnvironmentThenFlagsOverrideTheFile) {
+  GatewayConfig c;
+  Overrides o;
+  o.env = {{"SIGHTLINE_KAFKA_BROKERS", "env:9092"},
+           {"SIGHTLINE_KAFKA_PROPERTIES", "security.protocol=ssl;ssl.ca.location=/ca.pem"}};
+  o.kafka_properties = {"sasl.mechanism=PLAIN"};
+  ASSERT_TRUE(ApplyOverrides(o, c).ok());
+  EXPECT_EQ(c.brokers, "env:9092");
+  EXPECT_EQ(c.kafka_properties.at("ssl.ca.location"), "/ca.pem");
+  EXPECT_EQ(c.kafka_properties.at("sasl.mechanism"), "PLAIN");
+  o.brokers = "flag:9092";
+  ASSERT_TRUE(ApplyOverrides(o, c).ok());
+  EXPECT_EQ(c.brokers, "flag:9092");
+  o.kafka_properties = {"novalue"};
+  EXPECT_THAT(ApplyOverrides(o, c).message(), HasSubstr("--kafka-property: 'novalue'"));
+}
+
+}  // namespace
+}  // namespace sightline::gateway
