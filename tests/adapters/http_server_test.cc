@@ -13,8 +13,10 @@ using ::testing::HasSubstr;
 TEST(HttpServer, RoutesPathParamsAndLimits) {
   Server server({.host = "127.0.0.1", .port = 0, .max_body_bytes = 2048, .threads = 2});
   server.Get("/v1/children/:id", [](const Request& r) {
-    return Response{.status = 200, .content_type = "text/plain",
-                    .body = "child " + r.path_params.at("id"), .headers = {}};
+    return Response{.status = 200,
+                    .content_type = "text/plain",
+                    .body = "child " + r.path_params.at("id"),
+                    .headers = {}};
   });
   server.Post("/echo", [](const Request& r) {
     return Response{.status = 201, .content_type = "text/plain", .body = r.body, .headers = {}};

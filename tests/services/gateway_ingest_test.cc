@@ -83,7 +83,9 @@ TEST_F(Ingest, RepeatedEventIdInOneBatchIsRejected) {
 
 TEST_F(Ingest, LimitsAndMediaTypes) {
   EXPECT_EQ(Post(Contact("a") + "\n" + Contact("b") + "\n" + Contact("c") + "\n" + Contact("d"),
-                 "application/x-ndjson").status, 413);
+                 "application/x-ndjson")
+                .status,
+            413);
   EXPECT_EQ(Post(Contact("a"), "text/csv").status, 415);
   EXPECT_EQ(Post("   \n", "application/json").status, 400);
   EXPECT_TRUE(sink_.written.empty());
@@ -121,7 +123,8 @@ TEST(GatewayConfig, TheSampleConfigIsValid) {
 
 TEST(GatewayConfig, BadValuesNameTheKey) {
   auto yaml = config::YamlReader::FromString(
-      "kafka:\n  produce_timeout_ms: 5\n  brokers: ''\nhttp:\n  port: 8080\n  treads: 4\n", "g.yaml");
+      "kafka:\n  produce_timeout_ms: 5\n  brokers: ''\nhttp:\n  port: 8080\n  treads: 4\n",
+      "g.yaml");
   GatewayConfig c;
   Status s = ReadGatewayConfig(yaml.value(), c);
   EXPECT_THAT(s.message(), HasSubstr("kafka.produce_timeout_ms: must be between 100 and 600000"));
