@@ -6,8 +6,9 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 build=${SIGHTLINE_BUILD_DIR:-build}
 dir=$(mktemp -d /tmp/sightline-test-broker-XXXXXX)
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-cport=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+port=$(free_port)
+cport=$(free_port)
 cleanup() {
   scripts/kafka/broker.sh stop --dir "$dir" >/dev/null 2>&1 || true
   rm -rf "$dir"

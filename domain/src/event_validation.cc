@@ -99,8 +99,6 @@ void CheckRequiredRefs(Errors& e, const v1::Envelope& ev) {
   }
 }
 
-void CheckPayload(Errors& e, const v1::Envelope& ev, Instant now, const ValidationLimits& limits);
-
 void CheckCorrection(Errors& e, const v1::Envelope& ev, Instant now,
                      const ValidationLimits& limits) {
   const v1::Correction& c = ev.correction();

@@ -94,8 +94,6 @@ StatusOr<YamlReader> YamlReader::FromFile(const std::string& path) {
   return FromString(text.str(), path);
 }
 
-bool YamlReader::Has(const std::string& key) const { return impl_->Find(key).IsDefined(); }
-
 std::string YamlReader::String(const std::string& key, const std::string& fallback) {
   impl_->Use(key);
   YAML::Node n = impl_->Find(key);

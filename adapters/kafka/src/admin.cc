@@ -6,22 +6,6 @@
 
 namespace sightline::kafka {
 
-namespace {
-
-// Partition count of an existing topic, from the broker's metadata.
-StatusOr<int> PartitionCount(rd_kafka_t* rk, const std::string& topic, int timeout_ms) {
-  rd_kafka_topic_t* rkt = rd_kafka_topic_new(rk, topic.c_str(), nullptr);
-  const rd_kafka_metadata_t* md = nullptr;
-  rd_kafka_resp_err_t err = rd_kafka_metadata(rk, 0, rkt, &md, timeout_ms);
-  rd_kafka_topic_destroy(rkt);
-  if (err != RD_KAFKA_RESP_ERR_NO_ERROR) return internal::FromError(err, "metadata of " + topic);
-  int count = md->topic_cnt == 1 ? md->topics[0].partition_cnt : 0;
-  rd_kafka_metadata_destroy(md);
-  return count;
-}
-
-}  // namespace
-
 StatusOr<std::map<std::string, std::string>> EnsureTopics(const std::string& brokers,
                                                           const Properties& properties,
                                                           const std::vector<TopicSpec>& topics,
@@ -91,7 +75,7 @@ StatusOr<std::map<std::string, std::string>> EnsureTopics(const std::string& bro
   // An existing topic must have the partitions we expect: they decide where each child's events go.
   for (const TopicSpec& t : topics) {
     if (outcome[t.name] != "exists") continue;
-    StatusOr<int> count = PartitionCount(rk, t.name, timeout_ms);
+    StatusOr<int> count = internal::TopicPartitions(rk, t.name, timeout_ms);
     if (!count.ok()) return count.status();
     if (count.value() != t.partitions) {
       return InvalidArgument("topic " + t.name + " exists with " + std::to_string(count.value()) +

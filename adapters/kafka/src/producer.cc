@@ -143,22 +143,8 @@ std::vector<Delivery> Producer::SendAndWait(std::span<const OutboundMessage> mes
 }
 
 Status Producer::Ping(const std::string& topic, std::chrono::milliseconds timeout) {
-  rd_kafka_topic_t* rkt = rd_kafka_topic_new(impl_->rk.get(), topic.c_str(), nullptr);
-  const rd_kafka_metadata_t* md = nullptr;
-  rd_kafka_resp_err_t err =
-      rd_kafka_metadata(impl_->rk.get(), 0, rkt, &md, static_cast<int>(timeout.count()));
-  rd_kafka_topic_destroy(rkt);
-  if (err != RD_KAFKA_RESP_ERR_NO_ERROR) return internal::FromError(err, "Kafka metadata");
-  Status result = Status::Ok();
-  if (md->broker_cnt == 0) {
-    result = Unavailable("no Kafka broker in metadata");
-  } else if (md->topic_cnt != 1 || md->topics[0].err != RD_KAFKA_RESP_ERR_NO_ERROR) {
-    result = Unavailable("topic " + topic + ": " +
-                         rd_kafka_err2str(md->topic_cnt ? md->topics[0].err
-                                                        : RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART));
-  }
-  rd_kafka_metadata_destroy(md);
-  return result;
+  return internal::TopicPartitions(impl_->rk.get(), topic, static_cast<int>(timeout.count()))
+      .status();
 }
 
 bool Producer::HasFatalError() const { return impl_->fatal; }

@@ -21,16 +21,10 @@ StatusOr<std::vector<Record>> ReadTopic(const std::string& brokers, const Proper
   rd_kafka_t* rk = client.value().get();
   int timeout_ms = static_cast<int>(timeout.count());
 
-  rd_kafka_topic_t* rkt = rd_kafka_topic_new(rk, topic.c_str(), nullptr);
-  const rd_kafka_metadata_t* md = nullptr;
-  rd_kafka_resp_err_t err = rd_kafka_metadata(rk, 0, rkt, &md, timeout_ms);
-  rd_kafka_topic_destroy(rkt);
-  if (err != RD_KAFKA_RESP_ERR_NO_ERROR) return internal::FromError(err, "metadata of " + topic);
-  int partitions = md->topic_cnt == 1 && md->topics[0].err == RD_KAFKA_RESP_ERR_NO_ERROR
-                       ? md->topics[0].partition_cnt
-                       : 0;
-  rd_kafka_metadata_destroy(md);
-  if (partitions == 0) return Unavailable("topic " + topic + " does not exist");
+  StatusOr<int> partition_count = internal::TopicPartitions(rk, topic, timeout_ms);
+  if (!partition_count.ok()) return partition_count.status();
+  int partitions = partition_count.value();
+  rd_kafka_resp_err_t err = RD_KAFKA_RESP_ERR_NO_ERROR;
 
   // Read each partition up to where it ended when we started.
   std::map<std::int32_t, std::int64_t> end;

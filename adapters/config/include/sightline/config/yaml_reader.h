@@ -26,7 +26,6 @@ class YamlReader {
   YamlReader& operator=(YamlReader&&) noexcept;
   ~YamlReader();
 
-  bool Has(const std::string& key) const;
   std::string String(const std::string& key, const std::string& fallback);
   std::int64_t Int(const std::string& key, std::int64_t fallback, std::int64_t min,
                    std::int64_t max);
