@@ -222,6 +222,17 @@ void CheckPayload(Errors& e, const v1::Envelope& ev, Instant now, const Validati
       }
       e.Require(p.ethnicity().empty() || std::regex_match(p.ethnicity(), kEthnicity),
                 "child_details_recorded.ethnicity", "not a CIN census ethnicity code (like WBRI)");
+      e.Require(p.name().size() <= 200, "child_details_recorded.name", "at most 200 characters");
+      break;
+    }
+    case P::kAccessRestricted: {
+      const auto& p = ev.access_restricted();
+      static const std::regex kDay(R"(^20[0-9]{2}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$)");
+      e.Require(!p.reason().empty(), "access_restricted.reason", "required: say why");
+      if (p.level() != v1::RESTRICTION_NONE) {
+        e.Require(std::regex_match(p.review_by(), kDay), "access_restricted.review_by",
+                  "required: YYYY-MM-DD when the restriction must be reviewed");
+      }
       break;
     }
     case P::kAlertAcknowledged:

@@ -4,6 +4,7 @@
 #include <array>
 #include <functional>
 
+#include "sightline/domain/calendar.h"
 #include "sightline/domain/event_validation.h"
 #include "sightline/domain/random.h"
 
@@ -18,7 +19,17 @@ using std::chrono::minutes;
 struct Household {
   std::string id;
   std::vector<std::string> children;
+  std::string surname;
 };
+
+constexpr std::array<const char*, 24> kFirstNames = {
+    "Amelia", "Oliver", "Isla", "George", "Ava",   "Noah", "Mia",   "Leo",
+    "Freya",  "Arthur", "Lily", "Harry",  "Grace", "Jack", "Evie",  "Alfie",
+    "Poppy",  "Oscar",  "Ruby", "Theo",   "Zara",  "Musa", "Aisha", "Kacper"};
+constexpr std::array<const char*, 20> kSurnames = {
+    "Smith",  "Jones", "Taylor", "Brown",  "Williams", "Wilson", "Johnson",
+    "Davies", "Patel", "Wright", "Walker", "Evans",    "Khan",   "Hughes",
+    "Nowak",  "Ahmed", "Clarke", "Turner", "Hill",     "Moore"};
 
 // Skips Saturdays and Sundays only: the simulator needs plausible dates, not statutory ones.
 Instant AddWeekdays(Instant from, int n) {
@@ -102,6 +113,7 @@ class County {
     if (repeat) return households_[rng_.Below(households_.size())];
     Household& h = households_.emplace_back();
     h.id = Id("hh");
+    h.surname = kSurnames[rng_.Below(kSurnames.size())];
     int n = static_cast<int>(rng_.Weighted({45, 30, 17, 8})) + 1;
     for (int i = 0; i < n; ++i) h.children.push_back(Id("child"));
     return h;
@@ -126,6 +138,19 @@ class County {
                                                                 "AIND", "BAFR", "NOBT"};
       d->set_ethnicity(kEthnicity[rng_.Weighted({70, 8, 6, 5, 5, 6})]);
       d->set_disability(rng_.Chance(0.08) ? v1::DISABILITY_YES : v1::DISABILITY_NONE);
+      d->set_name(age < 0
+                      ? "Unborn " + h.surname
+                      : std::string(kFirstNames[rng_.Below(kFirstNames.size())]) + " " + h.surname);
+    }
+    // A few records are restricted (a member of staff's relative, a high-profile family).
+    if (rng_.Chance(0.01)) {
+      if (auto* e = Emit(child, h.id, at, v1::ROLE_TEAM_MANAGER, "mash", none)) {
+        auto* r = e->mutable_access_restricted();
+        r->set_level(rng_.Chance(0.5) ? v1::RESTRICTION_STAFF_OR_RELATIVE
+                                      : v1::RESTRICTION_HIGH_PROFILE);
+        r->set_reason("Restricted on the service manager's instruction.");
+        r->set_review_by(FormatDay(std::chrono::floor<days>(at) + days(90)));
+      }
     }
     if (auto* e = Emit(child, h.id, at, v1::ROLE_BUSINESS_SUPPORT, "mash", none)) {
       e->mutable_household_linked()->set_household_id(h.id);
@@ -427,7 +452,7 @@ class County {
   }
 
   void CareLeaver(int i) {
-    Household h{Id("hh"), {Id("child")}};
+    Household h{Id("hh"), {Id("child")}, kSurnames[rng_.Below(kSurnames.size())]};
     const std::string& child = h.children[0];
     std::string team = "leaving-care";
     v1::CaseRefs refs;

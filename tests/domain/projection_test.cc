@@ -1,0 +1,178 @@
+#include "sightline/domain/projection.h"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <map>
+
+#include "sightline/domain/random.h"
+#include "sightline/domain/simulate.h"
+
+namespace sightline::domain {
+namespace {
+
+namespace v1 = events::v1;
+namespace pv = projections::v1;
+
+std::map<std::string, std::vector<v1::Envelope>> ByChild(const std::vector<v1::Envelope>& all) {
+  std::map<std::string, std::vector<v1::Envelope>> out;
+  for (const auto& e : all) out[e.child_id()].push_back(e);
+  return out;
+}
+
+std::string Bytes(const pv::ChildRecord& r) {
+  std::string s;
+  r.SerializeToString(&s);
+  return s;
+}
+
+std::vector<v1::Envelope> Simulated() {
+  SimulationParams p;
+  p.seed = 11;
+  p.start_day = std::chrono::sys_days{std::chrono::November / 2 / 2026};
+  p.days = 20;
+  p.contacts_per_day = 20;
+  return Simulate(p);
+}
+
+TEST(ProjectionTest, ShuffledAndDuplicatedEventsGiveTheSameRecords) {
+  Calendar cal;
+  ProjectionPolicy policy;
+  auto children = ByChild(Simulated());
+  ASSERT_GT(children.size(), 50u);
+  Rng rng(99);
+  for (auto& [child, events] : children) {
+    pv::ChildRecord clean = FoldChild(child, events, cal, policy);
+    std::vector<v1::Envelope> messy = events;
+    for (std::size_t i = 0; i < events.size(); i += 3) messy.push_back(events[i]);  // Duplicates.
+    for (std::size_t i = messy.size(); i > 1; --i) std::swap(messy[i - 1], messy[rng.Below(i)]);
+    ASSERT_EQ(Bytes(clean), Bytes(FoldChild(child, messy, cal, policy))) << child;
+  }
+}
+
+v1::Envelope Event(const std::string& id, const char* at) {
+  v1::Envelope e;
+  e.set_event_id(id);
+  e.set_child_id("c1");
+  e.set_household_id("h1");
+  *e.mutable_occurred_at() = ToTimestamp(Instant(*ParseDay(at)) + std::chrono::hours(10));
+  *e.mutable_recorded_at() = e.occurred_at();
+  e.mutable_actor()->set_user_id("u1");
+  e.mutable_actor()->set_team_id("mash");
+  e.mutable_refs()->set_contact_id("k1");
+  return e;
+}
+
+v1::Envelope Contact(const std::string& id, const char* at) {
+  v1::Envelope e = Event(id, at);
+  e.mutable_contact_received()->set_source(v1::AGENCY_POLICE);
+  e.mutable_contact_received()->add_concerns(v1::CONCERN_CATEGORY_NEGLECT);
+  return e;
+}
+
+TEST(ProjectionTest, AContactWaitsUntilDecidedEvenWhenTheDecisionArrivesFirst) {
+  Calendar cal;
+  v1::Envelope contact = Contact("e1", "2026-11-20");
+  v1::Envelope rag = Event("e2", "2026-11-20");
+  rag.mutable_rag_rated()->set_rating(v1::RAG_RATING_RED);
+  pv::ChildRecord waiting = FoldChild("c1", std::vector{contact, rag}, cal, {});
+  ASSERT_EQ(waiting.awaiting_decision_size(), 1);
+  EXPECT_EQ(waiting.stage(), pv::STAGE_AWAITING_DECISION);
+  EXPECT_EQ(waiting.awaiting_decision(0).rag(), v1::RAG_RATING_RED);
+  pv::ChildSummary s = Summarise(waiting);
+  EXPECT_EQ(ToInstant(s.decision_overdue_from()),
+            Instant(*ParseDay("2026-11-24")));  // Fri -> due Mon 23rd, overdue Tue 00:00 GMT.
+  EXPECT_EQ(OwnedRowsOf(waiting, s).queue_keys_size(), 1);
+
+  v1::Envelope decision = Event("e3", "2026-11-19");  // Recorded with an earlier time: a slip.
+  decision.mutable_contact_decided()->set_decision(v1::CONTACT_DECISION_S17_ASSESSMENT);
+  decision.mutable_refs()->set_referral_id("r1");
+  pv::ChildRecord decided = FoldChild("c1", std::vector{decision, rag, contact}, cal, {});
+  EXPECT_EQ(decided.awaiting_decision_size(), 0);
+  EXPECT_EQ(decided.stage(), pv::STAGE_ASSESSMENT);
+  ASSERT_EQ(decided.referrals_size(), 1);
+  EXPECT_EQ(OwnedRowsOf(decided, Summarise(decided)).queue_keys_size(), 0);
+}
+
+TEST(ProjectionTest, CorrectionsRetractAndAmend) {
+  Calendar cal;
+  v1::Envelope contact = Contact("e1", "2026-11-20");
+  v1::Envelope retract = Event("e9", "2026-11-21");
+  retract.mutable_correction()->set_target_event_id("e1");
+  retract.mutable_correction()->set_reason("Wrong child");
+  retract.mutable_correction()->mutable_retract();
+  pv::ChildRecord gone = FoldChild("c1", std::vector{retract, contact}, cal, {});
+  EXPECT_EQ(gone.awaiting_decision_size(), 0);
+  EXPECT_EQ(gone.contacts(), 0);
+  ASSERT_EQ(gone.chronology_size(), 1);
+  EXPECT_EQ(gone.chronology(0).type(), "correction");
+
+  v1::Envelope amend = Event("e10", "2026-11-21");
+  amend.mutable_correction()->set_target_event_id("e1");
+  amend.mutable_correction()->set_reason("Source was a school");
+  v1::Envelope fixed = contact;
+  fixed.mutable_contact_received()->set_source(v1::AGENCY_SCHOOL);
+  *amend.mutable_correction()->mutable_amended() = fixed;
+  // The later correction (by recorded_at) wins: amended, not retracted.
+  *amend.mutable_recorded_at() =
+      ToTimestamp(ToInstant(retract.recorded_at()) + std::chrono::hours(1));
+  pv::ChildRecord amended = FoldChild("c1", std::vector{contact, amend, retract}, cal, {});
+  ASSERT_EQ(amended.awaiting_decision_size(), 1);
+  EXPECT_EQ(amended.awaiting_decision(0).source(), v1::AGENCY_SCHOOL);
+  bool marked = false;
+  for (const auto& c : amended.chronology())
+    marked = marked || (c.event_id() == "e1" && c.amended());
+  EXPECT_TRUE(marked);
+}
+
+TEST(ProjectionTest, ReReferralsAndRepeatedFailedInterventionsAreFlagged) {
+  Calendar cal;
+  std::vector<v1::Envelope> events;
+  const char* days[] = {"2025-03-03", "2026-01-05"};  // Second within 12 months of the first.
+  for (int i = 0; i < 2; ++i) {
+    v1::Envelope d = Event("d" + std::to_string(i), days[i]);
+    d.mutable_refs()->set_contact_id("k" + std::to_string(i));
+    d.mutable_refs()->set_referral_id("r" + std::to_string(i));
+    d.mutable_contact_decided()->set_decision(v1::CONTACT_DECISION_S17_ASSESSMENT);
+    events.push_back(d);
+  }
+  for (int i = 0; i < 2; ++i) {
+    v1::Envelope s = Event("h" + std::to_string(i), i ? "2026-02-02" : "2025-04-01");
+    s.mutable_refs()->set_early_help_id("eh" + std::to_string(i));
+    s.mutable_early_help_started()->set_intervention(v1::INTERVENTION_PARENTING_PROGRAMME);
+    events.push_back(s);
+  }
+  v1::Envelope closed = Event("h9", "2025-07-01");
+  closed.mutable_refs()->set_early_help_id("eh0");
+  closed.mutable_early_help_closed()->set_outcome(v1::EARLY_HELP_OUTCOME_NOT_EFFECTIVE);
+  events.push_back(closed);
+  pv::ChildRecord r = FoldChild("c1", events, cal, {});
+  ASSERT_EQ(r.referrals_size(), 2);
+  EXPECT_FALSE(r.referrals(0).re_referral());
+  EXPECT_TRUE(r.referrals(1).re_referral());
+  std::vector<std::string> flags(r.flags().begin(), r.flags().end());
+  EXPECT_NE(std::find(flags.begin(), flags.end(), "re_referral"), flags.end());
+  EXPECT_NE(std::find(flags.begin(), flags.end(), "failed_intervention_repeated"), flags.end());
+}
+
+TEST(ProjectionTest, QueueKeysSortRedFirstThenLongestWaiting) {
+  auto summary = [](v1::RagRating rag, const char* day, const char* id) {
+    pv::ChildSummary s;
+    s.set_child_id(id);
+    s.set_rag(rag);
+    *s.mutable_waiting_since() = ToTimestamp(Instant(*ParseDay(day)));
+    return keys::Queue(s);
+  };
+  std::vector<std::string> keys = {summary(v1::RAG_RATING_GREEN, "2026-11-01", "a"),
+                                   summary(v1::RAG_RATING_RED, "2026-11-20", "b"),
+                                   summary(v1::RAG_RATING_UNSPECIFIED, "2026-11-19", "c"),
+                                   summary(v1::RAG_RATING_AMBER, "2026-11-02", "d"),
+                                   summary(v1::RAG_RATING_RED, "2026-11-18", "e")};
+  std::sort(keys.begin(), keys.end());
+  std::string order;
+  for (const auto& k : keys) order += k.back();
+  EXPECT_EQ(order, "ebcda");
+}
+
+}  // namespace
+}  // namespace sightline::domain
