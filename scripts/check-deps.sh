@@ -9,7 +9,7 @@ violation() { echo "dependency violation: $*"; fail=1; }
 
 # 1. Domain is pure.
 while IFS= read -r line; do violation "domain includes an adapter or service: $line"; done < <(
-  grep -rnE '#include *[<"](sightline/(kafka|http|config|metrics|clock)/|librdkafka|rdkafka|rocksdb/|prometheus/|httplib|yaml-cpp|nlohmann|CLI/)' domain/ || true)
+  grep -rnE '#include *[<"](sightline/(kafka|http|config|metrics|clock|storage|crypto)/|librdkafka|rdkafka|rocksdb/|prometheus/|httplib|yaml-cpp|nlohmann|CLI/)' domain/ || true)
 
 # 2. Each library only in its adapter.
 check_only() {  # pattern allowed-dir
@@ -21,6 +21,7 @@ check_only 'librdkafka/' adapters/kafka
 check_only 'rocksdb/' adapters/storage
 check_only 'httplib' adapters/http
 check_only 'yaml-cpp/' adapters/config
+check_only 'openssl/' adapters/crypto
 
 # 3. Services do not include each other (they talk through topics).
 for svc in services/*/; do

@@ -40,22 +40,51 @@ std::pair<std::string, std::vector<std::string>> CompilePattern(const std::strin
   return {std::regex_replace(pattern, kParam, "([^/]+)"), names};
 }
 
+Request Convert(const httplib::Request& in, const std::vector<std::string>& names) {
+  Request req;
+  req.method = in.method;
+  req.path = in.path;
+  req.body = in.body;
+  for (const auto& [k, v] : in.headers) req.headers.emplace(Lower(k), v);
+  for (const auto& [k, v] : in.params) req.query.emplace(k, v);
+  for (std::size_t i = 0; i < names.size() && i + 1 < in.matches.size(); ++i) {
+    req.path_params[names[i]] = in.matches[i + 1].str();
+  }
+  return req;
+}
+
+void SendHead(const Response& res, httplib::Response& out) {
+  out.status = res.status;
+  for (const auto& [k, v] : res.headers) out.set_header(k, v);
+}
+
 httplib::Server::Handler Adapt(Handler handler, std::vector<std::string> names) {
   return [handler = std::move(handler), names = std::move(names)](const httplib::Request& in,
                                                                   httplib::Response& out) {
-    Request req;
-    req.method = in.method;
-    req.path = in.path;
-    req.body = in.body;
-    for (const auto& [k, v] : in.headers) req.headers.emplace(Lower(k), v);
-    for (const auto& [k, v] : in.params) req.query.emplace(k, v);
-    for (std::size_t i = 0; i < names.size() && i + 1 < in.matches.size(); ++i) {
-      req.path_params[names[i]] = in.matches[i + 1].str();
-    }
-    Response res = handler(req);
-    out.status = res.status;
-    for (const auto& [k, v] : res.headers) out.set_header(k, v);
+    Response res = handler(Convert(in, names));
+    SendHead(res, out);
     out.set_content(res.body, res.content_type);
+  };
+}
+
+httplib::Server::Handler AdaptStream(StreamHandler handler, std::vector<std::string> names) {
+  return [handler = std::move(handler), names = std::move(names)](const httplib::Request& in,
+                                                                  httplib::Response& out) {
+    StreamResponse res = handler(Convert(in, names));
+    SendHead(res.head, out);
+    if (!res.produce) {
+      out.set_content(res.head.body, res.head.content_type);
+      return;
+    }
+    out.set_chunked_content_provider(
+        res.head.content_type,
+        [produce = std::move(res.produce)](std::size_t, httplib::DataSink& sink) {
+          produce([&sink](std::string_view chunk) {
+            return sink.is_writable() && sink.write(chunk.data(), chunk.size());
+          });
+          sink.done();
+          return true;
+        });
   };
 }
 
@@ -88,6 +117,18 @@ void Server::Get(const std::string& pattern, Handler handler) {
 void Server::Post(const std::string& pattern, Handler handler) {
   auto [regex, names] = CompilePattern(pattern);
   impl_->server.Post(regex, Adapt(std::move(handler), names));
+}
+
+void Server::GetStream(const std::string& pattern, StreamHandler handler) {
+  auto [regex, names] = CompilePattern(pattern);
+  impl_->server.Get(regex, AdaptStream(std::move(handler), names));
+}
+
+Status Server::ServeFiles(const std::string& mount, const std::string& root) {
+  if (!impl_->server.set_mount_point(mount, root)) {
+    return InvalidArgument("cannot serve files from '" + root + "': not a directory");
+  }
+  return Status::Ok();
 }
 
 StatusOr<int> Server::Start() {

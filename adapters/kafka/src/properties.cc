@@ -22,4 +22,24 @@ bool ParseProperties(const std::string& text, Properties& out, std::string& bad)
   return true;
 }
 
+Status ApplyKafkaOverrides(const KafkaOverrides& o, std::string& brokers, Properties& properties) {
+  if (auto it = o.env.find("SIGHTLINE_KAFKA_BROKERS"); it != o.env.end() && !it->second.empty()) {
+    brokers = it->second;
+  }
+  if (auto it = o.env.find("SIGHTLINE_KAFKA_PROPERTIES"); it != o.env.end()) {
+    std::string bad;
+    if (!ParseProperties(it->second, properties, bad)) {
+      return InvalidArgument("SIGHTLINE_KAFKA_PROPERTIES: '" + bad + "' is not name=value");
+    }
+  }
+  if (!o.brokers_flag.empty()) brokers = o.brokers_flag;
+  for (const std::string& item : o.property_flags) {
+    std::string bad;
+    if (!ParseProperties(item, properties, bad) || item.find('=') == 0) {
+      return InvalidArgument("--kafka-property: '" + item + "' is not name=value");
+    }
+  }
+  return Status::Ok();
+}
+
 }  // namespace sightline::kafka

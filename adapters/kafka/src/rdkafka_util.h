@@ -8,6 +8,7 @@
 
 #include "sightline/domain/status.h"
 #include "sightline/kafka/properties.h"
+#include "sightline/kafka/reader.h"
 
 namespace sightline::kafka::internal {
 
@@ -64,6 +65,27 @@ inline StatusOr<int> TopicPartitions(rd_kafka_t* rk, const std::string& topic, i
   }
   rd_kafka_metadata_destroy(md);
   return result;
+}
+
+// Copies a fetched message (key, value, headers) into a Record.
+inline Record ToRecord(const rd_kafka_message_t* m) {
+  Record r;
+  r.partition = m->partition;
+  r.offset = m->offset;
+  if (m->key) r.key.assign(static_cast<const char*>(m->key), m->key_len);
+  if (m->payload) r.value.assign(static_cast<const char*>(m->payload), m->len);
+  rd_kafka_headers_t* headers = nullptr;
+  // rd_kafka_message_headers takes a non-const message but only reads it.
+  if (rd_kafka_message_headers(const_cast<rd_kafka_message_t*>(m), &headers) ==
+      RD_KAFKA_RESP_ERR_NO_ERROR) {
+    const char* name;
+    const void* value;
+    std::size_t size;
+    for (std::size_t i = 0; !rd_kafka_header_get_all(headers, i, &name, &value, &size); ++i) {
+      r.headers.emplace_back(name, std::string(static_cast<const char*>(value), size));
+    }
+  }
+  return r;
 }
 
 }  // namespace sightline::kafka::internal

@@ -59,20 +59,7 @@ StatusOr<std::vector<Record>> ReadTopic(const std::string& brokers, const Proper
       rd_kafka_message_destroy(m);
       return Unavailable("reading " + topic + ": " + why);
     }
-    Record r;
-    r.partition = m->partition;
-    r.offset = m->offset;
-    if (m->key) r.key.assign(static_cast<const char*>(m->key), m->key_len);
-    if (m->payload) r.value.assign(static_cast<const char*>(m->payload), m->len);
-    rd_kafka_headers_t* headers = nullptr;
-    if (rd_kafka_message_headers(m, &headers) == RD_KAFKA_RESP_ERR_NO_ERROR) {
-      const char* name;
-      const void* value;
-      std::size_t size;
-      for (std::size_t i = 0; !rd_kafka_header_get_all(headers, i, &name, &value, &size); ++i) {
-        r.headers.emplace_back(name, std::string(static_cast<const char*>(value), size));
-      }
-    }
+    Record r = internal::ToRecord(m);
     rd_kafka_message_destroy(m);
     auto it = end.find(r.partition);
     if (it != end.end() && r.offset + 1 >= it->second) end.erase(it);

@@ -30,27 +30,13 @@ Status ReadGatewayConfig(config::YamlReader& yaml, GatewayConfig& c) {
 }
 
 Status ApplyOverrides(const Overrides& o, GatewayConfig& c) {
-  if (auto it = o.env.find("SIGHTLINE_KAFKA_BROKERS"); it != o.env.end() && !it->second.empty()) {
-    c.brokers = it->second;
-  }
-  if (auto it = o.env.find("SIGHTLINE_KAFKA_PROPERTIES"); it != o.env.end()) {
-    std::string bad;
-    if (!kafka::ParseProperties(it->second, c.kafka_properties, bad)) {
-      return InvalidArgument("SIGHTLINE_KAFKA_PROPERTIES: '" + bad + "' is not name=value");
-    }
-  }
-  if (!o.brokers.empty()) c.brokers = o.brokers;
+  kafka::KafkaOverrides k{o.env, o.brokers, o.kafka_properties};
+  if (Status s = kafka::ApplyKafkaOverrides(k, c.brokers, c.kafka_properties); !s.ok()) return s;
   if (o.http_port >= 0) {
     if (o.http_port > 65535) return InvalidArgument("--http-port: must be 0..65535");
     c.http.port = o.http_port;
   }
   if (!o.http_host.empty()) c.http.host = o.http_host;
-  for (const std::string& item : o.kafka_properties) {
-    std::string bad;
-    if (!kafka::ParseProperties(item, c.kafka_properties, bad) || item.find('=') == 0) {
-      return InvalidArgument("--kafka-property: '" + item + "' is not name=value");
-    }
-  }
   if (!o.port_file.empty()) c.port_file = o.port_file;
   return Status::Ok();
 }

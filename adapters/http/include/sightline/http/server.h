@@ -11,6 +11,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include "sightline/domain/status.h"
 
@@ -37,6 +38,17 @@ struct Response {
 
 using Handler = std::function<Response(const Request&)>;
 
+// A long-lived response (server-sent events). When `produce` is empty, `head` is sent as an
+// ordinary response (an error, say). Otherwise head's status, type and headers go out first and
+// `produce` then writes chunks through `write` until it returns, or until `write` returns false
+// (the client went away). `produce` runs on one of the server's threads for the whole stream.
+using ChunkWriter = std::function<bool(std::string_view chunk)>;
+struct StreamResponse {
+  Response head;
+  std::function<void(const ChunkWriter& write)> produce;
+};
+using StreamHandler = std::function<StreamResponse(const Request&)>;
+
 struct ServerOptions {
   std::string host = "127.0.0.1";
   int port = 0;
@@ -54,6 +66,9 @@ class Server {
   // Routes use exact paths or ":name" segments ("/v1/children/:id").
   void Get(const std::string& pattern, Handler handler);
   void Post(const std::string& pattern, Handler handler);
+  void GetStream(const std::string& pattern, StreamHandler handler);
+  // Serves files under `root` at URL prefix `mount` ("/app"); "/app/" serves index.html.
+  Status ServeFiles(const std::string& mount, const std::string& root);
 
   // Binds and starts serving on a background thread; returns the bound port.
   StatusOr<int> Start();

@@ -1,0 +1,119 @@
+#include "sightline/kafka/consumer.h"
+
+#include "rdkafka_util.h"
+
+namespace sightline::kafka {
+
+struct Consumer::Impl {
+  ConsumerOptions options;
+  internal::KafkaHandle rk;
+  int partitions = 0;
+};
+
+namespace {
+
+using PartitionList =
+    std::unique_ptr<rd_kafka_topic_partition_list_t, void (*)(rd_kafka_topic_partition_list_t*)>;
+
+PartitionList ToList(const std::string& topic,
+                     const std::map<std::int32_t, std::int64_t>& offsets) {
+  PartitionList list(rd_kafka_topic_partition_list_new(static_cast<int>(offsets.size())),
+                     rd_kafka_topic_partition_list_destroy);
+  for (const auto& [p, offset] : offsets)
+    rd_kafka_topic_partition_list_add(list.get(), topic.c_str(), p)->offset = offset;
+  return list;
+}
+
+}  // namespace
+
+Consumer::Consumer(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+
+Consumer::~Consumer() {
+  if (impl_->rk) rd_kafka_consumer_close(impl_->rk.get());
+}
+
+StatusOr<std::unique_ptr<Consumer>> Consumer::Create(const ConsumerOptions& o) {
+  if (o.topic.empty()) return InvalidArgument("consumer: topic is required");
+  if (o.group_id.empty()) return InvalidArgument("consumer: group_id is required");
+  internal::ConfHandle conf(rd_kafka_conf_new());
+  Properties fixed = {{"bootstrap.servers", o.brokers},
+                      {"group.id", o.group_id},
+                      {"client.id", o.client_id},
+                      {"enable.auto.commit", "false"},
+                      {"enable.auto.offset.store", "false"},
+                      {"enable.partition.eof", "false"},
+                      {"allow.auto.create.topics", "false"},
+                      // Bounds prefetch memory per partition (the projector's batches are small).
+                      {"queued.max.messages.kbytes", "65536"}};
+  if (Status s = internal::SetAll(conf.get(), fixed); !s.ok()) return s;
+  if (Status s = internal::SetAll(conf.get(), o.properties); !s.ok()) return s;
+  auto client = internal::NewClient(RD_KAFKA_CONSUMER, std::move(conf));
+  if (!client.ok()) return client.status();
+  auto impl = std::make_unique<Impl>();
+  impl->options = o;
+  impl->rk = std::move(client).value();
+  return std::unique_ptr<Consumer>(new Consumer(std::move(impl)));
+}
+
+StatusOr<int> Consumer::Partitions(std::chrono::milliseconds timeout) {
+  auto n = internal::TopicPartitions(impl_->rk.get(), impl_->options.topic,
+                                     static_cast<int>(timeout.count()));
+  if (n.ok()) impl_->partitions = n.value();
+  return n;
+}
+
+Status Consumer::Assign(const std::map<std::int32_t, std::int64_t>& next_offsets) {
+  PartitionList list = ToList(impl_->options.topic, next_offsets);
+  return internal::FromError(rd_kafka_assign(impl_->rk.get(), list.get()),
+                             "assign " + impl_->options.topic);
+}
+
+StatusOr<std::vector<Record>> Consumer::Poll(std::size_t max_records,
+                                             std::chrono::milliseconds wait) {
+  std::vector<Record> out;
+  int timeout = static_cast<int>(wait.count());
+  while (out.size() < max_records) {
+    rd_kafka_message_t* m = rd_kafka_consumer_poll(impl_->rk.get(), out.empty() ? timeout : 0);
+    if (m == nullptr) break;
+    if (m->err == RD_KAFKA_RESP_ERR_NO_ERROR) {
+      out.push_back(internal::ToRecord(m));
+    } else if (m->err == RD_KAFKA_RESP_ERR__FATAL) {
+      char why[512];
+      rd_kafka_fatal_error(impl_->rk.get(), why, sizeof why);
+      rd_kafka_message_destroy(m);
+      return Internal(std::string("fatal consumer error: ") + why);
+    } else if (m->err == RD_KAFKA_RESP_ERR__UNKNOWN_TOPIC ||
+               m->err == RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART) {
+      std::string why = rd_kafka_message_errstr(m);
+      rd_kafka_message_destroy(m);
+      return Unavailable("consume " + impl_->options.topic + ": " + why);
+    }
+    // Other errors (broker down, rebalancing) are transient: librdkafka retries by itself.
+    rd_kafka_message_destroy(m);
+  }
+  return out;
+}
+
+StatusOr<std::map<std::int32_t, std::int64_t>> Consumer::HighWatermarks(
+    std::chrono::milliseconds timeout) {
+  std::map<std::int32_t, std::int64_t> out;
+  for (std::int32_t p = 0; p < impl_->partitions; ++p) {
+    std::int64_t lo = 0, hi = 0;
+    rd_kafka_resp_err_t err =
+        rd_kafka_query_watermark_offsets(impl_->rk.get(), impl_->options.topic.c_str(), p, &lo, &hi,
+                                         static_cast<int>(timeout.count()));
+    if (err != RD_KAFKA_RESP_ERR_NO_ERROR)
+      return internal::FromError(err, "watermarks of " + impl_->options.topic);
+    out[p] = hi;
+  }
+  return out;
+}
+
+void Consumer::CommitAdvisory(const std::map<std::int32_t, std::int64_t>& next_offsets) {
+  if (next_offsets.empty()) return;
+  PartitionList list = ToList(impl_->options.topic, next_offsets);
+  // Async: the result only feeds lag dashboards, so a failure is deliberately not acted on.
+  static_cast<void>(rd_kafka_commit(impl_->rk.get(), list.get(), 1));
+}
+
+}  // namespace sightline::kafka

@@ -1,0 +1,81 @@
+// A RocksDB database with named column families, behind plain types so that only this adapter
+// includes RocksDB (scripts/check-deps.sh).
+//
+// Lifecycle: Open() creates the directory and any missing column families; the Store closes on
+// destruction. All methods are thread-safe (RocksDB's own guarantee): the projector's writer
+// thread and the API's reader threads share one Store. Reads see every committed WriteBatch
+// in full or not at all.
+#pragma once
+
+#include <cstddef>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "sightline/domain/status.h"
+
+namespace sightline::storage {
+
+struct StoreOptions {
+  std::string path;
+  std::vector<std::string> column_families;   // "default" is always present.
+  std::size_t block_cache_bytes = 64 << 20;   // Shared LRU block cache: bounds read memory.
+  std::size_t write_buffer_bytes = 16 << 20;  // Per column family memtable.
+  bool sync_writes = true;                    // fsync the WAL on every Write (power-loss safe).
+  bool create_if_missing = true;
+};
+
+// Changes applied atomically by Store::Write.
+class WriteBatch {
+ public:
+  WriteBatch();
+  ~WriteBatch();
+  WriteBatch(WriteBatch&&) noexcept;
+  WriteBatch& operator=(WriteBatch&&) noexcept;
+
+  void Put(std::string_view cf, std::string_view key, std::string_view value);
+  void Delete(std::string_view cf, std::string_view key);
+  std::size_t Count() const;
+  std::size_t ByteSize() const;
+
+ private:
+  friend class Store;
+  struct Op {
+    std::string cf, key, value;
+    bool is_delete;
+  };
+  std::vector<Op> ops_;
+  std::size_t bytes_ = 0;
+};
+
+// Called for each row in key order; return false to stop.
+using RowVisitor = std::function<bool(std::string_view key, std::string_view value)>;
+
+class Store {
+ public:
+  static StatusOr<std::unique_ptr<Store>> Open(const StoreOptions& options);
+  ~Store();
+  Store(const Store&) = delete;
+  Store& operator=(const Store&) = delete;
+
+  // nullopt when the key is absent. Unknown column family is kInvalidArgument.
+  StatusOr<std::optional<std::string>> Get(std::string_view cf, std::string_view key) const;
+  Status Write(const WriteBatch& batch);
+  // Rows whose key starts with prefix, from `start` (which must itself start with prefix; empty
+  // means the first such row).
+  Status Scan(std::string_view cf, std::string_view prefix, const RowVisitor& visit,
+              std::string_view start = {}) const;
+  // Flushes memtables (used before a store is swapped in or copied).
+  Status Flush();
+  const std::string& path() const;
+
+ private:
+  struct Impl;
+  explicit Store(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace sightline::storage

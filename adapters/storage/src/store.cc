@@ -1,0 +1,150 @@
+#include "sightline/storage/store.h"
+
+#include <rocksdb/cache.h>
+#include <rocksdb/db.h>
+#include <rocksdb/table.h>
+#include <rocksdb/write_batch.h>
+
+#include <filesystem>
+#include <map>
+
+namespace sightline::storage {
+
+WriteBatch::WriteBatch() = default;
+WriteBatch::~WriteBatch() = default;
+WriteBatch::WriteBatch(WriteBatch&&) noexcept = default;
+WriteBatch& WriteBatch::operator=(WriteBatch&&) noexcept = default;
+
+void WriteBatch::Put(std::string_view cf, std::string_view key, std::string_view value) {
+  bytes_ += key.size() + value.size();
+  ops_.push_back({std::string(cf), std::string(key), std::string(value), false});
+}
+void WriteBatch::Delete(std::string_view cf, std::string_view key) {
+  bytes_ += key.size();
+  ops_.push_back({std::string(cf), std::string(key), {}, true});
+}
+std::size_t WriteBatch::Count() const { return ops_.size(); }
+std::size_t WriteBatch::ByteSize() const { return bytes_; }
+
+struct Store::Impl {
+  std::string path;
+  bool sync = true;
+  std::unique_ptr<rocksdb::DB> db;
+  std::map<std::string, rocksdb::ColumnFamilyHandle*, std::less<>> cfs;
+
+  ~Impl() {
+    for (auto& [name, handle] : cfs) db->DestroyColumnFamilyHandle(handle).PermitUncheckedError();
+    if (db) db->Close().PermitUncheckedError();
+  }
+
+  StatusOr<rocksdb::ColumnFamilyHandle*> Cf(std::string_view name) const {
+    auto it = cfs.find(name);
+    if (it == cfs.end()) return InvalidArgument("no column family '" + std::string(name) + "'");
+    return it->second;
+  }
+};
+
+namespace {
+
+Status FromRocks(const rocksdb::Status& s, const std::string& what) {
+  if (s.ok()) return Status::Ok();
+  std::string msg = what + ": " + s.ToString();
+  if (s.IsCorruption() || s.IsNotSupported()) return Internal(msg);
+  return Unavailable(msg);  // I/O errors, busy, no space: retry later, advance nothing.
+}
+
+}  // namespace
+
+Store::Store(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+Store::~Store() = default;
+const std::string& Store::path() const { return impl_->path; }
+
+StatusOr<std::unique_ptr<Store>> Store::Open(const StoreOptions& o) {
+  std::error_code ec;
+  std::filesystem::create_directories(o.path, ec);
+  if (ec) return Unavailable("cannot create " + o.path + ": " + ec.message());
+  rocksdb::Options db;
+  db.create_if_missing = o.create_if_missing;
+  db.create_missing_column_families = true;
+  db.IncreaseParallelism(2);
+  rocksdb::BlockBasedTableOptions table;
+  table.block_cache = rocksdb::NewLRUCache(o.block_cache_bytes);
+  table.cache_index_and_filter_blocks = true;  // Index memory counts against the cache too.
+  rocksdb::ColumnFamilyOptions cf_options;
+  cf_options.write_buffer_size = o.write_buffer_bytes;
+  cf_options.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
+  std::vector<rocksdb::ColumnFamilyDescriptor> descriptors = {
+      {rocksdb::kDefaultColumnFamilyName, cf_options}};
+  for (const std::string& name : o.column_families)
+    if (name != rocksdb::kDefaultColumnFamilyName) descriptors.emplace_back(name, cf_options);
+  // Existing column families that are not asked for must be opened too.
+  std::vector<std::string> existing;
+  if (rocksdb::DB::ListColumnFamilies(db, o.path, &existing).ok()) {
+    for (const std::string& name : existing) {
+      bool known = false;
+      for (const auto& d : descriptors) known = known || d.name == name;
+      if (!known) descriptors.emplace_back(name, cf_options);
+    }
+  }
+  auto impl = std::make_unique<Impl>();
+  impl->path = o.path;
+  impl->sync = o.sync_writes;
+  std::vector<rocksdb::ColumnFamilyHandle*> handles;
+  rocksdb::DB* raw = nullptr;
+  Status s =
+      FromRocks(rocksdb::DB::Open(rocksdb::DBOptions(db), o.path, descriptors, &handles, &raw),
+                "open " + o.path);
+  if (!s.ok()) return s;
+  impl->db.reset(raw);
+  for (std::size_t i = 0; i < handles.size(); ++i) impl->cfs[descriptors[i].name] = handles[i];
+  return std::unique_ptr<Store>(new Store(std::move(impl)));
+}
+
+StatusOr<std::optional<std::string>> Store::Get(std::string_view cf, std::string_view key) const {
+  auto handle = impl_->Cf(cf);
+  if (!handle.ok()) return handle.status();
+  std::string value;
+  rocksdb::Status s = impl_->db->Get(rocksdb::ReadOptions(), handle.value(),
+                                     rocksdb::Slice(key.data(), key.size()), &value);
+  if (s.IsNotFound()) return std::optional<std::string>();
+  Status st = FromRocks(s, "get");
+  if (!st.ok()) return st;
+  return std::optional<std::string>(std::move(value));
+}
+
+Status Store::Write(const WriteBatch& batch) {
+  rocksdb::WriteBatch wb;
+  for (const WriteBatch::Op& op : batch.ops_) {
+    auto handle = impl_->Cf(op.cf);
+    if (!handle.ok()) return handle.status();
+    rocksdb::Status s =
+        op.is_delete ? wb.Delete(handle.value(), op.key) : wb.Put(handle.value(), op.key, op.value);
+    if (!s.ok()) return FromRocks(s, "batch");
+  }
+  rocksdb::WriteOptions wo;
+  wo.sync = impl_->sync;
+  return FromRocks(impl_->db->Write(wo, &wb), "write");
+}
+
+Status Store::Scan(std::string_view cf, std::string_view prefix, const RowVisitor& visit,
+                   std::string_view start) const {
+  auto handle = impl_->Cf(cf);
+  if (!handle.ok()) return handle.status();
+  std::unique_ptr<rocksdb::Iterator> it(
+      impl_->db->NewIterator(rocksdb::ReadOptions(), handle.value()));
+  std::string_view from = start.empty() ? prefix : start;
+  for (it->Seek(rocksdb::Slice(from.data(), from.size())); it->Valid(); it->Next()) {
+    std::string_view key(it->key().data(), it->key().size());
+    if (!key.starts_with(prefix)) break;
+    if (!visit(key, std::string_view(it->value().data(), it->value().size()))) break;
+  }
+  return FromRocks(it->status(), "scan");
+}
+
+Status Store::Flush() {
+  std::vector<rocksdb::ColumnFamilyHandle*> handles;
+  for (auto& [name, h] : impl_->cfs) handles.push_back(h);
+  return FromRocks(impl_->db->Flush(rocksdb::FlushOptions(), handles), "flush");
+}
+
+}  // namespace sightline::storage
