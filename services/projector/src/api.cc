@@ -1,0 +1,578 @@
+#include "api.h"
+
+#include <algorithm>
+#include <atomic>
+
+#include "api_json.h"
+#include "sightline/crypto/digest.h"
+#include "sightline/domain/event_validation.h"
+#include "sightline/domain/projection.h"
+#include "store_layout.h"
+
+namespace sightline::projector {
+namespace {
+
+namespace pv = projections::v1;
+namespace au = audit::v1;
+using api_json::Answer;
+using api_json::Error;
+using api_json::json;
+using domain::Access;
+
+std::atomic<std::uint64_t> audit_seq{0};
+
+std::optional<pv::ChildSummary> LoadSummary(const storage::Store& store, const std::string& id,
+                                            Status& status) {
+  auto bytes = store.Get(cf::kSummaries, id);
+  if (!bytes.ok()) {
+    status = bytes.status();
+    return std::nullopt;
+  }
+  if (!bytes.value()) return std::nullopt;
+  pv::ChildSummary s;
+  if (!s.ParseFromString(*bytes.value())) {
+    status = Internal("summary of " + id + " does not parse");
+    return std::nullopt;
+  }
+  return s;
+}
+
+http::Response StoreError(const Status& s) {
+  return Error(503, "store unavailable: " + s.message());
+}
+
+int AuditOutcome(Access a) {
+  return a == Access::kGranted      ? au::OUTCOME_GRANTED
+         : a == Access::kRestricted ? au::OUTCOME_DENIED_RESTRICTED
+                                    : au::OUTCOME_DENIED_NO_NEED_TO_KNOW;
+}
+
+bool IsOpenStage(pv::Stage s) {
+  return s != pv::STAGE_CLOSED && s != pv::STAGE_KNOWN && s != pv::STAGE_UNSPECIFIED;
+}
+
+std::optional<events::v1::RagRating> ParseRag(const std::string& s) {
+  if (s == "red") return events::v1::RAG_RATING_RED;
+  if (s == "amber") return events::v1::RAG_RATING_AMBER;
+  if (s == "green") return events::v1::RAG_RATING_GREEN;
+  if (s == "blue") return events::v1::RAG_RATING_BLUE;
+  if (s == "unrated") return events::v1::RAG_RATING_UNSPECIFIED;
+  return std::nullopt;
+}
+
+std::optional<pv::Stage> ParseStage(const std::string& s) {
+  for (int i = 1; i <= pv::Stage_MAX; ++i) {
+    if (pv::Stage_IsValid(i) && domain::EnumLabel(pv::Stage_Name(static_cast<pv::Stage>(i)),
+                                                  "STAGE_") == std::string(s.begin(), s.end()))
+      return static_cast<pv::Stage>(i);
+  }
+  std::string spaced = s;
+  std::replace(spaced.begin(), spaced.end(), '_', ' ');
+  for (int i = 1; i <= pv::Stage_MAX; ++i) {
+    if (pv::Stage_IsValid(i) &&
+        domain::EnumLabel(pv::Stage_Name(static_cast<pv::Stage>(i)), "STAGE_") == spaced)
+      return static_cast<pv::Stage>(i);
+  }
+  return std::nullopt;
+}
+
+std::string HexEncode(std::string_view s) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out;
+  for (unsigned char c : s) {
+    out += kHex[c >> 4];
+    out += kHex[c & 15];
+  }
+  return out;
+}
+
+std::optional<std::string> HexDecode(std::string_view s) {
+  if (s.size() % 2 || s.size() > 600) return std::nullopt;
+  auto nibble = [](char c) -> int {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    return -1;
+  };
+  std::string out;
+  for (std::size_t i = 0; i < s.size(); i += 2) {
+    int hi = nibble(s[i]), lo = nibble(s[i + 1]);
+    if (hi < 0 || lo < 0) return std::nullopt;
+    out += static_cast<char>(hi * 16 + lo);
+  }
+  return out;
+}
+
+}  // namespace
+
+bool TriageApi::Audit(const domain::User* user, const std::string& endpoint,
+                      const std::string& child, const std::string& household, int outcome,
+                      http::Response& refusal, const std::string& token_fingerprint) {
+  au::AccessAudited e;
+  domain::Instant now = d_.clock.Now();
+  e.set_audit_id(d_.service_name + "-" +
+                 std::to_string(now.time_since_epoch() / std::chrono::microseconds(1)) + "-" +
+                 std::to_string(++audit_seq));
+  *e.mutable_at() = domain::ToTimestamp(now);
+  if (user) {
+    e.set_user_id(user->id);
+    e.set_role(std::string(domain::RoleName(user->role)));
+    e.set_team_id(user->team_id);
+  }
+  e.set_child_id(child);
+  e.set_household_id(household);
+  e.set_endpoint(endpoint);
+  e.set_outcome(static_cast<au::Outcome>(outcome));
+  e.set_service(d_.service_name);
+  e.set_token_fingerprint(token_fingerprint);
+  Status s = d_.audit.Record(e);
+  if (!s.ok()) {
+    refusal = Error(503, "access audit unavailable; nothing is shown unaudited");
+    d_.metrics.Audited("failed");
+    return false;
+  }
+  d_.metrics.Audited(au::Outcome_Name(e.outcome()));
+  return true;
+}
+
+std::optional<domain::User> TriageApi::Authenticate(const http::Request& req,
+                                                    const std::string& endpoint,
+                                                    http::Response& refusal) {
+  std::string header = req.Header("authorization").value_or("");
+  std::string fingerprint;
+  if (header.size() > 7 && header.compare(0, 7, "Bearer ") == 0) {
+    std::string digest = crypto::Sha256Hex(header.substr(7));
+    fingerprint = digest.substr(0, 12);
+    const ApiUser* found = nullptr;
+    for (const ApiUser& u : d_.users) {
+      // Compare against every user, so timing does not tell how many matched before.
+      if (crypto::ConstantTimeEquals(u.token_sha256, digest)) found = &u;
+    }
+    if (found) return found->user;
+  }
+  refusal = Error(401, header.empty() ? "missing bearer token" : "unknown or malformed token");
+  refusal.headers["WWW-Authenticate"] = "Bearer realm=\"sightline\"";
+  http::Response audit_failed;
+  if (!Audit(nullptr, endpoint, "", "", au::OUTCOME_UNAUTHENTICATED, audit_failed, fingerprint))
+    refusal = audit_failed;
+  return std::nullopt;
+}
+
+http::Response TriageApi::Me(const http::Request& req) {
+  http::Response refusal;
+  auto user = Authenticate(req, "GET /v1/me", refusal);
+  if (!user) return refusal;
+  return Answer(200, {{"user_id", user->id},
+                      {"role", domain::RoleName(user->role)},
+                      {"team_id", user->team_id},
+                      {"line_of_sight", domain::CanSeeLineOfSight(*user, d_.access)}});
+}
+
+http::Response TriageApi::Queue(const http::Request& req) {
+  static const std::string kEndpoint = "GET /v1/queue";
+  http::Response bad;
+  auto user = Authenticate(req, kEndpoint, bad);
+  if (!user) return bad;
+  auto q = api_json::CheckQuery(req, {"team", "rag", "stage", "limit", "cursor"}, bad);
+  if (!q) return bad;
+  std::optional<events::v1::RagRating> rag;
+  std::optional<pv::Stage> stage;
+  std::string team, cursor;
+  long limit = 100;
+  if (auto it = q->find("team"); it != q->end()) {
+    if (!domain::IsWellFormedId(it->second)) return Error(400, "not a team id", "team");
+    team = it->second;
+  }
+  if (auto it = q->find("rag"); it != q->end()) {
+    rag = ParseRag(it->second);
+    if (!rag) return Error(400, "must be red, amber, green, blue or unrated", "rag");
+  }
+  if (auto it = q->find("stage"); it != q->end()) {
+    stage = ParseStage(it->second);
+    if (!stage) return Error(400, "not a stage (e.g. awaiting_decision, assessment)", "stage");
+  }
+  if (auto it = q->find("limit"); it != q->end()) {
+    char* end = nullptr;
+    limit = std::strtol(it->second.c_str(), &end, 10);
+    if (it->second.empty() || *end != '\0' || limit < 1 || limit > 500)
+      return Error(400, "must be a whole number from 1 to 500", "limit");
+  }
+  if (auto it = q->find("cursor"); it != q->end()) {
+    auto decoded = HexDecode(it->second);
+    if (!decoded || decoded->empty()) return Error(400, "not a cursor from next_cursor", "cursor");
+    cursor = *decoded;
+  }
+  domain::Instant now = d_.clock.Now();
+  json items = json::array();
+  std::size_t total = 0;
+  std::string next_cursor;
+  bool corrupt = false;
+  Status s = d_.store.Scan(cf::kQueue, "", [&](std::string_view key, std::string_view value) {
+    pv::ChildSummary c;
+    if (!c.ParseFromArray(value.data(), static_cast<int>(value.size()))) {
+      corrupt = true;
+      return false;
+    }
+    if (!domain::InUsersQueue(*user, c, d_.access)) return true;
+    if (!team.empty() && c.queue_team_id() != team) return true;
+    if (rag && c.rag() != *rag) return true;
+    if (stage && c.stage() != *stage) return true;
+    ++total;
+    if (!cursor.empty() && key <= cursor) return true;
+    if (static_cast<long>(items.size()) < limit) {
+      bool full = domain::CanReadChild(*user, c, d_.access) == Access::kGranted;
+      items.push_back(api_json::QueueItem(c, d_.calendar, now, full));
+      if (static_cast<long>(items.size()) == limit) next_cursor = HexEncode(key);
+    } else if (!next_cursor.empty()) {
+      // There is more after the page: keep next_cursor; keep counting for total.
+    }
+    return true;
+  });
+  if (!s.ok()) return StoreError(s);
+  if (corrupt) return Error(500, "queue row does not parse");
+  if (static_cast<long>(items.size()) < limit) next_cursor.clear();
+  if (!Audit(&*user, kEndpoint, "", "", au::OUTCOME_GRANTED, bad)) return bad;
+  d_.metrics.Request("queue", 200);
+  json body = {{"as_of", api_json::Iso(now)}, {"total", total}, {"items", items}};
+  if (!next_cursor.empty() && total > items.size()) body["next_cursor"] = next_cursor;
+  return Answer(200, body);
+}
+
+http::Response TriageApi::Child(const http::Request& req) {
+  static const std::string kEndpoint = "GET /v1/children/{id}";
+  http::Response bad;
+  auto user = Authenticate(req, kEndpoint, bad);
+  if (!user) return bad;
+  if (!api_json::CheckQuery(req, {}, bad)) return bad;
+  const std::string& id = req.path_params.at("id");
+  if (!domain::IsWellFormedId(id)) return Error(400, "not a child id", "id");
+  Status status;
+  auto summary = LoadSummary(d_.store, id, status);
+  if (!status.ok()) return StoreError(status);
+  if (!summary) {
+    if (!Audit(&*user, kEndpoint, id, "", au::OUTCOME_NOT_FOUND, bad)) return bad;
+    return Error(404, "no such child");
+  }
+  Access access = domain::CanReadChild(*user, *summary, d_.access);
+  if (!Audit(&*user, kEndpoint, id, summary->household_id(), AuditOutcome(access), bad)) return bad;
+  if (access == Access::kRestricted) {
+    return Answer(403, {{"error", "restricted record"},
+                        {"child_id", id},
+                        {"name", summary->name()},
+                        {"restricted", true}});
+  }
+  if (access != Access::kGranted) return Error(403, "no need to know: not your team or case");
+  auto bytes = d_.store.Get(cf::kChildren, id);
+  if (!bytes.ok()) return StoreError(bytes.status());
+  pv::ChildRecord record;
+  if (!bytes.value() || !record.ParseFromString(*bytes.value()))
+    return Error(500, "child record missing or does not parse");
+  domain::Instant now = d_.clock.Now();
+  json clocks = json::array();
+  for (const pv::OpenClock& c : record.clocks()) {
+    json j = api_json::FromProto(c);
+    j["overdue"] = now >= domain::ToInstant(c.overdue_from());
+    clocks.push_back(j);
+  }
+  json body = {
+      {"as_of", api_json::Iso(now)}, {"record", api_json::FromProto(record)}, {"clocks", clocks}};
+  if (summary->awaiting_decision_size() > 0)
+    body["waiting"] = api_json::Waiting(*summary, d_.calendar, now);
+  d_.metrics.Request("child", 200);
+  return Answer(200, body);
+}
+
+http::Response TriageApi::Household(const http::Request& req) {
+  static const std::string kEndpoint = "GET /v1/households/{id}";
+  http::Response bad;
+  auto user = Authenticate(req, kEndpoint, bad);
+  if (!user) return bad;
+  if (!api_json::CheckQuery(req, {}, bad)) return bad;
+  const std::string& id = req.path_params.at("id");
+  if (!domain::IsWellFormedId(id)) return Error(400, "not a household id", "id");
+  std::vector<std::string> members;
+  Status s = d_.store.Scan(cf::kHouseholds, id + '\0', [&](std::string_view key, std::string_view) {
+    members.emplace_back(key.substr(id.size() + 1));
+    return true;
+  });
+  if (!s.ok()) return StoreError(s);
+  if (members.empty()) {
+    if (!Audit(&*user, kEndpoint, "", id, au::OUTCOME_NOT_FOUND, bad)) return bad;
+    return Error(404, "no such household");
+  }
+  domain::Instant now = d_.clock.Now();
+  domain::Instant year_ago = now - std::chrono::days(365);
+  json children = json::array();
+  json totals = {{"contacts_12m", 0},
+                 {"referrals_12m", 0},
+                 {"re_referrals_12m", 0},
+                 {"plans_ever", 0},
+                 {"early_help_not_effective", 0}};
+  bool any_granted = false;
+  std::vector<std::pair<std::string, Access>> decisions;
+  for (const std::string& child : members) {
+    Status st;
+    auto summary = LoadSummary(d_.store, child, st);
+    if (!st.ok()) return StoreError(st);
+    if (!summary) continue;
+    Access a = domain::CanReadChild(*user, *summary, d_.access);
+    any_granted = any_granted || a == Access::kGranted;
+    decisions.emplace_back(child, a);
+    json entry = {{"child_id", child},
+                  {"name", summary->name()},
+                  {"restricted", summary->restriction() != events::v1::RESTRICTION_UNSPECIFIED},
+                  {"details_hidden", a != Access::kGranted}};
+    auto bytes = d_.store.Get(cf::kChildren, child);
+    if (!bytes.ok()) return StoreError(bytes.status());
+    pv::ChildRecord r;
+    if (!bytes.value() || !r.ParseFromString(*bytes.value())) continue;
+    // Cumulative figures count every member (they are not details of any one child).
+    int contacts = 0, referrals = 0, re_referrals = 0, eh_failed = 0;
+    for (const auto& t : r.contact_times()) contacts += domain::ToInstant(t) >= year_ago;
+    for (const pv::Referral& ref : r.referrals()) {
+      bool recent = domain::ToInstant(ref.at()) >= year_ago;
+      referrals += recent;
+      re_referrals += recent && ref.re_referral();
+    }
+    for (const pv::EarlyHelpEpisode& h : r.early_help())
+      eh_failed += h.outcome() == events::v1::EARLY_HELP_OUTCOME_NOT_EFFECTIVE ||
+                   h.outcome() == events::v1::EARLY_HELP_OUTCOME_DISENGAGED;
+    totals["contacts_12m"] = totals["contacts_12m"].get<int>() + contacts;
+    totals["referrals_12m"] = totals["referrals_12m"].get<int>() + referrals;
+    totals["re_referrals_12m"] = totals["re_referrals_12m"].get<int>() + re_referrals;
+    totals["plans_ever"] = totals["plans_ever"].get<int>() + r.plans_size();
+    totals["early_help_not_effective"] = totals["early_help_not_effective"].get<int>() + eh_failed;
+    if (a == Access::kGranted) {
+      entry["stage"] = domain::EnumLabel(pv::Stage_Name(r.stage()), "STAGE_");
+      entry["rag"] = domain::EnumLabel(events::v1::RagRating_Name(r.rag()), "RAG_RATING_");
+      entry["contacts_12m"] = contacts;
+      entry["referrals_12m"] = referrals;
+      entry["re_referrals_12m"] = re_referrals;
+      json plans = json::array(), early_help = json::array(), siblings = json::array();
+      for (const auto& p : r.plans()) plans.push_back(api_json::FromProto(p));
+      for (const auto& h : r.early_help()) early_help.push_back(api_json::FromProto(h));
+      for (const auto& l : r.siblings()) siblings.push_back(api_json::FromProto(l));
+      entry["plans"] = plans;
+      entry["early_help"] = early_help;
+      entry["siblings"] = siblings;
+      entry["flags"] = json(std::vector<std::string>(r.flags().begin(), r.flags().end()));
+      if (r.has_allocation()) entry["allocation"] = api_json::FromProto(r.allocation());
+    }
+    children.push_back(entry);
+  }
+  if (!any_granted) {
+    if (!Audit(&*user, kEndpoint, "", id, au::OUTCOME_DENIED_NO_NEED_TO_KNOW, bad)) return bad;
+    return Error(403, "no need to know: no child of this household is yours to see");
+  }
+  for (const auto& [child, a] : decisions) {
+    if (a == Access::kGranted && !Audit(&*user, kEndpoint, child, id, AuditOutcome(a), bad))
+      return bad;
+  }
+  d_.metrics.Request("household", 200);
+  return Answer(200, {{"as_of", api_json::Iso(now)},
+                      {"household_id", id},
+                      {"children", children},
+                      {"totals", totals}});
+}
+
+http::Response TriageApi::LineOfSight(const http::Request& req) {
+  static const std::string kEndpoint = "GET /v1/line-of-sight";
+  http::Response bad;
+  auto user = Authenticate(req, kEndpoint, bad);
+  if (!user) return bad;
+  if (!api_json::CheckQuery(req, {}, bad)) return bad;
+  if (!domain::CanSeeLineOfSight(*user, d_.access)) {
+    if (!Audit(&*user, kEndpoint, "", "", au::OUTCOME_DENIED_NO_NEED_TO_KNOW, bad)) return bad;
+    return Error(403, "line of sight is for managers, senior leaders and auditors");
+  }
+  domain::Instant now = d_.clock.Now();
+  domain::Instant year_ago = now - std::chrono::days(365);
+  std::map<std::string, int> by_stage;
+  std::map<std::string, std::map<std::string, int>> by_team, by_manager, by_worker;
+  std::map<std::string, int> waiting_age;  // Working days waited, bucketed.
+  int awaiting = 0, overdue = 0, referrals = 0, re_referrals = 0, children = 0;
+  std::optional<pv::ChildSummary> oldest;
+  bool corrupt = false;
+  Status s = d_.store.Scan(cf::kSummaries, "", [&](std::string_view, std::string_view value) {
+    pv::ChildSummary c;
+    if (!c.ParseFromArray(value.data(), static_cast<int>(value.size()))) {
+      corrupt = true;
+      return false;
+    }
+    ++children;
+    std::string stage = domain::EnumLabel(pv::Stage_Name(c.stage()), "STAGE_");
+    ++by_stage[stage];
+    for (int i = 0; i < c.referral_times_size(); ++i) {
+      if (domain::ToInstant(c.referral_times(i)) < year_ago) continue;
+      ++referrals;
+      re_referrals += i < c.referral_is_re_referral_size() && c.referral_is_re_referral(i);
+    }
+    bool open = IsOpenStage(c.stage());
+    const auto& alloc = c.allocation();
+    if (c.awaiting_decision_size() > 0) {
+      ++awaiting;
+      bool late =
+          c.has_decision_overdue_from() && now >= domain::ToInstant(c.decision_overdue_from());
+      overdue += late;
+      int wd = d_.calendar.WorkingDaysBetween(domain::ToInstant(c.waiting_since()), now);
+      ++waiting_age[wd == 0 ? "0" : wd == 1 ? "1" : wd <= 5 ? "2-5" : wd <= 20 ? "6-20" : "21+"];
+      auto& team = by_team[c.queue_team_id()];
+      ++team["awaiting_decision"];
+      team["decision_overdue"] += late;
+      if (!oldest ||
+          domain::ToInstant(c.waiting_since()) < domain::ToInstant(oldest->waiting_since()))
+        oldest = c;
+    }
+    if (open && !alloc.team_id().empty() && c.stage() != pv::STAGE_AWAITING_DECISION) {
+      ++by_team[alloc.team_id()]["open_cases"];
+      if (!alloc.manager_id().empty()) ++by_manager[alloc.manager_id()]["open_cases"];
+      if (!alloc.worker_id().empty()) ++by_worker[alloc.worker_id()]["open_cases"];
+      by_team[alloc.team_id()][stage] += 1;
+    }
+    return true;
+  });
+  if (!s.ok()) return StoreError(s);
+  if (corrupt) return Error(500, "summary row does not parse");
+  json oldest_json = nullptr;
+  if (oldest) {
+    bool readable = domain::CanReadChild(*user, *oldest, d_.access) == Access::kGranted;
+    oldest_json = api_json::Waiting(*oldest, d_.calendar, now);
+    oldest_json["child_id"] = readable ? oldest->child_id() : "";
+    oldest_json["restricted"] = !readable;
+    oldest_json["team_id"] = oldest->queue_team_id();
+  }
+  json caseload_workers = json::array(), caseload_managers = json::array();
+  for (const auto& [w, m] : by_worker)
+    caseload_workers.push_back({{"worker_id", w}, {"open_cases", m.at("open_cases")}});
+  for (const auto& [w, m] : by_manager)
+    caseload_managers.push_back({{"manager_id", w}, {"open_cases", m.at("open_cases")}});
+  if (!Audit(&*user, kEndpoint, "", "", au::OUTCOME_GRANTED, bad)) return bad;
+  d_.metrics.Request("line_of_sight", 200);
+  return Answer(200, {{"as_of", api_json::Iso(now)},
+                      {"children", children},
+                      {"by_stage", by_stage},
+                      {"awaiting_decision",
+                       {{"count", awaiting},
+                        {"overdue", overdue},
+                        {"working_days_waited", waiting_age},
+                        {"oldest", oldest_json}}},
+                      {"referrals_12m",
+                       {{"count", referrals},
+                        {"re_referrals", re_referrals},
+                        {"re_referral_rate", referrals ? double(re_referrals) / referrals : 0.0}}},
+                      {"by_team", by_team},
+                      {"caseload_by_worker", caseload_workers},
+                      {"caseload_by_manager", caseload_managers}});
+}
+
+http::Response TriageApi::Search(const http::Request& req) {
+  static const std::string kEndpoint = "GET /v1/search";
+  http::Response bad;
+  auto user = Authenticate(req, kEndpoint, bad);
+  if (!user) return bad;
+  auto q = api_json::CheckQuery(req, {"name"}, bad);
+  if (!q) return bad;
+  auto it = q->find("name");
+  if (it == q->end() || it->second.size() < 2 || it->second.size() > 100)
+    return Error(400, "required: 2 to 100 characters of a name", "name");
+  std::string prefix = domain::keys::NamePrefix(it->second);
+  json results = json::array();
+  Status s = d_.store.Scan(cf::kNames, prefix, [&](std::string_view key, std::string_view) {
+    std::string child(key.substr(key.find('\0') + 1));
+    Status st;
+    auto summary = LoadSummary(d_.store, child, st);
+    if (!st.ok() || !summary) return st.ok();
+    // Search shows who exists by name (so a restricted person is still found), never details.
+    results.push_back(
+        {{"child_id", child},
+         {"name", summary->name()},
+         {"restricted", summary->restriction() != events::v1::RESTRICTION_UNSPECIFIED},
+         {"can_read", domain::CanReadChild(*user, *summary, d_.access) == Access::kGranted}});
+    return results.size() < 50;
+  });
+  if (!s.ok()) return StoreError(s);
+  if (!Audit(&*user, kEndpoint, "", "", au::OUTCOME_GRANTED, bad)) return bad;
+  return Answer(200, {{"results", results}});
+}
+
+http::Response TriageApi::Ready(const http::Request&) {
+  Progress p = d_.progress();
+  json partitions = json::array();
+  for (const auto& [partition, pp] : p.partitions) {
+    partitions.push_back(
+        {{"partition", partition},
+         {"applied_next_offset", pp.applied_next},
+         {"high_watermark", pp.high_watermark},
+         {"lag", pp.high_watermark < 0 ? -1 : pp.high_watermark - pp.applied_next}});
+  }
+  json body = {{"ready", p.caught_up},
+               {"caught_up_once", p.ever_caught_up},
+               {"events_applied", p.events_applied},
+               {"events_dead_lettered", p.events_dead_lettered},
+               {"partitions", partitions}};
+  if (!p.last_error.empty()) body["last_error"] = p.last_error;
+  return Answer(p.caught_up ? 200 : 503, body);
+}
+
+http::StreamResponse TriageApi::Stream(const http::Request& req) {
+  http::StreamResponse out;
+  auto user = Authenticate(req, "GET /v1/stream", out.head);
+  if (!user) return out;
+  if (!api_json::CheckQuery(req, {}, out.head)) return out;
+  out.head.status = 200;
+  out.head.content_type = "text/event-stream";
+  out.head.headers["Cache-Control"] = "no-store";
+  out.head.headers["X-Accel-Buffering"] = "no";
+  domain::User who = *user;
+  out.produce = [this, who](const http::ChunkWriter& write) {
+    std::uint64_t seen = d_.feed.Latest();
+    d_.metrics.StreamOpened();
+    bool open = write("event: hello\ndata: {\"seq\":" + std::to_string(seen) + "}\n\n");
+    while (open && !d_.feed.closed()) {
+      std::uint64_t seq = seen;
+      bool lost = false;
+      std::vector<std::string> changed = d_.feed.WaitAfter(seen, d_.stream_keepalive, seq, lost);
+      if (seq == seen && changed.empty()) {
+        open = write(": keepalive\n\n");
+        continue;
+      }
+      seen = seq;
+      json visible = json::array();
+      std::sort(changed.begin(), changed.end());
+      changed.erase(std::unique(changed.begin(), changed.end()), changed.end());
+      for (const std::string& id : changed) {
+        Status st;
+        auto s = LoadSummary(d_.store, id, st);
+        if (s && (domain::InUsersQueue(who, *s, d_.access) ||
+                  domain::CanReadChild(who, *s, d_.access) == Access::kGranted))
+          visible.push_back(id);
+      }
+      if (visible.empty() && !lost) continue;
+      json data = {{"seq", seq}, {"children", visible}, {"reload", lost}};
+      open = write("event: changed\ndata: " + data.dump() + "\n\n");
+    }
+    d_.metrics.StreamClosed();
+  };
+  return out;
+}
+
+void TriageApi::Register(http::Server& server, const std::string& web_root) {
+  server.Get("/v1/me", [this](const http::Request& r) { return Me(r); });
+  server.Get("/v1/queue", [this](const http::Request& r) { return Queue(r); });
+  server.Get("/v1/children/:id", [this](const http::Request& r) { return Child(r); });
+  server.Get("/v1/households/:id", [this](const http::Request& r) { return Household(r); });
+  server.Get("/v1/line-of-sight", [this](const http::Request& r) { return LineOfSight(r); });
+  server.Get("/v1/search", [this](const http::Request& r) { return Search(r); });
+  server.GetStream("/v1/stream", [this](const http::Request& r) { return Stream(r); });
+  server.Get("/readyz", [this](const http::Request& r) { return Ready(r); });
+  server.Get("/healthz", [](const http::Request&) { return Answer(200, {{"status", "ok"}}); });
+  if (!web_root.empty()) {
+    server.Get("/", [](const http::Request&) {
+      http::Response r;
+      r.status = 302;
+      r.headers["Location"] = "/app/";
+      return r;
+    });
+  }
+}
+
+}  // namespace sightline::projector

@@ -1,0 +1,70 @@
+// The triage API (docs/api/openapi.yaml), served from the projector's RocksDB store.
+//
+// Every request carries a bearer token; its SHA-256 is looked up among the configured users.
+// Access follows domain/access.h (need to know; restricted records only for named roles).
+// Every read of a child's record, every list read and every refusal is audited to
+// sightline.audit.v1 before the answer goes out; if auditing fails the answer is 503.
+// Handlers are thread-safe (they only read the store and the shared, immutable config).
+#pragma once
+
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "audit_sink.h"
+#include "change_feed.h"
+#include "config.h"
+#include "consume_loop.h"
+#include "metrics.h"
+#include "sightline/clock/clock.h"
+#include "sightline/domain/access.h"
+#include "sightline/domain/calendar.h"
+#include "sightline/http/server.h"
+#include "sightline/storage/store.h"
+
+namespace sightline::projector {
+
+struct ApiDeps {
+  const storage::Store& store;
+  const domain::Calendar& calendar;
+  const domain::AccessPolicy& access;
+  const std::vector<ApiUser>& users;
+  AuditSink& audit;
+  ChangeFeed& feed;
+  ProjectorMetrics& metrics;
+  const Clock& clock;
+  std::function<Progress()> progress;
+  std::string service_name = "sightline-projector";
+  std::chrono::milliseconds stream_keepalive{15000};
+};
+
+class TriageApi {
+ public:
+  explicit TriageApi(ApiDeps deps) : d_(std::move(deps)) {}
+  void Register(http::Server& server, const std::string& web_root);
+
+  http::Response Me(const http::Request& req);
+  http::Response Queue(const http::Request& req);
+  http::Response Child(const http::Request& req);
+  http::Response Household(const http::Request& req);
+  http::Response LineOfSight(const http::Request& req);
+  http::Response Search(const http::Request& req);
+  http::Response Ready(const http::Request& req);
+  http::StreamResponse Stream(const http::Request& req);
+
+ private:
+  struct Caller;
+  // The authenticated user, or the 401 answer (already audited).
+  std::optional<domain::User> Authenticate(const http::Request& req, const std::string& endpoint,
+                                           http::Response& refusal);
+  // Writes one audit event; false (and `refusal` set to 503) when it could not be written.
+  bool Audit(const domain::User* user, const std::string& endpoint, const std::string& child,
+             const std::string& household, int outcome, http::Response& refusal,
+             const std::string& token_fingerprint = "");
+
+  ApiDeps d_;
+};
+
+}  // namespace sightline::projector

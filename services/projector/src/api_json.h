@@ -1,0 +1,41 @@
+// JSON helpers of the triage API: answers, errors, query checking and record views.
+#pragma once
+
+#include <google/protobuf/message.h>
+
+#include <map>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <set>
+#include <string>
+
+#include "sightline/domain/calendar.h"
+#include "sightline/http/server.h"
+#include "sightline/projections/v1/projections.pb.h"
+
+namespace sightline::projector::api_json {
+
+using nlohmann::json;
+
+http::Response Answer(int status, const json& body);
+// {"error": message, "field": field} with the status.
+http::Response Error(int status, const std::string& message, const std::string& field = "");
+
+// The query parameters, each at most once and all in `allowed`; otherwise the 400 answer.
+std::optional<std::map<std::string, std::string>> CheckQuery(const http::Request& req,
+                                                             const std::set<std::string>& allowed,
+                                                             http::Response& bad);
+
+// A protobuf message as JSON with proto field names and enum names.
+json FromProto(const google::protobuf::Message& m);
+std::string Iso(const google::protobuf::Timestamp& t);
+std::string Iso(domain::Instant t);
+
+// Waiting figures of a summary at `now`: working days waited, seconds, overdue.
+json Waiting(const projections::v1::ChildSummary& s, const domain::Calendar& cal,
+             domain::Instant now);
+// A queue item; `full` false gives only what a restricted entry may show.
+json QueueItem(const projections::v1::ChildSummary& s, const domain::Calendar& cal,
+               domain::Instant now, bool full);
+
+}  // namespace sightline::projector::api_json

@@ -1,0 +1,17 @@
+#include "audit_sink.h"
+
+namespace sightline::projector {
+
+Status KafkaAuditSink::Record(const audit::v1::AccessAudited& event) {
+  kafka::OutboundMessage m;
+  m.topic = topic_;
+  m.key = event.user_id().empty() ? "anonymous" : event.user_id();
+  event.SerializeToString(&m.value);
+  m.headers = {{"sightline-schema", "sightline.audit.v1.AccessAudited"},
+               {"content-type", "application/x-protobuf"}};
+  auto deliveries = producer_.SendAndWait(std::span(&m, 1));
+  if (deliveries.empty()) return Unavailable("audit: no delivery report");
+  return deliveries[0].status;
+}
+
+}  // namespace sightline::projector

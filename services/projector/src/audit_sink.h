@@ -1,0 +1,31 @@
+// Where access audit events go. Reads fail closed: when an audit event cannot be written, the
+// API answers 503 and shows nothing (an unaudited read must not happen).
+#pragma once
+
+#include <string>
+
+#include "sightline/audit/v1/audit.pb.h"
+#include "sightline/domain/status.h"
+#include "sightline/kafka/producer.h"
+
+namespace sightline::projector {
+
+class AuditSink {
+ public:
+  virtual ~AuditSink() = default;
+  virtual Status Record(const audit::v1::AccessAudited& event) = 0;
+};
+
+// Writes to sightline.audit.v1 (key user_id, or "anonymous") and waits for the acknowledgement.
+class KafkaAuditSink final : public AuditSink {
+ public:
+  KafkaAuditSink(kafka::Producer& producer, std::string topic)
+      : producer_(producer), topic_(std::move(topic)) {}
+  Status Record(const audit::v1::AccessAudited& event) override;
+
+ private:
+  kafka::Producer& producer_;
+  std::string topic_;
+};
+
+}  // namespace sightline::projector

@@ -1,0 +1,115 @@
+#include "config.h"
+
+#include <set>
+
+namespace sightline::projector {
+namespace {
+
+std::set<domain::UserRole> Roles(config::YamlReader& yaml, const std::string& key,
+                                 std::set<domain::UserRole> fallback) {
+  std::size_t n = yaml.ListSize(key);
+  if (n == 0) return fallback;
+  std::set<domain::UserRole> out;
+  for (std::size_t i = 0; i < n; ++i) {
+    std::string item = key + "[" + std::to_string(i) + "]";
+    std::string name = yaml.String(item, "");
+    if (auto role = domain::ParseUserRole(name)) {
+      out.insert(*role);
+    } else {
+      yaml.Fail(item, "unknown role '" + name + "'");
+    }
+  }
+  return out;
+}
+
+bool IsHex64(const std::string& s) {
+  if (s.size() != 64) return false;
+  for (char c : s)
+    if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return false;
+  return true;
+}
+
+}  // namespace
+
+Status ReadProjectorConfig(config::YamlReader& yaml, ProjectorConfig& c) {
+  c.http.host = yaml.String("http.listen_address", c.http.host);
+  c.http.port = static_cast<int>(yaml.Int("http.port", c.http.port, 0, 65535));
+  c.http.threads = static_cast<int>(yaml.Int("http.threads", c.http.threads, 2, 512));
+  c.web_root = yaml.String("http.web_root", c.web_root);
+  c.brokers = yaml.String("kafka.brokers", c.brokers);
+  c.topic = yaml.String("kafka.topic", c.topic);
+  c.dlq_topic = yaml.String("kafka.dead_letter_topic", c.dlq_topic);
+  c.audit_topic = yaml.String("kafka.audit_topic", c.audit_topic);
+  c.group_id = yaml.String("kafka.group_id", c.group_id);
+  for (const auto& [name, value] : yaml.StringMap("kafka.properties"))
+    c.kafka_properties[name] = value;
+  c.data_dir = yaml.String("store.data_dir", c.data_dir);
+  c.block_cache_bytes =
+      static_cast<std::size_t>(yaml.Int(
+          "store.block_cache_mb", static_cast<std::int64_t>(c.block_cache_bytes >> 20), 8, 65536))
+      << 20;
+  c.write_buffer_bytes =
+      static_cast<std::size_t>(yaml.Int(
+          "store.write_buffer_mb", static_cast<std::int64_t>(c.write_buffer_bytes >> 20), 1, 4096))
+      << 20;
+  c.sync_writes = yaml.Bool("store.sync_writes", c.sync_writes);
+  c.batch_max_events = static_cast<std::size_t>(
+      yaml.Int("apply.batch_max_events", static_cast<std::int64_t>(c.batch_max_events), 1, 100000));
+  c.batch_wait =
+      std::chrono::milliseconds(yaml.Int("apply.batch_wait_ms", c.batch_wait.count(), 1, 10000));
+  c.ready_max_lag = yaml.Int("apply.ready_max_lag", c.ready_max_lag, 0, 1LL << 40);
+  c.calendar_file = yaml.String("clocks.calendar_file", c.calendar_file);
+  c.policy.decision_working_days = static_cast<int>(
+      yaml.Int("clocks.decision_working_days", c.policy.decision_working_days, 0, 30));
+  c.policy.assessment_working_days = static_cast<int>(
+      yaml.Int("clocks.assessment_working_days", c.policy.assessment_working_days, 1, 200));
+  c.policy.conference_working_days = static_cast<int>(
+      yaml.Int("clocks.conference_working_days", c.policy.conference_working_days, 1, 100));
+  c.policy.re_referral_months =
+      static_cast<int>(yaml.Int("clocks.re_referral_months", c.policy.re_referral_months, 1, 60));
+  c.access.restricted_roles = Roles(yaml, "access.restricted_roles", c.access.restricted_roles);
+  c.access.service_wide_roles =
+      Roles(yaml, "access.service_wide_roles", c.access.service_wide_roles);
+  c.access.line_of_sight_roles =
+      Roles(yaml, "access.line_of_sight_roles", c.access.line_of_sight_roles);
+  std::set<std::string> ids, tokens;
+  std::size_t n = yaml.ListSize("access.users");
+  for (std::size_t i = 0; i < n; ++i) {
+    std::string at = "access.users[" + std::to_string(i) + "]";
+    ApiUser u;
+    u.user.id = yaml.String(at + ".id", "");
+    std::string role = yaml.String(at + ".role", "");
+    u.user.team_id = yaml.String(at + ".team", "");
+    u.token_sha256 = yaml.String(at + ".token_sha256", "");
+    if (u.user.id.empty()) yaml.Fail(at + ".id", "required");
+    if (!ids.insert(u.user.id).second) yaml.Fail(at + ".id", "duplicate user '" + u.user.id + "'");
+    if (auto r = domain::ParseUserRole(role)) {
+      u.user.role = *r;
+    } else {
+      yaml.Fail(at + ".role", "unknown role '" + role + "'");
+    }
+    if (!IsHex64(u.token_sha256)) {
+      yaml.Fail(at + ".token_sha256", "must be 64 lower-case hex digits (sha256sum of the token)");
+    } else if (!tokens.insert(u.token_sha256).second) {
+      yaml.Fail(at + ".token_sha256", "the same token is given to two users");
+    }
+    c.users.push_back(std::move(u));
+  }
+  if (c.brokers.empty()) yaml.Fail("kafka.brokers", "must name at least one host:port");
+  if (c.data_dir.empty()) yaml.Fail("store.data_dir", "must not be empty");
+  return yaml.Finish();
+}
+
+Status ApplyOverrides(const Overrides& o, ProjectorConfig& c) {
+  if (Status s = kafka::ApplyKafkaOverrides(o.kafka, c.brokers, c.kafka_properties); !s.ok())
+    return s;
+  if (!o.data_dir.empty()) c.data_dir = o.data_dir;
+  if (o.http_port >= 0) {
+    if (o.http_port > 65535) return InvalidArgument("--http-port: must be 0..65535");
+    c.http.port = o.http_port;
+  }
+  if (!o.port_file.empty()) c.port_file = o.port_file;
+  return Status::Ok();
+}
+
+}  // namespace sightline::projector

@@ -1,0 +1,249 @@
+// sightline-projector: consumes sightline.events.v1 into RocksDB projections and serves the
+// triage API and screen from them.
+//   serve    (default) consume and serve until SIGINT/SIGTERM; exit 2 on a fatal error.
+//   rebuild  replay the topic from the start into a fresh store, then swap it in (service
+//            stopped: the store is locked while the service runs).
+//   dump     print the projection digest (and with --rows every row) of the current store.
+#include <CLI/CLI.hpp>
+
+#include <csignal>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+#include <thread>
+
+#include "api.h"
+#include "config.h"
+#include "consume_loop.h"
+#include "sightline/metrics/exposition.h"
+#include "store_layout.h"
+
+extern char** environ;
+
+namespace {
+
+using namespace sightline;
+using namespace sightline::projector;
+
+int Fail(const std::string& message) {
+  std::cerr << "sightline-projector: " << message << "\n";
+  return 1;
+}
+
+StatusOr<domain::Calendar> LoadCalendar(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) return InvalidArgument("clocks.calendar_file: cannot read '" + path + "'");
+  std::stringstream text;
+  text << in.rdbuf();
+  auto cal = domain::ParseBankHolidays(text.str());
+  if (!cal.ok())
+    return InvalidArgument("clocks.calendar_file " + path + ": " + cal.status().message());
+  return cal;
+}
+
+sigset_t BlockStopSignals() {
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGINT);
+  sigaddset(&set, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &set, nullptr);
+  return set;
+}
+
+struct Kafka {
+  std::unique_ptr<kafka::Producer> producer;
+  std::unique_ptr<kafka::Consumer> consumer;
+};
+
+StatusOr<Kafka> ConnectKafka(const ProjectorConfig& c, const std::string& group) {
+  Kafka k;
+  auto producer = kafka::Producer::Create({.brokers = c.brokers,
+                                           .properties = c.kafka_properties,
+                                           .delivery_timeout = std::chrono::milliseconds(10000),
+                                           .client_id = "sightline-projector"});
+  if (!producer.ok()) return producer.status();
+  auto consumer = kafka::Consumer::Create({.brokers = c.brokers,
+                                           .properties = c.kafka_properties,
+                                           .topic = c.topic,
+                                           .group_id = group,
+                                           .client_id = "sightline-projector"});
+  if (!consumer.ok()) return consumer.status();
+  k.producer = std::move(producer).value();
+  k.consumer = std::move(consumer).value();
+  return k;
+}
+
+LoopOptions LoopOptionsFor(const ProjectorConfig& c) {
+  return {.topic = c.topic,
+          .dlq_topic = c.dlq_topic,
+          .batch_max_events = c.batch_max_events,
+          .batch_wait = c.batch_wait,
+          .ready_max_lag = c.ready_max_lag};
+}
+
+int Serve(const ProjectorConfig& c, const domain::Calendar& calendar) {
+  sigset_t stop_signals = BlockStopSignals();
+  auto store = OpenCurrent(c);
+  if (!store.ok()) return Fail(store.status().ToString());
+  auto k = ConnectKafka(c, c.group_id);
+  if (!k.ok()) return Fail(k.status().ToString());
+  SystemClock clock;
+  ProjectorMetrics metrics;
+  ChangeFeed feed;
+  Applier applier(*store.value(), calendar, c.policy, c.topic);
+  ConsumeLoop loop(*k.value().consumer, *k.value().producer, applier, *store.value(), metrics,
+                   &feed, clock, LoopOptionsFor(c));
+  KafkaAuditSink audit(*k.value().producer, c.audit_topic);
+  TriageApi api({.store = *store.value(),
+                 .calendar = calendar,
+                 .access = c.access,
+                 .users = c.users,
+                 .audit = audit,
+                 .feed = feed,
+                 .metrics = metrics,
+                 .clock = clock,
+                 .progress = [&loop] { return loop.Snapshot(); }});
+  http::Server server(c.http);
+  api.Register(server, c.web_root);
+  if (!c.web_root.empty()) {
+    if (Status s = server.ServeFiles("/app", c.web_root); !s.ok())
+      return Fail("http.web_root: " + s.message());
+  }
+  server.Get("/metrics", [&metrics](const http::Request&) {
+    return http::Response{.status = 200,
+                          .content_type = metrics::kContentType,
+                          .body = metrics::RenderText(metrics.registry()),
+                          .headers = {}};
+  });
+  auto port = server.Start();
+  if (!port.ok()) return Fail(port.status().message());
+  if (!c.port_file.empty()) std::ofstream(c.port_file) << port.value() << "\n";
+  std::cerr << "sightline-projector: triage screen at http://" << c.http.host << ":" << port.value()
+            << "/app/, consuming " << c.topic << " at " << c.brokers << " into "
+            << store.value()->path() << std::endl;
+
+  std::atomic<bool> stop{false};
+  Status result;
+  std::thread consumer_thread([&] {
+    result = loop.Run(stop);
+    if (!result.ok()) kill(getpid(), SIGTERM);  // Wake the signal wait below.
+  });
+  while (true) {
+    timespec tick{1, 0};
+    int sig = sigtimedwait(&stop_signals, nullptr, &tick);
+    if (sig == SIGINT || sig == SIGTERM) break;
+  }
+  stop = true;
+  feed.Close();
+  server.Stop();
+  consumer_thread.join();
+  if (!result.ok()) {
+    std::cerr << "sightline-projector: stopping on a fatal error: " << result.ToString() << "\n";
+    return 2;
+  }
+  std::cerr << "sightline-projector: stopped" << std::endl;
+  return 0;
+}
+
+int Rebuild(const ProjectorConfig& c, const domain::Calendar& calendar) {
+  sigset_t stop_signals = BlockStopSignals();
+  auto path = NewStorePath(c);
+  if (!path.ok()) return Fail(path.status().ToString());
+  auto store = storage::Store::Open(StoreOptionsFor(c, path.value()));
+  if (!store.ok()) return Fail(store.status().ToString());
+  auto k = ConnectKafka(c, c.group_id + "-rebuild");
+  if (!k.ok()) return Fail(k.status().ToString());
+  SystemClock clock;
+  ProjectorMetrics metrics;
+  Applier applier(*store.value(), calendar, c.policy, c.topic);
+  LoopOptions options = LoopOptionsFor(c);
+  options.stop_when_caught_up = true;
+  ConsumeLoop loop(*k.value().consumer, *k.value().producer, applier, *store.value(), metrics,
+                   nullptr, clock, options);
+  std::atomic<bool> stop{false}, done{false};
+  Status result;
+  std::thread worker([&] {
+    result = loop.Run(stop);
+    done = true;
+  });
+  auto started = std::chrono::steady_clock::now();
+  while (!done) {
+    timespec tick{1, 0};
+    int sig = sigtimedwait(&stop_signals, nullptr, &tick);
+    if (sig == SIGINT || sig == SIGTERM) stop = true;
+    Progress p = loop.Snapshot();
+    std::int64_t lag = 0;
+    for (const auto& [part, pp] : p.partitions)
+      lag += std::max<std::int64_t>(0, pp.high_watermark - pp.applied_next);
+    double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    std::cerr << "rebuild: " << p.events_applied << " events applied, " << p.events_dead_lettered
+              << " dead-lettered, " << lag << " behind, " << static_cast<long>(secs) << " s\n";
+  }
+  worker.join();
+  if (!result.ok()) return Fail("rebuild failed, current store kept: " + result.ToString());
+  if (stop)
+    return Fail("rebuild interrupted; current store kept, partial store at " + path.value());
+  if (Status s = store.value()->Flush(); !s.ok()) return Fail(s.ToString());
+  store.value().reset();
+  if (Status s = SwapCurrent(c, path.value()); !s.ok()) return Fail(s.ToString());
+  std::cerr << "rebuild: done; " << path.value() << " is now current\n";
+  return 0;
+}
+
+int DumpStore(const ProjectorConfig& c, bool rows) {
+  auto store = OpenCurrent(c);
+  if (!store.ok()) return Fail(store.status().ToString());
+  auto summary = Dump(*store.value(), rows ? &std::cout : nullptr);
+  if (!summary.ok()) return Fail(summary.status().ToString());
+  auto offsets = StoredOffsets(*store.value(), c.topic);
+  if (!offsets.ok()) return Fail(offsets.status().ToString());
+  if (rows) return 0;
+  std::cout << "sha256 " << summary.value().sha256 << "\n";
+  for (const auto& [name, n] : summary.value().rows)
+    std::cout << "rows " << name << " " << n << "\n";
+  for (const auto& [p, next] : offsets.value()) std::cout << "offset " << p << " " << next << "\n";
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::string config_path;
+  Overrides overrides;
+  bool rows = false;
+  CLI::App app{"Sightline projector: RocksDB projections of the case events, and the triage API"};
+  app.add_option("--config", config_path, "YAML config file (see deploy/projector.yaml)");
+  app.add_option("--brokers", overrides.kafka.brokers_flag, "Kafka bootstrap servers");
+  app.add_option("--kafka-property", overrides.kafka.property_flags,
+                 "librdkafka property name=value (repeatable)");
+  app.add_option("--data-dir", overrides.data_dir, "Store directory (overrides store.data_dir)");
+  app.add_option("--http-port", overrides.http_port, "Port to listen on; 0 picks a free one")
+      ->check(CLI::Range(0, 65535));
+  app.add_option("--port-file", overrides.port_file, "Write the bound port to this file");
+  auto* serve = app.add_subcommand("serve", "Consume and serve (the default)");
+  auto* rebuild = app.add_subcommand("rebuild", "Replay the topic into a fresh store, then swap");
+  auto* dump = app.add_subcommand("dump", "Print the projection digest of the current store");
+  dump->add_flag("--rows", rows, "Print every row (hex) instead of the digest");
+  app.require_subcommand(0, 1);
+  CLI11_PARSE(app, argc, argv);
+
+  for (char** e = environ; *e != nullptr; ++e) {
+    std::string kv(*e);
+    auto eq = kv.find('=');
+    if (kv.rfind("SIGHTLINE_", 0) == 0 && eq != std::string::npos)
+      overrides.kafka.env[kv.substr(0, eq)] = kv.substr(eq + 1);
+  }
+  ProjectorConfig config;
+  if (!config_path.empty()) {
+    auto yaml = config::YamlReader::FromFile(config_path);
+    if (!yaml.ok()) return Fail(yaml.status().message());
+    if (Status s = ReadProjectorConfig(yaml.value(), config); !s.ok()) return Fail(s.message());
+  }
+  if (Status s = ApplyOverrides(overrides, config); !s.ok()) return Fail(s.message());
+  if (dump->parsed()) return DumpStore(config, rows);
+  auto calendar = LoadCalendar(config.calendar_file);
+  if (!calendar.ok()) return Fail(calendar.status().message());
+  if (rebuild->parsed()) return Rebuild(config, calendar.value());
+  static_cast<void>(serve);
+  return Serve(config, calendar.value());
+}

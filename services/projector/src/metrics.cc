@@ -1,0 +1,92 @@
+#include "metrics.h"
+
+namespace sightline::projector {
+
+ProjectorMetrics::ProjectorMetrics() : registry_(std::make_shared<prometheus::Registry>()) {
+  auto& r = *registry_;
+  events_ = &prometheus::BuildCounter()
+                 .Name("sightline_projector_events_total")
+                 .Help("Consumed events by outcome (applied, skipped, dead_lettered), type, reason")
+                 .Register(r);
+  auto buckets = prometheus::Histogram::BucketBoundaries{0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025,
+                                                         0.05,   0.1,   0.25,   0.5,   1,    2.5};
+  batch_latency_ = &prometheus::BuildHistogram()
+                        .Name("sightline_projector_batch_apply_seconds")
+                        .Help("Time to fold, dead-letter and commit one batch to RocksDB")
+                        .Register(r)
+                        .Add({}, buckets);
+  event_latency_ = &prometheus::BuildHistogram()
+                        .Name("sightline_projector_apply_seconds_per_event")
+                        .Help("Batch apply time divided by the events in it")
+                        .Register(r)
+                        .Add({}, prometheus::Histogram::BucketBoundaries{
+                                     1e-5, 2.5e-5, 5e-5, 1e-4, 2.5e-4, 5e-4, 1e-3, 5e-3, 1e-2});
+  lag_ = &prometheus::BuildGauge()
+              .Name("sightline_projector_consumer_lag")
+              .Help("High watermark minus the next offset applied, per partition")
+              .Register(r);
+  applied_offset_ = &prometheus::BuildGauge()
+                         .Name("sightline_projector_applied_offset")
+                         .Help("Next offset to apply per partition (stored in RocksDB)")
+                         .Register(r);
+  queue_length_ = &prometheus::BuildGauge()
+                       .Name("sightline_projector_queue_length")
+                       .Help("Children awaiting a front-door decision")
+                       .Register(r)
+                       .Add({});
+  oldest_waiting_ = &prometheus::BuildGauge()
+                         .Name("sightline_projector_oldest_waiting_seconds")
+                         .Help("Age of the oldest contact awaiting a decision")
+                         .Register(r)
+                         .Add({});
+  caught_up_ = &prometheus::BuildGauge()
+                    .Name("sightline_projector_caught_up")
+                    .Help("1 when every partition lags by no more than apply.ready_max_lag")
+                    .Register(r)
+                    .Add({});
+  requests_ = &prometheus::BuildCounter()
+                   .Name("sightline_projector_http_requests_total")
+                   .Help("Triage API requests by endpoint and status code")
+                   .Register(r);
+  audited_ = &prometheus::BuildCounter()
+                  .Name("sightline_projector_audit_events_total")
+                  .Help("Access audit events written, by outcome")
+                  .Register(r);
+  stream_clients_ = &prometheus::BuildGauge()
+                         .Name("sightline_projector_stream_clients")
+                         .Help("Open /v1/stream connections")
+                         .Register(r)
+                         .Add({});
+  apply_errors_ = &prometheus::BuildCounter()
+                       .Name("sightline_projector_apply_retries_total")
+                       .Help("Batches that failed (store or dead-letter topic) and were retried")
+                       .Register(r)
+                       .Add({});
+}
+
+void ProjectorMetrics::Events(const std::string& outcome, const std::string& type,
+                              const std::string& reason, double n) {
+  events_->Add({{"outcome", outcome}, {"type", type}, {"reason", reason}}).Increment(n);
+}
+
+void ProjectorMetrics::BatchApplied(double seconds, double events) {
+  batch_latency_->Observe(seconds);
+  if (events > 0) event_latency_->Observe(seconds / events);
+}
+
+void ProjectorMetrics::Lag(std::int32_t partition, std::int64_t applied_next,
+                           std::int64_t high_watermark) {
+  std::string p = std::to_string(partition);
+  lag_->Add({{"partition", p}}).Set(static_cast<double>(high_watermark - applied_next));
+  applied_offset_->Add({{"partition", p}}).Set(static_cast<double>(applied_next));
+}
+
+void ProjectorMetrics::Request(const std::string& endpoint, int status) {
+  requests_->Add({{"endpoint", endpoint}, {"code", std::to_string(status)}}).Increment();
+}
+
+void ProjectorMetrics::Audited(const std::string& outcome) {
+  audited_->Add({{"outcome", outcome}}).Increment();
+}
+
+}  // namespace sightline::projector

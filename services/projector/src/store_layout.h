@@ -1,0 +1,65 @@
+// Where the projector keeps its RocksDB store and what is in it.
+//
+// <data_dir>/current is a symlink to the live store under <data_dir>/stores/. A rebuild fills a
+// fresh store beside it and then swaps the link atomically (rename), so a crash mid-rebuild leaves
+// the old store live. Column families:
+//   events     child_id \0 event_id -> Envelope bytes as consumed (the child's event set)
+//   event_ids  event_id -> child_id (idempotency across children)
+//   children   child_id -> ChildRecord          summaries  child_id -> ChildSummary
+//   owned      child_id -> OwnedRows (index rows this child's fold wrote)
+//   queue      QueueKey -> ChildSummary         households household_id \0 child_id -> ""
+//   names      lower(name) \0 child_id -> ""    links      child \0 sibling \0 declarer -> relation
+//   meta       "offset/<topic>/<partition>" -> next offset to consume (decimal)
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <ostream>
+#include <string>
+#include <vector>
+
+#include "config.h"
+#include "sightline/storage/store.h"
+
+namespace sightline::projector {
+
+namespace cf {
+inline constexpr char kEvents[] = "events";
+inline constexpr char kEventIds[] = "event_ids";
+inline constexpr char kChildren[] = "children";
+inline constexpr char kSummaries[] = "summaries";
+inline constexpr char kOwned[] = "owned";
+inline constexpr char kQueue[] = "queue";
+inline constexpr char kHouseholds[] = "households";
+inline constexpr char kNames[] = "names";
+inline constexpr char kLinks[] = "links";
+inline constexpr char kMeta[] = "meta";
+}  // namespace cf
+
+// Every column family, meta last (it is not part of the projection's canonical dump).
+const std::vector<std::string>& ColumnFamilies();
+
+std::string OffsetKey(const std::string& topic, std::int32_t partition);
+
+storage::StoreOptions StoreOptionsFor(const ProjectorConfig& config, const std::string& path);
+// Opens <data_dir>/current, creating an empty store and the link on first start.
+StatusOr<std::unique_ptr<storage::Store>> OpenCurrent(const ProjectorConfig& config);
+// A new, empty store directory under <data_dir>/stores/ for a rebuild.
+StatusOr<std::string> NewStorePath(const ProjectorConfig& config);
+// Points <data_dir>/current at `path` atomically and removes the store it replaced.
+Status SwapCurrent(const ProjectorConfig& config, const std::string& path);
+
+// Next offset per partition stored in meta (partitions without one are absent).
+StatusOr<std::map<std::int32_t, std::int64_t>> StoredOffsets(const storage::Store& store,
+                                                             const std::string& topic);
+
+// Writes every projection row (all column families but meta) in key order as hex lines, and
+// returns the SHA-256 of that text with per-family row counts. Equal stores give equal digests.
+struct DumpSummary {
+  std::string sha256;
+  std::map<std::string, std::size_t> rows;
+};
+StatusOr<DumpSummary> Dump(const storage::Store& store, std::ostream* out);
+
+}  // namespace sightline::projector
