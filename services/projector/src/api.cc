@@ -205,7 +205,7 @@ http::Response TriageApi::Queue(const http::Request& req) {
   json items = json::array();
   std::size_t total = 0;
   std::string next_cursor;
-  bool corrupt = false;
+  bool more = false, corrupt = false;
   Status s = d_.store.Scan(cf::kQueue, "", [&](std::string_view key, std::string_view value) {
     pv::ChildSummary c;
     if (!c.ParseFromArray(value.data(), static_cast<int>(value.size()))) {
@@ -222,18 +222,17 @@ http::Response TriageApi::Queue(const http::Request& req) {
       bool full = domain::CanReadChild(*user, c, d_.access) == Access::kGranted;
       items.push_back(api_json::QueueItem(c, d_.calendar, now, full));
       if (static_cast<long>(items.size()) == limit) next_cursor = HexEncode(key);
-    } else if (!next_cursor.empty()) {
-      // There is more after the page: keep next_cursor; keep counting for total.
+    } else {
+      more = true;  // Past the page: only counted for total.
     }
     return true;
   });
   if (!s.ok()) return StoreError(s);
   if (corrupt) return Error(500, "queue row does not parse");
-  if (static_cast<long>(items.size()) < limit) next_cursor.clear();
   if (!Audit(&*user, kEndpoint, "", "", au::OUTCOME_GRANTED, bad)) return bad;
   d_.metrics.Request("queue", 200);
   json body = {{"as_of", api_json::Iso(now)}, {"total", total}, {"items", items}};
-  if (!next_cursor.empty() && total > items.size()) body["next_cursor"] = next_cursor;
+  if (more) body["next_cursor"] = next_cursor;
   return Answer(200, body);
 }
 

@@ -1,0 +1,343 @@
+// The triage API against a real RocksDB store filled by the Applier, with a recording audit sink
+// and a manual clock: every endpoint's happy path, the access matrix, and bad requests.
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+
+#include "api.h"
+#include "applier.h"
+#include "process.h"
+#include "sightline/crypto/digest.h"
+#include "store_layout.h"
+
+namespace sightline::projector {
+namespace {
+
+namespace v1 = events::v1;
+using nlohmann::json;
+
+class RecordingAudit final : public AuditSink {
+ public:
+  Status Record(const audit::v1::AccessAudited& e) override {
+    if (fail) return Unavailable("audit topic down");
+    events.push_back(e);
+    return Status::Ok();
+  }
+  std::vector<audit::v1::AccessAudited> events;
+  bool fail = false;
+};
+
+v1::Envelope Base(const std::string& id, const std::string& child, const std::string& household) {
+  v1::Envelope e;
+  e.set_event_id(id);
+  e.set_child_id(child);
+  e.set_household_id(household);
+  *e.mutable_occurred_at() = domain::ToTimestamp(
+      domain::Instant(std::chrono::sys_days{std::chrono::November / 20 / 2026}) +
+      std::chrono::hours(10));
+  *e.mutable_recorded_at() = e.occurred_at();
+  e.mutable_actor()->set_user_id("p1");
+  e.mutable_actor()->set_role(v1::ROLE_MASH_PRACTITIONER);
+  e.mutable_actor()->set_team_id("mash");
+  e.set_source_agency(v1::AGENCY_POLICE);
+  return e;
+}
+
+class ApiTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto store = storage::Store::Open({.path = sightline::testing::TempDir("api-store"),
+                                       .column_families = ColumnFamilies(),
+                                       .sync_writes = false});
+    ASSERT_TRUE(store.ok()) << store.status().ToString();
+    store_ = std::move(store).value();
+    for (auto [id, role, team] :
+         std::vector<std::tuple<std::string, domain::UserRole, std::string>>{
+             {"p1", domain::UserRole::kMashPractitioner, "mash"},
+             {"sw1", domain::UserRole::kSocialWorker, "team-1"},
+             {"tm1", domain::UserRole::kTeamManager, "team-1"},
+             {"tm2", domain::UserRole::kTeamManager, "team-2"},
+             {"sm1", domain::UserRole::kServiceManager, "svc"},
+             {"hos1", domain::UserRole::kHeadOfService, "svc"},
+             {"aud1", domain::UserRole::kAuditor, "qa"}}) {
+      users_.push_back({{id, role, team}, crypto::Sha256Hex("token-" + id)});
+    }
+    // child-q: waiting in the MASH queue; child-a: allocated to sw1 in team-1; child-r: waiting
+    // and restricted; child-o: allocated in team-2. q and a share household h1.
+    std::vector<v1::Envelope> events;
+    auto contact = [&](const std::string& child, const std::string& hh, const std::string& n) {
+      v1::Envelope e = Base("ev-c-" + child, child, hh);
+      e.mutable_refs()->set_contact_id("k-" + child);
+      e.mutable_contact_received()->set_source(v1::AGENCY_SCHOOL);
+      e.mutable_contact_received()->add_concerns(v1::CONCERN_CATEGORY_NEGLECT);
+      events.push_back(e);
+      v1::Envelope d = Base("ev-d-" + child, child, hh);
+      d.mutable_child_details_recorded()->set_date_of_birth("2015-04-01");
+      d.mutable_child_details_recorded()->set_gender(v1::GENDER_FEMALE);
+      d.mutable_child_details_recorded()->set_name(n);
+      d.mutable_child_details_recorded()->set_disability(v1::DISABILITY_NONE);
+      events.push_back(d);
+    };
+    auto allocate = [&](const std::string& child, const std::string& hh, const std::string& team,
+                        const std::string& w) {
+      v1::Envelope dec = Base("ev-x-" + child, child, hh);
+      dec.mutable_refs()->set_contact_id("k-" + child);
+      dec.mutable_refs()->set_referral_id("r-" + child);
+      dec.mutable_contact_decided()->set_decision(v1::CONTACT_DECISION_S17_ASSESSMENT);
+      events.push_back(dec);
+      v1::Envelope a = Base("ev-a-" + child, child, hh);
+      a.mutable_refs()->set_referral_id("r-" + child);
+      a.mutable_case_allocated()->set_team_id(team);
+      a.mutable_case_allocated()->set_worker_id(w);
+      a.mutable_case_allocated()->set_manager_id(team + "-tm");
+      events.push_back(a);
+    };
+    contact("child-q", "h1", "Amelia Smith");
+    contact("child-a", "h1", "Oliver Smith");
+    allocate("child-a", "h1", "team-1", "sw1");
+    contact("child-r", "h2", "Grace Hill");
+    v1::Envelope restrict = Base("ev-r", "child-r", "h2");
+    restrict.mutable_access_restricted()->set_level(v1::RESTRICTION_STAFF_OR_RELATIVE);
+    restrict.mutable_access_restricted()->set_reason("staff relative");
+    restrict.mutable_access_restricted()->set_review_by("2027-02-20");
+    events.push_back(restrict);
+    contact("child-o", "h3", "Noah Jones");
+    allocate("child-o", "h3", "team-2", "sw9");
+    std::vector<kafka::Record> records;
+    for (std::size_t i = 0; i < events.size(); ++i) {
+      kafka::Record& r = records.emplace_back();
+      r.partition = 0;
+      r.offset = static_cast<std::int64_t>(i);
+      r.key = events[i].child_id();
+      events[i].SerializeToString(&r.value);
+    }
+    clock_.Set(domain::Instant(std::chrono::sys_days{std::chrono::November / 24 / 2026}) +
+               std::chrono::hours(12));
+    applier_ = std::make_unique<Applier>(*store_, calendar_, policy_, "t");
+    auto plan = applier_->Prepare(records, clock_.Now());
+    ASSERT_TRUE(plan.ok()) << plan.status().ToString();
+    ASSERT_TRUE(plan.value().dead.empty()) << plan.value().dead[0].detail;
+    ASSERT_TRUE(applier_->Commit(plan.value()).ok());
+    api_ = std::make_unique<TriageApi>(ApiDeps{.store = *store_,
+                                               .calendar = calendar_,
+                                               .access = access_,
+                                               .users = users_,
+                                               .audit = audit_,
+                                               .feed = feed_,
+                                               .metrics = metrics_,
+                                               .clock = clock_,
+                                               .progress = [] { return Progress{}; }});
+  }
+
+  http::Request Req(const std::string& user, std::multimap<std::string, std::string> query = {},
+                    std::map<std::string, std::string> params = {}) {
+    http::Request r;
+    r.method = "GET";
+    if (!user.empty()) r.headers.emplace("authorization", "Bearer token-" + user);
+    r.query = std::move(query);
+    r.path_params = std::move(params);
+    return r;
+  }
+  http::Response Child(const std::string& user, const std::string& id) {
+    return api_->Child(Req(user, {}, {{"id", id}}));
+  }
+
+  domain::Calendar calendar_;
+  domain::ProjectionPolicy policy_;
+  domain::AccessPolicy access_;
+  std::vector<ApiUser> users_;
+  RecordingAudit audit_;
+  ChangeFeed feed_;
+  ProjectorMetrics metrics_;
+  ManualClock clock_{domain::Instant{}};
+  std::unique_ptr<storage::Store> store_;
+  std::unique_ptr<Applier> applier_;
+  std::unique_ptr<TriageApi> api_;
+};
+
+TEST_F(ApiTest, QueueListsWaitingChildrenForTheirTeamWithRestrictedDetailsHidden) {
+  http::Response r = api_->Queue(Req("p1"));
+  ASSERT_EQ(r.status, 200) << r.body;
+  json body = json::parse(r.body);
+  ASSERT_EQ(body["total"], 2) << r.body;  // child-q and child-r wait at the MASH.
+  for (const json& item : body["items"]) {
+    bool restricted = item["child_id"] == "child-r";
+    EXPECT_EQ(item["details_hidden"], restricted) << item;
+    EXPECT_EQ(item.contains("contacts"), !restricted) << item;
+    EXPECT_EQ(item["overdue"], true) << item;  // Received Fri 20th, overdue from Tue 24th.
+  }
+  EXPECT_EQ(json::parse(api_->Queue(Req("tm2")).body)["total"], 0);  // Not team-2's queue.
+  EXPECT_EQ(json::parse(api_->Queue(Req("hos1")).body)["total"], 2);
+  ASSERT_FALSE(audit_.events.empty());
+  EXPECT_EQ(audit_.events.back().endpoint(), "GET /v1/queue");
+}
+
+TEST_F(ApiTest, QueuePagesWithACursor) {
+  json first = json::parse(api_->Queue(Req("hos1", {{"limit", "1"}})).body);
+  ASSERT_EQ(first["items"].size(), 1u);
+  ASSERT_TRUE(first.contains("next_cursor")) << first;
+  json second = json::parse(
+      api_->Queue(Req("hos1", {{"limit", "1"}, {"cursor", first["next_cursor"]}})).body);
+  ASSERT_EQ(second["items"].size(), 1u);
+  EXPECT_NE(first["items"][0]["child_id"], second["items"][0]["child_id"]);
+  EXPECT_FALSE(second.contains("next_cursor"));
+}
+
+TEST_F(ApiTest, AccessMatrixOnChildRecordsIsEnforcedAndAudited) {
+  // user -> {own-team child, other-team child, restricted child} expected statuses.
+  std::map<std::string, std::array<std::pair<std::string, int>, 3>> matrix = {
+      {"p1", {{{"child-q", 200}, {"child-o", 403}, {"child-r", 403}}}},
+      {"sw1", {{{"child-a", 200}, {"child-o", 403}, {"child-r", 403}}}},
+      {"tm1", {{{"child-a", 200}, {"child-o", 403}, {"child-r", 403}}}},
+      {"tm2", {{{"child-o", 200}, {"child-a", 403}, {"child-r", 403}}}},
+      {"sm1", {{{"child-a", 200}, {"child-o", 200}, {"child-r", 403}}}},
+      {"hos1", {{{"child-a", 200}, {"child-o", 200}, {"child-r", 200}}}},
+      {"aud1", {{{"child-a", 200}, {"child-o", 200}, {"child-r", 403}}}},
+  };
+  for (const auto& [user, cells] : matrix) {
+    for (const auto& [child, want] : cells) {
+      std::size_t before = audit_.events.size();
+      http::Response r = Child(user, child);
+      EXPECT_EQ(r.status, want) << user << " reading " << child << ": " << r.body;
+      ASSERT_EQ(audit_.events.size(), before + 1) << user << " " << child;
+      const auto& a = audit_.events.back();
+      EXPECT_EQ(a.user_id(), user);
+      EXPECT_EQ(a.child_id(), child);
+      EXPECT_EQ(a.outcome() == audit::v1::OUTCOME_GRANTED, want == 200);
+      if (want == 200) {
+        EXPECT_NE(r.body.find("chronology"), std::string::npos);
+      } else {
+        EXPECT_EQ(r.body.find("chronology"), std::string::npos) << "record leaked: " << r.body;
+        EXPECT_EQ(r.body.find("NEGLECT"), std::string::npos) << "record leaked: " << r.body;
+      }
+    }
+  }
+  // The audit event never carries the record's content.
+  for (const auto& a : audit_.events) EXPECT_EQ(a.DebugString().find("NEGLECT"), std::string::npos);
+}
+
+TEST_F(ApiTest, UnauthenticatedRequestsAreRefusedAndAudited) {
+  for (const std::string& header :
+       {std::string(), std::string("Bearer nope"), std::string("Basic x")}) {
+    http::Request r = Req("", {}, {{"id", "child-q"}});
+    if (!header.empty()) r.headers.emplace("authorization", header);
+    std::size_t before = audit_.events.size();
+    http::Response res = api_->Child(r);
+    EXPECT_EQ(res.status, 401) << header;
+    EXPECT_EQ(res.headers["WWW-Authenticate"], "Bearer realm=\"sightline\"");
+    ASSERT_EQ(audit_.events.size(), before + 1);
+    EXPECT_EQ(audit_.events.back().outcome(), audit::v1::OUTCOME_UNAUTHENTICATED);
+    EXPECT_EQ(audit_.events.back().token_fingerprint().find("nope"), std::string::npos);
+  }
+  EXPECT_EQ(api_->Queue(Req("")).status, 401);
+  EXPECT_EQ(api_->LineOfSight(Req("")).status, 401);
+  EXPECT_EQ(api_->Household(Req("", {}, {{"id", "h1"}})).status, 401);
+  EXPECT_EQ(api_->Stream(Req("")).head.status, 401);
+}
+
+TEST_F(ApiTest, MalformedParametersAre400) {
+  EXPECT_EQ(Child("hos1", "bad id!").status, 400);
+  EXPECT_EQ(Child("hos1", std::string(300, 'a')).status, 400);
+  EXPECT_EQ(Child("hos1", "no-such-child").status, 404);
+  EXPECT_EQ(api_->Household(Req("hos1", {}, {{"id", "%00"}})).status, 400);
+  for (auto q :
+       std::vector<std::multimap<std::string, std::string>>{{{"rag", "purple"}},
+                                                            {{"limit", "0"}},
+                                                            {{"limit", "9999"}},
+                                                            {{"limit", "ten"}},
+                                                            {{"cursor", "zz"}},
+                                                            {{"stage", "limbo"}},
+                                                            {{"team", "a b"}},
+                                                            {{"colour", "red"}},
+                                                            {{"rag", "red"}, {"rag", "amber"}}}) {
+    http::Response r = api_->Queue(Req("hos1", q));
+    EXPECT_EQ(r.status, 400) << q.begin()->first << "=" << q.begin()->second << " " << r.body;
+    EXPECT_TRUE(json::parse(r.body).contains("field")) << r.body;
+  }
+  EXPECT_EQ(api_->Queue(Req("hos1", {{"rag", "amber"}, {"stage", "awaiting_decision"}})).status,
+            200);
+  EXPECT_EQ(api_->Search(Req("hos1", {{"name", "a"}})).status, 400);
+  EXPECT_EQ(Child("hos1", "child-q").status, 200);
+}
+
+TEST_F(ApiTest, HouseholdShowsMembersAndCumulativeHistory) {
+  http::Response r = api_->Household(Req("tm1", {}, {{"id", "h1"}}));
+  ASSERT_EQ(r.status, 200) << r.body;
+  json body = json::parse(r.body);
+  ASSERT_EQ(body["children"].size(), 2u);
+  EXPECT_EQ(body["totals"]["contacts_12m"], 2);
+  EXPECT_EQ(body["totals"]["referrals_12m"], 1);
+  for (const json& c : body["children"]) {
+    // tm1 (team-1) may read child-a (allocated to team-1) but not child-q (MASH queue).
+    EXPECT_EQ(c["details_hidden"], c["child_id"] == "child-q") << c;
+  }
+  EXPECT_EQ(api_->Household(Req("tm2", {}, {{"id", "h1"}})).status, 403);
+  EXPECT_EQ(api_->Household(Req("tm1", {}, {{"id", "h-none"}})).status, 404);
+}
+
+TEST_F(ApiTest, LineOfSightIsForManagersAndCountsEveryone) {
+  EXPECT_EQ(api_->LineOfSight(Req("p1")).status, 403);
+  http::Response r = api_->LineOfSight(Req("sm1"));
+  ASSERT_EQ(r.status, 200) << r.body;
+  json body = json::parse(r.body);
+  EXPECT_EQ(body["children"], 4);
+  EXPECT_EQ(body["awaiting_decision"]["count"], 2);
+  EXPECT_EQ(body["awaiting_decision"]["overdue"], 2);
+  EXPECT_EQ(body["by_team"]["team-1"]["open_cases"], 1);
+  // The oldest waiting child is restricted here or not, but never named to those who may not read.
+  const json& oldest = body["awaiting_decision"]["oldest"];
+  if (oldest["restricted"] == true) {
+    EXPECT_EQ(oldest["child_id"], "");
+  }
+}
+
+TEST_F(ApiTest, SearchFindsRestrictedPeopleByNameOnly) {
+  http::Response r = api_->Search(Req("p1", {{"name", "grace"}}));
+  ASSERT_EQ(r.status, 200) << r.body;
+  json body = json::parse(r.body);
+  ASSERT_EQ(body["results"].size(), 1u);
+  EXPECT_EQ(body["results"][0]["restricted"], true);
+  EXPECT_EQ(body["results"][0]["can_read"], false);
+  EXPECT_EQ(body["results"][0].size(), 4u);  // id, name, restricted, can_read: nothing more.
+}
+
+TEST_F(ApiTest, NothingIsShownWhenTheAuditCannotBeWritten) {
+  audit_.fail = true;
+  http::Response r = Child("hos1", "child-q");
+  EXPECT_EQ(r.status, 503);
+  EXPECT_EQ(r.body.find("chronology"), std::string::npos);
+  EXPECT_EQ(api_->Queue(Req("hos1")).status, 503);
+}
+
+TEST_F(ApiTest, StreamSendsOnlyVisibleChanges) {
+  api_ = std::make_unique<TriageApi>(ApiDeps{.store = *store_,
+                                             .calendar = calendar_,
+                                             .access = access_,
+                                             .users = users_,
+                                             .audit = audit_,
+                                             .feed = feed_,
+                                             .metrics = metrics_,
+                                             .clock = clock_,
+                                             .progress = [] { return Progress{}; },
+                                             .stream_keepalive = std::chrono::milliseconds(50)});
+  http::StreamResponse s = api_->Stream(Req("tm2"));
+  ASSERT_EQ(s.head.status, 200);
+  ASSERT_TRUE(s.produce);
+  std::vector<std::string> chunks;
+  std::thread producer([&] {
+    s.produce([&](std::string_view c) {
+      chunks.emplace_back(c);
+      if (chunks.size() == 1) feed_.Publish({"child-q", "child-o"});
+      return chunks.size() < 3;
+    });
+  });
+  producer.join();
+  std::string all;
+  for (const auto& c : chunks) all += c;
+  EXPECT_NE(all.find("event: hello"), std::string::npos) << all;
+  EXPECT_NE(all.find("child-o"), std::string::npos) << all;  // team-2's child.
+  EXPECT_EQ(all.find("child-q"), std::string::npos) << all;  // Not tm2's to see.
+}
+
+}  // namespace
+}  // namespace sightline::projector
