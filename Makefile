@@ -5,6 +5,7 @@ BUILD_DIR := build
 KAFKA_DIR ?= var/kafka
 KAFKA_PORT ?= 9092
 GATEWAY_PORT ?= 8080
+PROJECTOR_PORT ?= 8081
 
 .PHONY: all deps configure build build-debug build-asan test test-asan check demo down \
         kafka-up kafka-down topics clean
@@ -50,7 +51,7 @@ topics: build
 
 # From nothing: deps, build, a broker, the gateway, a simulated day of a county's front door.
 demo: build
-	KAFKA_PORT=$(KAFKA_PORT) GATEWAY_PORT=$(GATEWAY_PORT) scripts/demo.sh
+	KAFKA_PORT=$(KAFKA_PORT) GATEWAY_PORT=$(GATEWAY_PORT) PROJECTOR_PORT=$(PROJECTOR_PORT) scripts/demo.sh
 
 # Stops what the demo started.
 down:

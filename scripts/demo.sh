@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# The demo: a fresh local broker, the topics, the gateway, then one simulated weekday of a large
-# county's front door sent through the gateway, and a summary of what landed in Kafka, with one
-# event decoded by protoc from the project's own .proto files. `scripts/demo.sh --down` stops it.
+# The demo: a fresh local broker, the topics, the gateway and the projector; the last simulated
+# week of a large county's front door sent through the gateway; then the triage queue, the line
+# of sight and an access refusal from the triage API, what landed in Kafka, and one event decoded
+# by protoc from the project's own .proto files. `scripts/demo.sh --down` stops it.
 # State lives in var/demo and is reset on each run, so the summary shows this run only.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -9,14 +10,17 @@ cd "$root"
 state=var/demo
 kafka_port=${KAFKA_PORT:-9092}
 gateway_port=${GATEWAY_PORT:-8080}
+projector_port=${PROJECTOR_PORT:-8081}
 bin=build/bin
 brokers=127.0.0.1:$kafka_port
 
 stop_all() {
-  if [ -f "$state/gateway.pid" ] && kill -0 "$(cat "$state/gateway.pid")" 2>/dev/null; then
-    kill -TERM "$(cat "$state/gateway.pid")" && echo "gateway: stopped"
-  fi
-  rm -f "$state/gateway.pid"
+  for svc in projector gateway; do
+    if [ -f "$state/$svc.pid" ] && kill -0 "$(cat "$state/$svc.pid")" 2>/dev/null; then
+      kill -TERM "$(cat "$state/$svc.pid")" && echo "$svc: stopped"
+    fi
+    rm -f "$state/$svc.pid"
+  done
   scripts/kafka/broker.sh stop --dir "$state/kafka" >/dev/null 2>&1 || true
 }
 if [ "${1:-}" = "--down" ]; then
@@ -49,8 +53,9 @@ curl -fsS "http://127.0.0.1:$gateway_port/readyz"; echo
 # The most recent complete weekday: events in the future would rightly be refused.
 day=$(date -u -d yesterday +%F)
 while [ "$(date -u -d "$day" +%u)" -gt 5 ]; do day=$(date -u -d "$day - 1 day" +%F); done
-step "One simulated weekday ($day) of a large county's front door (seeded)"
-$bin/sightlinectl simulate --seed 2026 --start "$day" --days 1 --contacts-per-day 120 \
+start=$(date -u -d "$day - 6 days" +%F)
+step "The last simulated week ($start to $day) of a large county's front door (seeded)"
+$bin/sightlinectl simulate --seed 2026 --start "$start" --days 7 --contacts-per-day 120 \
   --out "$state/day.ndjson"
 
 step "Sending it through the gateway (validated, acknowledged by Kafka)"
@@ -61,6 +66,46 @@ curl -sS -X POST "http://127.0.0.1:$gateway_port/v1/events" -H 'Content-Type: ap
   -d '{"eventId":"demo-bad-1","occurredAt":"2026-11-23T09:00:00Z","actor":{"userId":"u1","role":"ROLE_MASH_PRACTITIONER"},"sourceAgency":"AGENCY_POLICE","refs":{"contactId":"c1"},"ragRated":{"rating":"RAG_RATING_UNSPECIFIED"}}'
 echo
 
+step "Projector on http://127.0.0.1:$projector_port (RocksDB projections + triage API)"
+# Demo users, one per role, with fresh random tokens; the config holds only their SHA-256.
+users=""
+: >"$state/tokens.txt"
+for spec in mash-pr1:mash_practitioner:mash team-1-tm1:team_manager:team-1 \
+            svc-mgr1:service_manager:childrens-services hos1:head_of_service:childrens-services \
+            qa-aud1:auditor:qa; do
+  IFS=: read -r id role team <<<"$spec"
+  token=$(head -c 18 /dev/urandom | od -An -tx1 | tr -d ' \n')
+  echo "$id $role $token" >>"$state/tokens.txt"
+  users+="    - {id: $id, role: $role, team: $team, token_sha256: $(printf %s "$token" | sha256sum | cut -d' ' -f1)}\n"
+done
+sed "s|^  users: \[\]|  users:\n${users%\\n}|" deploy/projector.yaml >"$state/projector.yaml"
+$bin/sightline-projector --config "$state/projector.yaml" --brokers "$brokers" \
+  --http-port "$projector_port" --data-dir "$state/projector" >"$state/projector.log" 2>&1 &
+echo $! >"$state/projector.pid"
+for _ in $(seq 1 300); do
+  curl -fsS "http://127.0.0.1:$projector_port/readyz" >/dev/null 2>&1 && break
+  kill -0 "$(cat "$state/projector.pid")" 2>/dev/null || { cat "$state/projector.log"; exit 1; }
+  sleep 0.2
+done
+curl -sS "http://127.0.0.1:$projector_port/readyz" | head -c 300; echo
+mgr_token=$(awk '$2=="service_manager"{print $3}' "$state/tokens.txt")
+mash_token=$(awk '$2=="mash_practitioner"{print $3}' "$state/tokens.txt")
+
+step "The triage queue, most urgent first (as the MASH practitioner sees it)"
+curl -fsS -H "Authorization: Bearer $mash_token" "http://127.0.0.1:$projector_port/v1/queue?limit=8" |
+  python3 scripts/demo_show.py queue
+
+step "Line of sight (as the service manager sees it)"
+curl -fsS -H "Authorization: Bearer $mgr_token" "http://127.0.0.1:$projector_port/v1/line-of-sight" |
+  python3 scripts/demo_show.py line-of-sight
+
+step "A practitioner without a need to know is refused (and the refusal is audited)"
+other=$(grep '"case_allocated"' "$state/day.ndjson" | tail -1 | grep -o '"child_id":"[^"]*"' | cut -d'"' -f4)
+echo "MASH practitioner asks for $other (allocated to a locality team):"
+curl -sS -H "Authorization: Bearer $mash_token" "http://127.0.0.1:$projector_port/v1/children/$other"; echo
+echo "No token at all:"
+curl -sS "http://127.0.0.1:$projector_port/v1/queue"; echo
+
 step "What landed in sightline.events.v1"
 $bin/sightlinectl summary --brokers "$brokers" --samples 1
 
@@ -70,6 +115,10 @@ kcat -C -b "$brokers" -t sightline.events.v1 -p 0 -o 0 -c 1 -D '' -e -q |
 
 step "Done"
 cat <<EOT
+Triage screen (service manager): http://127.0.0.1:$projector_port/app/#token=$mgr_token
+Triage screen (MASH practitioner): http://127.0.0.1:$projector_port/app/#token=$mash_token
+Other demo users and tokens: $state/tokens.txt
+Triage API: http://127.0.0.1:$projector_port/v1/queue (docs/api/openapi.yaml), /readyz, /metrics
 Gateway:  http://127.0.0.1:$gateway_port  (POST /v1/events, /healthz, /readyz, /metrics)
 Kafka:    $brokers   (kcat -C -b $brokers -t sightline.events.v1)
 Events:   $state/day.ndjson

@@ -7,12 +7,18 @@ packages=(
   build-essential cmake ninja-build pkg-config git
   librdkafka-dev libprotobuf-dev protobuf-compiler librocksdb-dev prometheus-cpp-dev
   libgtest-dev libgmock-dev libyaml-cpp-dev nlohmann-json3-dev libcpp-httplib-dev libcli11-dev
-  kcat clang-format maven openjdk-17-jre-headless curl
+  kcat clang-format maven openjdk-17-jre-headless curl libssl-dev
+  chromium nodejs npm
 )
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
+# A Node.js with npm from elsewhere serves as well as Debian's.
+if command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1; then
+  missing=("${missing[@]/nodejs/}")
+  missing=("${missing[@]/npm/}")
+fi
 # A JDK from elsewhere (e.g. a preinstalled one) serves as well as Debian's JRE.
 if command -v java >/dev/null 2>&1; then
   missing=("${missing[@]/openjdk-17-jre-headless/}")
@@ -27,4 +33,12 @@ if [ ${#missing[@]} -gt 0 ]; then
   $sudo_cmd apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 "$(dirname "$0")/kafka/fetch.sh"
+# playwright-core for the browser test, pinned by tests/browser/package-lock.json; it drives
+# Debian's chromium (installed above), so no browser is downloaded.
+browser_dir="$(dirname "$0")/../tests/browser"
+want=$(sed -n 's/.*"playwright-core": "\(.*\)".*/\1/p' "$browser_dir/package.json")
+have=$(sed -n 's/^  "version": "\(.*\)".*/\1/p' "$browser_dir/node_modules/playwright-core/package.json" 2>/dev/null || true)
+if [ "$want" != "$have" ]; then
+  (cd "$browser_dir" && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund --silent)
+fi
 echo "deps: ready"

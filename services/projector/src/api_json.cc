@@ -74,7 +74,9 @@ json QueueItem(const pv::ChildSummary& s, const domain::Calendar& cal, domain::I
   json item = Waiting(s, cal, now);
   item["child_id"] = s.child_id();
   item["name"] = s.name();
-  item["rag"] = domain::EnumLabel(events::v1::RagRating_Name(s.rag()), "RAG_RATING_");
+  item["rag"] = s.rag() == events::v1::RAG_RATING_UNSPECIFIED
+                    ? "unrated"
+                    : domain::EnumLabel(events::v1::RagRating_Name(s.rag()), "RAG_RATING_");
   item["team_id"] = s.queue_team_id();
   item["restricted"] = s.restriction() != events::v1::RESTRICTION_UNSPECIFIED;
   item["details_hidden"] = !full;

@@ -81,9 +81,13 @@ Status ConsumeLoop::Start(const std::atomic<bool>& stop) {
         for (std::int32_t p = 0; p < n.value(); ++p) progress_.partitions[p];
       }
       if (Status s = Rewind(); !s.ok()) return s;
-      RefreshWatermarks();
+      auto hw = consumer_.HighWatermarks(milliseconds(5000));
+      if (!hw.ok()) {
+        Backoff(stop, hw.status());
+        continue;
+      }
       std::lock_guard lock(mu_);
-      for (const auto& [p, pp] : progress_.partitions) target_[p] = pp.high_watermark;
+      target_ = hw.value();
       return Status::Ok();
     }
     Backoff(stop, n.status());
@@ -100,7 +104,12 @@ void ConsumeLoop::RefreshWatermarks() {
     metrics_.CaughtUp(false);
     return;
   }
+  // Not ready before the offsets seen at start-up are applied, then ready while within the lag.
   bool caught_up = !progress_.partitions.empty();
+  for (const auto& [p, target] : target_) {
+    auto it = progress_.partitions.find(p);
+    caught_up = caught_up && it != progress_.partitions.end() && it->second.applied_next >= target;
+  }
   for (auto& [p, pp] : progress_.partitions) {
     auto it = hw.value().find(p);
     if (it == hw.value().end()) continue;

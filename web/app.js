@@ -1,0 +1,233 @@
+// Sightline triage screen: plain JavaScript, no build step. Talks to the triage API with the
+// user's bearer token (kept for this tab only) and follows /v1/stream for live updates.
+'use strict';
+
+const $ = (sel) => document.querySelector(sel);
+const state = { token: sessionStorage.getItem('sightline-token') || '', items: [], me: null };
+
+function el(tag, attrs = {}, ...children) {
+  const e = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs)) {
+    if (k === 'class') e.className = v; else if (k.startsWith('on')) e.addEventListener(k.slice(2), v);
+    else e.setAttribute(k, v);
+  }
+  for (const c of children) e.append(c instanceof Node ? c : document.createTextNode(c ?? ''));
+  return e;
+}
+const label = (s) => String(s || '').replace(/^[A-Z]+(_[A-Z]+)*?_(?=[A-Z])/, '').toLowerCase().replace(/_/g, ' ');
+const enumLabel = (s, prefix) => String(s || '').replace(prefix, '').toLowerCase().replace(/_/g, ' ');
+const when = (iso) => iso ? new Date(iso).toLocaleString('en-GB', { dateStyle: 'medium', timeStyle: 'short' }) : '';
+
+async function api(path) {
+  const res = await fetch(path, { headers: { Authorization: 'Bearer ' + state.token } });
+  if (res.status === 401) { signOut('Your token was not accepted.'); throw new Error('unauthenticated'); }
+  const body = await res.json();
+  if (!res.ok) throw Object.assign(new Error(body.error || res.statusText), { status: res.status, body });
+  return body;
+}
+
+function show(id) {
+  for (const s of ['login', 'queue-view', 'child-view', 'household-view', 'los-view']) $('#' + s).hidden = s !== id;
+  $('#error').textContent = '';
+}
+
+function signOut(message) {
+  sessionStorage.removeItem('sightline-token');
+  state.token = '';
+  show('login');
+  $('#login-error').textContent = message || '';
+}
+
+function countdown(item) {
+  if (!item.decision_overdue_from) return el('span', {}, '');
+  const ms = new Date(item.decision_overdue_from) - Date.now();
+  const abs = Math.abs(ms), h = Math.floor(abs / 3.6e6), m = Math.floor(abs % 3.6e6 / 6e4), s = Math.floor(abs % 6e4 / 1e3);
+  const text = `${h}h ${String(m).padStart(2, '0')}m ${String(s).padStart(2, '0')}s`;
+  return ms <= 0 ? el('span', { class: 'breached' }, 'Breached ' + text + ' ago')
+                 : el('span', { class: 'due' }, 'in ' + text);
+}
+
+function renderQueue() {
+  const tbody = $('#queue tbody');
+  tbody.replaceChildren();
+  for (const item of state.items) {
+    const name = item.details_hidden ? el('span', { class: 'restricted' }, (item.name || item.child_id) + ' (restricted)')
+                                     : (item.name || item.child_id);
+    const tr = el('tr', { tabindex: '0', 'data-child': item.child_id },
+      el('td', {}, el('span', { class: 'rag rag-' + item.rag }, item.rag)),
+      el('td', {}, name, el('br'), el('small', {}, item.child_id)),
+      el('td', {}, when(item.waiting_since)),
+      el('td', {}, String(item.working_days_waited)),
+      el('td', { class: 'countdown' }, countdown(item)),
+      el('td', {}, item.team_id),
+      el('td', {}, (item.contacts || []).flatMap((c) => c.concerns || []).map((c) => enumLabel(c, 'CONCERN_CATEGORY_')).join(', ')));
+    const open = () => { location.hash = '#child/' + encodeURIComponent(item.child_id); };
+    tr.addEventListener('click', open);
+    tr.addEventListener('keydown', (e) => { if (e.key === 'Enter') open(); });
+    tbody.append(tr);
+  }
+  $('#queue-count').textContent = `(${state.items.length})`;
+}
+
+async function loadQueue() {
+  const q = new URLSearchParams({ limit: '500' });
+  if ($('#f-rag').value) q.set('rag', $('#f-rag').value);
+  if ($('#f-team').value.trim()) q.set('team', $('#f-team').value.trim());
+  try {
+    const body = await api('/v1/queue?' + q);
+    state.items = body.items;
+    renderQueue();
+  } catch (e) { if (e.message !== 'unauthenticated') $('#error').textContent = 'Queue: ' + e.message; }
+}
+
+async function search() {
+  const name = $('#f-name').value.trim();
+  const list = $('#search-results');
+  list.replaceChildren();
+  if (name.length < 2) return;
+  const body = await api('/v1/search?' + new URLSearchParams({ name }));
+  for (const r of body.results) {
+    list.append(el('li', {}, r.can_read ? el('a', { href: '#child/' + encodeURIComponent(r.child_id) }, r.name)
+                                        : el('span', { class: 'restricted' }, r.name + (r.restricted ? ' (restricted)' : ' (not yours to see)'))));
+  }
+}
+
+async function showChild(id) {
+  show('child-view');
+  $('#child-title').textContent = id;
+  $('#child-facts').replaceChildren();
+  $('#chronology tbody').replaceChildren();
+  $('#child-clocks').replaceChildren();
+  let body;
+  try { body = await api('/v1/children/' + encodeURIComponent(id)); } catch (e) {
+    $('#error').textContent = e.status === 403 ? 'You have no need to know this record (' + e.message + ').' : e.message;
+    return;
+  }
+  const r = body.record;
+  $('#child-title').textContent = (r.name || r.child_id) + ' — ' + enumLabel(r.stage, 'STAGE_');
+  const facts = [['Child ID', r.child_id], ['RAG', enumLabel(r.rag, 'RAG_RATING_')],
+    ['Date of birth', r.details?.unborn ? 'unborn (due ' + r.details?.expected_date + ')' : r.details?.date_of_birth],
+    ['Allocated', r.allocation ? `${r.allocation.worker_id} (${r.allocation.team_id})` : 'not allocated'],
+    ['Last seen alone', when(r.last_seen_alone) || 'never recorded'], ['Contacts', String(r.contacts || 0)]];
+  for (const [k, v] of facts) $('#child-facts').append(el('dt', {}, k), el('dd', {}, v || ''));
+  if (r.household_id) $('#child-facts').append(el('dt', {}, 'Household'), el('dd', {}, el('a', { href: '#household/' + encodeURIComponent(r.household_id) }, r.household_id)));
+  if ((r.flags || []).length) $('#child-facts').append(el('dt', {}, 'Flags'), el('dd', {}, ...(r.flags.map((f) => el('span', { class: 'flag' }, f.replace(/_/g, ' '))))));
+  for (const c of body.clocks) {
+    $('#child-clocks').append(el('li', { class: c.overdue ? 'breached' : '' }, `${c.name} (${c.ref}): ${c.overdue ? 'overdue since' : 'due before'} ${when(c.overdue_from)}`));
+  }
+  for (const c of (r.chronology || [])) {
+    $('#chronology tbody').append(el('tr', {}, el('td', {}, when(c.occurred_at)), el('td', {}, c.summary + (c.amended ? ' (amended)' : '')), el('td', {}, c.actor_user_id)));
+  }
+}
+
+async function showHousehold(id) {
+  show('household-view');
+  $('#household-title').textContent = 'Household ' + id;
+  $('#household tbody').replaceChildren();
+  $('#household-totals').replaceChildren();
+  let body;
+  try { body = await api('/v1/households/' + encodeURIComponent(id)); } catch (e) { $('#error').textContent = e.message; return; }
+  for (const [k, v] of Object.entries(body.totals)) $('#household-totals').append(el('dt', {}, k.replace(/_/g, ' ')), el('dd', {}, String(v)));
+  for (const c of body.children) {
+    const name = c.details_hidden ? el('span', { class: 'restricted' }, c.name + ' (details hidden)')
+                                  : el('a', { href: '#child/' + encodeURIComponent(c.child_id) }, c.name || c.child_id);
+    $('#household tbody').append(el('tr', {}, el('td', {}, name), el('td', {}, c.stage || ''), el('td', {}, String(c.contacts_12m ?? '')),
+      el('td', {}, String(c.referrals_12m ?? '')), el('td', {}, (c.plans || []).map((p) => enumLabel(p.type, 'PLAN_TYPE_')).join(', ')),
+      el('td', {}, (c.early_help || []).map((h) => enumLabel(h.intervention, 'INTERVENTION_') + (h.outcome ? ': ' + enumLabel(h.outcome, 'EARLY_HELP_OUTCOME_') : '')).join('; '))));
+  }
+}
+
+async function showLineOfSight() {
+  show('los-view');
+  const box = $('#los');
+  box.replaceChildren();
+  let b;
+  try { b = await api('/v1/line-of-sight'); } catch (e) { $('#error').textContent = e.message; return; }
+  const a = b.awaiting_decision;
+  box.append(el('div', { class: 'cards' },
+    el('div', { class: 'card' }, el('strong', {}, String(a.count)), 'awaiting a decision'),
+    el('div', { class: 'card' }, el('strong', { class: a.overdue ? 'breached' : '' }, String(a.overdue)), 'decisions overdue'),
+    el('div', { class: 'card' }, el('strong', {}, a.oldest ? String(a.oldest.working_days_waited) : '0'), 'working days, oldest wait'),
+    el('div', { class: 'card' }, el('strong', {}, (100 * b.referrals_12m.re_referral_rate).toFixed(0) + '%'), 're-referrals, 12 months')));
+  const stages = el('table', {}, el('caption', {}, 'Children by stage'), el('tbody', {}, ...Object.entries(b.by_stage).map(([k, v]) => el('tr', {}, el('th', { scope: 'row' }, k), el('td', {}, String(v))))));
+  const teams = el('table', {}, el('caption', {}, 'By team'), el('thead', {}, el('tr', {}, el('th', {}, 'Team'), el('th', {}, 'Awaiting'), el('th', {}, 'Overdue'), el('th', {}, 'Open cases'))),
+    el('tbody', {}, ...Object.entries(b.by_team).map(([t, v]) => el('tr', {}, el('th', { scope: 'row' }, t), el('td', {}, String(v.awaiting_decision || 0)), el('td', {}, String(v.decision_overdue || 0)), el('td', {}, String(v.open_cases || 0))))));
+  const managers = el('table', {}, el('caption', {}, 'Caseload by manager'), el('tbody', {}, ...b.caseload_by_manager.map((m) => el('tr', {}, el('th', { scope: 'row' }, m.manager_id), el('td', {}, String(m.open_cases))))));
+  box.append(stages, teams, managers);
+}
+
+async function follow() {
+  // fetch() rather than EventSource, so the token travels in the Authorization header.
+  while (state.token) {
+    try {
+      const res = await fetch('/v1/stream', { headers: { Authorization: 'Bearer ' + state.token } });
+      if (!res.ok) throw new Error('stream ' + res.status);
+      $('#live').textContent = 'Live: updates appear as they happen.';
+      const reader = res.body.getReader();
+      const decoder = new TextDecoder();
+      let buffer = '';
+      for (;;) {
+        const { value, done } = await reader.read();
+        if (done) break;
+        buffer += decoder.decode(value, { stream: true });
+        let cut;
+        while ((cut = buffer.indexOf('\n\n')) >= 0) {
+          const block = buffer.slice(0, cut);
+          buffer = buffer.slice(cut + 2);
+          if (block.startsWith('event: changed')) onChanged(JSON.parse(block.split('\ndata: ')[1]));
+        }
+      }
+    } catch (e) { /* Reconnect below. */ }
+    $('#live').textContent = 'Live updates interrupted; reconnecting…';
+    await new Promise((r) => setTimeout(r, 2000));
+  }
+}
+
+let reloadTimer = null;
+function onChanged(change) {
+  clearTimeout(reloadTimer);
+  reloadTimer = setTimeout(() => {
+    const h = location.hash;
+    if (!h.startsWith('#child/') && !h.startsWith('#household/') && h !== '#line-of-sight') loadQueue();
+    else if (h.startsWith('#child/') && change.children.includes(decodeURIComponent(h.slice(7)))) showChild(decodeURIComponent(h.slice(7)));
+  }, 250);
+}
+
+async function route() {
+  if (!state.token) return show('login');
+  const h = location.hash || '#queue';
+  if (h.startsWith('#child/')) return showChild(decodeURIComponent(h.slice(7)));
+  if (h.startsWith('#household/')) return showHousehold(decodeURIComponent(h.slice(11)));
+  if (h === '#line-of-sight') return showLineOfSight();
+  show('queue-view');
+  return loadQueue();
+}
+
+async function start() {
+  try {
+    state.me = await api('/v1/me');
+  } catch (e) { return; }
+  $('#who').textContent = `${state.me.user_id} · ${state.me.role.replace(/_/g, ' ')} · ${state.me.team_id}`;
+  $('#nav-los').hidden = !state.me.line_of_sight;
+  route();
+  follow();
+}
+
+$('#login-form').addEventListener('submit', (e) => {
+  e.preventDefault();
+  state.token = $('#token').value.trim();
+  sessionStorage.setItem('sightline-token', state.token);
+  start();
+});
+for (const id of ['#f-rag', '#f-team']) $(id).addEventListener('change', loadQueue);
+$('#f-name').addEventListener('input', () => search().catch(() => {}));
+window.addEventListener('hashchange', route);
+setInterval(() => { for (const [i, td] of document.querySelectorAll('#queue td.countdown').entries()) if (state.items[i]) td.replaceChildren(countdown(state.items[i])); }, 1000);
+
+// A token handed over in the address (#token=...) is moved into this tab's storage at once.
+if (location.hash.startsWith('#token=')) {
+  state.token = decodeURIComponent(location.hash.slice(7));
+  sessionStorage.setItem('sightline-token', state.token);
+  history.replaceState(null, '', location.pathname + '#queue');
+}
+if (state.token) start(); else show('login');
