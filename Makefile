@@ -7,7 +7,7 @@ KAFKA_PORT ?= 9092
 GATEWAY_PORT ?= 8080
 PROJECTOR_PORT ?= 8081
 
-.PHONY: all deps configure build build-debug build-asan test test-asan check demo down \
+.PHONY: all deps configure build build-debug build-asan test test-asan check bench demo down \
         kafka-up kafka-down topics clean
 
 all: build
@@ -50,6 +50,9 @@ topics: build
 	$(BUILD_DIR)/bin/sightlinectl topics ensure --brokers 127.0.0.1:$(KAFKA_PORT) --file deploy/topics.yaml
 
 # From nothing: deps, build, a broker, the gateway, a simulated day of a county's front door.
+bench: build
+	scripts/bench.sh
+
 demo: build
 	KAFKA_PORT=$(KAFKA_PORT) GATEWAY_PORT=$(GATEWAY_PORT) PROJECTOR_PORT=$(PROJECTOR_PORT) scripts/demo.sh
 
