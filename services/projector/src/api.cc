@@ -60,12 +60,8 @@ std::optional<events::v1::RagRating> ParseRag(const std::string& s) {
   return std::nullopt;
 }
 
+// "awaiting_decision" (or "awaiting decision") -> STAGE_AWAITING_DECISION.
 std::optional<pv::Stage> ParseStage(const std::string& s) {
-  for (int i = 1; i <= pv::Stage_MAX; ++i) {
-    if (pv::Stage_IsValid(i) && domain::EnumLabel(pv::Stage_Name(static_cast<pv::Stage>(i)),
-                                                  "STAGE_") == std::string(s.begin(), s.end()))
-      return static_cast<pv::Stage>(i);
-  }
   std::string spaced = s;
   std::replace(spaced.begin(), spaced.end(), '_', ' ');
   for (int i = 1; i <= pv::Stage_MAX; ++i) {
