@@ -29,6 +29,16 @@ if [ "${1:-}" = "--down" ]; then
   exit 0
 fi
 
+# Waits until the service answers `url` (up to 60 s); shows its log and fails if it died.
+wait_ready() {  # name url
+  for _ in $(seq 1 300); do
+    curl -fsS "$2" >/dev/null 2>&1 && return 0
+    kill -0 "$(cat "$state/$1.pid")" 2>/dev/null || { cat "$state/$1.log"; exit 1; }
+    sleep 0.2
+  done
+  echo "$1 did not become ready; see $state/$1.log"
+  exit 1
+}
 step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 
 step "Fresh local Kafka broker (KRaft, one node) on $brokers"
@@ -43,11 +53,7 @@ step "Gateway on http://127.0.0.1:$gateway_port"
 $bin/sightline-gateway --config deploy/gateway.yaml --brokers "$brokers" \
   --http-port "$gateway_port" >"$state/gateway.log" 2>&1 &
 echo $! >"$state/gateway.pid"
-for _ in $(seq 1 100); do
-  curl -fsS "http://127.0.0.1:$gateway_port/readyz" >/dev/null 2>&1 && break
-  kill -0 "$(cat "$state/gateway.pid")" 2>/dev/null || { cat "$state/gateway.log"; exit 1; }
-  sleep 0.2
-done
+wait_ready gateway "http://127.0.0.1:$gateway_port/readyz"
 curl -fsS "http://127.0.0.1:$gateway_port/readyz"; echo
 
 # The most recent complete weekday: events in the future would rightly be refused.
@@ -82,11 +88,7 @@ sed "s|^  users: \[\]|  users:\n${users%\\n}|" deploy/projector.yaml >"$state/pr
 $bin/sightline-projector --config "$state/projector.yaml" --brokers "$brokers" \
   --http-port "$projector_port" --data-dir "$state/projector" >"$state/projector.log" 2>&1 &
 echo $! >"$state/projector.pid"
-for _ in $(seq 1 300); do
-  curl -fsS "http://127.0.0.1:$projector_port/readyz" >/dev/null 2>&1 && break
-  kill -0 "$(cat "$state/projector.pid")" 2>/dev/null || { cat "$state/projector.log"; exit 1; }
-  sleep 0.2
-done
+wait_ready projector "http://127.0.0.1:$projector_port/readyz"
 curl -sS "http://127.0.0.1:$projector_port/readyz" | head -c 300; echo
 mgr_token=$(awk '$2=="service_manager"{print $3}' "$state/tokens.txt")
 mash_token=$(awk '$2=="mash_practitioner"{print $3}' "$state/tokens.txt")

@@ -37,21 +37,10 @@ class GatewayHarness {
   }
 
   ::testing::AssertionResult Start() {
-    std::remove((dir_ + "/port").c_str());
-    process_ = std::make_unique<Process>(
-        std::vector<std::string>{BinDir() + "/sightline-gateway", "--config",
-                                 dir_ + "/gateway.yaml", "--port-file", dir_ + "/port"},
-        dir_ + "/gateway.log");
-    bool up = WaitFor(
-        [&] {
-          std::ifstream in(dir_ + "/port");
-          int port = 0;
-          if (!(in >> port) || port <= 0) return false;
-          url_ = "http://127.0.0.1:" + std::to_string(port);
-          return true;
-        },
-        std::chrono::seconds(20));
-    if (!up) return ::testing::AssertionFailure() << "gateway did not start; see " << dir_;
+    process_ =
+        StartWithPortFile({BinDir() + "/sightline-gateway", "--config", dir_ + "/gateway.yaml"},
+                          dir_ + "/gateway.log", dir_ + "/port", url_);
+    if (!process_) return ::testing::AssertionFailure() << "gateway did not start; see " << dir_;
     return ::testing::AssertionSuccess();
   }
 

@@ -46,21 +46,10 @@ class ProjectorHarness {
   }
 
   ::testing::AssertionResult Start() {
-    std::remove((dir_ + "/port").c_str());
-    process_ = std::make_unique<Process>(
-        std::vector<std::string>{BinDir() + "/sightline-projector", "--config",
-                                 dir_ + "/projector.yaml", "--port-file", dir_ + "/port"},
-        dir_ + "/projector." + std::to_string(++starts_) + ".log");
-    bool up = WaitFor(
-        [&] {
-          std::ifstream in(dir_ + "/port");
-          int port = 0;
-          if (!(in >> port) || port <= 0) return false;
-          url_ = "http://127.0.0.1:" + std::to_string(port);
-          return true;
-        },
-        std::chrono::seconds(20));
-    if (!up) return ::testing::AssertionFailure() << "projector did not start; see " << dir_;
+    process_ = StartWithPortFile(
+        {BinDir() + "/sightline-projector", "--config", dir_ + "/projector.yaml"},
+        dir_ + "/projector." + std::to_string(++starts_) + ".log", dir_ + "/port", url_);
+    if (!process_) return ::testing::AssertionFailure() << "projector did not start; see " << dir_;
     return ::testing::AssertionSuccess();
   }
 

@@ -118,7 +118,11 @@ class ApiTest : public ::testing::Test {
     ASSERT_TRUE(plan.ok()) << plan.status().ToString();
     ASSERT_TRUE(plan.value().dead.empty()) << plan.value().dead[0].detail;
     ASSERT_TRUE(applier_->Commit(plan.value()).ok());
-    api_ = std::make_unique<TriageApi>(ApiDeps{.store = *store_,
+    api_ = MakeApi(std::chrono::milliseconds(15000));
+  }
+
+  std::unique_ptr<TriageApi> MakeApi(std::chrono::milliseconds stream_keepalive) {
+    return std::make_unique<TriageApi>(ApiDeps{.store = *store_,
                                                .calendar = calendar_,
                                                .access = access_,
                                                .users = users_,
@@ -126,7 +130,8 @@ class ApiTest : public ::testing::Test {
                                                .feed = feed_,
                                                .metrics = metrics_,
                                                .clock = clock_,
-                                               .progress = [] { return Progress{}; }});
+                                               .progress = [] { return Progress{}; },
+                                               .stream_keepalive = stream_keepalive});
   }
 
   http::Request Req(const std::string& user, std::multimap<std::string, std::string> query = {},
@@ -310,16 +315,7 @@ TEST_F(ApiTest, NothingIsShownWhenTheAuditCannotBeWritten) {
 }
 
 TEST_F(ApiTest, StreamSendsOnlyVisibleChanges) {
-  api_ = std::make_unique<TriageApi>(ApiDeps{.store = *store_,
-                                             .calendar = calendar_,
-                                             .access = access_,
-                                             .users = users_,
-                                             .audit = audit_,
-                                             .feed = feed_,
-                                             .metrics = metrics_,
-                                             .clock = clock_,
-                                             .progress = [] { return Progress{}; },
-                                             .stream_keepalive = std::chrono::milliseconds(50)});
+  api_ = MakeApi(std::chrono::milliseconds(50));
   http::StreamResponse s = api_->Stream(Req("tm2"));
   ASSERT_EQ(s.head.status, 200);
   ASSERT_TRUE(s.produce);

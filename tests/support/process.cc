@@ -1,5 +1,8 @@
 #include "process.h"
 
+#include <cstdio>
+#include <fstream>
+
 #include <netinet/in.h>
 #include <signal.h>
 #include <spawn.h>
@@ -134,6 +137,29 @@ bool WaitFor(const std::function<bool()>& ready, std::chrono::milliseconds timeo
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
   }
   return ready();
+}
+
+}  // namespace sightline::testing
+
+namespace sightline::testing {
+
+std::unique_ptr<Process> StartWithPortFile(std::vector<std::string> argv,
+                                           const std::string& log_file,
+                                           const std::string& port_file, std::string& url) {
+  std::remove(port_file.c_str());
+  argv.push_back("--port-file");
+  argv.push_back(port_file);
+  auto process = std::make_unique<Process>(std::move(argv), log_file);
+  bool up = WaitFor(
+      [&] {
+        std::ifstream in(port_file);
+        int port = 0;
+        if (!(in >> port) || port <= 0) return false;
+        url = "http://127.0.0.1:" + std::to_string(port);
+        return true;
+      },
+      std::chrono::seconds(20));
+  return up ? std::move(process) : nullptr;
 }
 
 }  // namespace sightline::testing

@@ -6,6 +6,7 @@
 
 #include <chrono>
 #include <functional>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -42,6 +43,12 @@ std::string TempDir(const std::string& name);
 // The repository root and the folder of built binaries (set by CTest's environment).
 std::string SourceDir();
 std::string BinDir();
+
+// Starts a service that writes its bound port to `port_file` (removed first) and waits up to
+// 20 s for it. Returns the process and sets `url` to http://127.0.0.1:<port>, or returns null.
+std::unique_ptr<Process> StartWithPortFile(std::vector<std::string> argv,
+                                           const std::string& log_file,
+                                           const std::string& port_file, std::string& url);
 
 // Polls `ready` every 100 ms until it is true or the timeout passes.
 bool WaitFor(const std::function<bool()>& ready, std::chrono::milliseconds timeout);

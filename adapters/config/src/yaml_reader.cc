@@ -8,6 +8,8 @@
 #include <sstream>
 #include <vector>
 
+extern char** environ;
+
 namespace sightline::config {
 
 struct YamlReader::Impl {
@@ -181,6 +183,17 @@ Status YamlReader::Finish() const {
   std::string message = impl_->origin + ": invalid configuration";
   for (const std::string& p : problems) message += "\n  " + p;
   return InvalidArgument(message);
+}
+
+std::map<std::string, std::string> SightlineEnvironment() {
+  std::map<std::string, std::string> out;
+  for (char** e = environ; *e != nullptr; ++e) {
+    std::string kv(*e);
+    auto eq = kv.find('=');
+    if (kv.rfind("SIGHTLINE_", 0) == 0 && eq != std::string::npos)
+      out[kv.substr(0, eq)] = kv.substr(eq + 1);
+  }
+  return out;
 }
 
 }  // namespace sightline::config

@@ -10,18 +10,18 @@ namespace {
 
 EVP_MD_CTX* Ctx(void* p) { return static_cast<EVP_MD_CTX*>(p); }
 
-std::string Hex(const unsigned char* bytes, unsigned int n) {
+}  // namespace
+
+std::string Hex(std::string_view bytes) {
   static constexpr char kDigits[] = "0123456789abcdef";
   std::string out;
-  out.reserve(n * 2);
-  for (unsigned int i = 0; i < n; ++i) {
-    out += kDigits[bytes[i] >> 4];
-    out += kDigits[bytes[i] & 15];
+  out.reserve(bytes.size() * 2);
+  for (unsigned char c : bytes) {
+    out += kDigits[c >> 4];
+    out += kDigits[c & 15];
   }
   return out;
 }
-
-}  // namespace
 
 Sha256::Sha256() : ctx_(EVP_MD_CTX_new()) {
   // Allocation failure here means the process is out of memory: nothing sensible to return.
@@ -38,7 +38,7 @@ std::string Sha256::HexDigest() {
   unsigned char md[EVP_MAX_MD_SIZE];
   unsigned int n = 0;
   EVP_DigestFinal_ex(Ctx(ctx_), md, &n);
-  return Hex(md, n);
+  return Hex(std::string_view(reinterpret_cast<const char*>(md), n));
 }
 
 std::string Sha256Hex(std::string_view data) {

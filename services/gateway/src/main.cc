@@ -14,8 +14,6 @@
 #include "sightline/clock/clock.h"
 #include "sightline/metrics/exposition.h"
 
-extern char** environ;
-
 namespace {
 
 using namespace sightline;
@@ -41,13 +39,7 @@ int main(int argc, char** argv) {
   app.add_option("--port-file", overrides.port_file, "Write the bound port to this file");
   CLI11_PARSE(app, argc, argv);
 
-  for (char** e = environ; *e != nullptr; ++e) {
-    std::string kv(*e);
-    auto eq = kv.find('=');
-    if (kv.rfind("SIGHTLINE_", 0) == 0 && eq != std::string::npos) {
-      overrides.env[kv.substr(0, eq)] = kv.substr(eq + 1);
-    }
-  }
+  overrides.env = config::SightlineEnvironment();
 
   gateway::GatewayConfig config;
   if (!config_path.empty()) {
@@ -94,12 +86,7 @@ int main(int argc, char** argv) {
                           .headers = {}};
   });
   server.Get("/readyz", counted("/readyz", [&](const http::Request&) { return ingest.Ready(); }));
-  server.Get("/metrics", [&metrics](const http::Request&) {
-    return http::Response{.status = 200,
-                          .content_type = metrics::kContentType,
-                          .body = metrics::RenderText(metrics.registry()),
-                          .headers = {}};
-  });
+  metrics::ServeMetrics(server, metrics.registry());
   auto port = server.Start();
   if (!port.ok()) return Fail(port.status().message());
   if (!config.port_file.empty()) {

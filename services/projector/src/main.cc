@@ -18,8 +18,6 @@
 #include "sightline/metrics/exposition.h"
 #include "store_layout.h"
 
-extern char** environ;
-
 namespace {
 
 using namespace sightline;
@@ -109,12 +107,7 @@ int Serve(const ProjectorConfig& c, const domain::Calendar& calendar) {
     if (Status s = server.ServeFiles("/app", c.web_root); !s.ok())
       return Fail("http.web_root: " + s.message());
   }
-  server.Get("/metrics", [&metrics](const http::Request&) {
-    return http::Response{.status = 200,
-                          .content_type = metrics::kContentType,
-                          .body = metrics::RenderText(metrics.registry()),
-                          .headers = {}};
-  });
+  metrics::ServeMetrics(server, metrics.registry());
   auto port = server.Start();
   if (!port.ok()) return Fail(port.status().message());
   if (!c.port_file.empty()) std::ofstream(c.port_file) << port.value() << "\n";
@@ -227,12 +220,7 @@ int main(int argc, char** argv) {
   app.require_subcommand(0, 1);
   CLI11_PARSE(app, argc, argv);
 
-  for (char** e = environ; *e != nullptr; ++e) {
-    std::string kv(*e);
-    auto eq = kv.find('=');
-    if (kv.rfind("SIGHTLINE_", 0) == 0 && eq != std::string::npos)
-      overrides.kafka.env[kv.substr(0, eq)] = kv.substr(eq + 1);
-  }
+  overrides.kafka.env = config::SightlineEnvironment();
   ProjectorConfig config;
   if (!config_path.empty()) {
     auto yaml = config::YamlReader::FromFile(config_path);

@@ -87,23 +87,13 @@ StatusOr<std::map<std::int32_t, std::int64_t>> StoredOffsets(const storage::Stor
 }
 
 StatusOr<DumpSummary> Dump(const storage::Store& store, std::ostream* out) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  auto hex = [](std::string_view s) {
-    std::string h;
-    h.reserve(s.size() * 2);
-    for (unsigned char c : s) {
-      h += kHex[c >> 4];
-      h += kHex[c & 15];
-    }
-    return h;
-  };
   DumpSummary summary;
   crypto::Sha256 digest;
   for (const std::string& name : ColumnFamilies()) {
     if (name == cf::kMeta) continue;
     std::size_t& rows = summary.rows[name];
     Status s = store.Scan(name, "", [&](std::string_view key, std::string_view value) {
-      std::string line = name + " " + hex(key) + " " + hex(value) + "\n";
+      std::string line = name + " " + crypto::Hex(key) + " " + crypto::Hex(value) + "\n";
       digest.Update(line);
       if (out) *out << line;
       ++rows;

@@ -46,4 +46,7 @@ class YamlReader {
   std::unique_ptr<Impl> impl_;
 };
 
+// The process environment's SIGHTLINE_* variables (name -> value), for config overrides.
+std::map<std::string, std::string> SightlineEnvironment();
+
 }  // namespace sightline::config

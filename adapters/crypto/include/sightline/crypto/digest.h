@@ -6,6 +6,9 @@
 
 namespace sightline::crypto {
 
+// Lower-case hex of arbitrary bytes.
+std::string Hex(std::string_view bytes);
+
 // Lower-case hex SHA-256 of data.
 std::string Sha256Hex(std::string_view data);
 

@@ -1,0 +1,22 @@
+// Helpers shared by the triage API's handler files (api.cc, api_reports.cc). Internal.
+#pragma once
+
+#include <optional>
+#include <string>
+
+#include "sightline/domain/access.h"
+#include "sightline/http/server.h"
+#include "sightline/projections/v1/projections.pb.h"
+#include "sightline/storage/store.h"
+
+namespace sightline::projector::api_internal {
+
+// The child's summary; nullopt with `status` OK when there is none, or with it set on failure.
+std::optional<projections::v1::ChildSummary> LoadSummary(const storage::Store& store,
+                                                         const std::string& id, Status& status);
+// 503 naming the store failure.
+http::Response StoreError(const Status& s);
+// The audit outcome (sightline.audit.v1.Outcome number) of an access decision.
+int AuditOutcome(domain::Access access);
+
+}  // namespace sightline::projector::api_internal

@@ -1,0 +1,214 @@
+// The triage API's aggregate views: a household with its cumulative history, and the line of
+// sight. Same rules as api.cc: authenticate, check access, audit, then answer.
+#include <map>
+
+#include "api.h"
+#include "api_internal.h"
+#include "api_json.h"
+#include "sightline/domain/event_validation.h"
+#include "sightline/domain/projection.h"
+#include "store_layout.h"
+
+namespace sightline::projector {
+namespace {
+
+namespace pv = projections::v1;
+namespace au = audit::v1;
+using api_internal::AuditOutcome;
+using api_internal::LoadSummary;
+using api_internal::StoreError;
+using api_json::Answer;
+using api_json::Error;
+using api_json::json;
+using domain::Access;
+
+bool IsOpenStage(pv::Stage s) {
+  return s != pv::STAGE_CLOSED && s != pv::STAGE_KNOWN && s != pv::STAGE_UNSPECIFIED;
+}
+
+}  // namespace
+
+http::Response TriageApi::Household(const http::Request& req) {
+  static const std::string kEndpoint = "GET /v1/households/{id}";
+  http::Response bad;
+  auto user = Authenticate(req, kEndpoint, bad);
+  if (!user) return bad;
+  if (!api_json::CheckQuery(req, {}, bad)) return bad;
+  const std::string& id = req.path_params.at("id");
+  if (!domain::IsWellFormedId(id)) return Error(400, "not a household id", "id");
+  std::vector<std::string> members;
+  Status s = d_.store.Scan(cf::kHouseholds, id + '\0', [&](std::string_view key, std::string_view) {
+    members.emplace_back(key.substr(id.size() + 1));
+    return true;
+  });
+  if (!s.ok()) return StoreError(s);
+  if (members.empty()) {
+    if (!Audit(&*user, kEndpoint, "", id, au::OUTCOME_NOT_FOUND, bad)) return bad;
+    return Error(404, "no such household");
+  }
+  domain::Instant now = d_.clock.Now();
+  domain::Instant year_ago = now - std::chrono::days(365);
+  json children = json::array();
+  json totals = {{"contacts_12m", 0},
+                 {"referrals_12m", 0},
+                 {"re_referrals_12m", 0},
+                 {"plans_ever", 0},
+                 {"early_help_not_effective", 0}};
+  bool any_granted = false;
+  std::vector<std::pair<std::string, Access>> decisions;
+  for (const std::string& child : members) {
+    Status st;
+    auto summary = LoadSummary(d_.store, child, st);
+    if (!st.ok()) return StoreError(st);
+    if (!summary) continue;
+    Access a = domain::CanReadChild(*user, *summary, d_.access);
+    any_granted = any_granted || a == Access::kGranted;
+    decisions.emplace_back(child, a);
+    json entry = {{"child_id", child},
+                  {"name", summary->name()},
+                  {"restricted", summary->restriction() != events::v1::RESTRICTION_UNSPECIFIED},
+                  {"details_hidden", a != Access::kGranted}};
+    auto bytes = d_.store.Get(cf::kChildren, child);
+    if (!bytes.ok()) return StoreError(bytes.status());
+    pv::ChildRecord r;
+    if (!bytes.value() || !r.ParseFromString(*bytes.value())) continue;
+    // Cumulative figures count every member (they are not details of any one child).
+    int contacts = 0, referrals = 0, re_referrals = 0, eh_failed = 0;
+    for (const auto& t : r.contact_times()) contacts += domain::ToInstant(t) >= year_ago;
+    for (const pv::Referral& ref : r.referrals()) {
+      bool recent = domain::ToInstant(ref.at()) >= year_ago;
+      referrals += recent;
+      re_referrals += recent && ref.re_referral();
+    }
+    for (const pv::EarlyHelpEpisode& h : r.early_help())
+      eh_failed += h.outcome() == events::v1::EARLY_HELP_OUTCOME_NOT_EFFECTIVE ||
+                   h.outcome() == events::v1::EARLY_HELP_OUTCOME_DISENGAGED;
+    totals["contacts_12m"] = totals["contacts_12m"].get<int>() + contacts;
+    totals["referrals_12m"] = totals["referrals_12m"].get<int>() + referrals;
+    totals["re_referrals_12m"] = totals["re_referrals_12m"].get<int>() + re_referrals;
+    totals["plans_ever"] = totals["plans_ever"].get<int>() + r.plans_size();
+    totals["early_help_not_effective"] = totals["early_help_not_effective"].get<int>() + eh_failed;
+    if (a == Access::kGranted) {
+      entry["stage"] = domain::EnumLabel(pv::Stage_Name(r.stage()), "STAGE_");
+      entry["rag"] = domain::EnumLabel(events::v1::RagRating_Name(r.rag()), "RAG_RATING_");
+      entry["contacts_12m"] = contacts;
+      entry["referrals_12m"] = referrals;
+      entry["re_referrals_12m"] = re_referrals;
+      json plans = json::array(), early_help = json::array(), siblings = json::array();
+      for (const auto& p : r.plans()) plans.push_back(api_json::FromProto(p));
+      for (const auto& h : r.early_help()) early_help.push_back(api_json::FromProto(h));
+      for (const auto& l : r.siblings()) siblings.push_back(api_json::FromProto(l));
+      entry["plans"] = plans;
+      entry["early_help"] = early_help;
+      entry["siblings"] = siblings;
+      entry["flags"] = json(std::vector<std::string>(r.flags().begin(), r.flags().end()));
+      if (r.has_allocation()) entry["allocation"] = api_json::FromProto(r.allocation());
+    }
+    children.push_back(entry);
+  }
+  if (!any_granted) {
+    if (!Audit(&*user, kEndpoint, "", id, au::OUTCOME_DENIED_NO_NEED_TO_KNOW, bad)) return bad;
+    return Error(403, "no need to know: no child of this household is yours to see");
+  }
+  for (const auto& [child, a] : decisions) {
+    if (a == Access::kGranted && !Audit(&*user, kEndpoint, child, id, AuditOutcome(a), bad))
+      return bad;
+  }
+  d_.metrics.Request("household", 200);
+  return Answer(200, {{"as_of", api_json::Iso(now)},
+                      {"household_id", id},
+                      {"children", children},
+                      {"totals", totals}});
+}
+
+http::Response TriageApi::LineOfSight(const http::Request& req) {
+  static const std::string kEndpoint = "GET /v1/line-of-sight";
+  http::Response bad;
+  auto user = Authenticate(req, kEndpoint, bad);
+  if (!user) return bad;
+  if (!api_json::CheckQuery(req, {}, bad)) return bad;
+  if (!domain::CanSeeLineOfSight(*user, d_.access)) {
+    if (!Audit(&*user, kEndpoint, "", "", au::OUTCOME_DENIED_NO_NEED_TO_KNOW, bad)) return bad;
+    return Error(403, "line of sight is for managers, senior leaders and auditors");
+  }
+  domain::Instant now = d_.clock.Now();
+  domain::Instant year_ago = now - std::chrono::days(365);
+  std::map<std::string, int> by_stage;
+  std::map<std::string, std::map<std::string, int>> by_team, by_manager, by_worker;
+  std::map<std::string, int> waiting_age;  // Working days waited, bucketed.
+  int awaiting = 0, overdue = 0, referrals = 0, re_referrals = 0, children = 0;
+  std::optional<pv::ChildSummary> oldest;
+  bool corrupt = false;
+  Status s = d_.store.Scan(cf::kSummaries, "", [&](std::string_view, std::string_view value) {
+    pv::ChildSummary c;
+    if (!c.ParseFromArray(value.data(), static_cast<int>(value.size()))) {
+      corrupt = true;
+      return false;
+    }
+    ++children;
+    std::string stage = domain::EnumLabel(pv::Stage_Name(c.stage()), "STAGE_");
+    ++by_stage[stage];
+    for (int i = 0; i < c.referral_times_size(); ++i) {
+      if (domain::ToInstant(c.referral_times(i)) < year_ago) continue;
+      ++referrals;
+      re_referrals += i < c.referral_is_re_referral_size() && c.referral_is_re_referral(i);
+    }
+    bool open = IsOpenStage(c.stage());
+    const auto& alloc = c.allocation();
+    if (c.awaiting_decision_size() > 0) {
+      ++awaiting;
+      bool late =
+          c.has_decision_overdue_from() && now >= domain::ToInstant(c.decision_overdue_from());
+      overdue += late;
+      int wd = d_.calendar.WorkingDaysBetween(domain::ToInstant(c.waiting_since()), now);
+      ++waiting_age[wd == 0 ? "0" : wd == 1 ? "1" : wd <= 5 ? "2-5" : wd <= 20 ? "6-20" : "21+"];
+      auto& team = by_team[c.queue_team_id()];
+      ++team["awaiting_decision"];
+      team["decision_overdue"] += late;
+      if (!oldest ||
+          domain::ToInstant(c.waiting_since()) < domain::ToInstant(oldest->waiting_since()))
+        oldest = c;
+    }
+    if (open && !alloc.team_id().empty() && c.stage() != pv::STAGE_AWAITING_DECISION) {
+      ++by_team[alloc.team_id()]["open_cases"];
+      if (!alloc.manager_id().empty()) ++by_manager[alloc.manager_id()]["open_cases"];
+      if (!alloc.worker_id().empty()) ++by_worker[alloc.worker_id()]["open_cases"];
+      by_team[alloc.team_id()][stage] += 1;
+    }
+    return true;
+  });
+  if (!s.ok()) return StoreError(s);
+  if (corrupt) return Error(500, "summary row does not parse");
+  json oldest_json = nullptr;
+  if (oldest) {
+    bool readable = domain::CanReadChild(*user, *oldest, d_.access) == Access::kGranted;
+    oldest_json = api_json::Waiting(*oldest, d_.calendar, now);
+    oldest_json["child_id"] = readable ? oldest->child_id() : "";
+    oldest_json["restricted"] = !readable;
+    oldest_json["team_id"] = oldest->queue_team_id();
+  }
+  json caseload_workers = json::array(), caseload_managers = json::array();
+  for (const auto& [w, m] : by_worker)
+    caseload_workers.push_back({{"worker_id", w}, {"open_cases", m.at("open_cases")}});
+  for (const auto& [w, m] : by_manager)
+    caseload_managers.push_back({{"manager_id", w}, {"open_cases", m.at("open_cases")}});
+  if (!Audit(&*user, kEndpoint, "", "", au::OUTCOME_GRANTED, bad)) return bad;
+  d_.metrics.Request("line_of_sight", 200);
+  return Answer(200, {{"as_of", api_json::Iso(now)},
+                      {"children", children},
+                      {"by_stage", by_stage},
+                      {"awaiting_decision",
+                       {{"count", awaiting},
+                        {"overdue", overdue},
+                        {"working_days_waited", waiting_age},
+                        {"oldest", oldest_json}}},
+                      {"referrals_12m",
+                       {{"count", referrals},
+                        {"re_referrals", re_referrals},
+                        {"re_referral_rate", referrals ? double(re_referrals) / referrals : 0.0}}},
+                      {"by_team", by_team},
+                      {"caseload_by_worker", caseload_workers},
+                      {"caseload_by_manager", caseload_managers}});
+}
+
+}  // namespace sightline::projector
