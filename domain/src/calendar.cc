@@ -1,5 +1,6 @@
 #include "sightline/domain/calendar.h"
 
+#include <algorithm>
 #include <cstdio>
 #include <string>
 
@@ -75,6 +76,37 @@ Instant Calendar::OverdueFromMonths(Instant from, int months) const {
   std::chrono::year_month_day_last last{ym.year() / ym.month() / std::chrono::last};
   auto day = ymd.day() > last.day() ? last.day() : ymd.day();
   return LocalMidnight(Day{ym.year() / ym.month() / day} + days(1));
+}
+
+Instant Calendar::OverdueFromDays(Instant from, int n) const {
+  return LocalMidnight(LocalDay(from) + days(n + 1));
+}
+
+Instant Calendar::AddWorkingHours(Instant from, std::chrono::minutes amount,
+                                  BusinessHours hours) const {
+  if (amount <= std::chrono::minutes(0)) return from;
+  Instant t = from;
+  for (Day d = LocalDay(from);; d += days(1)) {
+    if (IsWorkingDay(d)) {
+      // Clocks change on Sundays at 01:00 UTC, so on a working day the offset at midnight holds
+      // all day and local times are midnight plus minutes.
+      Instant open = LocalMidnight(d) + hours.start;
+      Instant close = LocalMidnight(d) + hours.end;
+      Instant begin = std::max(t, open);
+      if (begin < close) {
+        auto available = std::chrono::duration_cast<std::chrono::minutes>(close - begin);
+        if (amount <= available) return begin + amount;
+        amount -= available;
+      }
+    }
+    t = LocalMidnight(d + days(1));
+  }
+}
+
+Calendar Calendar::WithExtraHolidays(const std::set<Day>& extra) const {
+  std::set<Day> all = holidays_;
+  all.insert(extra.begin(), extra.end());
+  return Calendar(std::move(all), first_year_, last_year_);
 }
 
 std::optional<Day> ParseDay(std::string_view text) {

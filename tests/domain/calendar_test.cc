@@ -71,6 +71,74 @@ TEST(CalendarTest, MonthsClampToTheMonthEnd) {
   EXPECT_EQ(cal.OverdueFromMonths(At("2025-11-20", 10), 12), At("2026-11-21", 0));
 }
 
+// Local (Europe/London) wall-clock time, for the working-hour cases below.
+Instant Local(const char* day, int h, int m = 0) {
+  return LocalMidnight(*ParseDay(day)) + hours(h) + minutes(m);
+}
+
+TEST(CalendarTest, OneWorkingDayEdgeCases) {
+  Calendar cal = RealCalendar();
+  // A Friday 16:00 contact is due on Monday, overdue from Tuesday 00:00 (GMT in November).
+  EXPECT_EQ(cal.OverdueFromWorkingDays(Local("2026-11-20", 16), 1), Local("2026-11-24", 0));
+  // A contact late on a Saturday or a bank holiday: day 0 is that day, day 1 the next working day.
+  EXPECT_EQ(cal.OverdueFromWorkingDays(Local("2026-11-21", 23, 30), 1), Local("2026-11-24", 0));
+  EXPECT_EQ(cal.OverdueFromWorkingDays(Local("2026-12-25", 10), 1), Local("2026-12-30", 0));
+  // The day before Good Friday 2027 (Thursday 25 March): Good Friday and Easter Monday skipped.
+  EXPECT_EQ(cal.OverdueFromWorkingDays(Local("2027-03-25", 15), 1), Local("2027-03-31", 0));
+  // Across the spring DST change (Sunday 2027-03-28): overdue from local midnight, 23:00 UTC.
+  EXPECT_EQ(cal.OverdueFromWorkingDays(Local("2027-03-26", 12), 1), Local("2027-03-31", 0));
+  EXPECT_EQ(cal.OverdueFromWorkingDays(Local("2027-03-26", 12), 1), At("2027-03-30", 23));
+  // Across the autumn change (Sunday 2026-10-25): back to GMT, 00:00 UTC.
+  EXPECT_EQ(cal.OverdueFromWorkingDays(Local("2026-10-23", 12), 1), At("2026-10-27", 0));
+  // 45 working days from 2026-11-02 skip Christmas, Boxing Day (28th) and New Year's Day.
+  EXPECT_EQ(FormatDay(cal.AddWorkingDays(Local("2026-11-02", 10), 45)), "2027-01-07");
+  // The one-off holidays of 2022 and 2023 are days off.
+  for (const char* d : {"2022-06-02", "2022-06-03", "2022-09-19", "2023-05-08"}) {
+    EXPECT_FALSE(cal.IsWorkingDay(*ParseDay(d))) << d;
+  }
+}
+
+TEST(CalendarTest, CalendarDaysUseTheSameConvention) {
+  Calendar cal = RealCalendar();
+  // 7 days from a Friday afternoon: day 0 is the Friday, overdue from the Saturday after next.
+  EXPECT_EQ(cal.OverdueFromDays(Local("2026-11-20", 15), 7), Local("2026-11-28", 0));
+}
+
+TEST(CalendarTest, WorkingHoursCountOnlyInsideBusinessHours) {
+  Calendar cal = RealCalendar();
+  BusinessHours office;  // 09:00-17:00.
+  auto h = [](int n) { return std::chrono::minutes(60 * n); };
+  // Friday 16:00 + 1 working hour: Friday has one hour left, so Friday 17:00.
+  EXPECT_EQ(cal.AddWorkingHours(Local("2026-11-20", 16), h(1), office), Local("2026-11-20", 17));
+  // Friday 16:00 + 4 working hours: one on Friday, three on Monday from 09:00.
+  EXPECT_EQ(cal.AddWorkingHours(Local("2026-11-20", 16), h(4), office), Local("2026-11-23", 12));
+  // Received at night or at the weekend: counting starts at the next opening.
+  EXPECT_EQ(cal.AddWorkingHours(Local("2026-11-21", 22), h(4), office), Local("2026-11-23", 13));
+  EXPECT_EQ(cal.AddWorkingHours(Local("2026-11-23", 6), h(8), office), Local("2026-11-23", 17));
+  // 24 working hours are three full working days.
+  EXPECT_EQ(cal.AddWorkingHours(Local("2026-11-23", 9), h(24), office), Local("2026-11-25", 17));
+  // Christmas: Thursday 24 December 15:00 + 4h -> 2 hours that day, then Tuesday 29th 11:00.
+  EXPECT_EQ(cal.AddWorkingHours(Local("2026-12-24", 15), h(4), office), Local("2026-12-29", 11));
+  // The day before Good Friday 2027: Thursday 16:30 + 2h -> Tuesday 30 March 10:30 (BST by then).
+  EXPECT_EQ(cal.AddWorkingHours(Local("2027-03-25", 16, 30), h(2), office),
+            Local("2027-03-30", 10, 30));
+  EXPECT_EQ(Local("2027-03-30", 10, 30), At("2027-03-30", 9, 30));  // 10:30 BST is 09:30 UTC.
+  // Across the autumn change: Friday 2026-10-23 16:00 BST + 2h -> Monday 10:00 GMT.
+  EXPECT_EQ(cal.AddWorkingHours(Local("2026-10-23", 16), h(2), office), At("2026-10-26", 10));
+  // Other business hours, minutes included.
+  BusinessHours early{std::chrono::minutes(8 * 60 + 30), std::chrono::minutes(16 * 60)};
+  EXPECT_EQ(cal.AddWorkingHours(Local("2026-11-20", 15, 45), std::chrono::minutes(30), early),
+            Local("2026-11-23", 8, 45));
+  EXPECT_EQ(cal.AddWorkingHours(Local("2026-11-20", 15, 45), std::chrono::minutes(0), early),
+            Local("2026-11-20", 15, 45));
+}
+
+TEST(CalendarTest, ExtraHolidaysAreDaysOff) {
+  Calendar cal = RealCalendar().WithExtraHolidays({*ParseDay("2026-11-23")});
+  EXPECT_FALSE(cal.IsWorkingDay(*ParseDay("2026-11-23")));
+  EXPECT_EQ(cal.OverdueFromWorkingDays(Local("2026-11-20", 16), 1), Local("2026-11-25", 0));
+}
+
 TEST(CalendarTest, BadHolidayListsNameTheLine) {
   auto weekend = ParseBankHolidays("# covers: 2026-2026\n2026-12-26\n");
   ASSERT_FALSE(weekend.ok());

@@ -22,6 +22,12 @@ namespace sightline::domain {
 
 using Day = std::chrono::sys_days;
 
+// A team's business hours on working days, in local (Europe/London) time; start < end.
+struct BusinessHours {
+  std::chrono::minutes start{9 * 60};
+  std::chrono::minutes end{17 * 60};
+};
+
 // UTC offset of Europe/London at the instant t (0 or 1 hour).
 std::chrono::hours LondonOffset(Instant t);
 // The local (Europe/London) calendar day of t.
@@ -49,6 +55,17 @@ class Calendar {
   int WorkingDaysBetween(Instant from, Instant to) const;
   // Same day-of-month N months later (clamped to the month's end); overdue from the next midnight.
   Instant OverdueFromMonths(Instant from, int months) const;
+  // N calendar days with the same convention as working days (from's local day is day 0; due by
+  // the end of day N; overdue from the next local midnight).
+  Instant OverdueFromDays(Instant from, int n) const;
+  // The instant at which `amount` of working time has passed, counting only inside `hours` on
+  // working days. Time before opening, after closing, at weekends and on bank holidays does not
+  // count; a start outside business hours begins counting at the next opening. Overdue the
+  // instant the limit passes. amount 0 returns from.
+  Instant AddWorkingHours(Instant from, std::chrono::minutes amount, BusinessHours hours) const;
+
+  // This calendar plus extra days off (a local closure, or a newly announced bank holiday).
+  Calendar WithExtraHolidays(const std::set<Day>& extra) const;
 
  private:
   std::set<Day> holidays_;
