@@ -104,6 +104,14 @@ Endings FindEndings(const std::vector<const v1::Envelope*>& events) {
   return x;
 }
 
+}  // namespace
+
+std::vector<const v1::Envelope*> EffectiveEvents(std::span<const v1::Envelope> events) {
+  return Resolve(events).events;
+}
+
+namespace {
+
 class Folder {
  public:
   Folder(std::string_view child_id, const Calendar& cal, const ProjectionPolicy& policy)

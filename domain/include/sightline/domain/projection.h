@@ -28,6 +28,12 @@ struct ProjectionPolicy {
   int re_referral_months = 12;       // A referral within 12 months of another is a re-referral.
 };
 
+// The events that count, in event-time order: duplicates dropped, corrections applied (amended
+// events replace their originals, retracted ones vanish), corrections themselves left out.
+// Pointers into `events` (or into a correction's amended copy there).
+std::vector<const events::v1::Envelope*> EffectiveEvents(
+    std::span<const events::v1::Envelope> events);
+
 projections::v1::ChildRecord FoldChild(std::string_view child_id,
                                        std::span<const events::v1::Envelope> events,
                                        const Calendar& calendar, const ProjectionPolicy& policy);

@@ -1,0 +1,556 @@
+// The watchdog's rule engine against the default policy (deploy/watchdog-policy.yaml): every
+// default rule, the calendar cases (weekends, bank holidays, DST), red cases out of hours, the
+// ladder, acknowledgements, late, out-of-order, duplicated and corrected events.
+#include "sightline/domain/clocks.h"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <random>
+
+#include "sightline/config/policy_file.h"
+
+namespace sightline::domain {
+namespace {
+
+namespace v1 = events::v1;
+namespace av = alerts::v1;
+using std::chrono::hours;
+using std::chrono::minutes;
+
+const ClockPolicy& Policy() {
+  static const ClockPolicy policy = [] {
+    auto p = config::LoadPolicy(std::string(std::getenv("SIGHTLINE_SOURCE_DIR")) +
+                                "/deploy/watchdog-policy.yaml");
+    EXPECT_TRUE(p.ok()) << p.status().ToString();
+    return p.value();
+  }();
+  return policy;
+}
+
+// Local (Europe/London) wall-clock time.
+Instant L(const char* day, int h, int m = 0) {
+  return LocalMidnight(*ParseDay(day)) + hours(h) + minutes(m);
+}
+
+// A small builder of one child's events.
+class Story {
+ public:
+  explicit Story(std::string child = "c1") : child_(std::move(child)) {}
+
+  v1::Envelope& Add(const std::string& id, Instant at) {
+    v1::Envelope& e = events_.emplace_back();
+    e.set_event_id(id);
+    e.set_child_id(child_);
+    *e.mutable_occurred_at() = ToTimestamp(at);
+    *e.mutable_recorded_at() = ToTimestamp(at);
+    e.mutable_actor()->set_user_id("u1");
+    e.mutable_actor()->set_role(v1::ROLE_MASH_PRACTITIONER);
+    e.mutable_actor()->set_team_id("mash");
+    e.mutable_refs()->set_contact_id("k1");
+    return e;
+  }
+  Story& Contact(const std::string& id, Instant at, const std::string& contact = "k1") {
+    v1::Envelope& e = Add(id, at);
+    e.mutable_refs()->set_contact_id(contact);
+    e.mutable_contact_received()->set_source(v1::AGENCY_POLICE);
+    e.mutable_contact_received()->add_concerns(v1::CONCERN_CATEGORY_NEGLECT);
+    return *this;
+  }
+  Story& Missing(const std::string& id, Instant at) {
+    Contact(id, at, id);
+    events_.back().mutable_contact_received()->set_concerns(0,
+                                                            v1::CONCERN_CATEGORY_MISSING_FROM_HOME);
+    return *this;
+  }
+  Story& Rag(const std::string& id, Instant at, v1::RagRating r) {
+    Add(id, at).mutable_rag_rated()->set_rating(r);
+    return *this;
+  }
+  Story& Decide(const std::string& id, Instant at, v1::ContactDecision d,
+                const std::string& referral = "") {
+    v1::Envelope& e = Add(id, at);
+    e.mutable_contact_decided()->set_decision(d);
+    e.mutable_refs()->set_referral_id(referral);
+    return *this;
+  }
+  Story& Ack(const std::string& id, Instant at, const std::string& alert, const std::string& by) {
+    v1::Envelope& e = Add(id, at);
+    e.mutable_alert_acknowledged()->set_alert_id(alert);
+    e.mutable_alert_acknowledged()->set_note("On it.");
+    e.mutable_actor()->set_user_id(by);
+    return *this;
+  }
+  Story& Retract(const std::string& id, Instant at, const std::string& target) {
+    v1::Envelope& e = Add(id, at);
+    e.mutable_correction()->set_target_event_id(target);
+    e.mutable_correction()->set_reason("wrong child");
+    e.mutable_correction()->mutable_retract();
+    return *this;
+  }
+  Story& Close(const std::string& id, Instant at) {
+    Add(id, at).mutable_case_closed()->set_reason(v1::CLOSURE_REASON_NO_FURTHER_ACTION);
+    return *this;
+  }
+  Story& Seen(const std::string& id, Instant at, v1::SeenStatus status) {
+    v1::Envelope& e = Add(id, at);
+    e.mutable_child_seen()->set_status(status);
+    e.mutable_child_seen()->set_context(v1::VISIT_CONTEXT_CHILD_PROTECTION);
+    return *this;
+  }
+  Story& PlanStart(const std::string& id, Instant at, v1::PlanType type, const std::string& plan) {
+    v1::Envelope& e = Add(id, at);
+    e.mutable_plan_started()->set_type(type);
+    e.mutable_refs()->set_plan_id(plan);
+    return *this;
+  }
+  Story& PlanReview(const std::string& id, Instant at, v1::PlanType type, const std::string& plan) {
+    v1::Envelope& e = Add(id, at);
+    e.mutable_plan_reviewed()->set_type(type);
+    e.mutable_refs()->set_plan_id(plan);
+    return *this;
+  }
+  Story& PlanEnd(const std::string& id, Instant at, v1::PlanType type, const std::string& plan) {
+    v1::Envelope& e = Add(id, at);
+    e.mutable_plan_ended()->set_type(type);
+    e.mutable_refs()->set_plan_id(plan);
+    return *this;
+  }
+  Story& Conference(const std::string& id, Instant at, v1::ConferenceType type) {
+    v1::Envelope& e = Add(id, at);
+    e.mutable_conference_held()->set_type(type);
+    e.mutable_conference_held()->set_plan_required(true);
+    return *this;
+  }
+  Story& Strategy(const std::string& id, Instant at, const std::string& strategy) {
+    v1::Envelope& e = Add(id, at);
+    e.mutable_strategy_discussion_held()->set_s47_threshold_met(true);
+    e.mutable_refs()->set_strategy_id(strategy);
+    return *this;
+  }
+  Story& S47Done(const std::string& id, Instant at, const std::string& strategy,
+                 v1::S47Outcome outcome) {
+    v1::Envelope& e = Add(id, at);
+    e.mutable_s47_enquiry_completed()->set_outcome(outcome);
+    e.mutable_refs()->set_strategy_id(strategy);
+    return *this;
+  }
+  Story& Accommodation(const std::string& id, Instant at, v1::Suitability s) {
+    v1::Envelope& e = Add(id, at);
+    e.mutable_accommodation_recorded()->set_type(v1::ACCOMMODATION_TYPE_BED_AND_BREAKFAST);
+    e.mutable_accommodation_recorded()->set_suitability(s);
+    return *this;
+  }
+  Story& Legal(const std::string& id, Instant at, v1::LegalStage stage) {
+    v1::Envelope& e = Add(id, at);
+    e.mutable_legal_stage_reached()->set_stage(stage);
+    e.mutable_refs()->set_legal_case_id("lc1");
+    return *this;
+  }
+
+  std::vector<v1::Envelope> events_;
+  std::string child_;
+};
+
+// "rule L<level> step @ local time" lines for the steps of one rule, for readable expectations.
+std::string Format(Instant t) {
+  auto local = t + LondonOffset(t);
+  auto day = std::chrono::floor<std::chrono::days>(local);
+  auto hm = std::chrono::duration_cast<minutes>(local - day).count();
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%s %02d:%02d", FormatDay(day).c_str(), static_cast<int>(hm / 60),
+                static_cast<int>(hm % 60));
+  return buf;
+}
+
+std::string StepLabel(av::Step s) {
+  std::string name = av::Step_Name(s);
+  std::transform(name.begin(), name.end(), name.begin(), ::tolower);
+  return name.substr(5);
+}
+
+std::vector<std::string> Lines(const std::vector<av::AlertEvent>& events, const std::string& rule) {
+  std::vector<std::string> out;
+  for (const av::AlertEvent& e : events) {
+    if (e.rule_id() != rule) continue;
+    out.push_back(StepLabel(e.step()) + " L" + std::to_string(e.level()) + " @ " +
+                  Format(ToInstant(e.at())));
+  }
+  return out;
+}
+
+// Runs the engine like a perfect watchdog: the events are known from the start, and the clock is
+// ticked every 15 minutes up to `until`.
+std::vector<av::AlertEvent> RunStory(const Story& s, Instant from, Instant until) {
+  AlertEngine engine(Policy());
+  std::vector<av::AlertEvent> out;
+  // Each event becomes known at its recorded_at.
+  std::vector<v1::Envelope> pending = s.events_;
+  std::sort(pending.begin(), pending.end(), [](const auto& a, const auto& b) {
+    return ToInstant(a.recorded_at()) < ToInstant(b.recorded_at());
+  });
+  std::size_t next = 0;
+  for (Instant t = from; t <= until; t += minutes(15)) {
+    std::vector<v1::Envelope> now;
+    while (next < pending.size() && ToInstant(pending[next].recorded_at()) <= t)
+      now.push_back(pending[next++]);
+    auto a = engine.Apply(now, t, t);
+    out.insert(out.end(), a.begin(), a.end());
+    auto b = engine.Tick(t);
+    out.insert(out.end(), b.begin(), b.end());
+  }
+  return out;
+}
+
+using Lines_t = std::vector<std::string>;
+
+TEST(ClocksTest, DefaultPolicyLoads) {
+  EXPECT_EQ(Policy().rules.size(), 15u);
+  EXPECT_EQ(Policy().ladders.size(), 2u);
+}
+
+TEST(ClocksTest, FridayContactIsDueMondayAndEscalatesOvernight) {
+  Story s;
+  s.Contact("e1", L("2026-12-18", 16, 30));
+  s.Decide("e2", L("2026-12-22", 10, 0), v1::CONTACT_DECISION_EARLY_HELP);
+  auto out = RunStory(s, L("2026-12-18", 16), L("2026-12-23", 0));
+  EXPECT_EQ(Lines(out, "contact-decision"),
+            (Lines_t{"raised L1 @ 2026-12-22 00:00", "escalated L2 @ 2026-12-22 01:00",
+                     "escalated L3 @ 2026-12-22 03:00", "escalated L4 @ 2026-12-22 07:00",
+                     "resolved L4 @ 2026-12-22 10:00"}));
+  EXPECT_EQ(out.back().late_by_seconds(), 10 * 3600);
+  EXPECT_EQ(out.back().stop_event_id(), "e2");
+  EXPECT_EQ(out.front().alert_id(), "contact-decision/c1/e1/L1");
+  EXPECT_EQ(out.front().event_id(), "contact-decision/c1/e1/L1/raised");
+  EXPECT_EQ(out.front().level_role(), "team_manager");
+}
+
+TEST(ClocksTest, DecisionInTimeRaisesNothing) {
+  Story s;
+  s.Contact("e1", L("2026-12-18", 16, 30));
+  s.Decide("e2", L("2026-12-21", 16, 59), v1::CONTACT_DECISION_NO_FURTHER_ACTION);
+  EXPECT_TRUE(RunStory(s, L("2026-12-18", 16), L("2027-01-30", 0)).empty());
+}
+
+TEST(ClocksTest, BankHolidaysAndSummerTimeMoveTheDeadline) {
+  // Thursday before Good Friday 2027: Friday and Easter Monday are off; due Tuesday 30 March,
+  // overdue from local midnight, which is 23:00 UTC since the clocks went forward on the 28th.
+  Story s;
+  s.Contact("e1", L("2027-03-25", 15));
+  auto out = RunStory(s, L("2027-03-25", 15), L("2027-03-31", 0, 30));
+  ASSERT_FALSE(out.empty());
+  EXPECT_EQ(Lines(out, "contact-decision")[0], "raised L1 @ 2027-03-31 00:00");
+  EXPECT_EQ(ToInstant(out[0].due_at()), Instant(*ParseDay("2027-03-30")) + hours(23));
+  // The state funeral, 19 September 2022: a Friday contact is due on Tuesday the 20th.
+  Story f;
+  f.Contact("e1", L("2022-09-16", 11));
+  auto out2 = RunStory(f, L("2022-09-16", 11), L("2022-09-21", 0));
+  EXPECT_EQ(Lines(out2, "contact-decision"), Lines_t{"raised L1 @ 2022-09-21 00:00"});
+}
+
+TEST(ClocksTest, RedCasesRunAroundTheClockAndAmberInWorkingHours) {
+  Story red;  // Saturday night: red is worked out of hours.
+  red.Contact("e1", L("2026-11-21", 1, 50)).Rag("e2", L("2026-11-21", 2, 0), v1::RAG_RATING_RED);
+  auto out = RunStory(red, L("2026-11-21", 1), L("2026-11-21", 8));
+  EXPECT_EQ(Lines(out, "contact-decision-red"),
+            (Lines_t{"raised L1 @ 2026-11-21 06:00", "escalated L2 @ 2026-11-21 07:00"}));
+  Story amber;  // Friday 16:00 + 8 working hours: 1 on Friday, 7 on Monday from 09:00.
+  amber.Contact("e1", L("2026-11-20", 15, 50))
+      .Rag("e2", L("2026-11-20", 16, 0), v1::RAG_RATING_AMBER);
+  auto out2 = RunStory(amber, L("2026-11-20", 15), L("2026-11-23", 16, 30));
+  EXPECT_EQ(Lines(out2, "contact-decision-amber"), Lines_t{"raised L1 @ 2026-11-23 16:00"});
+}
+
+TEST(ClocksTest, DowngradedRedClockIsCancelledBeforeItFires) {
+  Story s;
+  s.Contact("e1", L("2026-11-21", 1, 50)).Rag("e2", L("2026-11-21", 2), v1::RAG_RATING_RED);
+  s.Rag("e3", L("2026-11-21", 3), v1::RAG_RATING_GREEN);
+  auto out = RunStory(s, L("2026-11-21", 1), L("2026-11-21", 12));
+  EXPECT_TRUE(Lines(out, "contact-decision-red").empty());
+}
+
+TEST(ClocksTest, AcknowledgementHoldsTheLadderUntilItLapses) {
+  Story s;
+  s.Contact("e1", L("2026-11-23", 10)).Rag("e2", L("2026-11-23", 10, 5), v1::RAG_RATING_RED);
+  // Red due 14:05; the team manager acknowledges at 14:30 (lasts 4h, until 18:30).
+  s.Ack("e3", L("2026-11-23", 14, 30), "contact-decision-red/c1/e2/L1", "tm-jo");
+  s.Decide("e4", L("2026-11-23", 20, 0), v1::CONTACT_DECISION_S17_ASSESSMENT, "r1");
+  auto out = RunStory(s, L("2026-11-23", 10), L("2026-11-24", 0));
+  EXPECT_EQ(Lines(out, "contact-decision-red"),
+            (Lines_t{"raised L1 @ 2026-11-23 14:05", "acknowledged L1 @ 2026-11-23 14:30",
+                     "ack_expired L1 @ 2026-11-23 18:30", "escalated L2 @ 2026-11-23 19:30",
+                     "resolved L2 @ 2026-11-23 20:00"}));
+  auto ack = std::find_if(out.begin(), out.end(),
+                          [](auto& e) { return e.step() == av::STEP_ACKNOWLEDGED; });
+  EXPECT_EQ(ack->acknowledged_by(), "tm-jo");
+  EXPECT_EQ(ack->note(), "On it.");
+  EXPECT_EQ(Format(ToInstant(ack->acknowledged_until())), "2026-11-23 18:30");
+}
+
+TEST(ClocksTest, LateRecordedDecisionInTimeResolvesTheAlert) {
+  Story s;
+  s.Contact("e1", L("2026-11-23", 10));
+  // Decided on time (Tuesday 15:00) but typed in on Wednesday 09:00, after the alert.
+  s.Decide("e2", L("2026-11-24", 15), v1::CONTACT_DECISION_EARLY_HELP);
+  *s.events_.back().mutable_recorded_at() = ToTimestamp(L("2026-11-25", 9));
+  auto out = RunStory(s, L("2026-11-23", 9), L("2026-11-25", 12));
+  auto lines = Lines(out, "contact-decision");
+  ASSERT_EQ(lines.size(), 5u);
+  EXPECT_EQ(lines[0], "raised L1 @ 2026-11-25 00:00");
+  EXPECT_EQ(lines[4], "resolved L4 @ 2026-11-24 15:00");
+  EXPECT_LT(out.back().late_by_seconds(), 0);
+  EXPECT_EQ(out.back().reason(), "awaited event happened in time (recorded late)");
+}
+
+TEST(ClocksTest, OrderDuplicatesAndBatchingDoNotChangeTheOutcome) {
+  Story s("c9");
+  s.Contact("e1", L("2026-11-20", 16)).Rag("e2", L("2026-11-20", 16, 10), v1::RAG_RATING_RED);
+  s.Ack("e3", L("2026-11-20", 20, 30), "contact-decision-red/c9/e2/L1", "tm");
+  s.Decide("e4", L("2026-11-24", 11), v1::CONTACT_DECISION_S47_STRATEGY, "r9");
+  s.Strategy("e5", L("2026-11-26", 10), "s9");
+  *s.events_.back().mutable_refs() = s.events_[3].refs();
+  s.events_.back().mutable_refs()->set_strategy_id("s9");
+  // The watchdog ticks every 6 hours; the events recorded since the last tick arrive in any
+  // order, some twice, and a duplicate of an older event can turn up much later.
+  auto run = [&](std::mt19937* rng) {
+    AlertEngine engine(Policy());
+    std::set<std::string> ids;
+    Instant previous = L("2026-11-20", 12);
+    for (Instant t = previous + hours(6); t <= L("2026-12-20", 0); t += hours(6)) {
+      std::vector<v1::Envelope> batch;
+      for (const auto& e : s.events_) {
+        Instant r = ToInstant(e.recorded_at());
+        if (r > previous && r <= t) batch.push_back(e);
+      }
+      if (rng != nullptr && !batch.empty()) {
+        batch.push_back(batch[(*rng)() % batch.size()]);
+        const v1::Envelope& old = s.events_[(*rng)() % s.events_.size()];
+        if (ToInstant(old.recorded_at()) <= t) batch.push_back(old);  // Redelivered.
+        std::shuffle(batch.begin(), batch.end(), *rng);
+      }
+      for (const auto& e : batch) {
+        for (auto& a : engine.Apply(std::span(&e, 1), previous, t)) ids.insert(a.event_id());
+      }
+      for (auto& a : engine.Tick(t)) ids.insert(a.event_id());
+      previous = t;
+    }
+    return ids;
+  };
+  std::set<std::string> in_order = run(nullptr);
+  std::mt19937 rng(7);
+  for (int round = 0; round < 20; ++round) EXPECT_EQ(run(&rng), in_order) << "round " << round;
+  EXPECT_TRUE(in_order.contains("contact-decision-red/c9/e2/L1/raised"));
+  EXPECT_TRUE(in_order.contains("contact-decision-red/c9/e2/L1/ack/0"));
+  EXPECT_TRUE(in_order.contains("contact-decision-red/c9/e2/resolved"));
+  EXPECT_TRUE(in_order.contains("strategy-discussion/c9/e4/resolved"));
+}
+
+TEST(ClocksTest, ReplayingHistoryDoesNotReAlert) {
+  Story s;
+  s.Contact("e1", L("2026-11-02", 10));
+  s.Decide("e2", L("2026-11-05", 10), v1::CONTACT_DECISION_NO_FURTHER_ACTION);
+  s.Contact("e3", L("2026-11-09", 10), "k2");
+  AlertEngine engine(Policy());
+  Instant now = L("2026-11-20", 0);
+  // A fresh watchdog that has never ticked replays the log: its horizon is the epoch.
+  EXPECT_TRUE(engine.Apply(s.events_, Instant{}, now).empty());
+  auto fired = engine.Tick(now);
+  // Only the contact still waiting alerts (with its whole ladder by now); the resolved one not.
+  EXPECT_EQ(Lines(fired, "contact-decision").size(), 4u);
+  for (auto& e : fired) EXPECT_EQ(e.anchor_event_id(), "e3");
+  EXPECT_TRUE(engine.Tick(now).empty());
+  EXPECT_TRUE(engine.Apply(s.events_, now, now).empty());
+}
+
+TEST(ClocksTest, RetractionAndClosureCancel) {
+  Story s;
+  s.Contact("e1", L("2026-11-23", 10));
+  s.Retract("e2", L("2026-11-25", 9), "e1");
+  auto out = RunStory(s, L("2026-11-23", 9), L("2026-11-25", 10));
+  auto lines = Lines(out, "contact-decision");
+  ASSERT_FALSE(lines.empty());
+  EXPECT_EQ(lines[0], "raised L1 @ 2026-11-25 00:00");
+  EXPECT_EQ(out.back().step(), av::STEP_CANCELLED);
+  EXPECT_EQ(out.back().reason(), "the starting event was retracted or corrected");
+  // Retracted before it fell due: nothing at all.
+  Story early;
+  early.Contact("e1", L("2026-11-23", 10)).Retract("e2", L("2026-11-23", 11), "e1");
+  EXPECT_TRUE(RunStory(early, L("2026-11-23", 9), L("2026-11-26", 0)).empty());
+  // Case closed while the alert is open.
+  Story closed;
+  closed.Contact("e1", L("2026-11-23", 10)).Close("e2", L("2026-11-25", 9, 30));
+  auto out3 = RunStory(closed, L("2026-11-23", 9), L("2026-11-26", 0));
+  EXPECT_EQ(out3.back().step(), av::STEP_CANCELLED);
+  EXPECT_EQ(out3.back().reason(), "case closed (e2)");
+}
+
+TEST(ClocksTest, AssessmentWithin45WorkingDaysAcrossChristmas) {
+  Story s;
+  s.Contact("e1", L("2026-11-02", 9));
+  s.Decide("e2", L("2026-11-02", 10), v1::CONTACT_DECISION_S17_ASSESSMENT, "r1");
+  auto clocks = DeriveClocks(Policy(), "c1", s.events_);
+  auto it = std::find_if(clocks.begin(), clocks.end(),
+                         [](auto& c) { return c.clock_id == "assessment/c1/e2"; });
+  ASSERT_NE(it, clocks.end());
+  EXPECT_EQ(it->due, L("2027-01-08", 0));  // Due Thursday 7 January 2027.
+}
+
+TEST(ClocksTest, InitialConferenceWithin15WorkingDaysOrCancelledByTheEnquiry) {
+  Story s;
+  s.Strategy("e1", L("2026-11-02", 10), "s1");
+  s.Conference("e2", L("2026-11-24", 10), v1::CONFERENCE_TYPE_INITIAL);
+  s.events_.back().mutable_refs()->set_strategy_id("s1");
+  auto out = RunStory(s, L("2026-11-02", 9), L("2026-11-25", 0));
+  // 15 working days from Monday 2 November: due Monday 23rd, overdue from Tuesday 00:00.
+  EXPECT_EQ(Lines(out, "initial-conference"),
+            (Lines_t{"raised L1 @ 2026-11-24 00:00", "resolved L1 @ 2026-11-24 10:00"}));
+  Story c;
+  c.Strategy("e1", L("2026-11-02", 10), "s1");
+  c.S47Done("e2", L("2026-11-10", 10), "s1", v1::S47_OUTCOME_CONCERNS_NOT_SUBSTANTIATED);
+  EXPECT_TRUE(
+      Lines(RunStory(c, L("2026-11-02", 9), L("2026-12-01", 0)), "initial-conference").empty());
+}
+
+TEST(ClocksTest, ChildProtectionVisitsEveryTenWorkingDaysChildSeen) {
+  Story s;
+  s.PlanStart("e1", L("2026-11-02", 10), v1::PLAN_TYPE_CHILD_PROTECTION, "p1");
+  s.Seen("e2", L("2026-11-13", 10), v1::SEEN_STATUS_SEEN_ALONE);  // Day 9: in time.
+  s.Seen("e3", L("2026-11-25", 10), v1::SEEN_STATUS_NOT_SEEN);    // Does not count.
+  s.Seen("e4", L("2026-11-30", 10), v1::SEEN_STATUS_SEEN_NOT_ALONE);
+  s.PlanEnd("e5", L("2026-12-04", 10), v1::PLAN_TYPE_CHILD_PROTECTION, "p1");
+  auto out = RunStory(s, L("2026-11-02", 9), L("2026-12-31", 0));
+  // From the 13th: 10 working days -> due Friday 27th, overdue Saturday 28th 00:00; seen 30th.
+  EXPECT_EQ(Lines(out, "cp-visits"),
+            (Lines_t{"raised L1 @ 2026-11-28 00:00", "escalated L2 @ 2026-11-29 00:00",
+                     "resolved L2 @ 2026-11-30 10:00"}));
+  EXPECT_EQ(out.back().anchor_event_id(), "e2");
+  // The plan ended on 4 December: the clock from the 30th is cancelled silently.
+  auto clocks = DeriveClocks(Policy(), "c1", s.events_);
+  auto last = std::find_if(clocks.begin(), clocks.end(),
+                           [](auto& c) { return c.clock_id == "cp-visits/c1/e4"; });
+  ASSERT_NE(last, clocks.end());
+  EXPECT_FALSE(last->stopped);
+  EXPECT_EQ(last->end_event_id, "e5");
+}
+
+TEST(ClocksTest, ReviewSchedulesFollowTheirLimits) {
+  Story s;
+  s.Conference("e1", L("2026-01-15", 10), v1::CONFERENCE_TYPE_INITIAL);
+  s.Conference("e2", L("2026-04-10", 10), v1::CONFERENCE_TYPE_REVIEW);
+  s.PlanStart("e3", L("2026-01-05", 10), v1::PLAN_TYPE_LOOKED_AFTER, "p2");
+  s.PlanReview("e4", L("2026-01-30", 10), v1::PLAN_TYPE_LOOKED_AFTER, "p2");
+  s.PlanStart("e5", L("2026-01-05", 10), v1::PLAN_TYPE_PATHWAY, "p3");
+  auto clocks = DeriveClocks(Policy(), "c1", s.events_);
+  std::map<std::string, Instant> due;
+  for (auto& c : clocks) due[c.clock_id] = c.due;
+  // CP review: 3 months after the initial conference, then 6 months after each review.
+  EXPECT_EQ(due["cp-review/c1/e1"], L("2026-04-16", 0));
+  EXPECT_EQ(due["cp-review/c1/e2"], L("2026-10-11", 0));
+  // Looked-after review: 20 working days (Monday 5 Jan -> due 2 Feb), then 3 months.
+  EXPECT_EQ(due["lac-review/c1/e3"], L("2026-02-03", 0));
+  EXPECT_EQ(due["lac-review/c1/e4"], L("2026-05-01", 0));
+  EXPECT_EQ(due["pathway-review/c1/e5"], L("2026-07-06", 0));
+}
+
+TEST(ClocksTest, ImmediateTriggers) {
+  Story s;
+  s.Seen("e1", L("2026-11-23", 15), v1::SEEN_STATUS_ACCESS_REFUSED);
+  s.Seen("e2", L("2026-11-24", 10), v1::SEEN_STATUS_SEEN_ALONE);
+  s.Accommodation("e3", L("2026-11-23", 12), v1::SUITABILITY_UNSUITABLE);
+  auto out = RunStory(s, L("2026-11-23", 9), L("2026-11-24", 12));
+  EXPECT_EQ(Lines(out, "access-refused"),
+            (Lines_t{"raised L1 @ 2026-11-23 15:00", "escalated L2 @ 2026-11-23 16:00",
+                     "escalated L3 @ 2026-11-23 18:00", "escalated L4 @ 2026-11-23 22:00",
+                     "resolved L4 @ 2026-11-24 10:00"}));
+  EXPECT_EQ(Lines(out, "care-leaver-accommodation"),
+            (Lines_t{"raised L1 @ 2026-11-23 12:00", "escalated L2 @ 2026-11-24 12:00"}));
+}
+
+TEST(ClocksTest, CountsInAWindow) {
+  Story s;
+  s.Contact("e1", L("2026-01-10", 10), "k1").Contact("e2", L("2026-06-10", 10), "k2");
+  s.Contact("e3", L("2027-01-11", 10), "k3");  // Outside 12 months of e1: two in the window.
+  s.Contact("e4", L("2027-02-01", 10), "k4");  // e2, e3, e4 within 12 months: fires.
+  s.Ack("e5", L("2027-02-01", 11), "repeat-contacts/c1/e4/L1", "tm");
+  auto clocks = DeriveClocks(Policy(), "c1", s.events_);
+  int repeat = 0;
+  for (auto& c : clocks) repeat += c.clock_id.starts_with("repeat-contacts/") ? 1 : 0;
+  EXPECT_EQ(repeat, 1);
+  auto out = RunStory(s, L("2027-02-01", 9), L("2027-02-01", 12));
+  // No awaited event: the acknowledgement resolves it.
+  EXPECT_EQ(Lines(out, "repeat-contacts"),
+            (Lines_t{"raised L1 @ 2027-02-01 10:00", "acknowledged L1 @ 2027-02-01 11:00",
+                     "resolved L1 @ 2027-02-01 11:00"}));
+  Story m;
+  m.Missing("m1", L("2026-11-01", 10)).Missing("m2", L("2026-11-12", 10));
+  m.Missing("m3", L("2026-12-05", 10));  // m1 is out of the 30 days: two in the window.
+  EXPECT_TRUE(
+      Lines(RunStory(m, L("2026-12-05", 9), L("2026-12-06", 0)), "missing-episodes").empty());
+  m.Missing("m4", L("2026-12-06", 10));
+  EXPECT_EQ(Lines(RunStory(m, L("2026-12-06", 9), L("2026-12-06", 11)), "missing-episodes"),
+            Lines_t{"raised L1 @ 2026-12-06 10:00"});
+}
+
+TEST(ClocksTest, CareProceedingsWithin26Weeks) {
+  Story s;
+  s.Legal("e1", L("2026-01-05", 10), v1::LEGAL_STAGE_PROCEEDINGS_ISSUED);
+  auto clocks = DeriveClocks(Policy(), "c1", s.events_);
+  auto it = std::find_if(clocks.begin(), clocks.end(),
+                         [](auto& c) { return c.clock_id == "care-proceedings/c1/e1"; });
+  ASSERT_NE(it, clocks.end());
+  EXPECT_EQ(it->due, L("2026-07-07", 0));  // 182 days: due Monday 6 July.
+}
+
+TEST(ClocksTest, LedgerMakesReconcileIdempotent) {
+  Story s;
+  s.Contact("e1", L("2026-11-23", 10));
+  Instant now = L("2026-11-25", 5);
+  auto first = ReconcileChild(Policy(), "c1", s.events_, {}, now, now);
+  EXPECT_EQ(first.emit.size(), 3u);  // Raised at 00:00, level 2 at 01:00, level 3 at 03:00.
+  ASSERT_EQ(first.open.size(), 1u);
+  EXPECT_EQ(first.open[0].level(), 3);
+  EXPECT_EQ(ToInstant(first.open[0].next_wake()), L("2026-11-25", 7));
+  auto again = ReconcileChild(Policy(), "c1", s.events_, first.ledger, now, now);
+  EXPECT_TRUE(again.emit.empty());
+  EXPECT_EQ(again.open.size(), 1u);
+}
+
+TEST(ClocksTest, InvalidPoliciesNameTheRuleAndField) {
+  auto bad = config::ParsePolicy(R"(version: 1
+calendar: {bank_holidays: calendar/england-and-wales.txt}
+ladders:
+  - id: l
+    levels: [{role: team_manager}]
+rules:
+  - id: r1
+    title: t
+    source: s
+    start: {event: contact_recieved}
+    stop: [{event: contact_decided, where: {decision: maybe}}]
+    limit: 1 fortnight
+    ladder: l
+  - id: Bad_Id
+    title: t
+    source: s
+    start: {event: contact_received}
+    stop: [{event: contact_decided}]
+    match: contact
+    limit: 1 working_day
+    ladder: nope
+)",
+                                 "policy.yaml",
+                                 std::string(std::getenv("SIGHTLINE_SOURCE_DIR")) + "/deploy");
+  ASSERT_FALSE(bad.ok());
+  const std::string m = bad.status().message();
+  EXPECT_NE(m.find("rules[0].start: event: 'contact_recieved' is not an event type"),
+            std::string::npos)
+      << m;
+  EXPECT_NE(m.find("'maybe' is not a value of sightline.events.v1.ContactDecision"),
+            std::string::npos)
+      << m;
+  EXPECT_NE(m.find("rules[0].limit: must read"), std::string::npos) << m;
+  EXPECT_NE(m.find("rules[1].ladder: no ladder named 'nope'"), std::string::npos) << m;
+}
+
+}  // namespace
+}  // namespace sightline::domain
