@@ -43,4 +43,15 @@ struct SummaryOptions {
 };
 int Summary(const KafkaOptions& kafka, const SummaryOptions& options);
 
+struct BacktestOptions {
+  std::string policy_file = "deploy/watchdog-policy.yaml";
+  std::string events_file;  // NDJSON, one event per line (as `simulate` writes).
+  std::string until;        // YYYY-MM-DD or RFC 3339: simulated time stops here.
+  std::string tick = "1m";  // Simulated clock step.
+};
+// Prints every alert lifecycle event the policy would have emitted, as JSON lines.
+int Backtest(const BacktestOptions& options);
+// Loads and validates a policy; prints its rules.
+int CheckPolicy(const std::string& policy_file);
+
 }  // namespace sightline::ctl

@@ -66,6 +66,19 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   add_kafka(summary);
 
+  ctl::BacktestOptions backtest_opts;
+  CLI::App* policy = app.add_subcommand("policy", "Check a watchdog policy or backtest it");
+  policy->require_subcommand(1);
+  CLI::App* check = policy->add_subcommand("check", "Validate a policy file and list its rules");
+  check->add_option("--policy", backtest_opts.policy_file, "Policy file")->capture_default_str();
+  CLI::App* backtest = policy->add_subcommand(
+      "backtest", "Run the rules over recorded events with simulated time; print alert events");
+  backtest->add_option("--policy", backtest_opts.policy_file, "Policy file")->capture_default_str();
+  backtest->add_option("--events", backtest_opts.events_file, "NDJSON events")->required();
+  backtest->add_option("--until", backtest_opts.until, "End of simulated time")->required();
+  backtest->add_option("--tick", backtest_opts.tick, "Simulated clock step (30s.. like 1m, 1h)")
+      ->capture_default_str();
+
   CLI11_PARSE(app, argc, argv);
   for (const std::string& p : props) {
     std::string bad;
@@ -78,5 +91,7 @@ int main(int argc, char** argv) {
   if (emit_cmd->parsed()) return ctl::Emit(emit);
   if (ensure->parsed()) return ctl::EnsureTopics(kafka, topics_file);
   if (summary->parsed()) return ctl::Summary(kafka, summary_opts);
+  if (check->parsed()) return ctl::CheckPolicy(backtest_opts.policy_file);
+  if (backtest->parsed()) return ctl::Backtest(backtest_opts);
   return 1;
 }

@@ -1,0 +1,159 @@
+// sightline-watchdog: holds every clock of deploy/watchdog-policy.yaml over sightline.events.v1
+// and emits the alert lifecycle to sightline.alerts.v1 (docs/adr/0005-watchdog.md).
+//   serve  (default) consume, tick and serve the API until SIGINT/SIGTERM; exit 2 on a fatal
+//          error (corrupted state).
+//   dump   print the deadline-index digest and open clocks of the store (service stopped).
+// --simulated-clock-file F makes the clock read Unix seconds from F (tests and demos only; it is a
+// flag, never a config key, so no deployed config can turn it on by accident).
+#include <CLI/CLI.hpp>
+#include <csignal>
+#include <fstream>
+#include <iostream>
+#include <thread>
+
+#include "config.h"
+#include "service.h"
+#include "sightline/config/policy_file.h"
+#include "sightline/metrics/exposition.h"
+
+namespace {
+
+using namespace sightline;
+using namespace sightline::watchdog_service;
+
+int Fail(const std::string& message) {
+  std::cerr << "sightline-watchdog: " << message << "\n";
+  return 1;
+}
+
+// Simulated time: the file holds Unix seconds; the last good reading holds if it is mid-write.
+class FileClock : public Clock {
+ public:
+  explicit FileClock(std::string path) : path_(std::move(path)) {}
+  domain::Instant Now() const override {
+    std::ifstream in(path_);
+    long long seconds = 0;
+    if (in >> seconds && seconds > 0) last_ = domain::Instant(std::chrono::seconds(seconds));
+    return last_;
+  }
+
+ private:
+  std::string path_;
+  mutable domain::Instant last_{};
+};
+
+sigset_t BlockStopSignals() {
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGINT);
+  sigaddset(&set, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &set, nullptr);
+  return set;
+}
+
+int Serve(const WatchdogConfig& c, const domain::ClockPolicy& policy) {
+  sigset_t stop_signals = BlockStopSignals();
+  auto state = WatchdogState::Open(c.data_dir, c.sync_writes, policy);
+  if (!state.ok()) return Fail(state.status().ToString());
+  auto producer = kafka::Producer::Create({.brokers = c.brokers,
+                                           .properties = c.kafka_properties,
+                                           .delivery_timeout = std::chrono::milliseconds(10000),
+                                           .client_id = "sightline-watchdog"});
+  if (!producer.ok()) return Fail(producer.status().ToString());
+  auto consumer = kafka::Consumer::Create({.brokers = c.brokers,
+                                           .properties = c.kafka_properties,
+                                           .topic = c.topic,
+                                           .group_id = c.group_id,
+                                           .client_id = "sightline-watchdog"});
+  if (!consumer.ok()) return Fail(consumer.status().ToString());
+  SystemClock system_clock;
+  FileClock file_clock(c.clock_file);
+  const Clock& clock = c.clock_file.empty() ? static_cast<const Clock&>(system_clock) : file_clock;
+  Metrics metrics;
+  Service service(c, *state.value(), *consumer.value(), *producer.value(), clock, metrics);
+  http::Server server(c.http);
+  service.Register(server);
+  metrics::ServeMetrics(server, *metrics.registry());
+  auto port = server.Start();
+  if (!port.ok()) return Fail(port.status().message());
+  if (!c.port_file.empty()) std::ofstream(c.port_file) << port.value() << "\n";
+  std::cerr << "sightline-watchdog: " << policy.rules.size() << " rules; API at http://"
+            << c.http.host << ":" << port.value() << "/v1/alerts; consuming " << c.topic
+            << ", alerting to " << c.alerts_topic
+            << (c.clock_file.empty() ? "" : "; SIMULATED clock from " + c.clock_file) << std::endl;
+  std::atomic<bool> stop{false};
+  Status result;
+  std::thread worker([&] {
+    result = service.Run(stop);
+    if (!result.ok()) kill(getpid(), SIGTERM);
+  });
+  while (true) {
+    timespec tick{1, 0};
+    int sig = sigtimedwait(&stop_signals, nullptr, &tick);
+    if (sig == SIGINT || sig == SIGTERM) break;
+  }
+  stop = true;
+  server.Stop();
+  worker.join();
+  if (!result.ok()) {
+    std::cerr << "sightline-watchdog: stopping on a fatal error: " << result.ToString() << "\n";
+    return 2;
+  }
+  std::cerr << "sightline-watchdog: stopped" << std::endl;
+  return 0;
+}
+
+int Dump(const WatchdogConfig& c, const domain::ClockPolicy& policy) {
+  auto state = WatchdogState::Open(c.data_dir, c.sync_writes, policy);
+  if (!state.ok()) return Fail(state.status().ToString());
+  auto digest = state.value()->DeadlineDigest();
+  if (!digest.ok()) return Fail(digest.status().ToString());
+  std::cout << "deadlines_sha256 " << digest.value().first << "\n";
+  std::cout << "open_clocks " << digest.value().second << "\n";
+  auto horizon = state.value()->Horizon();
+  if (horizon.ok() && horizon.value()) {
+    std::cout << "horizon "
+              << std::chrono::duration_cast<std::chrono::seconds>(
+                     horizon.value()->time_since_epoch())
+                     .count()
+              << "\n";
+  }
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::string config_path;
+  Overrides overrides;
+  CLI::App app{"Sightline watchdog: statutory clocks and the alert lifecycle"};
+  app.add_option("--config", config_path, "YAML config file (see deploy/watchdog.yaml)");
+  app.add_option("--brokers", overrides.kafka.brokers_flag, "Kafka bootstrap servers");
+  app.add_option("--kafka-property", overrides.kafka.property_flags,
+                 "librdkafka property name=value (repeatable)");
+  app.add_option("--data-dir", overrides.data_dir, "Store directory (overrides store.data_dir)");
+  app.add_option("--policy", overrides.policy_file, "Policy file (overrides policy_file)");
+  app.add_option("--http-port", overrides.http_port, "Port to listen on; 0 picks a free one")
+      ->check(CLI::Range(0, 65535));
+  app.add_option("--port-file", overrides.port_file, "Write the bound port to this file");
+  app.add_option("--simulated-clock-file", overrides.clock_file,
+                 "Tests and demos: read the current time (Unix seconds) from this file");
+  auto* serve = app.add_subcommand("serve", "Consume, tick and serve (the default)");
+  auto* dump = app.add_subcommand("dump", "Print the deadline-index digest of the store");
+  app.require_subcommand(0, 1);
+  CLI11_PARSE(app, argc, argv);
+  static_cast<void>(serve);
+
+  overrides.kafka.env = config::SightlineEnvironment();
+  WatchdogConfig config;
+  if (!config_path.empty()) {
+    auto yaml = config::YamlReader::FromFile(config_path);
+    if (!yaml.ok()) return Fail(yaml.status().message());
+    if (Status s = ReadWatchdogConfig(yaml.value(), config); !s.ok()) return Fail(s.message());
+  }
+  if (Status s = ApplyOverrides(overrides, config); !s.ok()) return Fail(s.message());
+  auto policy = config::LoadPolicy(config.policy_file);
+  if (!policy.ok()) return Fail(policy.status().message());
+  if (dump->parsed()) return Dump(config, policy.value());
+  return Serve(config, policy.value());
+}

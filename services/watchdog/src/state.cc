@@ -1,0 +1,255 @@
+#include "state.h"
+
+#include <set>
+
+#include "sightline/crypto/digest.h"
+#include "sightline/domain/event_validation.h"
+#include "sightline/domain/projection.h"
+
+namespace sightline::watchdog_service {
+namespace {
+
+namespace v1 = events::v1;
+namespace wv = watchdog::v1;
+
+constexpr const char* kEvents = "events";
+constexpr const char* kLedgers = "ledgers";
+constexpr const char* kDeadlines = "deadlines";
+constexpr const char* kOutbox = "outbox";
+constexpr const char* kMeta = "meta";
+
+std::string BigEndian(std::uint64_t v) {
+  std::string out(8, '\0');
+  for (int i = 7; i >= 0; --i) {
+    out[static_cast<std::size_t>(i)] = static_cast<char>(v & 0xff);
+    v >>= 8;
+  }
+  return out;
+}
+
+std::uint64_t FromBigEndian(std::string_view s) {
+  std::uint64_t v = 0;
+  for (unsigned char c : s.substr(0, 8)) v = (v << 8) | c;
+  return v;
+}
+
+std::uint64_t WakeSeconds(const wv::Deadline& d) {
+  if (!d.has_next_wake()) return ~std::uint64_t{0};
+  return static_cast<std::uint64_t>(std::max<std::int64_t>(d.next_wake().seconds(), 0));
+}
+
+std::string DeadlineKey(const wv::Deadline& d) {
+  return BigEndian(WakeSeconds(d)) + d.child_id() + '\0' + d.clock_id();
+}
+
+std::string Serialize(const google::protobuf::MessageLite& m) {
+  std::string out;
+  m.SerializeToString(&out);
+  return out;
+}
+
+std::int64_t Seconds(domain::Instant t) {
+  return std::chrono::duration_cast<std::chrono::seconds>(t.time_since_epoch()).count();
+}
+
+domain::ValidationLimits ConsumerLimits() {
+  domain::ValidationLimits limits;
+  limits.max_future_skew = std::chrono::hours(24);
+  return limits;
+}
+
+}  // namespace
+
+StatusOr<std::unique_ptr<WatchdogState>> WatchdogState::Open(const std::string& path,
+                                                             bool sync_writes,
+                                                             const domain::ClockPolicy& policy) {
+  storage::StoreOptions options;
+  options.path = path;
+  options.column_families = {kEvents, kLedgers, kDeadlines, kOutbox, kMeta};
+  options.sync_writes = sync_writes;
+  auto store = storage::Store::Open(options);
+  if (!store.ok()) return store.status();
+  return std::unique_ptr<WatchdogState>(new WatchdogState(std::move(store).value(), policy));
+}
+
+StatusOr<std::uint64_t> WatchdogState::NextSeq() const {
+  auto v = store_->Get(kMeta, "outbox_seq");
+  if (!v.ok()) return v.status();
+  return v.value() ? FromBigEndian(*v.value()) : std::uint64_t{0};
+}
+
+StatusOr<std::optional<domain::Instant>> WatchdogState::Horizon() const {
+  auto v = store_->Get(kMeta, "horizon");
+  if (!v.ok()) return v.status();
+  if (!v.value()) return std::optional<domain::Instant>();
+  return std::optional<domain::Instant>(
+      domain::Instant(std::chrono::seconds(static_cast<std::int64_t>(FromBigEndian(*v.value())))));
+}
+
+StatusOr<std::map<std::int32_t, std::int64_t>> WatchdogState::Offsets() const {
+  std::map<std::int32_t, std::int64_t> out;
+  Status s = store_->Scan(kMeta, "offset/", [&](std::string_view key, std::string_view value) {
+    out[std::stoi(std::string(key.substr(7)))] = static_cast<std::int64_t>(FromBigEndian(value));
+    return true;
+  });
+  if (!s.ok()) return s;
+  return out;
+}
+
+Status WatchdogState::Reconcile(const std::string& child, const std::vector<v1::Envelope>& fresh,
+                                domain::Instant horizon, domain::Instant emitted_at, Change& change,
+                                std::uint64_t& seq) {
+  std::vector<v1::Envelope> events;
+  Status s = store_->Scan(kEvents, child + '\0', [&](std::string_view, std::string_view value) {
+    v1::Envelope& e = events.emplace_back();
+    return e.ParseFromArray(value.data(), static_cast<int>(value.size()));
+  });
+  if (!s.ok()) return s;
+  events.insert(events.end(), fresh.begin(), fresh.end());
+  wv::ChildLedger previous;
+  auto stored = store_->Get(kLedgers, child);
+  if (!stored.ok()) return stored.status();
+  if (stored.value() && !previous.ParseFromString(*stored.value())) {
+    return Internal("ledger of child " + child + " is corrupt");
+  }
+  domain::Reconciled r =
+      domain::ReconcileChild(policy_, child, events, previous, horizon, emitted_at);
+  for (const std::string& key : previous.deadline_keys()) change.batch.Delete(kDeadlines, key);
+  for (const wv::Deadline& d : r.open) {
+    std::string key = DeadlineKey(d);
+    change.batch.Put(kDeadlines, key, Serialize(d));
+    r.ledger.add_deadline_keys(key);
+  }
+  change.batch.Put(kLedgers, child, Serialize(r.ledger));
+  for (alerts::v1::AlertEvent& e : r.emit) {
+    change.batch.Put(kOutbox, BigEndian(seq++), Serialize(e));
+    change.emitted.push_back(std::move(e));
+  }
+  ++change.children;
+  return Status::Ok();
+}
+
+StatusOr<Change> WatchdogState::ApplyBatch(std::span<const kafka::Record> records,
+                                           domain::Instant wall_now, domain::Instant emitted_at) {
+  Change change;
+  std::map<std::string, std::vector<v1::Envelope>> fresh;
+  std::set<std::string> batch_ids;
+  for (const kafka::Record& r : records) {
+    change.next_offsets[r.partition] = r.offset + 1;
+    v1::Envelope e;
+    if (!e.ParseFromString(r.value)) {
+      change.dead.push_back({&r, "undecodable", "value is not a sightline.events.v1.Envelope"});
+      continue;
+    }
+    if (e.payload_case() == v1::Envelope::PAYLOAD_NOT_SET) {
+      change.dead.push_back({&r, "unknown_type", "no payload this version knows (newer schema?)"});
+      continue;
+    }
+    FieldErrors errors = domain::ValidateEvent(e, wall_now, ConsumerLimits());
+    if (!errors.empty()) {
+      std::string detail;
+      for (const FieldError& fe : errors) detail += (detail.empty() ? "" : "; ") + fe.ToString();
+      change.dead.push_back({&r, "invalid", detail});
+      continue;
+    }
+    if (r.key != e.child_id()) {
+      change.dead.push_back(
+          {&r, "key_mismatch", "Kafka key '" + r.key + "' is not child_id '" + e.child_id() + "'"});
+      continue;
+    }
+    std::string key = e.child_id() + '\0' + e.event_id();
+    auto known = store_->Get(kEvents, key);
+    if (!known.ok()) return known.status();
+    if (known.value() || !batch_ids.insert(key).second) {
+      ++change.duplicates;
+      continue;
+    }
+    change.batch.Put(kEvents, key, r.value);
+    fresh[e.child_id()].push_back(std::move(e));
+    ++change.applied;
+  }
+  auto horizon = Horizon();
+  if (!horizon.ok()) return horizon.status();
+  auto seq = NextSeq();
+  if (!seq.ok()) return seq.status();
+  std::uint64_t next = seq.value();
+  for (const auto& [child, events] : fresh) {
+    Status s = Reconcile(child, events, horizon.value().value_or(domain::Instant{}), emitted_at,
+                         change, next);
+    if (!s.ok()) return s;
+  }
+  change.batch.Put(kMeta, "outbox_seq", BigEndian(next));
+  for (const auto& [p, offset] : change.next_offsets) {
+    change.batch.Put(kMeta, "offset/" + std::to_string(p),
+                     BigEndian(static_cast<std::uint64_t>(offset)));
+  }
+  return change;
+}
+
+StatusOr<Change> WatchdogState::Tick(domain::Instant now) {
+  Change change;
+  std::set<std::string> due;
+  std::string limit =
+      BigEndian(static_cast<std::uint64_t>(std::max<std::int64_t>(Seconds(now), 0)));
+  Status s = store_->Scan(kDeadlines, "", [&](std::string_view key, std::string_view value) {
+    if (key.substr(0, 8) > std::string_view(limit)) return false;
+    wv::Deadline d;
+    if (d.ParseFromArray(value.data(), static_cast<int>(value.size()))) due.insert(d.child_id());
+    return true;
+  });
+  if (!s.ok()) return s;
+  auto seq = NextSeq();
+  if (!seq.ok()) return seq.status();
+  std::uint64_t next = seq.value();
+  for (const std::string& child : due) {
+    if (Status r = Reconcile(child, {}, now, now, change, next); !r.ok()) return r;
+  }
+  change.batch.Put(kMeta, "outbox_seq", BigEndian(next));
+  change.batch.Put(kMeta, "horizon", BigEndian(static_cast<std::uint64_t>(Seconds(now))));
+  return change;
+}
+
+Status WatchdogState::Commit(const Change& change) { return store_->Write(change.batch); }
+
+StatusOr<std::vector<std::pair<std::string, std::string>>> WatchdogState::Outbox(
+    std::size_t limit) const {
+  std::vector<std::pair<std::string, std::string>> out;
+  Status s = store_->Scan(kOutbox, "", [&](std::string_view key, std::string_view value) {
+    out.emplace_back(std::string(key), std::string(value));
+    return out.size() < limit;
+  });
+  if (!s.ok()) return s;
+  return out;
+}
+
+Status WatchdogState::DeleteOutbox(const std::vector<std::string>& keys) {
+  storage::WriteBatch batch;
+  for (const std::string& k : keys) batch.Delete(kOutbox, k);
+  return store_->Write(batch);
+}
+
+StatusOr<std::vector<wv::Deadline>> WatchdogState::OpenClocks() const {
+  std::vector<wv::Deadline> out;
+  Status s = store_->Scan(kDeadlines, "", [&](std::string_view, std::string_view value) {
+    return out.emplace_back().ParseFromArray(value.data(), static_cast<int>(value.size()));
+  });
+  if (!s.ok()) return s;
+  return out;
+}
+
+StatusOr<std::pair<std::string, std::size_t>> WatchdogState::DeadlineDigest() const {
+  crypto::Sha256 digest;
+  std::size_t rows = 0;
+  Status s = store_->Scan(kDeadlines, "", [&](std::string_view key, std::string_view value) {
+    digest.Update(BigEndian(key.size()));
+    digest.Update(key);
+    digest.Update(BigEndian(value.size()));
+    digest.Update(value);
+    ++rows;
+    return true;
+  });
+  if (!s.ok()) return s;
+  return std::pair(digest.HexDigest(), rows);
+}
+
+}  // namespace sightline::watchdog_service
