@@ -11,11 +11,12 @@ state=var/demo
 kafka_port=${KAFKA_PORT:-9092}
 gateway_port=${GATEWAY_PORT:-8080}
 projector_port=${PROJECTOR_PORT:-8081}
+watchdog_port=${WATCHDOG_PORT:-8082}
 bin=build/bin
 brokers=127.0.0.1:$kafka_port
 
 stop_all() {
-  for svc in projector gateway; do
+  for svc in watchdog projector gateway; do
     if [ -f "$state/$svc.pid" ] && kill -0 "$(cat "$state/$svc.pid")" 2>/dev/null; then
       kill -TERM "$(cat "$state/$svc.pid")" && echo "$svc: stopped"
     fi
@@ -108,6 +109,30 @@ curl -sS -H "Authorization: Bearer $mash_token" "http://127.0.0.1:$projector_por
 echo "No token at all:"
 curl -sS "http://127.0.0.1:$projector_port/v1/queue"; echo
 
+step "Watchdog on http://127.0.0.1:$watchdog_port (statutory clocks, deploy/watchdog-policy.yaml)"
+$bin/sightline-watchdog --config deploy/watchdog.yaml --brokers "$brokers" \
+  --http-port "$watchdog_port" --data-dir "$state/watchdog" >"$state/watchdog.log" 2>&1 &
+echo $! >"$state/watchdog.pid"
+wait_ready watchdog "http://127.0.0.1:$watchdog_port/readyz"
+# Its first caught-up tick fires every clock that is overdue now, with the ladder it has climbed.
+for _ in $(seq 1 100); do
+  pending=$(curl -fsS "http://127.0.0.1:$watchdog_port/v1/status" | python3 -c 'import json,sys; j=json.load(sys.stdin); print(1 if j["horizon"] == "" or j["outbox_pending"] else 0)')
+  [ "$pending" = 0 ] && break
+  sleep 0.2
+done
+curl -fsS "http://127.0.0.1:$watchdog_port/v1/alerts" | python3 scripts/demo_show.py alerts
+
+step "Alert lifecycle events on sightline.alerts.v1 (one decoded with protoc)"
+$bin/sightlinectl summary --brokers "$brokers" --topic sightline.alerts.v1 --samples 0 2>/dev/null |
+  head -5 || true
+kcat -C -b "$brokers" -t sightline.alerts.v1 -p 0 -o 0 -c 1 -D '' -e -q |
+  protoc -I proto --decode=sightline.alerts.v1.AlertEvent sightline/alerts/v1/alerts.proto
+
+step "Policy backtest: what the rules would have emitted over the same week, in simulated time"
+$bin/sightlinectl policy backtest --events "$state/day.ndjson" --until "$(date -u +%F)" --tick 5m \
+  >"$state/backtest.jsonl"
+echo "(every alert event as JSON lines in $state/backtest.jsonl)"
+
 step "What landed in sightline.events.v1"
 $bin/sightlinectl summary --brokers "$brokers" --samples 1
 
@@ -121,6 +146,7 @@ Triage screen (service manager): http://127.0.0.1:$projector_port/app/#token=$mg
 Triage screen (MASH practitioner): http://127.0.0.1:$projector_port/app/#token=$mash_token
 Other demo users and tokens: $state/tokens.txt
 Triage API: http://127.0.0.1:$projector_port/v1/queue (docs/api/openapi.yaml), /readyz, /metrics
+Watchdog: http://127.0.0.1:$watchdog_port/v1/alerts, /v1/children/{id}/clocks, /v1/status, /metrics
 Gateway:  http://127.0.0.1:$gateway_port  (POST /v1/events, /healthz, /readyz, /metrics)
 Kafka:    $brokers   (kcat -C -b $brokers -t sightline.events.v1)
 Events:   $state/day.ndjson

@@ -22,4 +22,20 @@ def line_of_sight(b):
           ", ".join(f"{m['manager_id']} {m['open_cases']}" for m in b["caseload_by_manager"]))
 
 
-{"queue": queue, "line-of-sight": line_of_sight}[sys.argv[1]](json.load(sys.stdin))
+def alerts(b):
+    rows = b["alerts"]
+    by_rule, by_level = {}, {}
+    for a in rows:
+        by_rule[a["rule_id"]] = by_rule.get(a["rule_id"], 0) + 1
+        by_level[a["level"]] = by_level.get(a["level"], 0) + 1
+    print(f"{len(rows)} open alerts (children still waiting past a clock)")
+    for rule, n in sorted(by_rule.items(), key=lambda kv: -kv[1]):
+        print(f"  {rule:<28} {n}")
+    print("by ladder level: " + ", ".join(f"L{k}: {v}" for k, v in sorted(by_level.items())))
+    print("longest overdue:")
+    for a in sorted(rows, key=lambda a: a["due_at"])[:6]:
+        ack = f" acknowledged by {a['acknowledged_by']}" if a["acknowledged"] else ""
+        print(f"  {a['child_id']:<16} {a['rule_id']:<24} overdue since {a['due_at']}  level {a['level']}{ack}")
+
+
+{"queue": queue, "line-of-sight": line_of_sight, "alerts": alerts}[sys.argv[1]](json.load(sys.stdin))

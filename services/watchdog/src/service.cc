@@ -201,8 +201,7 @@ Status Service::MaybeTick() {
   if (!change.ok()) return change.status();
   if (Status s = state_.Commit(change.value()); !s.ok()) return s;
   Observe(change.value());
-  std::lock_guard lock(mu_);
-  progress_.horizon = now;
+  ticked_ = now;  // Published once the outbox is drained (see Run).
   return Status::Ok();
 }
 
@@ -272,6 +271,10 @@ Status Service::Run(const std::atomic<bool>& stop) {
       s = MaybeTick();
       last_tick = steady_clock::now();
       if (s.ok()) s = Drain();
+      if (s.ok() && ticked_) {
+        std::lock_guard lock(mu_);
+        progress_.horizon = ticked_;
+      }
     }
     if (s.ok() && steady_clock::now() - last_gauges >= std::chrono::seconds(2)) {
       RefreshGauges();

@@ -78,6 +78,7 @@ class Service {
   Metrics& metrics_;
   mutable std::mutex mu_;
   Progress progress_;
+  std::optional<domain::Instant> ticked_;    // Last committed tick; public after its drain.
   std::set<std::string> config_rules_seen_;  // Gauges of rules whose clocks all closed go to 0.
   std::map<std::pair<std::string, int>, int> alert_levels_seen_;
 };
