@@ -123,8 +123,6 @@ done
 curl -fsS "http://127.0.0.1:$watchdog_port/v1/alerts" | python3 scripts/demo_show.py alerts
 
 step "Alert lifecycle events on sightline.alerts.v1 (one decoded with protoc)"
-$bin/sightlinectl summary --brokers "$brokers" --topic sightline.alerts.v1 --samples 0 2>/dev/null |
-  head -5 || true
 kcat -C -b "$brokers" -t sightline.alerts.v1 -p 0 -o 0 -c 1 -D '' -e -q |
   protoc -I proto --decode=sightline.alerts.v1.AlertEvent sightline/alerts/v1/alerts.proto
 
