@@ -325,4 +325,36 @@ Checked<v1::Envelope> AcceptEventJson(std::string_view json, Instant now,
   return event;
 }
 
+ValidationLimits LogValidationLimits() {
+  ValidationLimits limits;
+  limits.max_future_skew = std::chrono::hours(24);
+  return limits;
+}
+
+LogRecord CheckLogRecord(std::string_view key, std::string_view value, Instant now) {
+  LogRecord r;
+  if (!r.event.ParseFromArray(value.data(), static_cast<int>(value.size()))) {
+    r.reason = "undecodable";
+    r.detail = "value is not a sightline.events.v1.Envelope";
+    return r;
+  }
+  if (r.event.payload_case() == events::v1::Envelope::PAYLOAD_NOT_SET) {
+    r.reason = "unknown_type";
+    r.detail = "no payload this version knows (newer schema?)";
+    return r;
+  }
+  FieldErrors errors = ValidateEvent(r.event, now, LogValidationLimits());
+  if (!errors.empty()) {
+    r.reason = "invalid";
+    for (const FieldError& fe : errors) r.detail += (r.detail.empty() ? "" : "; ") + fe.ToString();
+    return r;
+  }
+  if (key != r.event.child_id()) {
+    r.reason = "key_mismatch";
+    r.detail = "Kafka key '" + std::string(key) + "' is not child_id '" + r.event.child_id() +
+               "' (ordering would break)";
+  }
+  return r;
+}
+
 }  // namespace sightline::domain

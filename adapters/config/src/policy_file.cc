@@ -85,6 +85,16 @@ std::chrono::minutes ReadDuration(config::YamlReader& y, const std::string& key)
 
 }  // namespace
 
+StatusOr<domain::Calendar> LoadBankHolidays(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) return InvalidArgument(path + ": cannot read the bank-holiday list");
+  std::stringstream text;
+  text << in.rdbuf();
+  auto cal = domain::ParseBankHolidays(text.str());
+  if (!cal.ok()) return InvalidArgument(path + ": " + cal.status().message());
+  return cal;
+}
+
 StatusOr<ClockPolicy> LoadPolicy(const std::string& path) {
   std::ifstream in(path);
   if (!in) return InvalidArgument(path + ": cannot read the policy file");
@@ -108,15 +118,11 @@ StatusOr<ClockPolicy> ParsePolicy(const std::string& text, const std::string& or
   } else {
     std::filesystem::path file(holidays);
     if (file.is_relative() && !base_dir.empty()) file = std::filesystem::path(base_dir) / file;
-    std::ifstream in(file);
-    std::stringstream body;
-    body << in.rdbuf();
-    auto cal = in ? domain::ParseBankHolidays(body.str())
-                  : StatusOr<domain::Calendar>(InvalidArgument("cannot read " + file.string()));
+    auto cal = LoadBankHolidays(file.string());
     if (cal.ok()) {
       policy.calendar = cal.value();
     } else {
-      y.Fail("calendar.bank_holidays", file.string() + ": " + cal.status().message());
+      y.Fail("calendar.bank_holidays", cal.status().message());
     }
   }
   std::set<domain::Day> extra;

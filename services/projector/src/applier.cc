@@ -33,19 +33,8 @@ struct Applier::ChildBatch {
 };
 
 Applier::Applier(storage::Store& store, const domain::Calendar& calendar,
-                 const domain::ProjectionPolicy& policy, std::string topic,
-                 domain::ValidationLimits limits)
-    : store_(store),
-      calendar_(calendar),
-      policy_(policy),
-      topic_(std::move(topic)),
-      limits_(limits) {}
-
-domain::ValidationLimits Applier::ConsumerLimits() {
-  domain::ValidationLimits limits;
-  limits.max_future_skew = std::chrono::hours(24);
-  return limits;
-}
+                 const domain::ProjectionPolicy& policy, std::string topic)
+    : store_(store), calendar_(calendar), policy_(policy), topic_(std::move(topic)) {}
 
 StatusOr<BatchPlan> Applier::Prepare(std::span<const kafka::Record> records, domain::Instant now) {
   BatchPlan plan;
@@ -53,29 +42,13 @@ StatusOr<BatchPlan> Applier::Prepare(std::span<const kafka::Record> records, dom
   std::map<std::string, std::string> batch_ids;  // event_id -> child_id, this batch.
   for (const kafka::Record& r : records) {
     plan.next_offsets[r.partition] = r.offset + 1;
-    v1::Envelope e;
-    if (!e.ParseFromString(r.value)) {
-      plan.dead.push_back({&r, "undecodable", "value is not a sightline.events.v1.Envelope"});
+    domain::LogRecord checked = domain::CheckLogRecord(r.key, r.value, now);
+    if (!checked.ok()) {
+      plan.dead.push_back({&r, checked.reason, checked.detail});
       continue;
     }
-    if (e.payload_case() == v1::Envelope::PAYLOAD_NOT_SET) {
-      plan.dead.push_back({&r, "unknown_type", "no payload this version knows (newer schema?)"});
-      continue;
-    }
+    v1::Envelope& e = checked.event;
     std::string type = domain::PayloadName(e);
-    FieldErrors errors = domain::ValidateEvent(e, now, limits_);
-    if (!errors.empty()) {
-      std::string detail;
-      for (const FieldError& fe : errors) detail += (detail.empty() ? "" : "; ") + fe.ToString();
-      plan.dead.push_back({&r, "invalid", detail});
-      continue;
-    }
-    if (r.key != e.child_id()) {
-      plan.dead.push_back({&r, "key_mismatch",
-                           "Kafka key '" + r.key + "' is not child_id '" + e.child_id() +
-                               "' (ordering would break)"});
-      continue;
-    }
     // Idempotency: an event id belongs to one child, once.
     auto known = batch_ids.find(e.event_id());
     std::optional<std::string> owner;

@@ -43,11 +43,7 @@ struct BatchPlan {
 class Applier {
  public:
   Applier(storage::Store& store, const domain::Calendar& calendar,
-          const domain::ProjectionPolicy& policy, std::string topic,
-          domain::ValidationLimits limits = ConsumerLimits());
-
-  // Limits for events already in the log: a wide future skew, since clocks differ.
-  static domain::ValidationLimits ConsumerLimits();
+          const domain::ProjectionPolicy& policy, std::string topic);
 
   StatusOr<BatchPlan> Prepare(std::span<const kafka::Record> records, domain::Instant now);
   Status Commit(const BatchPlan& plan);
@@ -60,7 +56,6 @@ class Applier {
   const domain::Calendar& calendar_;
   const domain::ProjectionPolicy& policy_;
   std::string topic_;
-  domain::ValidationLimits limits_;
 };
 
 }  // namespace sightline::projector

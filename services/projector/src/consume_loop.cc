@@ -3,6 +3,7 @@
 #include <iostream>
 #include <thread>
 
+#include "sightline/kafka/dead_letter.h"
 #include "sightline/projections/v1/projections.pb.h"
 #include "store_layout.h"
 
@@ -11,22 +12,6 @@ namespace {
 
 using std::chrono::milliseconds;
 using std::chrono::steady_clock;
-
-kafka::OutboundMessage DeadLetterMessage(const std::string& dlq_topic, const std::string& topic,
-                                         const DeadLetter& d) {
-  kafka::OutboundMessage m;
-  m.topic = dlq_topic;
-  m.key = d.record->key;
-  m.value = d.record->value;  // Unchanged, so it can be fixed and replayed.
-  m.headers = d.record->headers;
-  m.headers.emplace_back("sightline-dlq-reason", d.reason);
-  m.headers.emplace_back("sightline-dlq-detail", d.detail.substr(0, 2000));
-  m.headers.emplace_back("sightline-dlq-source-topic", topic);
-  m.headers.emplace_back("sightline-dlq-source-partition", std::to_string(d.record->partition));
-  m.headers.emplace_back("sightline-dlq-source-offset", std::to_string(d.record->offset));
-  m.headers.emplace_back("sightline-dlq-consumer", "sightline-projector");
-  return m;
-}
 
 }  // namespace
 
@@ -157,7 +142,8 @@ Status ConsumeLoop::ApplyBatch(const std::vector<kafka::Record>& records) {
   if (!plan.value().dead.empty()) {
     std::vector<kafka::OutboundMessage> out;
     for (const DeadLetter& d : plan.value().dead)
-      out.push_back(DeadLetterMessage(options_.dlq_topic, options_.topic, d));
+      out.push_back(kafka::DeadLetterMessage(options_.dlq_topic, options_.topic, *d.record,
+                                             d.reason, d.detail, "sightline-projector"));
     for (const kafka::Delivery& delivery : dlq_.SendAndWait(out)) {
       if (!delivery.status.ok())
         return Unavailable("dead-letter topic: " + delivery.status.message());

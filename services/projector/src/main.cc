@@ -15,6 +15,7 @@
 #include "api.h"
 #include "config.h"
 #include "consume_loop.h"
+#include "sightline/config/policy_file.h"
 #include "sightline/metrics/exposition.h"
 #include "store_layout.h"
 
@@ -26,17 +27,6 @@ using namespace sightline::projector;
 int Fail(const std::string& message) {
   std::cerr << "sightline-projector: " << message << "\n";
   return 1;
-}
-
-StatusOr<domain::Calendar> LoadCalendar(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) return InvalidArgument("clocks.calendar_file: cannot read '" + path + "'");
-  std::stringstream text;
-  text << in.rdbuf();
-  auto cal = domain::ParseBankHolidays(text.str());
-  if (!cal.ok())
-    return InvalidArgument("clocks.calendar_file " + path + ": " + cal.status().message());
-  return cal;
 }
 
 sigset_t BlockStopSignals() {
@@ -229,8 +219,8 @@ int main(int argc, char** argv) {
   }
   if (Status s = ApplyOverrides(overrides, config); !s.ok()) return Fail(s.message());
   if (dump->parsed()) return DumpStore(config, rows);
-  auto calendar = LoadCalendar(config.calendar_file);
-  if (!calendar.ok()) return Fail(calendar.status().message());
+  auto calendar = config::LoadBankHolidays(config.calendar_file);
+  if (!calendar.ok()) return Fail("clocks.calendar_file: " + calendar.status().message());
   if (rebuild->parsed()) return Rebuild(config, calendar.value());
   static_cast<void>(serve);
   return Serve(config, calendar.value());

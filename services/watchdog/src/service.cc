@@ -6,6 +6,8 @@
 #include <nlohmann/json.hpp>
 #include <thread>
 
+#include "sightline/kafka/dead_letter.h"
+
 namespace sightline::watchdog_service {
 namespace {
 
@@ -150,15 +152,8 @@ Status Service::ApplyRecords(const std::vector<kafka::Record>& records) {
   if (!change.value().dead.empty()) {
     std::vector<kafka::OutboundMessage> out;
     for (const DeadLetter& d : change.value().dead) {
-      kafka::OutboundMessage m{config_.dlq_topic, d.record->key, d.record->value,
-                               d.record->headers};
-      m.headers.emplace_back("sightline-dlq-reason", d.reason);
-      m.headers.emplace_back("sightline-dlq-detail", d.detail.substr(0, 2000));
-      m.headers.emplace_back("sightline-dlq-source-topic", config_.topic);
-      m.headers.emplace_back("sightline-dlq-source-partition", std::to_string(d.record->partition));
-      m.headers.emplace_back("sightline-dlq-source-offset", std::to_string(d.record->offset));
-      m.headers.emplace_back("sightline-dlq-consumer", "sightline-watchdog");
-      out.push_back(std::move(m));
+      out.push_back(kafka::DeadLetterMessage(config_.dlq_topic, config_.topic, *d.record, d.reason,
+                                             d.detail, "sightline-watchdog"));
     }
     for (const kafka::Delivery& delivery : producer_.SendAndWait(out)) {
       if (!delivery.status.ok())
@@ -205,11 +200,22 @@ Status Service::MaybeTick() {
   return Status::Ok();
 }
 
+void Service::RefreshOutboxDepth() {
+  auto n = state_.OutboxDepth();
+  if (!n.ok()) return;  // Only a gauge; the next drain tries again.
+  metrics_.outbox->Set(static_cast<double>(n.value()));
+  std::lock_guard lock(mu_);
+  progress_.outbox_pending = n.value();
+}
+
 Status Service::Drain() {
-  while (true) {
+  for (bool sent = false;; sent = true) {
     auto rows = state_.Outbox(500);
     if (!rows.ok()) return rows.status();
-    if (rows.value().empty()) break;
+    if (rows.value().empty()) {
+      if (sent) RefreshOutboxDepth();  // Now 0; an idle loop reads nothing more.
+      break;
+    }
     std::vector<kafka::OutboundMessage> out;
     std::vector<std::string> keys;
     for (const auto& [key, value] : rows.value()) {
@@ -222,7 +228,10 @@ Status Service::Drain() {
       keys.push_back(key);
     }
     for (const kafka::Delivery& d : producer_.SendAndWait(out)) {
-      if (!d.status.ok()) return Unavailable("alerts topic: " + d.status.message());
+      if (!d.status.ok()) {
+        RefreshOutboxDepth();
+        return Unavailable("alerts topic: " + d.status.message());
+      }
     }
     if (Status s = state_.DeleteOutbox(keys); !s.ok()) return s;
   }
@@ -234,11 +243,11 @@ void Service::RefreshGauges() {
   if (!open.ok()) return;
   std::map<std::string, int> by_rule;
   std::map<std::pair<std::string, int>, int> alerts;
-  for (const auto& r : config_rules_seen_) by_rule[r] = 0;
+  for (const auto& r : rules_seen_) by_rule[r] = 0;
   std::optional<domain::Instant> oldest;
   for (const wv::Deadline& d : open.value()) {
     ++by_rule[d.rule_id()];
-    config_rules_seen_.insert(d.rule_id());
+    rules_seen_.insert(d.rule_id());
     if (!d.raised()) continue;
     ++alerts[{d.acknowledged() ? "acknowledged" : "unacknowledged", d.level()}];
     domain::Instant due = domain::ToInstant(d.due_at());
@@ -252,12 +261,6 @@ void Service::RefreshGauges() {
   }
   metrics_.oldest_breach->Set(
       oldest ? std::max(0.0, std::chrono::duration<double>(clock_.Now() - *oldest).count()) : 0);
-  auto pending = state_.Outbox(100000);
-  if (pending.ok()) {
-    metrics_.outbox->Set(static_cast<double>(pending.value().size()));
-    std::lock_guard lock(mu_);
-    progress_.outbox_pending = pending.value().size();
-  }
 }
 
 Status Service::Run(const std::atomic<bool>& stop) {

@@ -69,6 +69,7 @@ class Service {
   Status Drain();
   void Observe(const Change& change);
   void RefreshGauges();
+  void RefreshOutboxDepth();
 
   const WatchdogConfig& config_;
   WatchdogState& state_;
@@ -78,8 +79,8 @@ class Service {
   Metrics& metrics_;
   mutable std::mutex mu_;
   Progress progress_;
-  std::optional<domain::Instant> ticked_;    // Last committed tick; public after its drain.
-  std::set<std::string> config_rules_seen_;  // Gauges of rules whose clocks all closed go to 0.
+  std::optional<domain::Instant> ticked_;  // Last committed tick; public after its drain.
+  std::set<std::string> rules_seen_;       // Gauges of rules whose clocks all closed go to 0.
   std::map<std::pair<std::string, int>, int> alert_levels_seen_;
 };
 

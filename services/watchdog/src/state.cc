@@ -52,12 +52,6 @@ std::int64_t Seconds(domain::Instant t) {
   return std::chrono::duration_cast<std::chrono::seconds>(t.time_since_epoch()).count();
 }
 
-domain::ValidationLimits ConsumerLimits() {
-  domain::ValidationLimits limits;
-  limits.max_future_skew = std::chrono::hours(24);
-  return limits;
-}
-
 }  // namespace
 
 StatusOr<std::unique_ptr<WatchdogState>> WatchdogState::Open(const std::string& path,
@@ -136,27 +130,12 @@ StatusOr<Change> WatchdogState::ApplyBatch(std::span<const kafka::Record> record
   std::set<std::string> batch_ids;
   for (const kafka::Record& r : records) {
     change.next_offsets[r.partition] = r.offset + 1;
-    v1::Envelope e;
-    if (!e.ParseFromString(r.value)) {
-      change.dead.push_back({&r, "undecodable", "value is not a sightline.events.v1.Envelope"});
+    domain::LogRecord checked = domain::CheckLogRecord(r.key, r.value, wall_now);
+    if (!checked.ok()) {
+      change.dead.push_back({&r, checked.reason, checked.detail});
       continue;
     }
-    if (e.payload_case() == v1::Envelope::PAYLOAD_NOT_SET) {
-      change.dead.push_back({&r, "unknown_type", "no payload this version knows (newer schema?)"});
-      continue;
-    }
-    FieldErrors errors = domain::ValidateEvent(e, wall_now, ConsumerLimits());
-    if (!errors.empty()) {
-      std::string detail;
-      for (const FieldError& fe : errors) detail += (detail.empty() ? "" : "; ") + fe.ToString();
-      change.dead.push_back({&r, "invalid", detail});
-      continue;
-    }
-    if (r.key != e.child_id()) {
-      change.dead.push_back(
-          {&r, "key_mismatch", "Kafka key '" + r.key + "' is not child_id '" + e.child_id() + "'"});
-      continue;
-    }
+    v1::Envelope& e = checked.event;
     std::string key = e.child_id() + '\0' + e.event_id();
     auto known = store_->Get(kEvents, key);
     if (!known.ok()) return known.status();
@@ -191,10 +170,10 @@ StatusOr<Change> WatchdogState::Tick(domain::Instant now) {
   std::set<std::string> due;
   std::string limit =
       BigEndian(static_cast<std::uint64_t>(std::max<std::int64_t>(Seconds(now), 0)));
-  Status s = store_->Scan(kDeadlines, "", [&](std::string_view key, std::string_view value) {
+  Status s = store_->Scan(kDeadlines, "", [&](std::string_view key, std::string_view) {
     if (key.substr(0, 8) > std::string_view(limit)) return false;
-    wv::Deadline d;
-    if (d.ParseFromArray(value.data(), static_cast<int>(value.size()))) due.insert(d.child_id());
+    std::string_view rest = key.substr(8);  // child \0 clock_id
+    due.insert(std::string(rest.substr(0, rest.find('\0'))));
     return true;
   });
   if (!s.ok()) return s;
@@ -226,6 +205,18 @@ Status WatchdogState::DeleteOutbox(const std::vector<std::string>& keys) {
   storage::WriteBatch batch;
   for (const std::string& k : keys) batch.Delete(kOutbox, k);
   return store_->Write(batch);
+}
+
+StatusOr<std::uint64_t> WatchdogState::OutboxDepth() const {
+  auto next = NextSeq();
+  if (!next.ok()) return next.status();
+  std::optional<std::uint64_t> first;
+  Status s = store_->Scan(kOutbox, "", [&](std::string_view key, std::string_view) {
+    first = FromBigEndian(key);
+    return false;
+  });
+  if (!s.ok()) return s;
+  return first ? next.value() - *first : std::uint64_t{0};
 }
 
 StatusOr<std::vector<wv::Deadline>> WatchdogState::OpenClocks() const {

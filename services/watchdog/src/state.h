@@ -62,6 +62,8 @@ class WatchdogState {
   // Outbox rows in order (sequence key, AlertEvent bytes), at most `limit`.
   StatusOr<std::vector<std::pair<std::string, std::string>>> Outbox(std::size_t limit) const;
   Status DeleteOutbox(const std::vector<std::string>& keys);
+  // Rows in the outbox (sequence numbers are dense, so this is two reads, not a scan).
+  StatusOr<std::uint64_t> OutboxDepth() const;
 
   StatusOr<std::map<std::int32_t, std::int64_t>> Offsets() const;
   StatusOr<std::optional<domain::Instant>> Horizon() const;

@@ -42,4 +42,18 @@ google::protobuf::Timestamp ToTimestamp(Instant t);
 Checked<events::v1::Envelope> AcceptEventJson(std::string_view json, Instant now,
                                               const ValidationLimits& limits);
 
+// Limits for events already in the log (the consumers): a wide future skew, since clocks differ.
+ValidationLimits LogValidationLimits();
+
+// One consumed record of sightline.events.v1 (Kafka key, value), decoded and validated. When
+// `reason` is set the record is a dead letter: undecodable, unknown_type, invalid or
+// key_mismatch, and `detail` says which field and why.
+struct LogRecord {
+  events::v1::Envelope event;
+  std::string reason;
+  std::string detail;
+  bool ok() const { return reason.empty(); }
+};
+LogRecord CheckLogRecord(std::string_view key, std::string_view value, Instant now);
+
 }  // namespace sightline::domain

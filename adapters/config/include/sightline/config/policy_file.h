@@ -9,6 +9,9 @@
 
 namespace sightline::config {
 
+// Reads a bank-holiday list (deploy/calendar/england-and-wales.txt); errors name file and line.
+StatusOr<domain::Calendar> LoadBankHolidays(const std::string& path);
+
 // The bank-holiday file named in the policy is read relative to the policy file's folder.
 StatusOr<domain::ClockPolicy> LoadPolicy(const std::string& path);
 StatusOr<domain::ClockPolicy> ParsePolicy(const std::string& text, const std::string& origin,
