@@ -1,13 +1,29 @@
 #include "sightline/kafka/consumer.h"
 
+#include <condition_variable>
+#include <mutex>
+#include <thread>
+
 #include "rdkafka_util.h"
 
 namespace sightline::kafka {
+
+// librdkafka 2.0 (Debian 12) ignores the timeout of rd_kafka_query_watermark_offsets while the
+// broker is down and blocks until it is back (fixed upstream in 2.3.0). So the query runs on a
+// thread of its own and the caller waits at most its timeout; a query still stuck makes the
+// next calls answer Unavailable at once instead of starting another.
+struct WatermarkQuery {
+  std::mutex mu;
+  std::condition_variable cv;
+  bool done = false;
+  StatusOr<std::map<std::int32_t, std::int64_t>> result = Unavailable("watermark query pending");
+};
 
 struct Consumer::Impl {
   ConsumerOptions options;
   internal::KafkaHandle rk;
   int partitions = 0;
+  std::shared_ptr<WatermarkQuery> in_flight;  // Set while a query has not returned.
 };
 
 namespace {
@@ -29,6 +45,15 @@ PartitionList ToList(const std::string& topic,
 Consumer::Consumer(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 
 Consumer::~Consumer() {
+  if (impl_->in_flight) {
+    std::lock_guard lock(impl_->in_flight->mu);
+    if (!impl_->in_flight->done) {
+      // A query thread still uses the handle: leave it to the process exit rather than free it
+      // under that thread.
+      static_cast<void>(impl_->rk.release());
+      return;
+    }
+  }
   if (impl_->rk) rd_kafka_consumer_close(impl_->rk.get());
 }
 
@@ -96,17 +121,43 @@ StatusOr<std::vector<Record>> Consumer::Poll(std::size_t max_records,
 
 StatusOr<std::map<std::int32_t, std::int64_t>> Consumer::HighWatermarks(
     std::chrono::milliseconds timeout) {
-  std::map<std::int32_t, std::int64_t> out;
-  for (std::int32_t p = 0; p < impl_->partitions; ++p) {
-    std::int64_t lo = 0, hi = 0;
-    rd_kafka_resp_err_t err =
-        rd_kafka_query_watermark_offsets(impl_->rk.get(), impl_->options.topic.c_str(), p, &lo, &hi,
-                                         static_cast<int>(timeout.count()));
-    if (err != RD_KAFKA_RESP_ERR_NO_ERROR)
-      return internal::FromError(err, "watermarks of " + impl_->options.topic);
-    out[p] = hi;
+  if (impl_->in_flight) {
+    std::lock_guard lock(impl_->in_flight->mu);
+    if (!impl_->in_flight->done) {
+      return Unavailable("watermarks of " + impl_->options.topic +
+                         ": an earlier query is still waiting for the broker");
+    }
   }
-  return out;
+  auto query = std::make_shared<WatermarkQuery>();
+  impl_->in_flight = query;
+  std::thread([query, rk = impl_->rk.get(), topic = impl_->options.topic,
+               partitions = impl_->partitions, ms = static_cast<int>(timeout.count())] {
+    std::map<std::int32_t, std::int64_t> out;
+    StatusOr<std::map<std::int32_t, std::int64_t>> result = out;
+    for (std::int32_t p = 0; p < partitions; ++p) {
+      std::int64_t lo = 0, hi = 0;
+      rd_kafka_resp_err_t err =
+          rd_kafka_query_watermark_offsets(rk, topic.c_str(), p, &lo, &hi, ms);
+      if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+        result = internal::FromError(err, "watermarks of " + topic);
+        break;
+      }
+      out[p] = hi;
+      result = out;
+    }
+    std::lock_guard lock(query->mu);
+    query->result = std::move(result);
+    query->done = true;
+    query->cv.notify_all();
+  }).detach();
+  std::unique_lock lock(query->mu);
+  if (!query->cv.wait_for(lock, timeout + std::chrono::milliseconds(500),
+                          [&] { return query->done; })) {
+    return Unavailable("watermarks of " + impl_->options.topic + ": no answer in " +
+                       std::to_string(timeout.count()) + " ms");
+  }
+  impl_->in_flight.reset();
+  return query->result;
 }
 
 void Consumer::CommitAdvisory(const std::map<std::int32_t, std::int64_t>& next_offsets) {

@@ -44,7 +44,8 @@ class Consumer {
   // Up to max_records messages, waiting at most `wait` for the first one. Transport errors are
   // retried inside librdkafka and not returned; a fatal consumer error is kInternal.
   StatusOr<std::vector<Record>> Poll(std::size_t max_records, std::chrono::milliseconds wait);
-  // High watermark per partition, asked of the broker (kUnavailable when it does not answer).
+  // High watermark per partition, asked of the broker; kUnavailable when it does not answer
+  // within `timeout` (bounded even while the broker is down; see consumer.cc).
   StatusOr<std::map<std::int32_t, std::int64_t>> HighWatermarks(std::chrono::milliseconds timeout);
   // Records progress in the consumer group, asynchronously; failures are only logged by Kafka.
   void CommitAdvisory(const std::map<std::int32_t, std::int64_t>& next_offsets);
