@@ -3,8 +3,8 @@
 // a shuffled, duplicated copy of the stream; poison messages go to the dead-letter topic.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <random>
-#include <thread>
 
 #include "broker.h"
 #include "projector_harness.h"
@@ -79,16 +79,24 @@ TEST(ProjectorCrashTest, SigkillsNeverChangeTheEndStateAndPoisonGoesToTheDeadLet
   for (std::size_t i = 0; i < 2000; ++i) messages.push_back(Message(topic, events[i * 37]));
   Produce(brokers, messages);
 
+  // Each SIGKILL lands once the projector has passed a random point of the stream (progress,
+  // not elapsed time, places the kills: a faster projector must not escape them).
   ProjectorHarness crashing(brokers, "crash-run", topic);
   std::mt19937 rng(7);
+  const auto total = static_cast<std::int64_t>(messages.size());
+  std::vector<std::int64_t> kill_points;
+  for (int i = 0; i < 22; ++i)
+    kill_points.push_back(std::uniform_int_distribution<std::int64_t>(1, total * 9 / 10)(rng));
+  std::sort(kill_points.begin(), kill_points.end());
   int kills_mid_stream = 0;
-  for (int i = 0; i < 22; ++i) {
+  for (std::int64_t point : kill_points) {
     ASSERT_TRUE(crashing.Start());
-    std::this_thread::sleep_for(
-        std::chrono::milliseconds(std::uniform_int_distribution(800, 2500)(rng)));
-    std::int64_t applied = crashing.AppliedOffsets();
+    std::int64_t applied = 0;
+    ASSERT_TRUE(WaitFor([&] { return (applied = crashing.AppliedOffsets()) >= point; },
+                        std::chrono::seconds(120)))
+        << "stuck before offset " << point;
     crashing.Kill();
-    if (applied > 0 && applied < static_cast<std::int64_t>(messages.size())) ++kills_mid_stream;
+    if (applied < total) ++kills_mid_stream;
   }
   ASSERT_TRUE(crashing.Start());
   ASSERT_TRUE(crashing.WaitCaughtUp(std::chrono::seconds(300))) << crashing.Ready().dump();

@@ -8,9 +8,14 @@
 
 namespace sightline::kafka {
 
-// librdkafka 2.0 (Debian 12) ignores the timeout of rd_kafka_query_watermark_offsets while the
-// broker is down and blocks until it is back (fixed upstream in 2.3.0). So the query runs on a
-// thread of its own and the caller waits at most its timeout; a query still stuck makes the
+// Watermark queries go through a client handle of their own: on the consuming handle's
+// connection each ListOffsets request waits behind the fetch long-poll in flight (up to
+// fetch.wait.max.ms, 500 ms), and a query makes two requests per partition, so three partitions
+// cost about 3 s per query and stalled the consume loop that asks after every tick.
+//
+// librdkafka 2.0 (Debian 12) also ignores the timeout of rd_kafka_query_watermark_offsets while
+// the broker is down and blocks until it is back (fixed upstream in 2.3.0). So the query runs on
+// a thread of its own and the caller waits at most its timeout; a query still stuck makes the
 // next calls answer Unavailable at once instead of starting another.
 struct WatermarkQuery {
   std::mutex mu;
@@ -22,6 +27,7 @@ struct WatermarkQuery {
 struct Consumer::Impl {
   ConsumerOptions options;
   internal::KafkaHandle rk;
+  internal::KafkaHandle query_rk;  // Watermark queries only: never fetches, never blocked by it.
   int partitions = 0;
   std::shared_ptr<WatermarkQuery> in_flight;  // Set while a query has not returned.
 };
@@ -48,10 +54,9 @@ Consumer::~Consumer() {
   if (impl_->in_flight) {
     std::lock_guard lock(impl_->in_flight->mu);
     if (!impl_->in_flight->done) {
-      // A query thread still uses the handle: leave it to the process exit rather than free it
-      // under that thread.
-      static_cast<void>(impl_->rk.release());
-      return;
+      // A query thread still uses its handle: leave it to the process exit rather than free
+      // it under that thread.
+      static_cast<void>(impl_->query_rk.release());
     }
   }
   if (impl_->rk) rd_kafka_consumer_close(impl_->rk.get());
@@ -74,9 +79,20 @@ StatusOr<std::unique_ptr<Consumer>> Consumer::Create(const ConsumerOptions& o) {
   if (Status s = internal::SetAll(conf.get(), o.properties); !s.ok()) return s;
   auto client = internal::NewClient(RD_KAFKA_CONSUMER, std::move(conf));
   if (!client.ok()) return client.status();
+  // The query handle: same brokers and security settings, no group.
+  internal::ConfHandle query_conf(rd_kafka_conf_new());
+  Properties query_fixed = {{"bootstrap.servers", o.brokers},
+                            {"client.id", o.client_id + "-watermarks"},
+                            {"enable.auto.commit", "false"},
+                            {"allow.auto.create.topics", "false"}};
+  if (Status s = internal::SetAll(query_conf.get(), query_fixed); !s.ok()) return s;
+  if (Status s = internal::SetAll(query_conf.get(), o.properties); !s.ok()) return s;
+  auto query_client = internal::NewClient(RD_KAFKA_CONSUMER, std::move(query_conf));
+  if (!query_client.ok()) return query_client.status();
   auto impl = std::make_unique<Impl>();
   impl->options = o;
   impl->rk = std::move(client).value();
+  impl->query_rk = std::move(query_client).value();
   return std::unique_ptr<Consumer>(new Consumer(std::move(impl)));
 }
 
@@ -130,7 +146,7 @@ StatusOr<std::map<std::int32_t, std::int64_t>> Consumer::HighWatermarks(
   }
   auto query = std::make_shared<WatermarkQuery>();
   impl_->in_flight = query;
-  std::thread([query, rk = impl_->rk.get(), topic = impl_->options.topic,
+  std::thread([query, rk = impl_->query_rk.get(), topic = impl_->options.topic,
                partitions = impl_->partitions, ms = static_cast<int>(timeout.count())] {
     std::map<std::int32_t, std::int64_t> out;
     StatusOr<std::map<std::int32_t, std::int64_t>> result = out;
