@@ -279,7 +279,14 @@ google::protobuf::Timestamp ToTimestamp(Instant t) {
 FieldErrors ValidateEvent(const v1::Envelope& ev, Instant now, const ValidationLimits& limits) {
   Errors e;
   e.Require(!ev.event_id().empty(), "event_id", "required (the client's idempotency key)");
-  e.Require(!ev.child_id().empty(), "child_id", "required (the Kafka key)");
+  if (ev.has_pipeline_heartbeat()) {
+    e.Require(ev.child_id().empty(), "child_id", "must be empty: a heartbeat is about no child");
+    e.Require(!ev.pipeline_heartbeat().source().empty(), "pipeline_heartbeat.source", "required");
+    e.Require(ev.pipeline_heartbeat().interval_seconds() > 0, "pipeline_heartbeat.interval_seconds",
+              "must be positive");
+  } else {
+    e.Require(!ev.child_id().empty(), "child_id", "required (the Kafka key)");
+  }
   if (!ev.has_occurred_at()) {
     e.Add("occurred_at", "required (when it happened, which starts the clocks)");
   } else {
@@ -315,6 +322,9 @@ Checked<v1::Envelope> AcceptEventJson(std::string_view json, Instant now,
     return parsed;
   }
   v1::Envelope event = std::move(parsed).value();
+  if (event.has_pipeline_heartbeat()) {
+    return FieldErrors{{"pipeline_heartbeat", "sent by the gateway itself, never by a client"}};
+  }
   if (!event.has_recorded_at()) {
     *event.mutable_recorded_at() = ToTimestamp(now);
   }

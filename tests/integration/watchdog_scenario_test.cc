@@ -85,6 +85,19 @@ struct Builder {
       s->set_refused_by(v1::REFUSED_BY_PARENT);
     }
   }
+  void Beat(const std::string& id, Instant at, Instant recorded) {
+    v1::Envelope& e = events.emplace_back();
+    e.set_event_id(id);
+    *e.mutable_occurred_at() = domain::ToTimestamp(at);
+    *e.mutable_recorded_at() = domain::ToTimestamp(recorded);
+    e.mutable_actor()->set_user_id("gateway");
+    e.set_source_agency(v1::AGENCY_CHILDRENS_SOCIAL_CARE);
+    e.mutable_actor()->set_role(v1::ROLE_SYSTEM);
+    auto* h = e.mutable_pipeline_heartbeat();
+    h->set_source("gateway");
+    h->set_sequence(1);
+    h->set_interval_seconds(30);
+  }
 };
 
 Builder Scenario() {
@@ -107,6 +120,10 @@ Builder Scenario() {
   // E: access to see the child alone refused on Tuesday 15:00; seen alone Wednesday 09:00.
   b.Seen("we", "e1", T(17, 15), true);
   b.Seen("we", "e2", T(18, 9), false);
+  // The gateway's heartbeats: the newest one consumed is passed on once, at the next tick; the
+  // older beat recorded after it (a slow partition) is not.
+  b.Beat("hb-2", T(16, 13, 30), T(16, 13, 30));
+  b.Beat("hb-1", T(16, 13, 0), T(16, 14, 30));
   std::stable_sort(b.events.begin(), b.events.end(), [](const auto& x, const auto& y) {
     return domain::ToInstant(x.recorded_at()) < domain::ToInstant(y.recorded_at());
   });
@@ -135,6 +152,7 @@ std::set<std::string> Expected(bool downtime) {
       "access-refused/we/e1/L3/escalated @ 2026-11-17 18:00",
       "access-refused/we/e1/L4/escalated @ 2026-11-17 22:00",
       "access-refused/we/e1/resolved @ 2026-11-18 09:00",
+      "heartbeat/hb-2 @ 2026-11-16 13:30",
   };
   if (!downtime) {
     // While the watchdog was down D fell due *and* closed: nobody is paged for a closed case.

@@ -5,7 +5,9 @@
 #include <nlohmann/json.hpp>
 
 #include "config.h"
+#include "heartbeat.h"
 #include "ingest.h"
+#include "process.h"
 
 namespace sightline::gateway {
 namespace {
@@ -147,6 +149,45 @@ TEST(GatewayConfig, EnvironmentThenFlagsOverrideTheFile) {
   EXPECT_EQ(c.brokers, "flag:9092");
   o.kafka_properties = {"novalue"};
   EXPECT_THAT(ApplyOverrides(o, c).message(), HasSubstr("--kafka-property: 'novalue'"));
+}
+
+TEST(Heartbeat, BeatIsAValidEventAboutNoChild) {
+  domain::Instant now = std::chrono::sys_days{std::chrono::November / 23 / 2026};
+  events::v1::Envelope beat = MakeHeartbeat("gateway-a", 7, std::chrono::seconds(30), now);
+  EXPECT_TRUE(domain::ValidateEvent(beat, now, {}).empty());
+  EXPECT_TRUE(beat.child_id().empty());
+  EXPECT_EQ(beat.pipeline_heartbeat().sequence(), 7);
+  EXPECT_EQ(beat.pipeline_heartbeat().interval_seconds(), 30);
+  EXPECT_NE(MakeHeartbeat("gateway-a", 8, std::chrono::seconds(30), now).event_id(),
+            beat.event_id());
+  // On the log (key = child_id = "") it passes the consumers' record check.
+  domain::LogRecord r = domain::CheckLogRecord("", beat.SerializeAsString(), now);
+  EXPECT_TRUE(r.ok()) << r.reason << ": " << r.detail;
+  // A case event without a child, or a beat naming one, is refused.
+  beat.set_child_id("child-1");
+  EXPECT_THAT(
+      domain::ValidateEvent(beat, now, {}),
+      ::testing::Contains(FieldError{"child_id", "must be empty: a heartbeat is about no child"}));
+}
+
+TEST(Heartbeat, WrittenEveryIntervalUntilStopped) {
+  FakeSink sink;
+  ManualClock clock{std::chrono::sys_days{std::chrono::November / 23 / 2026}};
+  {
+    Heartbeat beat(sink, clock, "gateway-a", std::chrono::seconds(3600));
+    ASSERT_TRUE(testing::WaitFor([&] { return beat.sent() == 1; }, std::chrono::seconds(10)));
+  }  // Stopping does not wait for the next interval.
+  ASSERT_EQ(sink.written.size(), 1u);
+  EXPECT_THAT(sink.written[0], HasSubstr("heartbeat-gateway-a-"));
+}
+
+TEST_F(Ingest, ClientsCannotSendHeartbeats) {
+  auto r = Post(
+      R"({"eventId":"hb-1","occurredAt":"2026-11-20T09:00:00Z","actor":{"userId":"u1","role":"ROLE_SYSTEM"},"pipelineHeartbeat":{"source":"x","sequence":1,"intervalSeconds":30}})",
+      "application/json");
+  EXPECT_EQ(r.status, 400) << r.body;
+  EXPECT_THAT(r.body, HasSubstr("sent by the gateway itself"));
+  EXPECT_TRUE(sink_.written.empty());
 }
 
 }  // namespace

@@ -24,6 +24,11 @@ Status ReadGatewayConfig(config::YamlReader& yaml, GatewayConfig& c) {
                1 << 20));
   int year = static_cast<int>(yaml.Int("validation.earliest_year", 1990, 1900, 2100));
   c.limits.earliest = std::chrono::sys_days{std::chrono::year(year) / std::chrono::January / 1};
+  c.heartbeat_interval = std::chrono::seconds(
+      yaml.Int("heartbeat.interval_seconds", c.heartbeat_interval.count(), 0, 3600));
+  c.heartbeat_source = yaml.String("heartbeat.source", c.heartbeat_source);
+  if (!domain::IsWellFormedId(c.heartbeat_source) || c.heartbeat_source.size() > 64)
+    yaml.Fail("heartbeat.source", "1-64 characters of A-Z a-z 0-9 . _ : -");
   if (c.brokers.empty()) yaml.Fail("kafka.brokers", "must name at least one host:port");
   if (c.topic.empty()) yaml.Fail("kafka.topic", "must not be empty");
   return yaml.Finish();

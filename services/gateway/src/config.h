@@ -25,6 +25,8 @@ struct GatewayConfig {
   std::size_t max_batch_events = 1000;
   domain::ValidationLimits limits;
   std::string port_file;  // Where to write the bound port (for tests and scripts); optional.
+  std::chrono::seconds heartbeat_interval{30};  // 0: no pipeline heartbeat.
+  std::string heartbeat_source = "gateway";
 };
 
 // Reads every gateway key from `yaml` into `config` (keys absent keep their defaults).

@@ -9,6 +9,7 @@
 #include <iostream>
 
 #include "config.h"
+#include "heartbeat.h"
 #include "ingest.h"
 #include "kafka_sink.h"
 #include "sightline/clock/clock.h"
@@ -94,6 +95,11 @@ int main(int argc, char** argv) {
   }
   std::cerr << "sightline-gateway: listening on http://" << config.http.host << ":" << port.value()
             << ", writing to " << config.topic << " at " << config.brokers << std::endl;
+  std::unique_ptr<gateway::Heartbeat> heartbeat;
+  if (config.heartbeat_interval.count() > 0) {
+    heartbeat = std::make_unique<gateway::Heartbeat>(sink, clock, config.heartbeat_source,
+                                                     config.heartbeat_interval);
+  }
 
   int exit_code = 0;
   timespec tick{1, 0};
@@ -106,6 +112,7 @@ int main(int argc, char** argv) {
       break;
     }
   }
+  heartbeat.reset();
   server.Stop();
   std::cerr << "sightline-gateway: stopped" << std::endl;
   return exit_code;

@@ -49,6 +49,10 @@ StatusOr<BatchPlan> Applier::Prepare(std::span<const kafka::Record> records, dom
     }
     v1::Envelope& e = checked.event;
     std::string type = domain::PayloadName(e);
+    if (e.has_pipeline_heartbeat()) {  // About no child: the watchdog passes it on (ADR 0006).
+      Count(plan, "skipped", type, "heartbeat");
+      continue;
+    }
     // Idempotency: an event id belongs to one child, once.
     auto known = batch_ids.find(e.event_id());
     std::optional<std::string> owner;

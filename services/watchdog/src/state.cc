@@ -126,6 +126,7 @@ Status WatchdogState::Reconcile(const std::string& child, const std::vector<v1::
 StatusOr<Change> WatchdogState::ApplyBatch(std::span<const kafka::Record> records,
                                            domain::Instant wall_now, domain::Instant emitted_at) {
   Change change;
+  std::optional<v1::Envelope> newest_beat;
   std::map<std::string, std::vector<v1::Envelope>> fresh;
   std::set<std::string> batch_ids;
   for (const kafka::Record& r : records) {
@@ -136,6 +137,13 @@ StatusOr<Change> WatchdogState::ApplyBatch(std::span<const kafka::Record> record
       continue;
     }
     v1::Envelope& e = checked.event;
+    if (e.has_pipeline_heartbeat()) {
+      // Only the newest beat matters; the next caught-up tick passes it on.
+      if (!newest_beat ||
+          domain::ToInstant(e.occurred_at()) > domain::ToInstant(newest_beat->occurred_at()))
+        newest_beat = e;
+      continue;
+    }
     std::string key = e.child_id() + '\0' + e.event_id();
     auto known = store_->Get(kEvents, key);
     if (!known.ok()) return known.status();
@@ -158,6 +166,14 @@ StatusOr<Change> WatchdogState::ApplyBatch(std::span<const kafka::Record> record
     if (!s.ok()) return s;
   }
   change.batch.Put(kMeta, "outbox_seq", BigEndian(next));
+  if (newest_beat) {
+    auto stored = store_->Get(kMeta, "heartbeat");
+    if (!stored.ok()) return stored.status();
+    v1::Envelope previous;
+    if (!stored.value() || !previous.ParseFromString(*stored.value()) ||
+        domain::ToInstant(previous.occurred_at()) < domain::ToInstant(newest_beat->occurred_at()))
+      change.batch.Put(kMeta, "heartbeat", newest_beat->SerializeAsString());
+  }
   for (const auto& [p, offset] : change.next_offsets) {
     change.batch.Put(kMeta, "offset/" + std::to_string(p),
                      BigEndian(static_cast<std::uint64_t>(offset)));
@@ -182,6 +198,26 @@ StatusOr<Change> WatchdogState::Tick(domain::Instant now) {
   std::uint64_t next = seq.value();
   for (const std::string& child : due) {
     if (Status r = Reconcile(child, {}, now, now, change, next); !r.ok()) return r;
+  }
+  // The newest heartbeat consumed, passed on once: the tick only runs caught up, so a watchdog
+  // that lags or has stopped ticking stops the beat too (ADR 0006).
+  auto beat = store_->Get(kMeta, "heartbeat");
+  if (!beat.ok()) return beat.status();
+  auto passed = store_->Get(kMeta, "heartbeat_passed");
+  if (!passed.ok()) return passed.status();
+  v1::Envelope hb;
+  if (beat.value() && hb.ParseFromString(*beat.value()) &&
+      passed.value().value_or("") != hb.event_id()) {
+    alerts::v1::AlertEvent e;
+    e.set_event_id("heartbeat/" + hb.event_id());
+    e.set_step(alerts::v1::STEP_HEARTBEAT);
+    e.set_anchor_event_id(hb.event_id());
+    *e.mutable_at() = hb.occurred_at();
+    *e.mutable_emitted_at() = domain::ToTimestamp(now);
+    e.set_heartbeat_interval_seconds(hb.pipeline_heartbeat().interval_seconds());
+    change.batch.Put(kOutbox, BigEndian(next++), Serialize(e));
+    change.batch.Put(kMeta, "heartbeat_passed", hb.event_id());
+    change.emitted.push_back(std::move(e));
   }
   change.batch.Put(kMeta, "outbox_seq", BigEndian(next));
   change.batch.Put(kMeta, "horizon", BigEndian(static_cast<std::uint64_t>(Seconds(now))));
