@@ -1,0 +1,129 @@
+#include "config.h"
+
+#include <set>
+
+namespace sightline::notifier_service {
+namespace {
+
+bool HttpUrl(const std::string& url) {
+  return url.rfind("http://", 0) == 0 || url.rfind("https://", 0) == 0;
+}
+
+}  // namespace
+
+const ReceiverConfig* FindReceiver(const NotifierConfig& c, const std::string& name) {
+  for (const ReceiverConfig& r : c.receivers)
+    if (r.name == name) return &r;
+  return nullptr;
+}
+
+Status ReadNotifierConfig(config::YamlReader& yaml, NotifierConfig& c) {
+  c.http.host = yaml.String("http.listen_address", c.http.host);
+  c.http.port = static_cast<int>(yaml.Int("http.port", c.http.port, 0, 65535));
+  c.brokers = yaml.String("kafka.brokers", c.brokers);
+  c.alerts_topic = yaml.String("kafka.alerts_topic", c.alerts_topic);
+  c.dlq_topic = yaml.String("kafka.dead_letter_topic", c.dlq_topic);
+  c.group_id = yaml.String("kafka.group_id", c.group_id);
+  for (const auto& [name, value] : yaml.StringMap("kafka.properties"))
+    c.kafka_properties[name] = value;
+  c.data_dir = yaml.String("store.data_dir", c.data_dir);
+  c.sync_writes = yaml.Bool("store.sync_writes", c.sync_writes);
+  c.triage_base_url = yaml.String("links.triage_base_url", c.triage_base_url);
+  if (!c.triage_base_url.empty() && !HttpUrl(c.triage_base_url))
+    yaml.Fail("links.triage_base_url", "must start with http:// or https://");
+
+  std::set<std::string> names;
+  std::size_t n = yaml.ListSize("receivers");
+  if (n == 0) yaml.Fail("receivers", "name at least one receiver");
+  for (std::size_t i = 0; i < n; ++i) {
+    std::string k = "receivers[" + std::to_string(i) + "].";
+    ReceiverConfig r;
+    r.name = yaml.String(k + "name", "");
+    std::string kind = yaml.String(k + "kind", "");
+    r.url = yaml.String(k + "url", "");
+    r.routing_key = yaml.String(k + "routing_key", "");
+    r.timeout = std::chrono::seconds(yaml.Int(k + "timeout_seconds", 5, 1, 120));
+    r.resend_interval = std::chrono::seconds(yaml.Int(k + "resend_interval_seconds", 60, 1, 3600));
+    r.fallback = yaml.String(k + "fallback", "");
+    if (!domain::IsWellFormedId(r.name)) yaml.Fail(k + "name", "required: an id like pager-mash");
+    if (!names.insert(r.name).second) yaml.Fail(k + "name", "'" + r.name + "' is used twice");
+    if (kind == "alertmanager") {
+      r.kind = ReceiverKind::kAlertmanager;
+    } else if (kind == "webhook") {
+      r.kind = ReceiverKind::kWebhook;
+      if (r.routing_key.empty()) yaml.Fail(k + "routing_key", "required for a webhook");
+    } else {
+      yaml.Fail(k + "kind", "must be alertmanager or webhook, got '" + kind + "'");
+    }
+    if (!HttpUrl(r.url)) yaml.Fail(k + "url", "required: http:// or https:// URL");
+    c.receivers.push_back(std::move(r));
+  }
+  for (std::size_t i = 0; i < c.receivers.size(); ++i) {
+    const ReceiverConfig& r = c.receivers[i];
+    if (r.fallback.empty()) continue;
+    std::string k = "receivers[" + std::to_string(i) + "].fallback";
+    if (r.fallback == r.name) yaml.Fail(k, "cannot be the receiver itself");
+    if (!names.count(r.fallback)) yaml.Fail(k, "no receiver named '" + r.fallback + "'");
+  }
+  auto receiver_list = [&](const std::string& key) {
+    std::vector<std::string> out;
+    std::size_t m = yaml.ListSize(key);
+    for (std::size_t j = 0; j < m; ++j) {
+      std::string item = key + "[" + std::to_string(j) + "]";
+      std::string name = yaml.String(item, "");
+      if (!names.count(name)) yaml.Fail(item, "no receiver named '" + name + "'");
+      out.push_back(name);
+    }
+    return out;
+  };
+  std::size_t routes = yaml.ListSize("routes");
+  if (routes == 0) yaml.Fail("routes", "name at least one route");
+  for (std::size_t i = 0; i < routes; ++i) {
+    std::string k = "routes[" + std::to_string(i) + "].";
+    domain::NotifyRoute route;
+    for (std::size_t j = 0; j < yaml.ListSize(k + "levels"); ++j)
+      route.levels.insert(
+          static_cast<int>(yaml.Int(k + "levels[" + std::to_string(j) + "]", 1, 1, 20)));
+    for (std::size_t j = 0; j < yaml.ListSize(k + "teams"); ++j)
+      route.teams.insert(yaml.String(k + "teams[" + std::to_string(j) + "]", ""));
+    route.receivers = receiver_list(k + "receivers");
+    if (route.receivers.empty()) yaml.Fail(k + "receivers", "name at least one receiver");
+    c.routes.push_back(std::move(route));
+  }
+  c.heartbeat_receivers = receiver_list("heartbeat.receivers");
+  c.heartbeat_missing_after = static_cast<int>(
+      yaml.Int("heartbeat.missing_after_intervals", c.heartbeat_missing_after, 1, 100));
+  c.heartbeat_interval = std::chrono::seconds(
+      yaml.Int("heartbeat.expected_interval_seconds", c.heartbeat_interval.count(), 1, 3600));
+  c.queue_max = static_cast<std::size_t>(
+      yaml.Int("delivery.queue_max", static_cast<std::int64_t>(c.queue_max), 100, 10000000));
+  c.backoff_initial = std::chrono::milliseconds(
+      yaml.Int("delivery.backoff_initial_ms", c.backoff_initial.count(), 10, 600000));
+  c.backoff_max = std::chrono::milliseconds(
+      yaml.Int("delivery.backoff_max_ms", c.backoff_max.count(), 10, 3600000));
+  if (c.backoff_max < c.backoff_initial)
+    yaml.Fail("delivery.backoff_max_ms", "must not be below backoff_initial_ms");
+  c.circuit_open_after =
+      static_cast<int>(yaml.Int("delivery.circuit_open_after", c.circuit_open_after, 1, 1000));
+  c.undeliverable_after = std::chrono::seconds(
+      yaml.Int("delivery.undeliverable_after_seconds", c.undeliverable_after.count(), 1, 604800));
+  c.batch_max_events = static_cast<std::size_t>(
+      yaml.Int("apply.batch_max_events", static_cast<std::int64_t>(c.batch_max_events), 1, 100000));
+  if (c.brokers.empty()) yaml.Fail("kafka.brokers", "must name at least one host:port");
+  if (c.data_dir.empty()) yaml.Fail("store.data_dir", "must not be empty");
+  return yaml.Finish();
+}
+
+Status ApplyOverrides(const Overrides& o, NotifierConfig& c) {
+  if (Status s = kafka::ApplyKafkaOverrides(o.kafka, c.brokers, c.kafka_properties); !s.ok())
+    return s;
+  if (!o.data_dir.empty()) c.data_dir = o.data_dir;
+  if (o.http_port >= 0) {
+    if (o.http_port > 65535) return InvalidArgument("--http-port: must be 0..65535");
+    c.http.port = o.http_port;
+  }
+  if (!o.port_file.empty()) c.port_file = o.port_file;
+  return Status::Ok();
+}
+
+}  // namespace sightline::notifier_service

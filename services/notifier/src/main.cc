@@ -1,0 +1,100 @@
+// sightline-notifier: delivers sightline.alerts.v1 to on-call receivers (Alertmanager API v2,
+// PagerDuty-shaped webhooks), at least once, and pages when the pipeline heartbeat stops
+// (docs/adr/0006-notifier.md). Runs until SIGINT/SIGTERM; exits 2 on a fatal error.
+#include <CLI/CLI.hpp>
+#include <csignal>
+#include <fstream>
+#include <iostream>
+#include <thread>
+
+#include "config.h"
+#include "service.h"
+#include "sightline/metrics/exposition.h"
+
+namespace {
+
+using namespace sightline;
+using namespace sightline::notifier_service;
+
+int Fail(const std::string& message) {
+  std::cerr << "sightline-notifier: " << message << "\n";
+  return 1;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::string config_path;
+  Overrides overrides;
+  CLI::App app{"Sightline notifier: alerts to on-call receivers, at least once"};
+  app.add_option("--config", config_path, "YAML config file (see deploy/notifier.yaml)")
+      ->required();
+  app.add_option("--brokers", overrides.kafka.brokers_flag, "Kafka bootstrap servers");
+  app.add_option("--kafka-property", overrides.kafka.property_flags,
+                 "librdkafka property name=value (repeatable)");
+  app.add_option("--data-dir", overrides.data_dir, "Store directory (overrides store.data_dir)");
+  app.add_option("--http-port", overrides.http_port, "Port to listen on; 0 picks a free one")
+      ->check(CLI::Range(0, 65535));
+  app.add_option("--port-file", overrides.port_file, "Write the bound port to this file");
+  CLI11_PARSE(app, argc, argv);
+
+  overrides.kafka.env = config::SightlineEnvironment();
+  NotifierConfig c;
+  auto yaml = config::YamlReader::FromFile(config_path);
+  if (!yaml.ok()) return Fail(yaml.status().message());
+  if (Status s = ReadNotifierConfig(yaml.value(), c); !s.ok()) return Fail(s.message());
+  if (Status s = ApplyOverrides(overrides, c); !s.ok()) return Fail(s.message());
+
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGINT);
+  sigaddset(&stop_signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+
+  auto state = NotifierState::Open(c);
+  if (!state.ok()) return Fail(state.status().ToString());
+  auto producer = kafka::Producer::Create({.brokers = c.brokers,
+                                           .properties = c.kafka_properties,
+                                           .delivery_timeout = std::chrono::milliseconds(10000),
+                                           .client_id = "sightline-notifier"});
+  if (!producer.ok()) return Fail(producer.status().ToString());
+  auto consumer = kafka::Consumer::Create({.brokers = c.brokers,
+                                           .properties = c.kafka_properties,
+                                           .topic = c.alerts_topic,
+                                           .group_id = c.group_id,
+                                           .client_id = "sightline-notifier"});
+  if (!consumer.ok()) return Fail(consumer.status().ToString());
+  SystemClock clock;
+  Metrics metrics;
+  Service service(c, *state.value(), *consumer.value(), *producer.value(), clock, metrics);
+  http::Server server(c.http);
+  service.Register(server);
+  metrics::ServeMetrics(server, *metrics.registry());
+  auto port = server.Start();
+  if (!port.ok()) return Fail(port.status().message());
+  if (!c.port_file.empty()) std::ofstream(c.port_file) << port.value() << "\n";
+  std::cerr << "sightline-notifier: " << c.receivers.size() << " receivers; status at http://"
+            << c.http.host << ":" << port.value() << "/v1/status; consuming " << c.alerts_topic
+            << std::endl;
+
+  std::atomic<bool> stop{false};
+  Status result;
+  std::thread worker([&] {
+    result = service.Run(stop);
+    if (!result.ok()) kill(getpid(), SIGTERM);
+  });
+  while (true) {
+    timespec tick{1, 0};
+    int sig = sigtimedwait(&stop_signals, nullptr, &tick);
+    if (sig == SIGINT || sig == SIGTERM) break;
+  }
+  stop = true;
+  server.Stop();
+  worker.join();
+  if (!result.ok()) {
+    std::cerr << "sightline-notifier: stopping on a fatal error: " << result.ToString() << "\n";
+    return 2;
+  }
+  std::cerr << "sightline-notifier: stopped" << std::endl;
+  return 0;
+}

@@ -1,0 +1,94 @@
+// sightline-notifier's durable state in RocksDB (docs/adr/0006-notifier.md).
+//
+// Consuming a batch of alert events writes, in one WriteBatch: each touched clock's notification
+// state, the deliveries it causes and the next offsets. Deliveries wait in per-receiver rows
+// until the receiver answers 2xx:
+//   clocks   clock_id                       -> ClockNotice
+//   queue    receiver \0 seq (8 bytes BE)   -> Delivery          (webhook receivers, FIFO)
+//   am       receiver \0 alert_id           -> AlertmanagerRow   (Alertmanager receivers)
+//   rejected receiver \0 seq                -> Delivery          (answered 4xx: kept, counted)
+//   meta     "offset/<p>", "seq", "heartbeat" (newest beat), "flag/<alert_id>" (own alerts open)
+// One writer thread; the API reads alongside.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "config.h"
+#include "sightline/kafka/reader.h"
+#include "sightline/notifier/v1/notifier.pb.h"
+#include "sightline/storage/store.h"
+
+namespace sightline::notifier_service {
+
+struct DeadLetter {
+  const kafka::Record* record;
+  std::string reason;
+  std::string detail;
+};
+
+struct Change {
+  storage::WriteBatch batch;
+  std::vector<DeadLetter> dead;
+  std::map<std::int32_t, std::int64_t> next_offsets;
+  std::size_t applied = 0, duplicates = 0, heartbeats = 0, notices = 0;
+  std::map<std::string, std::size_t> queued;  // New webhook rows per receiver.
+};
+
+struct Backlog {
+  std::size_t rows = 0;                   // Waiting for the receiver.
+  std::optional<domain::Instant> oldest;  // Since when the oldest of them waits.
+};
+
+class NotifierState {
+ public:
+  static StatusOr<std::unique_ptr<NotifierState>> Open(const NotifierConfig& config);
+
+  StatusOr<Change> ApplyBatch(std::span<const kafka::Record> records, domain::Instant now);
+  // Sightline's own alerts (heartbeat missing, undeliverable): queued like the others.
+  StatusOr<Change> Prepare(const std::vector<domain::Notice>& notices, domain::Instant now);
+  Status Commit(const Change& change);
+
+  // Webhook receivers: the oldest rows first.
+  StatusOr<std::vector<std::pair<std::string, notifier::v1::Delivery>>> Queue(
+      const std::string& receiver, std::size_t limit) const;
+  Status Delivered(const std::string& receiver, const std::string& key);
+  Status Reject(const std::string& receiver, const std::string& key,
+                const notifier::v1::Delivery& delivery);
+
+  // Alertmanager receivers: rows not yet delivered at their version, or all of them.
+  StatusOr<std::vector<notifier::v1::AlertmanagerRow>> AlertmanagerRows(const std::string& receiver,
+                                                                        bool only_pending) const;
+  // The receiver accepted these rows: each is marked delivered at the version posted (a row
+  // changed since stays pending); a resolved or expired one is removed.
+  Status AlertmanagerDelivered(const std::string& receiver,
+                               const std::vector<notifier::v1::AlertmanagerRow>& posted,
+                               domain::Instant now);
+
+  StatusOr<Backlog> BacklogOf(const ReceiverConfig& receiver) const;
+  std::size_t QueuedRows(const std::string& receiver) const;
+  StatusOr<std::size_t> Rejected(const std::string& receiver) const;
+
+  StatusOr<std::map<std::int32_t, std::int64_t>> Offsets() const;
+  StatusOr<std::optional<alerts::v1::AlertEvent>> LastHeartbeat() const;
+  StatusOr<bool> FlagSet(const std::string& alert_id) const;
+  void SetFlag(Change& change, const std::string& alert_id, bool set) const;
+
+ private:
+  NotifierState(std::unique_ptr<storage::Store> store, const NotifierConfig& config)
+      : store_(std::move(store)), config_(config) {}
+  Status Enqueue(const domain::Notice& notice, domain::Instant now, Change& change,
+                 std::uint64_t& seq,
+                 std::map<std::string, notifier::v1::AlertmanagerRow>& am_rows) const;
+  StatusOr<std::uint64_t> NextSeq() const;
+
+  std::unique_ptr<storage::Store> store_;
+  const NotifierConfig& config_;
+  std::map<std::string, std::size_t> queued_;  // Webhook rows per receiver (from Open on).
+};
+
+}  // namespace sightline::notifier_service
