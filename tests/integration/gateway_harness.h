@@ -17,7 +17,9 @@ namespace sightline::testing {
 
 class GatewayHarness {
  public:
-  GatewayHarness(const std::string& brokers, const std::string& name, int produce_timeout_ms)
+  // heartbeat_seconds 0: no pipeline heartbeats, so the topic holds only what a test posts.
+  GatewayHarness(const std::string& brokers, const std::string& name, int produce_timeout_ms,
+                 int heartbeat_seconds = 0)
       : brokers_(brokers), dir_(TempDir(name)) {
     static int counter = 0;
     topic_ = "test." + name + "." + std::to_string(getpid()) + "." + std::to_string(++counter);
@@ -25,7 +27,8 @@ class GatewayHarness {
         << "http:\n  port: 0\n  max_body_bytes: 65536\n"
         << "kafka:\n  brokers: " << brokers << "\n  topic: " << topic_
         << "\n  produce_timeout_ms: " << produce_timeout_ms << "\n"
-        << "validation:\n  max_batch_events: 50\n";
+        << "validation:\n  max_batch_events: 50\n"
+        << "heartbeat:\n  interval_seconds: " << heartbeat_seconds << "\n";
   }
 
   ::testing::AssertionResult CreateTopic() {
