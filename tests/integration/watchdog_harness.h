@@ -54,11 +54,16 @@ class WatchdogHarness {
     std::rename(tmp.c_str(), (dir_ + "/clock").c_str());
   }
 
-  ::testing::AssertionResult Start() {
-    process_ = StartWithPortFile(
-        {BinDir() + "/sightline-watchdog", "--config", dir_ + "/watchdog.yaml",
-         "--simulated-clock-file", dir_ + "/clock"},
-        dir_ + "/watchdog." + std::to_string(++starts_) + ".log", dir_ + "/port", url_);
+  // simulated: the clock is the file SetClock writes; otherwise the real one.
+  ::testing::AssertionResult Start(bool simulated = true) {
+    std::vector<std::string> argv = {BinDir() + "/sightline-watchdog", "--config",
+                                     dir_ + "/watchdog.yaml"};
+    if (simulated) {
+      argv.push_back("--simulated-clock-file");
+      argv.push_back(dir_ + "/clock");
+    }
+    process_ = StartWithPortFile(argv, dir_ + "/watchdog." + std::to_string(++starts_) + ".log",
+                                 dir_ + "/port", url_);
     if (!process_) return ::testing::AssertionFailure() << "watchdog did not start; see " << dir_;
     return ::testing::AssertionSuccess();
   }
