@@ -35,10 +35,11 @@ test: build
 test-asan: build-asan
 	SIGHTLINE_BUILD_DIR=build/asan scripts/test.sh
 
-# Formatting and dependency direction (CI runs these too).
+# Formatting, dependency direction and the deploy configs (CI runs these too).
 check:
 	scripts/check-format.sh
 	scripts/check-deps.sh
+	scripts/check-deploy.sh
 
 kafka-up: deps
 	scripts/kafka/broker.sh start --dir $(KAFKA_DIR) --port $(KAFKA_PORT)
