@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The demo: a fresh local broker, the topics, the gateway and the projector; the last simulated
 # week of a large county's front door sent through the gateway; then the triage queue, the line
-# of sight and an access refusal from the triage API, what landed in Kafka, and one event decoded
-# by protoc from the project's own .proto files. `scripts/demo.sh --down` stops it.
+# of sight and an access refusal from the triage API; the watchdog's alerts; the notifier taking
+# them to a real local Alertmanager and a PagerDuty-shaped webhook; what landed in Kafka, and one
+# event decoded by protoc from the project's own .proto files. `scripts/demo.sh --down` stops it.
 # State lives in var/demo and is reset on each run, so the summary shows this run only.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -12,11 +13,14 @@ kafka_port=${KAFKA_PORT:-9092}
 gateway_port=${GATEWAY_PORT:-8080}
 projector_port=${PROJECTOR_PORT:-8081}
 watchdog_port=${WATCHDOG_PORT:-8082}
+notifier_port=${NOTIFIER_PORT:-8083}
+alertmanager_port=${ALERTMANAGER_PORT:-9095}
+webhook_port=${WEBHOOK_PORT:-9096}
 bin=build/bin
 brokers=127.0.0.1:$kafka_port
 
 stop_all() {
-  for svc in watchdog projector gateway; do
+  for svc in notifier webhook alertmanager watchdog projector gateway; do
     if [ -f "$state/$svc.pid" ] && kill -0 "$(cat "$state/$svc.pid")" 2>/dev/null; then
       kill -TERM "$(cat "$state/$svc.pid")" && echo "$svc: stopped"
     fi
@@ -126,6 +130,34 @@ step "Alert lifecycle events on sightline.alerts.v1 (one decoded with protoc)"
 kcat -C -b "$brokers" -t sightline.alerts.v1 -p 0 -o 0 -c 1 -D '' -e -q |
   protoc -I proto --decode=sightline.alerts.v1.AlertEvent sightline/alerts/v1/alerts.proto
 
+step "On-call: the notifier takes the alerts to Alertmanager (:$alertmanager_port) and a webhook (:$webhook_port)"
+prometheus-alertmanager --config.file=deploy/alertmanager/alertmanager.yml \
+  --storage.path="$state/alertmanager" --web.listen-address="127.0.0.1:$alertmanager_port" \
+  --cluster.listen-address= >"$state/alertmanager.log" 2>&1 &
+echo $! >"$state/alertmanager.pid"
+wait_ready alertmanager "http://127.0.0.1:$alertmanager_port/-/ready"
+python3 scripts/demo_webhook.py "$webhook_port" "$state/webhook.jsonl" >"$state/webhook.log" 2>&1 &
+echo $! >"$state/webhook.pid"
+wait_ready webhook "http://127.0.0.1:$webhook_port/"
+sed -e "s#127.0.0.1:9095#127.0.0.1:$alertmanager_port#" -e "s#127.0.0.1:9096#127.0.0.1:$webhook_port#" \
+  -e "s#http://127.0.0.1:8081/app#http://127.0.0.1:$projector_port/app#" deploy/notifier.yaml \
+  >"$state/notifier.yaml"
+$bin/sightline-notifier --config "$state/notifier.yaml" --brokers "$brokers" \
+  --http-port "$notifier_port" --data-dir "$state/notifier" >"$state/notifier.log" 2>&1 &
+echo $! >"$state/notifier.pid"
+wait_ready notifier "http://127.0.0.1:$notifier_port/readyz"
+# Until every alert event is consumed and nothing waits for a receiver (twice in a row: the
+# status is refreshed a few times a second).
+settled=0
+for _ in $(seq 1 300); do
+  waiting=$(curl -fsS "http://127.0.0.1:$notifier_port/v1/status" | python3 -c 'import json,sys; j=json.load(sys.stdin); print(sum(r["waiting"] for r in j["receivers"]) + sum(p["high_watermark"] < 0 or p["applied_next"] < p["high_watermark"] for p in j["partitions"]) + (not j["partitions"]))')
+  if [ "$waiting" = 0 ]; then settled=$((settled + 1)); else settled=0; fi
+  [ "$settled" -ge 2 ] && break
+  sleep 0.3
+done
+curl -fsS "http://127.0.0.1:$alertmanager_port/api/v2/alerts?active=true" | python3 scripts/demo_show.py alertmanager
+python3 scripts/demo_show.py webhook <"$state/webhook.jsonl"
+
 step "Policy backtest: what the rules would have emitted over the same week, in simulated time"
 $bin/sightlinectl policy backtest --events "$state/day.ndjson" --until "$(date -u +%F)" --tick 5m \
   >"$state/backtest.jsonl"
@@ -135,7 +167,8 @@ step "What landed in sightline.events.v1"
 $bin/sightlinectl summary --brokers "$brokers" --samples 1
 
 step "One message straight off the topic, decoded with protoc and proto/"
-kcat -C -b "$brokers" -t sightline.events.v1 -p 0 -o 0 -c 1 -D '' -e -q |
+# Offset 1: offset 0 may be the gateway's first pipeline heartbeat.
+kcat -C -b "$brokers" -t sightline.events.v1 -p 0 -o 1 -c 1 -D '' -e -q |
   protoc -I proto --decode=sightline.events.v1.Envelope sightline/events/v1/envelope.proto
 
 step "Done"
@@ -144,6 +177,9 @@ Triage screen (service manager): http://127.0.0.1:$projector_port/app/#token=$mg
 Triage screen (MASH practitioner): http://127.0.0.1:$projector_port/app/#token=$mash_token
 Other demo users and tokens: $state/tokens.txt
 Triage API: http://127.0.0.1:$projector_port/v1/queue (docs/api/openapi.yaml), /readyz, /metrics
+On-call alerts in Alertmanager: http://127.0.0.1:$alertmanager_port/#/alerts (grouped by team)
+PagerDuty-shaped webhook events: $state/webhook.jsonl
+Notifier: http://127.0.0.1:$notifier_port/v1/status, /metrics
 Watchdog: http://127.0.0.1:$watchdog_port/v1/alerts, /v1/children/{id}/clocks, /v1/status, /metrics
 Gateway:  http://127.0.0.1:$gateway_port  (POST /v1/events, /healthz, /readyz, /metrics)
 Kafka:    $brokers   (kcat -C -b $brokers -t sightline.events.v1)

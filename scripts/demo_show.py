@@ -38,4 +38,37 @@ def alerts(b):
         print(f"  {a['child_id']:<16} {a['rule_id']:<24} overdue since {a['due_at']}  level {a['level']}{ack}")
 
 
-{"queue": queue, "line-of-sight": line_of_sight, "alerts": alerts}[sys.argv[1]](json.load(sys.stdin))
+def alertmanager(rows):
+    by_name, by_level, by_team = {}, {}, {}
+    for a in rows:
+        l = a["labels"]
+        by_name[l["alertname"]] = by_name.get(l["alertname"], 0) + 1
+        if "level" in l:
+            by_level[l["level"]] = by_level.get(l["level"], 0) + 1
+            by_team[l["team"]] = by_team.get(l["team"], 0) + 1
+    print(f"{len(rows)} active alerts in Alertmanager: " +
+          ", ".join(f"{k} {v}" for k, v in sorted(by_name.items())))
+    print("children's alerts by level: " + ", ".join(f"L{k}: {v}" for k, v in sorted(by_level.items())))
+    print("by team: " + ", ".join(f"{k} {v}" for k, v in sorted(by_team.items())))
+    for a in sorted((a for a in rows if "level" in a["labels"]),
+                    key=lambda a: -int(a["labels"]["level"]))[:3]:
+        print(f"  [{a['labels']['severity']}] {a['annotations']['summary']}")
+        print(f"      {a['annotations'].get('triage_url', '')}")
+
+
+def webhook(lines):
+    events = [json.loads(l) for l in lines if l.strip()]
+    actions = {}
+    for e in events:
+        actions[e["event_action"]] = actions.get(e["event_action"], 0) + 1
+    print(f"{len(events)} PagerDuty-shaped events received: " +
+          ", ".join(f"{k} {v}" for k, v in sorted(actions.items())))
+    if events:
+        print(json.dumps(events[0], indent=2))
+
+
+if sys.argv[1] == "webhook":
+    webhook(sys.stdin.readlines())
+else:
+    {"queue": queue, "line-of-sight": line_of_sight, "alerts": alerts,
+     "alertmanager": alertmanager}[sys.argv[1]](json.load(sys.stdin))

@@ -31,11 +31,11 @@ struct NotifierConfig {
   std::string brokers = "127.0.0.1:9092";
   kafka::Properties kafka_properties;
   std::string alerts_topic = "sightline.alerts.v1";
-  std::string dlq_topic = "sightline.alerts.dlq.v1";
+  std::string dlq_topic = "sightline.dlq.v1";
   std::string group_id = "sightline-notifier";
   std::string data_dir = "var/notifier";
   bool sync_writes = true;
-  std::string triage_base_url = "http://127.0.0.1:8081";
+  std::string triage_base_url = "http://127.0.0.1:8081/app";
   std::vector<ReceiverConfig> receivers;
   std::vector<domain::NotifyRoute> routes;
   std::vector<std::string> heartbeat_receivers;
