@@ -109,6 +109,20 @@ Status Consumer::Assign(const std::map<std::int32_t, std::int64_t>& next_offsets
                              "assign " + impl_->options.topic);
 }
 
+StatusOr<std::map<std::int32_t, std::int64_t>> Consumer::AssignFrom(
+    const std::map<std::int32_t, std::int64_t>& stored, std::chrono::milliseconds timeout) {
+  auto n = Partitions(timeout);
+  if (!n.ok()) return n.status();
+  std::map<std::int32_t, std::int64_t> start, next;
+  for (std::int32_t p = 0; p < n.value(); ++p) {
+    auto it = stored.find(p);
+    start[p] = it == stored.end() ? kOffsetBeginning : it->second;
+    next[p] = it == stored.end() ? 0 : it->second;
+  }
+  if (Status s = Assign(start); !s.ok()) return s;
+  return next;
+}
+
 StatusOr<std::vector<Record>> Consumer::Poll(std::size_t max_records,
                                              std::chrono::milliseconds wait) {
   std::vector<Record> out;

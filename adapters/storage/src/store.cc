@@ -10,6 +10,18 @@
 
 namespace sightline::storage {
 
+std::string BigEndianKey(std::uint64_t v) {
+  std::string out(8, '\0');
+  for (int i = 7; i >= 0; --i, v >>= 8) out[static_cast<std::size_t>(i)] = static_cast<char>(v);
+  return out;
+}
+
+std::uint64_t FromBigEndianKey(std::string_view s) {
+  std::uint64_t v = 0;
+  for (unsigned char c : s.substr(0, 8)) v = (v << 8) | c;
+  return v;
+}
+
 WriteBatch::WriteBatch() = default;
 WriteBatch::~WriteBatch() = default;
 WriteBatch::WriteBatch(WriteBatch&&) noexcept = default;

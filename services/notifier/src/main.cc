@@ -2,14 +2,13 @@
 // PagerDuty-shaped webhooks), at least once, and pages when the pipeline heartbeat stops
 // (docs/adr/0006-notifier.md). Runs until SIGINT/SIGTERM; exits 2 on a fatal error.
 #include <CLI/CLI.hpp>
-#include <csignal>
 #include <fstream>
 #include <iostream>
-#include <thread>
 
 #include "config.h"
 #include "service.h"
 #include "sightline/metrics/exposition.h"
+#include "sightline/runtime/serve.h"
 
 namespace {
 
@@ -45,12 +44,7 @@ int main(int argc, char** argv) {
   if (Status s = ReadNotifierConfig(yaml.value(), c); !s.ok()) return Fail(s.message());
   if (Status s = ApplyOverrides(overrides, c); !s.ok()) return Fail(s.message());
 
-  sigset_t stop_signals;
-  sigemptyset(&stop_signals);
-  sigaddset(&stop_signals, SIGINT);
-  sigaddset(&stop_signals, SIGTERM);
-  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
-
+  sigset_t stop_signals = runtime::BlockStopSignals();
   auto state = NotifierState::Open(c);
   if (!state.ok()) return Fail(state.status().ToString());
   auto producer = kafka::Producer::Create({.brokers = c.brokers,
@@ -77,24 +71,7 @@ int main(int argc, char** argv) {
             << c.http.host << ":" << port.value() << "/v1/status; consuming " << c.alerts_topic
             << std::endl;
 
-  std::atomic<bool> stop{false};
-  Status result;
-  std::thread worker([&] {
-    result = service.Run(stop);
-    if (!result.ok()) kill(getpid(), SIGTERM);
-  });
-  while (true) {
-    timespec tick{1, 0};
-    int sig = sigtimedwait(&stop_signals, nullptr, &tick);
-    if (sig == SIGINT || sig == SIGTERM) break;
-  }
-  stop = true;
-  server.Stop();
-  worker.join();
-  if (!result.ok()) {
-    std::cerr << "sightline-notifier: stopping on a fatal error: " << result.ToString() << "\n";
-    return 2;
-  }
-  std::cerr << "sightline-notifier: stopped" << std::endl;
-  return 0;
+  return runtime::ServeUntilStopped(
+      stop_signals, "sightline-notifier",
+      [&](const std::atomic<bool>& stop) { return service.Run(stop); }, [&] { server.Stop(); });
 }

@@ -98,22 +98,17 @@ Service::Service(const NotifierConfig& config, NotifierState& state, kafka::Cons
 
 Status Service::Start(const std::atomic<bool>& stop) {
   while (!stop) {
-    auto n = consumer_.Partitions(milliseconds(5000));
-    if (!n.ok()) {
-      std::cerr << "sightline-notifier: " << n.status().ToString() << "; retrying\n";
+    auto stored = state_.Offsets();
+    if (!stored.ok()) return stored.status();
+    auto next = consumer_.AssignFrom(stored.value(), milliseconds(5000));
+    if (!next.ok()) {
+      std::cerr << "sightline-notifier: " << next.status().ToString() << "; retrying\n";
       std::this_thread::sleep_for(milliseconds(500));
       continue;
     }
-    auto stored = state_.Offsets();
-    if (!stored.ok()) return stored.status();
-    std::map<std::int32_t, std::int64_t> start;
     std::lock_guard lock(mu_);
-    for (std::int32_t p = 0; p < n.value(); ++p) {
-      auto it = stored.value().find(p);
-      start[p] = it == stored.value().end() ? kafka::kOffsetBeginning : it->second;
-      applied_next_[p] = it == stored.value().end() ? 0 : it->second;
-    }
-    return consumer_.Assign(start);
+    applied_next_ = next.value();
+    return Status::Ok();
   }
   return Status::Ok();
 }

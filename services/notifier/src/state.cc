@@ -14,17 +14,8 @@ constexpr const char* kAm = "am";
 constexpr const char* kRejected = "rejected";
 constexpr const char* kMeta = "meta";
 
-std::string BigEndian(std::uint64_t v) {
-  std::string out(8, '\0');
-  for (int i = 7; i >= 0; --i, v >>= 8) out[static_cast<std::size_t>(i)] = static_cast<char>(v);
-  return out;
-}
-
-std::uint64_t FromBigEndian(std::string_view s) {
-  std::uint64_t v = 0;
-  for (char c : s.substr(0, 8)) v = (v << 8) | static_cast<unsigned char>(c);
-  return v;
-}
+using storage::BigEndianKey;
+using storage::FromBigEndianKey;
 
 std::string Prefix(const std::string& receiver) { return receiver + '\0'; }
 
@@ -53,7 +44,7 @@ StatusOr<std::unique_ptr<NotifierState>> NotifierState::Open(const NotifierConfi
 StatusOr<std::uint64_t> NotifierState::NextSeq() const {
   auto v = store_->Get(kMeta, "seq");
   if (!v.ok()) return v.status();
-  return v.value() ? FromBigEndian(*v.value()) : 1;
+  return v.value() ? FromBigEndianKey(*v.value()) : 1;
 }
 
 Status NotifierState::Enqueue(const domain::Notice& n, domain::Instant now, Change& change,
@@ -68,7 +59,7 @@ Status NotifierState::Enqueue(const domain::Notice& n, domain::Instant now, Chan
     d.set_action(n.action);
     *d.mutable_alert() = n.alert;
     *d.mutable_enqueued_at() = domain::ToTimestamp(now);
-    change.batch.Put(kQueue, Prefix(n.receiver) + BigEndian(seq++), d.SerializeAsString());
+    change.batch.Put(kQueue, Prefix(n.receiver) + BigEndianKey(seq++), d.SerializeAsString());
     ++change.queued[n.receiver];
     return Status::Ok();
   }
@@ -174,10 +165,10 @@ StatusOr<Change> NotifierState::ApplyBatch(std::span<const kafka::Record> record
       if (Status s = Enqueue(n, now, change, next, am_rows); !s.ok()) return s;
     }
   }
-  change.batch.Put(kMeta, "seq", BigEndian(next));
+  change.batch.Put(kMeta, "seq", BigEndianKey(next));
   for (const auto& [p, offset] : change.next_offsets)
     change.batch.Put(kMeta, "offset/" + std::to_string(p),
-                     BigEndian(static_cast<std::uint64_t>(offset)));
+                     BigEndianKey(static_cast<std::uint64_t>(offset)));
   return change;
 }
 
@@ -191,7 +182,7 @@ StatusOr<Change> NotifierState::Prepare(const std::vector<domain::Notice>& notic
   for (const domain::Notice& n : notices) {
     if (Status s = Enqueue(n, now, change, next, am_rows); !s.ok()) return s;
   }
-  change.batch.Put(kMeta, "seq", BigEndian(next));
+  change.batch.Put(kMeta, "seq", BigEndianKey(next));
   return change;
 }
 
@@ -317,7 +308,7 @@ StatusOr<std::size_t> NotifierState::Rejected(const std::string& receiver) const
 StatusOr<std::map<std::int32_t, std::int64_t>> NotifierState::Offsets() const {
   std::map<std::int32_t, std::int64_t> out;
   Status s = store_->Scan(kMeta, "offset/", [&](std::string_view key, std::string_view value) {
-    out[std::stoi(std::string(key.substr(7)))] = static_cast<std::int64_t>(FromBigEndian(value));
+    out[std::stoi(std::string(key.substr(7)))] = static_cast<std::int64_t>(FromBigEndianKey(value));
     return true;
   });
   if (!s.ok()) return s;

@@ -17,6 +17,7 @@
 #include "consume_loop.h"
 #include "sightline/config/policy_file.h"
 #include "sightline/metrics/exposition.h"
+#include "sightline/runtime/serve.h"
 #include "store_layout.h"
 
 namespace {
@@ -27,15 +28,6 @@ using namespace sightline::projector;
 int Fail(const std::string& message) {
   std::cerr << "sightline-projector: " << message << "\n";
   return 1;
-}
-
-sigset_t BlockStopSignals() {
-  sigset_t set;
-  sigemptyset(&set);
-  sigaddset(&set, SIGINT);
-  sigaddset(&set, SIGTERM);
-  pthread_sigmask(SIG_BLOCK, &set, nullptr);
-  return set;
 }
 
 struct Kafka {
@@ -70,7 +62,7 @@ LoopOptions LoopOptionsFor(const ProjectorConfig& c) {
 }
 
 int Serve(const ProjectorConfig& c, const domain::Calendar& calendar) {
-  sigset_t stop_signals = BlockStopSignals();
+  sigset_t stop_signals = runtime::BlockStopSignals();
   auto store = OpenCurrent(c);
   if (!store.ok()) return Fail(store.status().ToString());
   auto k = ConnectKafka(c, c.group_id);
@@ -105,31 +97,17 @@ int Serve(const ProjectorConfig& c, const domain::Calendar& calendar) {
             << "/app/, consuming " << c.topic << " at " << c.brokers << " into "
             << store.value()->path() << std::endl;
 
-  std::atomic<bool> stop{false};
-  Status result;
-  std::thread consumer_thread([&] {
-    result = loop.Run(stop);
-    if (!result.ok()) kill(getpid(), SIGTERM);  // Wake the signal wait below.
-  });
-  while (true) {
-    timespec tick{1, 0};
-    int sig = sigtimedwait(&stop_signals, nullptr, &tick);
-    if (sig == SIGINT || sig == SIGTERM) break;
-  }
-  stop = true;
-  feed.Close();
-  server.Stop();
-  consumer_thread.join();
-  if (!result.ok()) {
-    std::cerr << "sightline-projector: stopping on a fatal error: " << result.ToString() << "\n";
-    return 2;
-  }
-  std::cerr << "sightline-projector: stopped" << std::endl;
-  return 0;
+  return runtime::ServeUntilStopped(
+      stop_signals, "sightline-projector",
+      [&](const std::atomic<bool>& stop) { return loop.Run(stop); },
+      [&] {
+        feed.Close();
+        server.Stop();
+      });
 }
 
 int Rebuild(const ProjectorConfig& c, const domain::Calendar& calendar) {
-  sigset_t stop_signals = BlockStopSignals();
+  sigset_t stop_signals = runtime::BlockStopSignals();
   auto path = NewStorePath(c);
   if (!path.ok()) return Fail(path.status().ToString());
   auto store = storage::Store::Open(StoreOptionsFor(c, path.value()));

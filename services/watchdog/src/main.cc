@@ -15,6 +15,7 @@
 #include "service.h"
 #include "sightline/config/policy_file.h"
 #include "sightline/metrics/exposition.h"
+#include "sightline/runtime/serve.h"
 
 namespace {
 
@@ -42,17 +43,8 @@ class FileClock : public Clock {
   mutable domain::Instant last_{};
 };
 
-sigset_t BlockStopSignals() {
-  sigset_t set;
-  sigemptyset(&set);
-  sigaddset(&set, SIGINT);
-  sigaddset(&set, SIGTERM);
-  pthread_sigmask(SIG_BLOCK, &set, nullptr);
-  return set;
-}
-
 int Serve(const WatchdogConfig& c, const domain::ClockPolicy& policy) {
-  sigset_t stop_signals = BlockStopSignals();
+  sigset_t stop_signals = runtime::BlockStopSignals();
   auto state = WatchdogState::Open(c.data_dir, c.sync_writes, policy);
   if (!state.ok()) return Fail(state.status().ToString());
   auto producer = kafka::Producer::Create({.brokers = c.brokers,
@@ -81,26 +73,9 @@ int Serve(const WatchdogConfig& c, const domain::ClockPolicy& policy) {
             << c.http.host << ":" << port.value() << "/v1/alerts; consuming " << c.topic
             << ", alerting to " << c.alerts_topic
             << (c.clock_file.empty() ? "" : "; SIMULATED clock from " + c.clock_file) << std::endl;
-  std::atomic<bool> stop{false};
-  Status result;
-  std::thread worker([&] {
-    result = service.Run(stop);
-    if (!result.ok()) kill(getpid(), SIGTERM);
-  });
-  while (true) {
-    timespec tick{1, 0};
-    int sig = sigtimedwait(&stop_signals, nullptr, &tick);
-    if (sig == SIGINT || sig == SIGTERM) break;
-  }
-  stop = true;
-  server.Stop();
-  worker.join();
-  if (!result.ok()) {
-    std::cerr << "sightline-watchdog: stopping on a fatal error: " << result.ToString() << "\n";
-    return 2;
-  }
-  std::cerr << "sightline-watchdog: stopped" << std::endl;
-  return 0;
+  return runtime::ServeUntilStopped(
+      stop_signals, "sightline-watchdog",
+      [&](const std::atomic<bool>& stop) { return service.Run(stop); }, [&] { server.Stop(); });
 }
 
 int Dump(const WatchdogConfig& c, const domain::ClockPolicy& policy) {

@@ -18,20 +18,8 @@ constexpr const char* kDeadlines = "deadlines";
 constexpr const char* kOutbox = "outbox";
 constexpr const char* kMeta = "meta";
 
-std::string BigEndian(std::uint64_t v) {
-  std::string out(8, '\0');
-  for (int i = 7; i >= 0; --i) {
-    out[static_cast<std::size_t>(i)] = static_cast<char>(v & 0xff);
-    v >>= 8;
-  }
-  return out;
-}
-
-std::uint64_t FromBigEndian(std::string_view s) {
-  std::uint64_t v = 0;
-  for (unsigned char c : s.substr(0, 8)) v = (v << 8) | c;
-  return v;
-}
+using storage::BigEndianKey;
+using storage::FromBigEndianKey;
 
 std::uint64_t WakeSeconds(const wv::Deadline& d) {
   if (!d.has_next_wake()) return ~std::uint64_t{0};
@@ -39,7 +27,7 @@ std::uint64_t WakeSeconds(const wv::Deadline& d) {
 }
 
 std::string DeadlineKey(const wv::Deadline& d) {
-  return BigEndian(WakeSeconds(d)) + d.child_id() + '\0' + d.clock_id();
+  return BigEndianKey(WakeSeconds(d)) + d.child_id() + '\0' + d.clock_id();
 }
 
 std::string Serialize(const google::protobuf::MessageLite& m) {
@@ -69,21 +57,21 @@ StatusOr<std::unique_ptr<WatchdogState>> WatchdogState::Open(const std::string& 
 StatusOr<std::uint64_t> WatchdogState::NextSeq() const {
   auto v = store_->Get(kMeta, "outbox_seq");
   if (!v.ok()) return v.status();
-  return v.value() ? FromBigEndian(*v.value()) : std::uint64_t{0};
+  return v.value() ? FromBigEndianKey(*v.value()) : std::uint64_t{0};
 }
 
 StatusOr<std::optional<domain::Instant>> WatchdogState::Horizon() const {
   auto v = store_->Get(kMeta, "horizon");
   if (!v.ok()) return v.status();
   if (!v.value()) return std::optional<domain::Instant>();
-  return std::optional<domain::Instant>(
-      domain::Instant(std::chrono::seconds(static_cast<std::int64_t>(FromBigEndian(*v.value())))));
+  return std::optional<domain::Instant>(domain::Instant(
+      std::chrono::seconds(static_cast<std::int64_t>(FromBigEndianKey(*v.value())))));
 }
 
 StatusOr<std::map<std::int32_t, std::int64_t>> WatchdogState::Offsets() const {
   std::map<std::int32_t, std::int64_t> out;
   Status s = store_->Scan(kMeta, "offset/", [&](std::string_view key, std::string_view value) {
-    out[std::stoi(std::string(key.substr(7)))] = static_cast<std::int64_t>(FromBigEndian(value));
+    out[std::stoi(std::string(key.substr(7)))] = static_cast<std::int64_t>(FromBigEndianKey(value));
     return true;
   });
   if (!s.ok()) return s;
@@ -116,7 +104,7 @@ Status WatchdogState::Reconcile(const std::string& child, const std::vector<v1::
   }
   change.batch.Put(kLedgers, child, Serialize(r.ledger));
   for (alerts::v1::AlertEvent& e : r.emit) {
-    change.batch.Put(kOutbox, BigEndian(seq++), Serialize(e));
+    change.batch.Put(kOutbox, BigEndianKey(seq++), Serialize(e));
     change.emitted.push_back(std::move(e));
   }
   ++change.children;
@@ -165,7 +153,7 @@ StatusOr<Change> WatchdogState::ApplyBatch(std::span<const kafka::Record> record
                          change, next);
     if (!s.ok()) return s;
   }
-  change.batch.Put(kMeta, "outbox_seq", BigEndian(next));
+  change.batch.Put(kMeta, "outbox_seq", BigEndianKey(next));
   if (newest_beat) {
     auto stored = store_->Get(kMeta, "heartbeat");
     if (!stored.ok()) return stored.status();
@@ -176,7 +164,7 @@ StatusOr<Change> WatchdogState::ApplyBatch(std::span<const kafka::Record> record
   }
   for (const auto& [p, offset] : change.next_offsets) {
     change.batch.Put(kMeta, "offset/" + std::to_string(p),
-                     BigEndian(static_cast<std::uint64_t>(offset)));
+                     BigEndianKey(static_cast<std::uint64_t>(offset)));
   }
   return change;
 }
@@ -185,7 +173,7 @@ StatusOr<Change> WatchdogState::Tick(domain::Instant now) {
   Change change;
   std::set<std::string> due;
   std::string limit =
-      BigEndian(static_cast<std::uint64_t>(std::max<std::int64_t>(Seconds(now), 0)));
+      BigEndianKey(static_cast<std::uint64_t>(std::max<std::int64_t>(Seconds(now), 0)));
   Status s = store_->Scan(kDeadlines, "", [&](std::string_view key, std::string_view) {
     if (key.substr(0, 8) > std::string_view(limit)) return false;
     std::string_view rest = key.substr(8);  // child \0 clock_id
@@ -215,12 +203,12 @@ StatusOr<Change> WatchdogState::Tick(domain::Instant now) {
     *e.mutable_at() = hb.occurred_at();
     *e.mutable_emitted_at() = domain::ToTimestamp(now);
     e.set_heartbeat_interval_seconds(hb.pipeline_heartbeat().interval_seconds());
-    change.batch.Put(kOutbox, BigEndian(next++), Serialize(e));
+    change.batch.Put(kOutbox, BigEndianKey(next++), Serialize(e));
     change.batch.Put(kMeta, "heartbeat_passed", hb.event_id());
     change.emitted.push_back(std::move(e));
   }
-  change.batch.Put(kMeta, "outbox_seq", BigEndian(next));
-  change.batch.Put(kMeta, "horizon", BigEndian(static_cast<std::uint64_t>(Seconds(now))));
+  change.batch.Put(kMeta, "outbox_seq", BigEndianKey(next));
+  change.batch.Put(kMeta, "horizon", BigEndianKey(static_cast<std::uint64_t>(Seconds(now))));
   return change;
 }
 
@@ -248,7 +236,7 @@ StatusOr<std::uint64_t> WatchdogState::OutboxDepth() const {
   if (!next.ok()) return next.status();
   std::optional<std::uint64_t> first;
   Status s = store_->Scan(kOutbox, "", [&](std::string_view key, std::string_view) {
-    first = FromBigEndian(key);
+    first = FromBigEndianKey(key);
     return false;
   });
   if (!s.ok()) return s;
@@ -268,9 +256,9 @@ StatusOr<std::pair<std::string, std::size_t>> WatchdogState::DeadlineDigest() co
   crypto::Sha256 digest;
   std::size_t rows = 0;
   Status s = store_->Scan(kDeadlines, "", [&](std::string_view key, std::string_view value) {
-    digest.Update(BigEndian(key.size()));
+    digest.Update(BigEndianKey(key.size()));
     digest.Update(key);
-    digest.Update(BigEndian(value.size()));
+    digest.Update(BigEndianKey(value.size()));
     digest.Update(value);
     ++rows;
     return true;

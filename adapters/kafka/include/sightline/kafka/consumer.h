@@ -41,6 +41,11 @@ class Consumer {
   StatusOr<int> Partitions(std::chrono::milliseconds timeout);
   // Starts (or restarts) fetching each partition at the given next offset.
   Status Assign(const std::map<std::int32_t, std::int64_t>& next_offsets);
+  // Assigns every partition of the topic: from its offset in `stored` (a consumer that keeps its
+  // offsets with its state) or from the beginning. Returns the next offset per partition (0 for
+  // the beginning).
+  StatusOr<std::map<std::int32_t, std::int64_t>> AssignFrom(
+      const std::map<std::int32_t, std::int64_t>& stored, std::chrono::milliseconds timeout);
   // Up to max_records messages, waiting at most `wait` for the first one. Transport errors are
   // retried inside librdkafka and not returned; a fatal consumer error is kInternal.
   StatusOr<std::vector<Record>> Poll(std::size_t max_records, std::chrono::milliseconds wait);

@@ -8,6 +8,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -50,6 +51,11 @@ class WriteBatch {
   std::vector<Op> ops_;
   std::size_t bytes_ = 0;
 };
+
+// 8-byte big-endian encoding of an unsigned number, so keys sort in numeric order (sequences,
+// times); and back (reads the first 8 bytes).
+std::string BigEndianKey(std::uint64_t v);
+std::uint64_t FromBigEndianKey(std::string_view s);
 
 // Called for each row in key order; return false to stop.
 using RowVisitor = std::function<bool(std::string_view key, std::string_view value)>;
