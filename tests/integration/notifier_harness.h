@@ -110,7 +110,8 @@ class NotifierHarness {
   // `receivers_routes_heartbeat` is the YAML of receivers, routes and heartbeat; the rest is
   // filled in for the test's topic and directory.
   NotifierHarness(const std::string& brokers, const std::string& name,
-                  const std::string& alerts_topic, const std::string& receivers_routes_heartbeat)
+                  const std::string& alerts_topic, const std::string& receivers_routes_heartbeat,
+                  int queue_max = 100000, int batch_max_events = 500)
       : dir_(TempDir(name)) {
     std::ofstream(dir_ + "/notifier.yaml")
         << "http:\n  port: 0\n"
@@ -120,7 +121,8 @@ class NotifierHarness {
         << "store:\n  data_dir: " << dir_ << "/data\n"
         << "links:\n  triage_base_url: http://127.0.0.1:8081\n"
         << "delivery:\n  backoff_initial_ms: 100\n  backoff_max_ms: 1000\n"
-        << "  undeliverable_after_seconds: 3\n"
+        << "  undeliverable_after_seconds: 3\n  queue_max: " << queue_max << "\n"
+        << "apply:\n  batch_max_events: " << batch_max_events << "\n"
         << receivers_routes_heartbeat;
   }
   ::testing::AssertionResult Start() {

@@ -96,7 +96,7 @@ Status ReadNotifierConfig(config::YamlReader& yaml, NotifierConfig& c) {
   c.heartbeat_interval = std::chrono::seconds(
       yaml.Int("heartbeat.expected_interval_seconds", c.heartbeat_interval.count(), 1, 3600));
   c.queue_max = static_cast<std::size_t>(
-      yaml.Int("delivery.queue_max", static_cast<std::int64_t>(c.queue_max), 100, 10000000));
+      yaml.Int("delivery.queue_max", static_cast<std::int64_t>(c.queue_max), 1, 10000000));
   c.backoff_initial = std::chrono::milliseconds(
       yaml.Int("delivery.backoff_initial_ms", c.backoff_initial.count(), 10, 600000));
   c.backoff_max = std::chrono::milliseconds(
