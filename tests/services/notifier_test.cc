@@ -194,6 +194,25 @@ TEST(NotifierState, QueuesSurviveReopeningAndDuplicatesAreDropped) {
   EXPECT_EQ(state.value()->QueuedRows("pager"), 1u);
 }
 
+TEST(NotifierState, AlertmanagerReceiversAreScannedOnlyWhenSomethingChanged) {
+  NotifierConfig c = Parse(kConfig);
+  c.data_dir = testing::TempDir("notifier-pending") + "/data";
+  auto state = NotifierState::Open(c);
+  ASSERT_TRUE(state.ok());
+  EXPECT_TRUE(state.value()->AlertmanagerPending("am"));  // Unknown at start: look once.
+  state.value()->AlertmanagerSettled("am");
+  EXPECT_FALSE(state.value()->AlertmanagerPending("am"));
+  auto change =
+      state.value()->ApplyBatch(std::vector{Rec(0, Event("raised", av::STEP_RAISED, 1))}, kNow);
+  ASSERT_TRUE(change.ok());
+  EXPECT_FALSE(state.value()->AlertmanagerPending("am"));  // Not before the commit.
+  ASSERT_TRUE(state.value()->Commit(change.value()).ok());
+  EXPECT_TRUE(state.value()->AlertmanagerPending("am"));
+  auto backlog = state.value()->BacklogOf(c.receivers[0]);
+  ASSERT_TRUE(backlog.ok());
+  EXPECT_EQ(backlog.value().rows, 1u);
+}
+
 TEST(NotifierState, TheNewestHeartbeatRenewsTheAlwaysFiringAlert) {
   NotifierConfig c = Parse(kConfig);
   c.data_dir = testing::TempDir("notifier-beat") + "/data";

@@ -221,8 +221,10 @@ Status Service::DeliverAlertmanager(const ReceiverConfig& r) {
     std::lock_guard lock(mu_);
     resend = steady_clock::now() - receivers_[r.name].last_resend >= r.resend_interval;
   }
+  if (!resend && !state_.AlertmanagerPending(r.name)) return Status::Ok();
   auto rows = state_.AlertmanagerRows(r.name, !resend);
   if (!rows.ok()) return rows.status();
+  if (!resend && rows.value().empty()) state_.AlertmanagerSettled(r.name);
   auto [base, prefix] = SplitUrl(r.url);
   while (!prefix.empty() && prefix.back() == '/') prefix.pop_back();
   const std::string path = prefix + "/api/v2/alerts";

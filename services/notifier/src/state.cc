@@ -37,6 +37,7 @@ StatusOr<std::unique_ptr<NotifierState>> NotifierState::Open(const NotifierConfi
     });
     if (!s.ok()) return s;
     state->queued_[r.name] = n;
+    if (r.kind == ReceiverKind::kAlertmanager) state->alertmanager_pending_.insert(r.name);
   }
   return state;
 }
@@ -82,6 +83,7 @@ Status NotifierState::Enqueue(const domain::Notice& n, domain::Instant now, Chan
   row.set_version(row.version() + 1);
   if (was_clean) *row.mutable_pending_since() = domain::ToTimestamp(now);
   change.batch.Put(kAm, key, row.SerializeAsString());
+  change.alertmanager_changed.insert(n.receiver);
   return Status::Ok();
 }
 
@@ -189,6 +191,8 @@ StatusOr<Change> NotifierState::Prepare(const std::vector<domain::Notice>& notic
 Status NotifierState::Commit(const Change& change) {
   if (Status s = store_->Write(change.batch); !s.ok()) return s;
   for (const auto& [receiver, n] : change.queued) queued_[receiver] += n;
+  alertmanager_pending_.insert(change.alertmanager_changed.begin(),
+                               change.alertmanager_changed.end());
   return Status::Ok();
 }
 
@@ -270,6 +274,14 @@ Status NotifierState::AlertmanagerDelivered(const std::string& receiver,
   return store_->Write(batch);
 }
 
+bool NotifierState::AlertmanagerPending(const std::string& receiver) const {
+  return alertmanager_pending_.count(receiver) > 0;
+}
+
+void NotifierState::AlertmanagerSettled(const std::string& receiver) {
+  alertmanager_pending_.erase(receiver);
+}
+
 StatusOr<Backlog> NotifierState::BacklogOf(const ReceiverConfig& receiver) const {
   Backlog b;
   if (receiver.kind == ReceiverKind::kWebhook) {
@@ -280,6 +292,7 @@ StatusOr<Backlog> NotifierState::BacklogOf(const ReceiverConfig& receiver) const
       b.oldest = domain::ToInstant(head.value().front().second.enqueued_at());
     return b;
   }
+  if (!AlertmanagerPending(receiver.name)) return b;
   auto rows = AlertmanagerRows(receiver.name, true);
   if (!rows.ok()) return rows.status();
   for (const nv::AlertmanagerRow& row : rows.value()) {

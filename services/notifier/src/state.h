@@ -14,6 +14,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <set>
 #include <span>
 #include <string>
 #include <vector>
@@ -36,7 +37,8 @@ struct Change {
   std::vector<DeadLetter> dead;
   std::map<std::int32_t, std::int64_t> next_offsets;
   std::size_t applied = 0, duplicates = 0, heartbeats = 0, notices = 0;
-  std::map<std::string, std::size_t> queued;  // New webhook rows per receiver.
+  std::map<std::string, std::size_t> queued;   // New webhook rows per receiver.
+  std::set<std::string> alertmanager_changed;  // Receivers with Alertmanager rows to send.
 };
 
 struct Backlog {
@@ -69,6 +71,11 @@ class NotifierState {
                                const std::vector<notifier::v1::AlertmanagerRow>& posted,
                                domain::Instant now);
 
+  // Whether an Alertmanager receiver may have rows to send: set by commits that change its rows
+  // (and at start), cleared by the sender when it finds none pending. Spares a scan per loop.
+  bool AlertmanagerPending(const std::string& receiver) const;
+  void AlertmanagerSettled(const std::string& receiver);
+
   StatusOr<Backlog> BacklogOf(const ReceiverConfig& receiver) const;
   std::size_t QueuedRows(const std::string& receiver) const;
   StatusOr<std::size_t> Rejected(const std::string& receiver) const;
@@ -89,6 +96,7 @@ class NotifierState {
   std::unique_ptr<storage::Store> store_;
   const NotifierConfig& config_;
   std::map<std::string, std::size_t> queued_;  // Webhook rows per receiver (from Open on).
+  std::set<std::string> alertmanager_pending_;
 };
 
 }  // namespace sightline::notifier_service
