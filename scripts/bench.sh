@@ -12,3 +12,6 @@ trap 'scripts/kafka/broker.sh stop --dir "$state/kafka" >/dev/null 2>&1 || true'
 scripts/kafka/broker.sh start --dir "$state/kafka" --port "$port" --controller-port "$cport" >/dev/null
 build/bin/sightline-bench-projector --brokers "127.0.0.1:$port" --bin-dir build/bin \
   --source-dir "$root" --work-dir "$state" "$@"
+echo
+build/bin/sightline-bench-notifier --brokers "127.0.0.1:$port" --bin-dir build/bin \
+  --work-dir "$state"

@@ -124,7 +124,9 @@ StatusOr<std::optional<std::string>> Store::Get(std::string_view cf, std::string
   return std::optional<std::string>(std::move(value));
 }
 
-Status Store::Write(const WriteBatch& batch) {
+Status Store::Write(const WriteBatch& batch) { return Write(batch, Durability::kAsConfigured); }
+
+Status Store::Write(const WriteBatch& batch, Durability durability) {
   rocksdb::WriteBatch wb;
   for (const WriteBatch::Op& op : batch.ops_) {
     auto handle = impl_->Cf(op.cf);
@@ -134,7 +136,7 @@ Status Store::Write(const WriteBatch& batch) {
     if (!s.ok()) return FromRocks(s, "batch");
   }
   rocksdb::WriteOptions wo;
-  wo.sync = impl_->sync;
+  wo.sync = impl_->sync && durability == Durability::kAsConfigured;
   return FromRocks(impl_->db->Write(wo, &wb), "write");
 }
 

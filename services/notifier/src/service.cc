@@ -180,14 +180,29 @@ Status Service::Deliver(const ReceiverConfig& r) {
 }
 
 Status Service::DeliverWebhook(const ReceiverConfig& r) {
-  auto rows = state_.Queue(r.name, kWebhookBatch);
-  if (!rows.ok()) return rows.status();
+  // Batches until the queue is empty, a failure, or a second has passed (then consuming and the
+  // other receivers get their turn).
+  auto until = steady_clock::now() + std::chrono::seconds(1);
+  while (steady_clock::now() < until) {
+    auto rows = state_.Queue(r.name, kWebhookBatch);
+    if (!rows.ok()) return rows.status();
+    if (rows.value().empty()) return Status::Ok();
+    bool failed = false;
+    if (Status s = DeliverWebhookRows(r, rows.value(), failed); !s.ok() || failed) return s;
+  }
+  return Status::Ok();
+}
+
+Status Service::DeliverWebhookRows(const ReceiverConfig& r,
+                                   const std::vector<std::pair<std::string, nv::Delivery>>& rows,
+                                   bool& failed) {
   auto [base, path] = SplitUrl(r.url);
-  for (const auto& [key, d] : rows.value()) {
+  for (const auto& [key, d] : rows) {
     auto res = http::Post(base, path, WebhookBody(d, r, config_.triage_base_url),
                           "application/json", r.timeout);
     if (!res.ok()) {
       Failed(r, res.status().message());
+      failed = true;
       return Status::Ok();
     }
     int code = res.value().status;
@@ -209,6 +224,7 @@ Status Service::DeliverWebhook(const ReceiverConfig& r) {
       metrics_.deliveries->Add({{"receiver", r.name}, {"outcome", "rejected"}}).Increment();
     } else {
       Failed(r, "HTTP " + std::to_string(code));
+      failed = true;
       return Status::Ok();
     }
   }

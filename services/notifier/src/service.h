@@ -57,6 +57,9 @@ class Service {
   Status Consume();
   Status Deliver(const ReceiverConfig& receiver);
   Status DeliverWebhook(const ReceiverConfig& receiver);
+  Status DeliverWebhookRows(const ReceiverConfig& receiver,
+                            const std::vector<std::pair<std::string, notifier::v1::Delivery>>& rows,
+                            bool& failed);
   Status DeliverAlertmanager(const ReceiverConfig& receiver);
   Status CheckOwnAlerts();
   void Failed(const ReceiverConfig& receiver, const std::string& why);

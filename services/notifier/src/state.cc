@@ -217,7 +217,8 @@ StatusOr<std::vector<std::pair<std::string, nv::Delivery>>> NotifierState::Queue
 Status NotifierState::Delivered(const std::string& receiver, const std::string& key) {
   storage::WriteBatch batch;
   batch.Delete(kQueue, key);
-  if (Status s = store_->Write(batch); !s.ok()) return s;
+  // Not fsynced: after a power cut the row may come back and be delivered again (at least once).
+  if (Status s = store_->Write(batch, storage::Store::Durability::kUnsynced); !s.ok()) return s;
   if (queued_[receiver] > 0) --queued_[receiver];
   return Status::Ok();
 }
@@ -271,7 +272,7 @@ Status NotifierState::AlertmanagerDelivered(const std::string& receiver,
       batch.Put(kAm, key, row.SerializeAsString());
     }
   }
-  return store_->Write(batch);
+  return store_->Write(batch, storage::Store::Durability::kUnsynced);  // Lost: sent again.
 }
 
 bool NotifierState::AlertmanagerPending(const std::string& receiver) const {

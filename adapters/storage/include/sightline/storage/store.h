@@ -70,6 +70,11 @@ class Store {
   // nullopt when the key is absent. Unknown column family is kInvalidArgument.
   StatusOr<std::optional<std::string>> Get(std::string_view cf, std::string_view key) const;
   Status Write(const WriteBatch& batch);
+  // kUnsynced: written to the WAL but not fsynced, even with sync_writes; a power cut may undo
+  // it (a process crash does not). Only for changes whose loss repeats work and loses nothing,
+  // like deleting a queue row after its delivery (it is delivered again).
+  enum class Durability { kAsConfigured, kUnsynced };
+  Status Write(const WriteBatch& batch, Durability durability);
   // Rows whose key starts with prefix, from `start` (which must itself start with prefix; empty
   // means the first such row).
   Status Scan(std::string_view cf, std::string_view prefix, const RowVisitor& visit,
