@@ -53,7 +53,6 @@ Status NotifierState::Enqueue(const domain::Notice& n, domain::Instant now, Chan
                               std::map<std::string, nv::AlertmanagerRow>& am_rows) const {
   const ReceiverConfig* r = FindReceiver(config_, n.receiver);
   if (r == nullptr) return Status::Ok();  // Routed under an older config; nobody to tell now.
-  ++change.notices;
   if (r->kind == ReceiverKind::kWebhook) {
     nv::Delivery d;
     d.set_receiver(n.receiver);
@@ -168,9 +167,7 @@ StatusOr<Change> NotifierState::ApplyBatch(std::span<const kafka::Record> record
     }
   }
   change.batch.Put(kMeta, "seq", BigEndianKey(next));
-  for (const auto& [p, offset] : change.next_offsets)
-    change.batch.Put(kMeta, "offset/" + std::to_string(p),
-                     BigEndianKey(static_cast<std::uint64_t>(offset)));
+  storage::PutOffsets(change.batch, kMeta, change.next_offsets);
   return change;
 }
 
@@ -309,24 +306,8 @@ std::size_t NotifierState::QueuedRows(const std::string& receiver) const {
   return it == queued_.end() ? 0 : it->second;
 }
 
-StatusOr<std::size_t> NotifierState::Rejected(const std::string& receiver) const {
-  std::size_t n = 0;
-  Status s = store_->Scan(kRejected, Prefix(receiver), [&](std::string_view, std::string_view) {
-    ++n;
-    return true;
-  });
-  if (!s.ok()) return s;
-  return n;
-}
-
 StatusOr<std::map<std::int32_t, std::int64_t>> NotifierState::Offsets() const {
-  std::map<std::int32_t, std::int64_t> out;
-  Status s = store_->Scan(kMeta, "offset/", [&](std::string_view key, std::string_view value) {
-    out[std::stoi(std::string(key.substr(7)))] = static_cast<std::int64_t>(FromBigEndianKey(value));
-    return true;
-  });
-  if (!s.ok()) return s;
-  return out;
+  return storage::ReadOffsets(*store_, kMeta);
 }
 
 StatusOr<std::optional<av::AlertEvent>> NotifierState::LastHeartbeat() const {

@@ -36,7 +36,7 @@ struct Change {
   storage::WriteBatch batch;
   std::vector<DeadLetter> dead;
   std::map<std::int32_t, std::int64_t> next_offsets;
-  std::size_t applied = 0, duplicates = 0, heartbeats = 0, notices = 0;
+  std::size_t applied = 0, duplicates = 0, heartbeats = 0;
   std::map<std::string, std::size_t> queued;   // New webhook rows per receiver.
   std::set<std::string> alertmanager_changed;  // Receivers with Alertmanager rows to send.
 };
@@ -78,7 +78,6 @@ class NotifierState {
 
   StatusOr<Backlog> BacklogOf(const ReceiverConfig& receiver) const;
   std::size_t QueuedRows(const std::string& receiver) const;
-  StatusOr<std::size_t> Rejected(const std::string& receiver) const;
 
   StatusOr<std::map<std::int32_t, std::int64_t>> Offsets() const;
   StatusOr<std::optional<alerts::v1::AlertEvent>> LastHeartbeat() const;

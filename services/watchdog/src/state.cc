@@ -69,13 +69,7 @@ StatusOr<std::optional<domain::Instant>> WatchdogState::Horizon() const {
 }
 
 StatusOr<std::map<std::int32_t, std::int64_t>> WatchdogState::Offsets() const {
-  std::map<std::int32_t, std::int64_t> out;
-  Status s = store_->Scan(kMeta, "offset/", [&](std::string_view key, std::string_view value) {
-    out[std::stoi(std::string(key.substr(7)))] = static_cast<std::int64_t>(FromBigEndianKey(value));
-    return true;
-  });
-  if (!s.ok()) return s;
-  return out;
+  return storage::ReadOffsets(*store_, kMeta);
 }
 
 Status WatchdogState::Reconcile(const std::string& child, const std::vector<v1::Envelope>& fresh,
@@ -162,10 +156,7 @@ StatusOr<Change> WatchdogState::ApplyBatch(std::span<const kafka::Record> record
         domain::ToInstant(previous.occurred_at()) < domain::ToInstant(newest_beat->occurred_at()))
       change.batch.Put(kMeta, "heartbeat", newest_beat->SerializeAsString());
   }
-  for (const auto& [p, offset] : change.next_offsets) {
-    change.batch.Put(kMeta, "offset/" + std::to_string(p),
-                     BigEndianKey(static_cast<std::uint64_t>(offset)));
-  }
+  storage::PutOffsets(change.batch, kMeta, change.next_offsets);
   return change;
 }
 
