@@ -15,7 +15,7 @@
 #include <thread>
 
 #include "sightline/alerts/v1/alerts.pb.h"
-#include "sightline/domain/event_validation.h"
+#include "sightline/domain/events/validation.h"
 #include "sightline/http/client.h"
 #include "sightline/http/server.h"
 #include "sightline/kafka/admin.h"
@@ -42,7 +42,7 @@ alerts::v1::AlertEvent Raised(int i) {
   e.set_team_id("mash");
   e.set_level(1);
   e.set_level_role("team_manager");
-  auto now = domain::ToTimestamp(std::chrono::system_clock::now());
+  auto now = ToTimestamp(std::chrono::system_clock::now());
   *e.mutable_due_at() = now;
   *e.mutable_at() = now;
   *e.mutable_emitted_at() = now;

@@ -11,10 +11,10 @@
 #include <iostream>
 #include <string>
 
-#include "sightline/domain/simulate.h"
 #include "sightline/kafka/admin.h"
 #include "sightline/kafka/consumer.h"
 #include "sightline/kafka/producer.h"
+#include "sightline/simulator/simulate.h"
 
 using namespace sightline;
 using Clock = std::chrono::steady_clock;

@@ -1,8 +1,9 @@
 # One helper for every target, so the standard, warnings, include layout and sanitizers are
 # decided here and nowhere else (no global CMAKE_CXX_FLAGS edits).
 #
-#   sightline_module(NAME <target> [SOURCES ...] [PUBLIC_DEPS ...] [PRIVATE_DEPS ...])
-#     A library whose public headers live in <dir>/include and sources in <dir>/src.
+#   sightline_module(NAME <target> [DIR <subdir>] [SOURCES ...] [PUBLIC_DEPS ...] [PRIVATE_DEPS ...])
+#     A library whose public headers live in <dir>/include and sources in <dir>/src (<dir> is the
+#     current source dir, or its DIR sub-folder when several modules share one CMakeLists.txt).
 #   sightline_executable(NAME <target> OUTPUT <binary-name> SOURCES ... DEPS ...)
 #   sightline_test(NAME <target> SOURCES ... DEPS ... [LABELS ...])
 #     A GoogleTest binary registered with CTest; LABELS defaults to "unit".
@@ -27,9 +28,13 @@ function(_sightline_common target)
 endfunction()
 
 function(sightline_module)
-  cmake_parse_arguments(M "" "NAME" "SOURCES;PUBLIC_DEPS;PRIVATE_DEPS" ${ARGN})
+  cmake_parse_arguments(M "" "NAME;DIR" "SOURCES;PUBLIC_DEPS;PRIVATE_DEPS" ${ARGN})
   add_library(${M_NAME} STATIC ${M_SOURCES})
-  target_include_directories(${M_NAME} PUBLIC ${CMAKE_CURRENT_SOURCE_DIR}/include)
+  set(dir ${CMAKE_CURRENT_SOURCE_DIR})
+  if(M_DIR)
+    set(dir ${CMAKE_CURRENT_SOURCE_DIR}/${M_DIR})
+  endif()
+  target_include_directories(${M_NAME} PUBLIC ${dir}/include)
   target_link_libraries(${M_NAME} PUBLIC ${M_PUBLIC_DEPS} PRIVATE ${M_PRIVATE_DEPS})
   _sightline_common(${M_NAME})
 endfunction()

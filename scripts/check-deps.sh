@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Checks the dependency direction (docs/ARCHITECTURE.md): domain includes nothing of ours but
-# itself and the generated schema, and no adapter library; each third-party library is included
-# only by its adapter; services never include each other. Prints every violation; exits 1 if any.
+# itself and the generated schema, and no adapter library; each room of the domain includes only
+# the rooms it is allowed; each third-party library is included only by its adapter; services
+# never include each other; the simulator is a tool that no service but sightlinectl uses.
+# Prints every violation; exits 1 if any.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 fail=0
@@ -10,6 +12,32 @@ violation() { echo "dependency violation: $*"; fail=1; }
 # 1. Domain is pure.
 while IFS= read -r line; do violation "domain includes an adapter or service: $line"; done < <(
   grep -rnE '#include *[<"](sightline/(kafka|http|config|metrics|clock|storage|crypto|runtime)/|librdkafka|rdkafka|rocksdb/|prometheus/|httplib|yaml-cpp|nlohmann|CLI/)' domain/ || true)
+
+# 1b. Rooms of the domain: what each may include of ours (the schema is open to all but core).
+declare -A rooms=(
+  [core]="core"
+  [events]="core events"
+  [calendar]="core calendar"
+  [projection]="core events calendar projection"
+  [clocks]="core events calendar clocks"
+  [notify]="core calendar notify"
+  [access]="core access"
+)
+for room in "${!rooms[@]}"; do
+  allowed=$(echo "${rooms[$room]}" | sed 's/ /|/g')
+  while IFS= read -r line; do violation "domain room $room may include only ${rooms[$room]}: $line"; done < <(
+    grep -rnE '#include *"sightline/' "domain/$room" |
+      grep -vE "#include *\"sightline/(core|domain/($allowed))/" |
+      grep -vE '#include *"sightline/(events|projections|alerts|watchdog|notifier|audit)/v1/' || true)
+done
+while IFS= read -r line; do violation "domain core includes the schema: $line"; done < <(
+  grep -rnE '#include *"sightline/[a-z]+/v1/' domain/core || true)
+while IFS= read -r line; do violation "domain code outside a room: $line"; done < <(
+  find domain -name '*.h' -o -name '*.cc' | grep -vE "^domain/($(echo "${!rooms[@]}" | sed 's/ /|/g'))/" || true)
+
+# 1c. The simulator is a tool: only sightlinectl, tests and benchmarks use it.
+while IFS= read -r line; do violation "simulator used outside tools: $line"; done < <(
+  grep -rnE '#include *"sightline/simulator/' domain adapters services | grep -v '^services/ctl/' || true)
 
 # 2. Each library only in its adapter.
 check_only() {  # pattern allowed-dir

@@ -1,4 +1,4 @@
-#include "sightline/domain/access.h"
+#include "sightline/domain/access/access.h"
 
 #include <gtest/gtest.h>
 

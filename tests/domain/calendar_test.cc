@@ -1,4 +1,4 @@
-#include "sightline/domain/calendar.h"
+#include "sightline/domain/calendar/calendar.h"
 
 #include <gtest/gtest.h>
 

@@ -1,7 +1,7 @@
 // The watchdog's rule engine against the default policy (deploy/watchdog-policy.yaml): every
 // default rule, the calendar cases (weekends, bank holidays, DST), red cases out of hours, the
 // ladder, acknowledgements, late, out-of-order, duplicated and corrected events.
-#include "sightline/domain/clocks.h"
+#include "sightline/domain/clocks/clocks.h"
 
 #include <gtest/gtest.h>
 

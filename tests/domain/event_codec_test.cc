@@ -1,4 +1,4 @@
-#include "sightline/domain/event_codec.h"
+#include "sightline/domain/events/codec.h"
 
 #include <gtest/gtest.h>
 

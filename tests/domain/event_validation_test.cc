@@ -1,9 +1,9 @@
-#include "sightline/domain/event_validation.h"
+#include "sightline/domain/events/validation.h"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
-#include "sightline/domain/event_codec.h"
+#include "sightline/domain/events/codec.h"
 
 namespace sightline::domain {
 namespace {

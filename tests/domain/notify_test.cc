@@ -1,10 +1,10 @@
 // What receivers are told about each alert event: routing, the level lifecycle, duplicates,
 // labels, and the retry delays.
-#include "sightline/domain/notify.h"
+#include "sightline/domain/notify/notify.h"
 
 #include <gtest/gtest.h>
 
-#include "sightline/domain/event_validation.h"
+#include "sightline/domain/events/validation.h"
 
 namespace sightline::domain {
 namespace {

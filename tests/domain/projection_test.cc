@@ -1,12 +1,12 @@
-#include "sightline/domain/projection.h"
+#include "sightline/domain/projection/projection.h"
 
 #include <gtest/gtest.h>
 
 #include <algorithm>
 #include <map>
 
-#include "sightline/domain/random.h"
-#include "sightline/domain/simulate.h"
+#include "sightline/simulator/random.h"
+#include "sightline/simulator/simulate.h"
 
 namespace sightline::domain {
 namespace {

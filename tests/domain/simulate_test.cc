@@ -1,12 +1,12 @@
-#include "sightline/domain/simulate.h"
+#include "sightline/simulator/simulate.h"
 
 #include <gtest/gtest.h>
 
 #include <map>
 #include <set>
 
-#include "sightline/domain/event_codec.h"
-#include "sightline/domain/event_validation.h"
+#include "sightline/domain/events/codec.h"
+#include "sightline/domain/events/validation.h"
 
 namespace sightline::domain {
 namespace {

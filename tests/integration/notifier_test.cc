@@ -16,7 +16,7 @@
 #include "broker.h"
 #include "gateway_harness.h"
 #include "notifier_harness.h"
-#include "sightline/domain/calendar.h"
+#include "sightline/domain/calendar/calendar.h"
 #include "watchdog_harness.h"
 
 namespace sightline::testing {
@@ -24,8 +24,8 @@ namespace {
 
 namespace v1 = events::v1;
 namespace av = alerts::v1;
-using domain::Instant;
 using nlohmann::json;
+using sightline::Instant;
 using std::chrono::hours;
 using std::chrono::minutes;
 using std::chrono::seconds;
@@ -37,8 +37,8 @@ v1::Envelope Event(const std::string& child, const std::string& id, const std::s
   v1::Envelope e;
   e.set_event_id(id);
   e.set_child_id(child);
-  *e.mutable_occurred_at() = domain::ToTimestamp(at);
-  *e.mutable_recorded_at() = domain::ToTimestamp(at);
+  *e.mutable_occurred_at() = ToTimestamp(at);
+  *e.mutable_recorded_at() = ToTimestamp(at);
   e.mutable_actor()->set_user_id(team + "-worker");
   e.mutable_actor()->set_role(v1::ROLE_MASH_PRACTITIONER);
   e.mutable_actor()->set_team_id(team);
@@ -205,9 +205,9 @@ av::AlertEvent Raised(const std::string& child, int n) {
   e.set_team_id("team-east");
   e.set_level(1);
   e.set_level_role("team_manager");
-  *e.mutable_due_at() = domain::ToTimestamp(Now() - minutes(5));
+  *e.mutable_due_at() = ToTimestamp(Now() - minutes(5));
   *e.mutable_at() = e.due_at();
-  *e.mutable_emitted_at() = domain::ToTimestamp(Now());
+  *e.mutable_emitted_at() = ToTimestamp(Now());
   return e;
 }
 
@@ -216,7 +216,7 @@ av::AlertEvent Resolved(const av::AlertEvent& raised) {
   e.set_event_id(raised.clock_id() + "/resolved");
   e.set_step(av::STEP_RESOLVED);
   e.set_reason("seen alone");
-  *e.mutable_at() = domain::ToTimestamp(Now());
+  *e.mutable_at() = ToTimestamp(Now());
   return e;
 }
 
@@ -358,7 +358,7 @@ TEST(NotifierIntegration, StoppingTheWatchdogFiresTheHeartbeatAlertWithinTwoInte
       WaitFor([&] { return am.Active().count("sightline/heartbeat-missing") == 1; }, seconds(60)));
   EXPECT_EQ(Actions(hook, "trigger"), (std::set<std::string>{"sightline/heartbeat-missing"}));
   // It fired two intervals after the last beat that got through, which came before the stop.
-  Instant fired = domain::ToInstant([&] {
+  Instant fired = ToInstant([&] {
     google::protobuf::Timestamp ts;
     std::string s = am.Active().at("sightline/heartbeat-missing")["startsAt"];
     EXPECT_TRUE(google::protobuf::util::TimeUtil::FromString(s, &ts)) << s;

@@ -8,9 +8,9 @@
 
 #include "broker.h"
 #include "projector_harness.h"
-#include "sightline/domain/simulate.h"
 #include "sightline/kafka/producer.h"
 #include "sightline/kafka/reader.h"
+#include "sightline/simulator/simulate.h"
 
 namespace sightline::testing {
 namespace {

@@ -13,15 +13,15 @@
 
 #include "broker.h"
 #include "sightline/config/policy_file.h"
-#include "sightline/domain/clocks.h"
-#include "sightline/domain/simulate.h"
+#include "sightline/domain/clocks/clocks.h"
+#include "sightline/simulator/simulate.h"
 #include "watchdog_harness.h"
 
 namespace sightline::testing {
 namespace {
 
 namespace v1 = events::v1;
-using domain::Instant;
+using sightline::Instant;
 using std::chrono::hours;
 using std::chrono::milliseconds;
 using std::chrono::minutes;
@@ -43,7 +43,7 @@ std::vector<v1::Envelope> Month(Instant start) {
   std::vector<v1::Envelope> events = domain::Simulate(p);
   for (v1::Envelope& e : events) *e.mutable_recorded_at() = e.occurred_at();
   std::stable_sort(events.begin(), events.end(), [](const auto& a, const auto& b) {
-    return domain::ToInstant(a.occurred_at()) < domain::ToInstant(b.occurred_at());
+    return ToInstant(a.occurred_at()) < ToInstant(b.occurred_at());
   });
   return events;
 }
@@ -55,8 +55,8 @@ v1::Envelope Acknowledgement(const alerts::v1::AlertEvent& alert, const v1::Enve
   e.set_event_id("wdc-ack-" + std::to_string(std::hash<std::string>{}(alert.event_id())));
   e.set_child_id(alert.child_id());
   if (!anchor.household_id().empty()) e.set_household_id(anchor.household_id());
-  *e.mutable_occurred_at() = domain::ToTimestamp(at);
-  *e.mutable_recorded_at() = domain::ToTimestamp(at);
+  *e.mutable_occurred_at() = ToTimestamp(at);
+  *e.mutable_recorded_at() = ToTimestamp(at);
   e.mutable_actor()->set_user_id(anchor.actor().team_id() + "-tm1");
   e.mutable_actor()->set_role(v1::ROLE_TEAM_MANAGER);
   e.mutable_actor()->set_team_id(anchor.actor().team_id());
@@ -104,7 +104,7 @@ TEST(WatchdogCrashTest, SigkillsNeitherLoseNorInventAlertsAndTheIndexEqualsAClea
   for (Instant t = start + kStep; t <= start + std::chrono::days(kDays); t += kStep) {
     std::vector<v1::Envelope> step = std::move(acks);
     acks.clear();
-    while (next < month.size() && domain::ToInstant(month[next].occurred_at()) <= t)
+    while (next < month.size() && ToInstant(month[next].occurred_at()) <= t)
       step.push_back(month[next++]);
     for (const auto& a : engine.Apply(step, previous, previous)) expected.insert(a.event_id());
     for (const auto& a : engine.Tick(t)) {

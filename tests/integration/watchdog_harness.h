@@ -14,7 +14,7 @@
 
 #include "process.h"
 #include "sightline/alerts/v1/alerts.pb.h"
-#include "sightline/domain/event_validation.h"
+#include "sightline/domain/events/validation.h"
 #include "sightline/http/client.h"
 #include "sightline/kafka/admin.h"
 #include "sightline/kafka/producer.h"
@@ -47,7 +47,7 @@ class WatchdogHarness {
     return ::testing::AssertionSuccess();
   }
 
-  void SetClock(domain::Instant t) {
+  void SetClock(Instant t) {
     std::string tmp = dir_ + "/clock.tmp";
     std::ofstream(tmp)
         << std::chrono::duration_cast<std::chrono::seconds>(t.time_since_epoch()).count() << "\n";
@@ -76,7 +76,7 @@ class WatchdogHarness {
     return nlohmann::json::parse(r.value().body, nullptr, false);
   }
   // Waits until the watchdog has ticked at `t` or later, caught up, with its outbox drained.
-  bool WaitTicked(domain::Instant t, std::chrono::seconds timeout) {
+  bool WaitTicked(Instant t, std::chrono::seconds timeout) {
     auto want = std::chrono::duration_cast<std::chrono::seconds>(t.time_since_epoch()).count();
     return WaitFor(
         [&] {

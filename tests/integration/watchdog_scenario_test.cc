@@ -9,14 +9,14 @@
 #include <set>
 
 #include "broker.h"
-#include "sightline/domain/calendar.h"
+#include "sightline/domain/calendar/calendar.h"
 #include "watchdog_harness.h"
 
 namespace sightline::testing {
 namespace {
 
 namespace v1 = events::v1;
-using domain::Instant;
+using sightline::Instant;
 using std::chrono::hours;
 using std::chrono::minutes;
 
@@ -40,8 +40,8 @@ struct Builder {
     v1::Envelope& e = events.emplace_back();
     e.set_event_id(id);
     e.set_child_id(child);
-    *e.mutable_occurred_at() = domain::ToTimestamp(at);
-    *e.mutable_recorded_at() = domain::ToTimestamp(at);
+    *e.mutable_occurred_at() = ToTimestamp(at);
+    *e.mutable_recorded_at() = ToTimestamp(at);
     e.mutable_actor()->set_user_id("mash-worker");
     e.mutable_actor()->set_role(v1::ROLE_MASH_PRACTITIONER);
     e.mutable_actor()->set_team_id("mash");
@@ -88,8 +88,8 @@ struct Builder {
   void Beat(const std::string& id, Instant at, Instant recorded) {
     v1::Envelope& e = events.emplace_back();
     e.set_event_id(id);
-    *e.mutable_occurred_at() = domain::ToTimestamp(at);
-    *e.mutable_recorded_at() = domain::ToTimestamp(recorded);
+    *e.mutable_occurred_at() = ToTimestamp(at);
+    *e.mutable_recorded_at() = ToTimestamp(recorded);
     e.mutable_actor()->set_user_id("gateway");
     e.set_source_agency(v1::AGENCY_CHILDRENS_SOCIAL_CARE);
     e.mutable_actor()->set_role(v1::ROLE_SYSTEM);
@@ -125,7 +125,7 @@ Builder Scenario() {
   b.Beat("hb-2", T(16, 13, 30), T(16, 13, 30));
   b.Beat("hb-1", T(16, 13, 0), T(16, 14, 30));
   std::stable_sort(b.events.begin(), b.events.end(), [](const auto& x, const auto& y) {
-    return domain::ToInstant(x.recorded_at()) < domain::ToInstant(y.recorded_at());
+    return ToInstant(x.recorded_at()) < ToInstant(y.recorded_at());
   });
   for (const auto& e : b.events) {
     FieldErrors errors = domain::ValidateEvent(e, std::chrono::system_clock::now(), {});
@@ -187,8 +187,7 @@ TEST_P(WatchdogScenarioTest, TopicHoldsExactlyTheHandWrittenLifecycle) {
   Instant restart_at{};
   for (Instant t = T(16, 9); t <= T(18, 12); t += hours(1)) {
     std::vector<v1::Envelope> due;
-    while (next < scenario.events.size() &&
-           domain::ToInstant(scenario.events[next].recorded_at()) <= t) {
+    while (next < scenario.events.size() && ToInstant(scenario.events[next].recorded_at()) <= t) {
       due.push_back(scenario.events[next++]);
     }
     ASSERT_TRUE(Produce(*producer.value(), topic, due));
@@ -221,7 +220,7 @@ TEST_P(WatchdogScenarioTest, TopicHoldsExactlyTheHandWrittenLifecycle) {
   std::set<std::string> lines;
   for (const auto& e : got) {
     ++times[e.event_id()];
-    lines.insert(e.event_id() + " @ " + Fmt(domain::ToInstant(e.at())));
+    lines.insert(e.event_id() + " @ " + Fmt(ToInstant(e.at())));
   }
   for (const auto& [id, n] : times) EXPECT_EQ(n, 1) << id << " emitted " << n << " times";
   EXPECT_EQ(lines, Expected(downtime));
@@ -234,7 +233,7 @@ TEST_P(WatchdogScenarioTest, TopicHoldsExactlyTheHandWrittenLifecycle) {
     if (e.event_id() == "contact-decision-red/wb/b2/L1/ack/0") {
       EXPECT_EQ(e.acknowledged_by(), "tm-bea");
       EXPECT_EQ(e.note(), "Calling the family now.");
-      EXPECT_EQ(Fmt(domain::ToInstant(e.acknowledged_until())), "2026-11-16 18:20");
+      EXPECT_EQ(Fmt(ToInstant(e.acknowledged_until())), "2026-11-16 18:20");
     }
     if (e.event_id() == "contact-decision-red/wb/b2/L2/escalated") {
       EXPECT_EQ(e.level_role(), "service_manager");
@@ -242,7 +241,7 @@ TEST_P(WatchdogScenarioTest, TopicHoldsExactlyTheHandWrittenLifecycle) {
     // The wall clock fires deadlines: each step is emitted at the first tick at or after it
     // (ticks every simulated hour), or, after downtime, at the restart.
     if (e.step() == alerts::v1::STEP_RAISED || e.step() == alerts::v1::STEP_ESCALATED) {
-      Instant at = domain::ToInstant(e.at()), emitted = domain::ToInstant(e.emitted_at());
+      Instant at = ToInstant(e.at()), emitted = ToInstant(e.emitted_at());
       EXPECT_GE(emitted, at) << e.event_id();
       bool during_downtime = downtime && at > T(17, 12) && at < T(18, 8);
       if (during_downtime) {

@@ -152,7 +152,7 @@ TEST(GatewayConfig, EnvironmentThenFlagsOverrideTheFile) {
 }
 
 TEST(Heartbeat, BeatIsAValidEventAboutNoChild) {
-  domain::Instant now = std::chrono::sys_days{std::chrono::November / 23 / 2026};
+  Instant now = std::chrono::sys_days{std::chrono::November / 23 / 2026};
   events::v1::Envelope beat = MakeHeartbeat("gateway-a", 7, std::chrono::seconds(30), now);
   EXPECT_TRUE(domain::ValidateEvent(beat, now, {}).empty());
   EXPECT_TRUE(beat.child_id().empty());

@@ -8,7 +8,7 @@
 #include "config.h"
 #include "payloads.h"
 #include "process.h"
-#include "sightline/domain/event_validation.h"
+#include "sightline/domain/events/validation.h"
 #include "state.h"
 
 namespace sightline::notifier_service {
@@ -19,7 +19,7 @@ using ::testing::HasSubstr;
 namespace av = alerts::v1;
 namespace nv = notifier::v1;
 
-const domain::Instant kNow = std::chrono::sys_days{std::chrono::November / 23 / 2026};
+const Instant kNow = std::chrono::sys_days{std::chrono::November / 23 / 2026};
 
 NotifierConfig Parse(const std::string& text, Status* status = nullptr) {
   NotifierConfig c;
@@ -77,10 +77,10 @@ nv::LevelAlert Alert(nv::AlertState state) {
   a.set_rule_id("contact-decision");
   a.set_team_id("mash");
   a.set_level(3);
-  *a.mutable_due_at() = domain::ToTimestamp(kNow - std::chrono::hours(5));
-  *a.mutable_started_at() = domain::ToTimestamp(kNow - std::chrono::hours(2));
+  *a.mutable_due_at() = ToTimestamp(kNow - std::chrono::hours(5));
+  *a.mutable_started_at() = ToTimestamp(kNow - std::chrono::hours(2));
   a.set_state(state);
-  *a.mutable_state_since() = domain::ToTimestamp(kNow - std::chrono::hours(1));
+  *a.mutable_state_since() = ToTimestamp(kNow - std::chrono::hours(1));
   return a;
 }
 
@@ -136,7 +136,7 @@ av::AlertEvent Event(const std::string& suffix, av::Step step, int level) {
   e.set_rule_id("contact-decision");
   e.set_team_id("mash");
   e.set_level(level);
-  *e.mutable_at() = domain::ToTimestamp(kNow);
+  *e.mutable_at() = ToTimestamp(kNow);
   return e;
 }
 
@@ -218,11 +218,11 @@ TEST(NotifierState, TheNewestHeartbeatRenewsTheAlwaysFiringAlert) {
   c.data_dir = testing::TempDir("notifier-beat") + "/data";
   auto state = NotifierState::Open(c);
   ASSERT_TRUE(state.ok());
-  auto beat = [](const std::string& id, domain::Instant at) {
+  auto beat = [](const std::string& id, Instant at) {
     av::AlertEvent e;
     e.set_event_id("heartbeat/" + id);
     e.set_step(av::STEP_HEARTBEAT);
-    *e.mutable_at() = domain::ToTimestamp(at);
+    *e.mutable_at() = ToTimestamp(at);
     e.set_heartbeat_interval_seconds(30);
     return e;
   };
@@ -235,7 +235,7 @@ TEST(NotifierState, TheNewestHeartbeatRenewsTheAlwaysFiringAlert) {
   auto am = state.value()->AlertmanagerRows("am", true).value();
   ASSERT_EQ(am.size(), 1u);
   EXPECT_EQ(am[0].alert().alertname(), "SightlineHeartbeat");
-  EXPECT_EQ(domain::ToInstant(am[0].alert().ends_at()), kNow + std::chrono::seconds(60));
+  EXPECT_EQ(ToInstant(am[0].alert().ends_at()), kNow + std::chrono::seconds(60));
   EXPECT_EQ(state.value()->QueuedRows("pager"), 0u);  // A beat never pages.
 }
 

@@ -32,9 +32,8 @@ v1::Envelope Base(const std::string& id, const std::string& child, const std::st
   e.set_event_id(id);
   e.set_child_id(child);
   e.set_household_id(household);
-  *e.mutable_occurred_at() = domain::ToTimestamp(
-      domain::Instant(std::chrono::sys_days{std::chrono::November / 20 / 2026}) +
-      std::chrono::hours(10));
+  *e.mutable_occurred_at() = ToTimestamp(
+      Instant(std::chrono::sys_days{std::chrono::November / 20 / 2026}) + std::chrono::hours(10));
   *e.mutable_recorded_at() = e.occurred_at();
   e.mutable_actor()->set_user_id("p1");
   e.mutable_actor()->set_role(v1::ROLE_MASH_PRACTITIONER);
@@ -111,7 +110,7 @@ class ApiTest : public ::testing::Test {
       r.key = events[i].child_id();
       events[i].SerializeToString(&r.value);
     }
-    clock_.Set(domain::Instant(std::chrono::sys_days{std::chrono::November / 24 / 2026}) +
+    clock_.Set(Instant(std::chrono::sys_days{std::chrono::November / 24 / 2026}) +
                std::chrono::hours(12));
     applier_ = std::make_unique<Applier>(*store_, calendar_, policy_, "t");
     auto plan = applier_->Prepare(records, clock_.Now());
@@ -154,7 +153,7 @@ class ApiTest : public ::testing::Test {
   RecordingAudit audit_;
   ChangeFeed feed_;
   ProjectorMetrics metrics_;
-  ManualClock clock_{domain::Instant{}};
+  ManualClock clock_{Instant{}};
   std::unique_ptr<storage::Store> store_;
   std::unique_ptr<Applier> applier_;
   std::unique_ptr<TriageApi> api_;

@@ -2,6 +2,6 @@
 
 namespace sightline {
 
-domain::Instant SystemClock::Now() const { return std::chrono::system_clock::now(); }
+Instant SystemClock::Now() const { return std::chrono::system_clock::now(); }
 
 }  // namespace sightline

@@ -6,9 +6,9 @@
 #include <memory>
 #include <string>
 
-#include "sightline/domain/status.h"
+#include "sightline/core/status.h"
 #include "sightline/kafka/properties.h"
-#include "sightline/kafka/reader.h"
+#include "sightline/kafka/record.h"
 
 namespace sightline::kafka::internal {
 

@@ -6,9 +6,9 @@
 #include <string>
 #include <vector>
 
-#include "sightline/domain/simulate.h"
 #include "sightline/kafka/admin.h"
 #include "sightline/kafka/properties.h"
+#include "sightline/simulator/simulate.h"
 
 namespace sightline::ctl {
 

@@ -6,8 +6,8 @@
 
 #include "commands.h"
 #include "sightline/clock/clock.h"
-#include "sightline/domain/event_codec.h"
-#include "sightline/domain/event_validation.h"
+#include "sightline/domain/events/codec.h"
+#include "sightline/domain/events/validation.h"
 #include "sightline/http/client.h"
 
 namespace sightline::ctl {

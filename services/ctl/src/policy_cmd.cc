@@ -10,19 +10,19 @@
 
 #include "commands.h"
 #include "sightline/config/policy_file.h"
-#include "sightline/domain/clocks.h"
-#include "sightline/domain/event_codec.h"
+#include "sightline/domain/clocks/clocks.h"
+#include "sightline/domain/events/codec.h"
 
 namespace sightline::ctl {
 namespace {
 
 namespace v1 = events::v1;
 
-std::optional<domain::Instant> ParseWhen(const std::string& text) {
+std::optional<Instant> ParseWhen(const std::string& text) {
   if (auto day = domain::ParseDay(text)) return domain::LocalMidnight(*day);
   google::protobuf::Timestamp ts;
   if (!google::protobuf::util::TimeUtil::FromString(text, &ts)) return std::nullopt;
-  return domain::ToInstant(ts);
+  return ToInstant(ts);
 }
 
 }  // namespace
@@ -87,7 +87,7 @@ int Backtest(const BacktestOptions& o) {
   }
   // Each event becomes known at its recorded_at; simulated time advances in --tick steps.
   std::stable_sort(events.begin(), events.end(), [](const auto& a, const auto& b) {
-    return domain::ToInstant(a.recorded_at()) < domain::ToInstant(b.recorded_at());
+    return ToInstant(a.recorded_at()) < ToInstant(b.recorded_at());
   });
   domain::AlertEngine engine(policy.value());
   std::map<std::pair<std::string, std::string>, int> counts;
@@ -105,11 +105,11 @@ int Backtest(const BacktestOptions& o) {
     std::cerr << "no events\n";
     return 0;
   }
-  domain::Instant t = domain::ToInstant(events.front().recorded_at());
+  Instant t = ToInstant(events.front().recorded_at());
   std::size_t next = 0;
   while (t <= *until) {
     std::vector<v1::Envelope> known;
-    while (next < events.size() && domain::ToInstant(events[next].recorded_at()) <= t) {
+    while (next < events.size() && ToInstant(events[next].recorded_at()) <= t) {
       known.push_back(events[next++]);
     }
     print(engine.Apply(known, t, t));

@@ -3,7 +3,7 @@
 #include <iostream>
 
 #include "commands.h"
-#include "sightline/domain/event_codec.h"
+#include "sightline/domain/events/codec.h"
 
 namespace sightline::ctl {
 

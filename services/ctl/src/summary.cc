@@ -5,7 +5,7 @@
 #include <set>
 
 #include "commands.h"
-#include "sightline/domain/event_codec.h"
+#include "sightline/domain/events/codec.h"
 #include "sightline/kafka/reader.h"
 
 namespace sightline::ctl {

@@ -27,7 +27,7 @@ Status ReadGatewayConfig(config::YamlReader& yaml, GatewayConfig& c) {
   c.heartbeat_interval = std::chrono::seconds(
       yaml.Int("heartbeat.interval_seconds", c.heartbeat_interval.count(), 0, 3600));
   c.heartbeat_source = yaml.String("heartbeat.source", c.heartbeat_source);
-  if (!domain::IsWellFormedId(c.heartbeat_source) || c.heartbeat_source.size() > 64)
+  if (!IsWellFormedId(c.heartbeat_source) || c.heartbeat_source.size() > 64)
     yaml.Fail("heartbeat.source", "1-64 characters of A-Z a-z 0-9 . _ : -");
   if (c.brokers.empty()) yaml.Fail("kafka.brokers", "must name at least one host:port");
   if (c.topic.empty()) yaml.Fail("kafka.topic", "must not be empty");

@@ -9,7 +9,7 @@
 #include <string>
 
 #include "sightline/config/yaml_reader.h"
-#include "sightline/domain/event_validation.h"
+#include "sightline/domain/events/validation.h"
 #include "sightline/http/server.h"
 #include "sightline/kafka/properties.h"
 

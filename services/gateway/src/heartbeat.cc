@@ -2,18 +2,18 @@
 
 #include <iostream>
 
-#include "sightline/domain/event_validation.h"
+#include "sightline/domain/events/validation.h"
 
 namespace sightline::gateway {
 
 events::v1::Envelope MakeHeartbeat(const std::string& source, std::int64_t sequence,
-                                   std::chrono::seconds interval, domain::Instant now) {
+                                   std::chrono::seconds interval, Instant now) {
   events::v1::Envelope e;
   auto unix_ms = std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch());
   e.set_event_id("heartbeat-" + source + "-" + std::to_string(unix_ms.count()) + "-" +
                  std::to_string(sequence));
-  *e.mutable_occurred_at() = domain::ToTimestamp(now);
-  *e.mutable_recorded_at() = domain::ToTimestamp(now);
+  *e.mutable_occurred_at() = ToTimestamp(now);
+  *e.mutable_recorded_at() = ToTimestamp(now);
   e.mutable_actor()->set_user_id(source);
   e.mutable_actor()->set_role(events::v1::ROLE_SYSTEM);
   e.set_source_agency(events::v1::AGENCY_CHILDRENS_SOCIAL_CARE);

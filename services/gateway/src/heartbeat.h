@@ -18,7 +18,7 @@ namespace sightline::gateway {
 
 // The event for beat `sequence` of `source` at `now` (pure; unit-tested).
 events::v1::Envelope MakeHeartbeat(const std::string& source, std::int64_t sequence,
-                                   std::chrono::seconds interval, domain::Instant now);
+                                   std::chrono::seconds interval, Instant now);
 
 class Heartbeat {
  public:

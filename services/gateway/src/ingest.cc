@@ -4,7 +4,7 @@
 #include <map>
 #include <nlohmann/json.hpp>
 
-#include "sightline/domain/event_codec.h"
+#include "sightline/domain/events/codec.h"
 
 namespace sightline::gateway {
 namespace {
@@ -69,7 +69,7 @@ http::Response IngestHandler::PostEvents(const http::Request& request) {
                                       std::to_string(options_.max_batch_events) + " per request"}});
   }
 
-  domain::Instant now = clock_.Now();
+  Instant now = clock_.Now();
   std::vector<v1::Envelope> accepted;
   accepted.reserve(lines.size());
   json rejected = json::array();

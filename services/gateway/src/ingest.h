@@ -11,7 +11,7 @@
 
 #include "metrics.h"
 #include "sightline/clock/clock.h"
-#include "sightline/domain/event_validation.h"
+#include "sightline/domain/events/validation.h"
 #include "sightline/events/v1/envelope.pb.h"
 #include "sightline/http/server.h"
 #include "sightline/kafka/producer.h"

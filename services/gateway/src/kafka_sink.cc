@@ -1,6 +1,6 @@
 #include "kafka_sink.h"
 
-#include "sightline/domain/event_codec.h"
+#include "sightline/domain/events/codec.h"
 
 namespace sightline::gateway {
 

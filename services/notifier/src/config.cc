@@ -2,6 +2,8 @@
 
 #include <set>
 
+#include "sightline/core/ids.h"
+
 namespace sightline::notifier_service {
 namespace {
 
@@ -45,7 +47,7 @@ Status ReadNotifierConfig(config::YamlReader& yaml, NotifierConfig& c) {
     r.timeout = std::chrono::seconds(yaml.Int(k + "timeout_seconds", 5, 1, 120));
     r.resend_interval = std::chrono::seconds(yaml.Int(k + "resend_interval_seconds", 60, 1, 3600));
     r.fallback = yaml.String(k + "fallback", "");
-    if (!domain::IsWellFormedId(r.name)) yaml.Fail(k + "name", "required: an id like pager-mash");
+    if (!IsWellFormedId(r.name)) yaml.Fail(k + "name", "required: an id like pager-mash");
     if (!names.insert(r.name).second) yaml.Fail(k + "name", "'" + r.name + "' is used twice");
     if (kind == "alertmanager") {
       r.kind = ReceiverKind::kAlertmanager;

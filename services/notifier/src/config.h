@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "sightline/config/yaml_reader.h"
-#include "sightline/domain/notify.h"
+#include "sightline/domain/notify/notify.h"
 #include "sightline/http/server.h"
 #include "sightline/kafka/properties.h"
 

@@ -4,7 +4,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "sightline/domain/event_validation.h"
+#include "sightline/domain/events/validation.h"
 
 namespace sightline::notifier_service {
 namespace {
@@ -12,25 +12,23 @@ namespace {
 using nlohmann::json;
 namespace nv = notifier::v1;
 
-std::string Iso(domain::Instant t) {
-  return google::protobuf::util::TimeUtil::ToString(domain::ToTimestamp(t));
-}
+std::string Iso(Instant t) { return google::protobuf::util::TimeUtil::ToString(ToTimestamp(t)); }
 
 }  // namespace
 
-std::string AlertmanagerBody(const std::vector<nv::AlertmanagerRow>& rows, domain::Instant now,
+std::string AlertmanagerBody(const std::vector<nv::AlertmanagerRow>& rows, Instant now,
                              const ReceiverConfig& receiver, const std::string& triage_base_url) {
   json out = json::array();
   for (const nv::AlertmanagerRow& row : rows) {
     const nv::LevelAlert& a = row.alert();
-    domain::Instant starts = domain::ToInstant(a.started_at());
-    domain::Instant ends;
+    Instant starts = ToInstant(a.started_at());
+    Instant ends;
     if (a.has_ends_at()) {
-      ends = domain::ToInstant(a.ends_at());
+      ends = ToInstant(a.ends_at());
     } else if (a.state() == nv::ALERT_STATE_FIRING) {
       ends = std::max(now, starts) + 4 * receiver.resend_interval;
     } else {
-      ends = domain::ToInstant(a.state_since());
+      ends = ToInstant(a.state_since());
     }
     if (ends <= starts) ends = starts + std::chrono::seconds(1);  // Alertmanager requires it.
     json annotations = {{"summary", domain::AlertSummary(a)}};
@@ -38,7 +36,7 @@ std::string AlertmanagerBody(const std::vector<nv::AlertmanagerRow>& rows, domai
     if (!link.empty()) annotations["triage_url"] = link;
     if (!a.acknowledged_by().empty()) annotations["acknowledged_by"] = a.acknowledged_by();
     if (!a.reason().empty()) annotations["resolution"] = a.reason();
-    if (a.has_due_at()) annotations["due_at"] = Iso(domain::ToInstant(a.due_at()));
+    if (a.has_due_at()) annotations["due_at"] = Iso(ToInstant(a.due_at()));
     json alert = {{"labels", domain::AlertLabels(a)},
                   {"annotations", annotations},
                   {"startsAt", Iso(starts)},
@@ -60,7 +58,7 @@ std::string WebhookBody(const nv::Delivery& d, const ReceiverConfig& receiver,
   if (!a.rule_id().empty()) details["rule"] = a.rule_id();
   if (a.level() > 0) details["level"] = a.level();
   if (!a.level_role().empty()) details["level_role"] = a.level_role();
-  if (a.has_due_at()) details["due_at"] = Iso(domain::ToInstant(a.due_at()));
+  if (a.has_due_at()) details["due_at"] = Iso(ToInstant(a.due_at()));
   if (!a.acknowledged_by().empty()) details["acknowledged_by"] = a.acknowledged_by();
   if (!a.reason().empty()) details["resolution"] = a.reason();
   json body = {{"routing_key", receiver.routing_key},
@@ -70,7 +68,7 @@ std::string WebhookBody(const nv::Delivery& d, const ReceiverConfig& receiver,
                 {{"summary", domain::AlertSummary(a)},
                  {"source", "sightline"},
                  {"severity", domain::Severity(a)},
-                 {"timestamp", Iso(domain::ToInstant(a.state_since()))},
+                 {"timestamp", Iso(ToInstant(a.state_since()))},
                  {"component", a.rule_id().empty() ? "pipeline" : a.rule_id()},
                  {"group", a.team_id().empty() ? "sightline-operations" : a.team_id()},
                  {"class", a.alertname()},

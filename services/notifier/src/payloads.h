@@ -13,9 +13,8 @@ namespace sightline::notifier_service {
 
 // POST /api/v2/alerts: a JSON array. A firing alert ends 4 resend intervals ahead unless
 // renewed (Prometheus's convention); an acknowledged or resolved one ends when that happened.
-std::string AlertmanagerBody(const std::vector<notifier::v1::AlertmanagerRow>& rows,
-                             domain::Instant now, const ReceiverConfig& receiver,
-                             const std::string& triage_base_url);
+std::string AlertmanagerBody(const std::vector<notifier::v1::AlertmanagerRow>& rows, Instant now,
+                             const ReceiverConfig& receiver, const std::string& triage_base_url);
 
 // One PagerDuty Events v2 event: routing_key, event_action, dedup_key (= alert id), payload.
 std::string WebhookBody(const notifier::v1::Delivery& delivery, const ReceiverConfig& receiver,

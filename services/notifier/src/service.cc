@@ -7,7 +7,7 @@
 #include <thread>
 
 #include "payloads.h"
-#include "sightline/domain/event_validation.h"
+#include "sightline/domain/events/validation.h"
 #include "sightline/http/client.h"
 #include "sightline/kafka/dead_letter.h"
 
@@ -22,11 +22,9 @@ namespace nv = notifier::v1;
 constexpr std::size_t kWebhookBatch = 20;
 constexpr std::size_t kAlertmanagerBatch = 200;
 
-std::string Iso(domain::Instant t) {
-  return google::protobuf::util::TimeUtil::ToString(domain::ToTimestamp(t));
-}
+std::string Iso(Instant t) { return google::protobuf::util::TimeUtil::ToString(ToTimestamp(t)); }
 
-double Seconds(domain::Instant::duration d) { return std::chrono::duration<double>(d).count(); }
+double Seconds(Instant::duration d) { return std::chrono::duration<double>(d).count(); }
 
 bool Permanent(int code) { return code >= 400 && code < 500 && code != 408 && code != 429; }
 
@@ -211,7 +209,7 @@ Status Service::DeliverWebhookRows(const ReceiverConfig& r,
       metrics_.deliveries->Add({{"receiver", r.name}, {"outcome", "delivered"}}).Increment();
       if (d.action() == nv::ACTION_TRIGGER && d.alert().has_emitted_at())
         latency_.at(r.name)->Observe(
-            std::max(0.0, Seconds(clock_.Now() - domain::ToInstant(d.alert().emitted_at()))));
+            std::max(0.0, Seconds(clock_.Now() - ToInstant(d.alert().emitted_at()))));
       std::lock_guard lock(mu_);
       ReceiverStatus& st = receivers_[r.name];
       st.failures = 0;
@@ -249,7 +247,7 @@ Status Service::DeliverAlertmanager(const ReceiverConfig& r) {
     std::vector<nv::AlertmanagerRow> chunk(
         all.begin() + static_cast<std::ptrdiff_t>(i),
         all.begin() + static_cast<std::ptrdiff_t>(std::min(all.size(), i + kAlertmanagerBatch)));
-    domain::Instant now = clock_.Now();
+    Instant now = clock_.Now();
     auto res = http::Post(base, path, AlertmanagerBody(chunk, now, r, config_.triage_base_url),
                           "application/json", r.timeout);
     if (!res.ok()) {
@@ -272,7 +270,7 @@ Status Service::DeliverAlertmanager(const ReceiverConfig& r) {
         if (row.delivered_version() == 0 && row.alert().state() == nv::ALERT_STATE_FIRING &&
             row.alert().alertname() == "SightlineClockOverdue")
           latency_.at(r.name)->Observe(
-              std::max(0.0, Seconds(now - domain::ToInstant(row.alert().emitted_at()))));
+              std::max(0.0, Seconds(now - ToInstant(row.alert().emitted_at()))));
       }
     }
     // A rejected row is marked as sent too: resending the same body cannot succeed.
@@ -291,7 +289,7 @@ Status Service::DeliverAlertmanager(const ReceiverConfig& r) {
 }
 
 Status Service::CheckOwnAlerts() {
-  domain::Instant now = clock_.Now();
+  Instant now = clock_.Now();
   // The pipeline heartbeat: page when none has arrived for `missing_after` intervals.
   if (!config_.heartbeat_receivers.empty()) {
     auto beat = state_.LastHeartbeat();
@@ -299,8 +297,8 @@ Status Service::CheckOwnAlerts() {
     std::chrono::seconds interval =
         beat.value() ? std::chrono::seconds(beat.value()->heartbeat_interval_seconds())
                      : config_.heartbeat_interval;
-    domain::Instant last = beat.value() ? domain::ToInstant(beat.value()->at()) : started_at_;
-    domain::Instant missing_since = last + config_.heartbeat_missing_after * interval;
+    Instant last = beat.value() ? ToInstant(beat.value()->at()) : started_at_;
+    Instant missing_since = last + config_.heartbeat_missing_after * interval;
     const std::string id = "sightline/heartbeat-missing";
     auto flag = state_.FlagSet(id);
     if (!flag.ok()) return flag.status();
@@ -314,7 +312,7 @@ Status Service::CheckOwnAlerts() {
       nv::LevelAlert a = domain::HeartbeatMissingAlert(last, missing_since, interval);
       if (!missing) {
         a.set_state(nv::ALERT_STATE_RESOLVED);
-        *a.mutable_state_since() = domain::ToTimestamp(std::max(now, missing_since));
+        *a.mutable_state_since() = ToTimestamp(std::max(now, missing_since));
       }
       std::vector<domain::Notice> notices;
       for (const std::string& r : config_.heartbeat_receivers)
@@ -359,7 +357,7 @@ Status Service::CheckOwnAlerts() {
 }
 
 void Service::RefreshGauges() {
-  domain::Instant now = clock_.Now();
+  Instant now = clock_.Now();
   std::lock_guard lock(mu_);
   for (const ReceiverConfig& r : config_.receivers) {
     const Backlog& b = backlog_[r.name];
@@ -369,7 +367,7 @@ void Service::RefreshGauges() {
     metrics_.circuit_open->Add({{"receiver", r.name}})
         .Set(receivers_[r.name].failures >= config_.circuit_open_after ? 1 : 0);
   }
-  domain::Instant last = last_beat_.value_or(started_at_);
+  Instant last = last_beat_.value_or(started_at_);
   metrics_.heartbeat_age->Set(std::max(0.0, Seconds(now - last)));
   metrics_.heartbeat_last->Set(
       last_beat_ ? std::chrono::duration<double>(last_beat_->time_since_epoch()).count() : 0);
@@ -423,7 +421,7 @@ Status Service::Run(const std::atomic<bool>& stop) {
 }
 
 http::Response Service::Status_() const {
-  domain::Instant now = clock_.Now();
+  Instant now = clock_.Now();
   std::lock_guard lock(mu_);
   json receivers = json::array();
   for (const ReceiverConfig& r : config_.receivers) {

@@ -73,7 +73,7 @@ class Service {
   const Clock& clock_;
   Metrics& metrics_;
   std::mt19937_64 rng_{std::random_device{}()};
-  domain::Instant started_at_;
+  Instant started_at_;
   std::map<std::string, prometheus::Histogram*> latency_;  // Per receiver.
 
   mutable std::mutex mu_;  // Guards what the API reads below.
@@ -81,7 +81,7 @@ class Service {
   std::map<std::string, Backlog> backlog_;
   std::map<std::int32_t, std::int64_t> applied_next_;
   std::map<std::int32_t, std::int64_t> high_watermark_;
-  std::optional<domain::Instant> last_beat_;
+  std::optional<Instant> last_beat_;
   bool heartbeat_missing_ = false;
   bool paused_ = false;
   std::string last_error_;

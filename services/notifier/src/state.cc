@@ -1,6 +1,6 @@
 #include "state.h"
 
-#include "sightline/domain/event_validation.h"
+#include "sightline/domain/events/validation.h"
 
 namespace sightline::notifier_service {
 namespace {
@@ -48,7 +48,7 @@ StatusOr<std::uint64_t> NotifierState::NextSeq() const {
   return v.value() ? FromBigEndianKey(*v.value()) : 1;
 }
 
-Status NotifierState::Enqueue(const domain::Notice& n, domain::Instant now, Change& change,
+Status NotifierState::Enqueue(const domain::Notice& n, Instant now, Change& change,
                               std::uint64_t& seq,
                               std::map<std::string, nv::AlertmanagerRow>& am_rows) const {
   const ReceiverConfig* r = FindReceiver(config_, n.receiver);
@@ -58,7 +58,7 @@ Status NotifierState::Enqueue(const domain::Notice& n, domain::Instant now, Chan
     d.set_receiver(n.receiver);
     d.set_action(n.action);
     *d.mutable_alert() = n.alert;
-    *d.mutable_enqueued_at() = domain::ToTimestamp(now);
+    *d.mutable_enqueued_at() = ToTimestamp(now);
     change.batch.Put(kQueue, Prefix(n.receiver) + BigEndianKey(seq++), d.SerializeAsString());
     ++change.queued[n.receiver];
     return Status::Ok();
@@ -80,14 +80,13 @@ Status NotifierState::Enqueue(const domain::Notice& n, domain::Instant now, Chan
   *row.mutable_alert() = n.alert;
   if (keep_start) *row.mutable_alert()->mutable_started_at() = started;
   row.set_version(row.version() + 1);
-  if (was_clean) *row.mutable_pending_since() = domain::ToTimestamp(now);
+  if (was_clean) *row.mutable_pending_since() = ToTimestamp(now);
   change.batch.Put(kAm, key, row.SerializeAsString());
   change.alertmanager_changed.insert(n.receiver);
   return Status::Ok();
 }
 
-StatusOr<Change> NotifierState::ApplyBatch(std::span<const kafka::Record> records,
-                                           domain::Instant now) {
+StatusOr<Change> NotifierState::ApplyBatch(std::span<const kafka::Record> records, Instant now) {
   Change change;
   auto seq = NextSeq();
   if (!seq.ok()) return seq.status();
@@ -111,7 +110,7 @@ StatusOr<Change> NotifierState::ApplyBatch(std::span<const kafka::Record> record
         change.dead.push_back({&r, "invalid", "heartbeat without at or interval"});
         continue;
       }
-      if (beat && domain::ToInstant(beat->at()) >= domain::ToInstant(e.at())) continue;
+      if (beat && ToInstant(beat->at()) >= ToInstant(e.at())) continue;
       beat = e;
       beat_changed = true;
       continue;
@@ -156,8 +155,8 @@ StatusOr<Change> NotifierState::ApplyBatch(std::span<const kafka::Record> record
     *a.mutable_state_since() = beat->at();
     *a.mutable_emitted_at() = beat->emitted_at();
     a.set_summary("Sightline's pipeline heartbeat: always firing while the pipeline is alive");
-    *a.mutable_ends_at() = domain::ToTimestamp(
-        domain::ToInstant(beat->at()) +
+    *a.mutable_ends_at() = ToTimestamp(
+        ToInstant(beat->at()) +
         config_.heartbeat_missing_after * std::chrono::seconds(beat->heartbeat_interval_seconds()));
     for (const std::string& receiver : config_.heartbeat_receivers) {
       const ReceiverConfig* rc = FindReceiver(config_, receiver);
@@ -171,8 +170,7 @@ StatusOr<Change> NotifierState::ApplyBatch(std::span<const kafka::Record> record
   return change;
 }
 
-StatusOr<Change> NotifierState::Prepare(const std::vector<domain::Notice>& notices,
-                                        domain::Instant now) {
+StatusOr<Change> NotifierState::Prepare(const std::vector<domain::Notice>& notices, Instant now) {
   Change change;
   auto seq = NextSeq();
   if (!seq.ok()) return seq.status();
@@ -250,7 +248,7 @@ StatusOr<std::vector<nv::AlertmanagerRow>> NotifierState::AlertmanagerRows(
 
 Status NotifierState::AlertmanagerDelivered(const std::string& receiver,
                                             const std::vector<nv::AlertmanagerRow>& posted,
-                                            domain::Instant now) {
+                                            Instant now) {
   storage::WriteBatch batch;
   for (const nv::AlertmanagerRow& p : posted) {
     std::string key = Prefix(receiver) + p.alert().alert_id();
@@ -260,7 +258,7 @@ Status NotifierState::AlertmanagerDelivered(const std::string& receiver,
     if (!stored.value() || !row.ParseFromString(*stored.value())) continue;
     if (row.version() != p.version()) continue;  // Changed since: still to send.
     bool over = row.alert().state() == nv::ALERT_STATE_RESOLVED ||
-                (row.alert().has_ends_at() && domain::ToInstant(row.alert().ends_at()) <= now);
+                (row.alert().has_ends_at() && ToInstant(row.alert().ends_at()) <= now);
     if (over) {
       batch.Delete(kAm, key);
     } else {
@@ -286,8 +284,7 @@ StatusOr<Backlog> NotifierState::BacklogOf(const ReceiverConfig& receiver) const
     b.rows = QueuedRows(receiver.name);
     auto head = Queue(receiver.name, 1);
     if (!head.ok()) return head.status();
-    if (!head.value().empty())
-      b.oldest = domain::ToInstant(head.value().front().second.enqueued_at());
+    if (!head.value().empty()) b.oldest = ToInstant(head.value().front().second.enqueued_at());
     return b;
   }
   if (!AlertmanagerPending(receiver.name)) return b;
@@ -295,7 +292,7 @@ StatusOr<Backlog> NotifierState::BacklogOf(const ReceiverConfig& receiver) const
   if (!rows.ok()) return rows.status();
   for (const nv::AlertmanagerRow& row : rows.value()) {
     ++b.rows;
-    domain::Instant since = domain::ToInstant(row.pending_since());
+    Instant since = ToInstant(row.pending_since());
     if (!b.oldest || since < *b.oldest) b.oldest = since;
   }
   return b;

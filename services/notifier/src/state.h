@@ -20,7 +20,7 @@
 #include <vector>
 
 #include "config.h"
-#include "sightline/kafka/reader.h"
+#include "sightline/kafka/record.h"
 #include "sightline/notifier/v1/notifier.pb.h"
 #include "sightline/storage/store.h"
 
@@ -42,17 +42,17 @@ struct Change {
 };
 
 struct Backlog {
-  std::size_t rows = 0;                   // Waiting for the receiver.
-  std::optional<domain::Instant> oldest;  // Since when the oldest of them waits.
+  std::size_t rows = 0;           // Waiting for the receiver.
+  std::optional<Instant> oldest;  // Since when the oldest of them waits.
 };
 
 class NotifierState {
  public:
   static StatusOr<std::unique_ptr<NotifierState>> Open(const NotifierConfig& config);
 
-  StatusOr<Change> ApplyBatch(std::span<const kafka::Record> records, domain::Instant now);
+  StatusOr<Change> ApplyBatch(std::span<const kafka::Record> records, Instant now);
   // Sightline's own alerts (heartbeat missing, undeliverable): queued like the others.
-  StatusOr<Change> Prepare(const std::vector<domain::Notice>& notices, domain::Instant now);
+  StatusOr<Change> Prepare(const std::vector<domain::Notice>& notices, Instant now);
   Status Commit(const Change& change);
 
   // Webhook receivers: the oldest rows first.
@@ -69,7 +69,7 @@ class NotifierState {
   // changed since stays pending); a resolved or expired one is removed.
   Status AlertmanagerDelivered(const std::string& receiver,
                                const std::vector<notifier::v1::AlertmanagerRow>& posted,
-                               domain::Instant now);
+                               Instant now);
 
   // Whether an Alertmanager receiver may have rows to send: set by commits that change its rows
   // (and at start), cleared by the sender when it finds none pending. Spares a scan per loop.
@@ -87,8 +87,7 @@ class NotifierState {
  private:
   NotifierState(std::unique_ptr<storage::Store> store, const NotifierConfig& config)
       : store_(std::move(store)), config_(config) {}
-  Status Enqueue(const domain::Notice& notice, domain::Instant now, Change& change,
-                 std::uint64_t& seq,
+  Status Enqueue(const domain::Notice& notice, Instant now, Change& change, std::uint64_t& seq,
                  std::map<std::string, notifier::v1::AlertmanagerRow>& am_rows) const;
   StatusOr<std::uint64_t> NextSeq() const;
 

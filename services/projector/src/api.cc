@@ -6,8 +6,9 @@
 #include "api_internal.h"
 #include "api_json.h"
 #include "sightline/crypto/digest.h"
-#include "sightline/domain/event_validation.h"
-#include "sightline/domain/projection.h"
+#include "sightline/domain/events/names.h"
+#include "sightline/domain/events/validation.h"
+#include "sightline/domain/projection/projection.h"
 #include "store_layout.h"
 
 namespace sightline::projector {
@@ -98,11 +99,11 @@ bool TriageApi::Audit(const domain::User* user, const std::string& endpoint,
                       const std::string& child, const std::string& household, int outcome,
                       http::Response& refusal, const std::string& token_fingerprint) {
   au::AccessAudited e;
-  domain::Instant now = d_.clock.Now();
+  Instant now = d_.clock.Now();
   e.set_audit_id(d_.service_name + "-" +
                  std::to_string(now.time_since_epoch() / std::chrono::microseconds(1)) + "-" +
                  std::to_string(++audit_seq));
-  *e.mutable_at() = domain::ToTimestamp(now);
+  *e.mutable_at() = ToTimestamp(now);
   if (user) {
     e.set_user_id(user->id);
     e.set_role(std::string(domain::RoleName(user->role)));
@@ -169,7 +170,7 @@ http::Response TriageApi::Queue(const http::Request& req) {
   std::string team, cursor;
   long limit = 100;
   if (auto it = q->find("team"); it != q->end()) {
-    if (!domain::IsWellFormedId(it->second)) return Error(400, "not a team id", "team");
+    if (!IsWellFormedId(it->second)) return Error(400, "not a team id", "team");
     team = it->second;
   }
   if (auto it = q->find("rag"); it != q->end()) {
@@ -191,7 +192,7 @@ http::Response TriageApi::Queue(const http::Request& req) {
     if (!decoded || decoded->empty()) return Error(400, "not a cursor from next_cursor", "cursor");
     cursor = *decoded;
   }
-  domain::Instant now = d_.clock.Now();
+  Instant now = d_.clock.Now();
   json items = json::array();
   std::size_t total = 0;
   std::string next_cursor;
@@ -233,7 +234,7 @@ http::Response TriageApi::Child(const http::Request& req) {
   if (!user) return bad;
   if (!api_json::CheckQuery(req, {}, bad)) return bad;
   const std::string& id = req.path_params.at("id");
-  if (!domain::IsWellFormedId(id)) return Error(400, "not a child id", "id");
+  if (!IsWellFormedId(id)) return Error(400, "not a child id", "id");
   Status status;
   auto summary = LoadSummary(d_.store, id, status);
   if (!status.ok()) return StoreError(status);
@@ -255,11 +256,11 @@ http::Response TriageApi::Child(const http::Request& req) {
   pv::ChildRecord record;
   if (!bytes.value() || !record.ParseFromString(*bytes.value()))
     return Error(500, "child record missing or does not parse");
-  domain::Instant now = d_.clock.Now();
+  Instant now = d_.clock.Now();
   json clocks = json::array();
   for (const pv::OpenClock& c : record.clocks()) {
     json j = api_json::FromProto(c);
-    j["overdue"] = now >= domain::ToInstant(c.overdue_from());
+    j["overdue"] = now >= ToInstant(c.overdue_from());
     clocks.push_back(j);
   }
   json body = {

@@ -19,8 +19,8 @@
 #include "consume_loop.h"
 #include "metrics.h"
 #include "sightline/clock/clock.h"
-#include "sightline/domain/access.h"
-#include "sightline/domain/calendar.h"
+#include "sightline/domain/access/access.h"
+#include "sightline/domain/calendar/calendar.h"
 #include "sightline/http/server.h"
 #include "sightline/storage/store.h"
 

@@ -4,7 +4,7 @@
 #include <optional>
 #include <string>
 
-#include "sightline/domain/access.h"
+#include "sightline/domain/access/access.h"
 #include "sightline/http/server.h"
 #include "sightline/projections/v1/projections.pb.h"
 #include "sightline/storage/store.h"

@@ -3,8 +3,9 @@
 #include <google/protobuf/util/json_util.h>
 #include <google/protobuf/util/time_util.h>
 
-#include "sightline/domain/event_validation.h"
-#include "sightline/domain/projection.h"
+#include "sightline/domain/events/names.h"
+#include "sightline/domain/events/validation.h"
+#include "sightline/domain/projection/projection.h"
 
 namespace sightline::projector::api_json {
 
@@ -53,24 +54,23 @@ std::string Iso(const google::protobuf::Timestamp& t) {
   return google::protobuf::util::TimeUtil::ToString(t);
 }
 
-std::string Iso(domain::Instant t) { return Iso(domain::ToTimestamp(t)); }
+std::string Iso(Instant t) { return Iso(ToTimestamp(t)); }
 
-json Waiting(const pv::ChildSummary& s, const domain::Calendar& cal, domain::Instant now) {
-  domain::Instant since = domain::ToInstant(s.waiting_since());
+json Waiting(const pv::ChildSummary& s, const domain::Calendar& cal, Instant now) {
+  Instant since = ToInstant(s.waiting_since());
   json w = {
       {"waiting_since", Iso(s.waiting_since())},
       {"waiting_seconds", std::chrono::duration_cast<std::chrono::seconds>(now - since).count()},
       {"working_days_waited", cal.WorkingDaysBetween(since, now)}};
   if (s.has_decision_overdue_from()) {
-    domain::Instant due = domain::ToInstant(s.decision_overdue_from());
+    Instant due = ToInstant(s.decision_overdue_from());
     w["decision_overdue_from"] = Iso(s.decision_overdue_from());
     w["overdue"] = now >= due;
   }
   return w;
 }
 
-json QueueItem(const pv::ChildSummary& s, const domain::Calendar& cal, domain::Instant now,
-               bool full) {
+json QueueItem(const pv::ChildSummary& s, const domain::Calendar& cal, Instant now, bool full) {
   json item = Waiting(s, cal, now);
   item["child_id"] = s.child_id();
   item["name"] = s.name();

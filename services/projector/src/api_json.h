@@ -9,7 +9,7 @@
 #include <set>
 #include <string>
 
-#include "sightline/domain/calendar.h"
+#include "sightline/domain/calendar/calendar.h"
 #include "sightline/http/server.h"
 #include "sightline/projections/v1/projections.pb.h"
 
@@ -29,13 +29,12 @@ std::optional<std::map<std::string, std::string>> CheckQuery(const http::Request
 // A protobuf message as JSON with proto field names and enum names.
 json FromProto(const google::protobuf::Message& m);
 std::string Iso(const google::protobuf::Timestamp& t);
-std::string Iso(domain::Instant t);
+std::string Iso(Instant t);
 
 // Waiting figures of a summary at `now`: working days waited, seconds, overdue.
-json Waiting(const projections::v1::ChildSummary& s, const domain::Calendar& cal,
-             domain::Instant now);
+json Waiting(const projections::v1::ChildSummary& s, const domain::Calendar& cal, Instant now);
 // A queue item; `full` false gives only what a restricted entry may show.
-json QueueItem(const projections::v1::ChildSummary& s, const domain::Calendar& cal,
-               domain::Instant now, bool full);
+json QueueItem(const projections::v1::ChildSummary& s, const domain::Calendar& cal, Instant now,
+               bool full);
 
 }  // namespace sightline::projector::api_json

@@ -5,8 +5,9 @@
 #include "api.h"
 #include "api_internal.h"
 #include "api_json.h"
-#include "sightline/domain/event_validation.h"
-#include "sightline/domain/projection.h"
+#include "sightline/domain/events/names.h"
+#include "sightline/domain/events/validation.h"
+#include "sightline/domain/projection/projection.h"
 #include "store_layout.h"
 
 namespace sightline::projector {
@@ -35,7 +36,7 @@ http::Response TriageApi::Household(const http::Request& req) {
   if (!user) return bad;
   if (!api_json::CheckQuery(req, {}, bad)) return bad;
   const std::string& id = req.path_params.at("id");
-  if (!domain::IsWellFormedId(id)) return Error(400, "not a household id", "id");
+  if (!IsWellFormedId(id)) return Error(400, "not a household id", "id");
   std::vector<std::string> members;
   Status s = d_.store.Scan(cf::kHouseholds, id + '\0', [&](std::string_view key, std::string_view) {
     members.emplace_back(key.substr(id.size() + 1));
@@ -46,8 +47,8 @@ http::Response TriageApi::Household(const http::Request& req) {
     if (!Audit(&*user, kEndpoint, "", id, au::OUTCOME_NOT_FOUND, bad)) return bad;
     return Error(404, "no such household");
   }
-  domain::Instant now = d_.clock.Now();
-  domain::Instant year_ago = now - std::chrono::days(365);
+  Instant now = d_.clock.Now();
+  Instant year_ago = now - std::chrono::days(365);
   json children = json::array();
   json totals = {{"contacts_12m", 0},
                  {"referrals_12m", 0},
@@ -74,9 +75,9 @@ http::Response TriageApi::Household(const http::Request& req) {
     if (!bytes.value() || !r.ParseFromString(*bytes.value())) continue;
     // Cumulative figures count every member (they are not details of any one child).
     int contacts = 0, referrals = 0, re_referrals = 0, eh_failed = 0;
-    for (const auto& t : r.contact_times()) contacts += domain::ToInstant(t) >= year_ago;
+    for (const auto& t : r.contact_times()) contacts += ToInstant(t) >= year_ago;
     for (const pv::Referral& ref : r.referrals()) {
-      bool recent = domain::ToInstant(ref.at()) >= year_ago;
+      bool recent = ToInstant(ref.at()) >= year_ago;
       referrals += recent;
       re_referrals += recent && ref.re_referral();
     }
@@ -131,8 +132,8 @@ http::Response TriageApi::LineOfSight(const http::Request& req) {
     if (!Audit(&*user, kEndpoint, "", "", au::OUTCOME_DENIED_NO_NEED_TO_KNOW, bad)) return bad;
     return Error(403, "line of sight is for managers, senior leaders and auditors");
   }
-  domain::Instant now = d_.clock.Now();
-  domain::Instant year_ago = now - std::chrono::days(365);
+  Instant now = d_.clock.Now();
+  Instant year_ago = now - std::chrono::days(365);
   std::map<std::string, int> by_stage;
   std::map<std::string, std::map<std::string, int>> by_team, by_manager, by_worker;
   std::map<std::string, int> waiting_age;  // Working days waited, bucketed.
@@ -149,7 +150,7 @@ http::Response TriageApi::LineOfSight(const http::Request& req) {
     std::string stage = domain::EnumLabel(pv::Stage_Name(c.stage()), "STAGE_");
     ++by_stage[stage];
     for (int i = 0; i < c.referral_times_size(); ++i) {
-      if (domain::ToInstant(c.referral_times(i)) < year_ago) continue;
+      if (ToInstant(c.referral_times(i)) < year_ago) continue;
       ++referrals;
       re_referrals += i < c.referral_is_re_referral_size() && c.referral_is_re_referral(i);
     }
@@ -157,17 +158,14 @@ http::Response TriageApi::LineOfSight(const http::Request& req) {
     const auto& alloc = c.allocation();
     if (c.awaiting_decision_size() > 0) {
       ++awaiting;
-      bool late =
-          c.has_decision_overdue_from() && now >= domain::ToInstant(c.decision_overdue_from());
+      bool late = c.has_decision_overdue_from() && now >= ToInstant(c.decision_overdue_from());
       overdue += late;
-      int wd = d_.calendar.WorkingDaysBetween(domain::ToInstant(c.waiting_since()), now);
+      int wd = d_.calendar.WorkingDaysBetween(ToInstant(c.waiting_since()), now);
       ++waiting_age[wd == 0 ? "0" : wd == 1 ? "1" : wd <= 5 ? "2-5" : wd <= 20 ? "6-20" : "21+"];
       auto& team = by_team[c.queue_team_id()];
       ++team["awaiting_decision"];
       team["decision_overdue"] += late;
-      if (!oldest ||
-          domain::ToInstant(c.waiting_since()) < domain::ToInstant(oldest->waiting_since()))
-        oldest = c;
+      if (!oldest || ToInstant(c.waiting_since()) < ToInstant(oldest->waiting_since())) oldest = c;
     }
     if (open && !alloc.team_id().empty() && c.stage() != pv::STAGE_AWAITING_DECISION) {
       ++by_team[alloc.team_id()]["open_cases"];

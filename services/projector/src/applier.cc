@@ -2,6 +2,7 @@
 
 #include <set>
 
+#include "sightline/domain/events/names.h"
 #include "store_layout.h"
 
 namespace sightline::projector {
@@ -36,7 +37,7 @@ Applier::Applier(storage::Store& store, const domain::Calendar& calendar,
                  const domain::ProjectionPolicy& policy, std::string topic)
     : store_(store), calendar_(calendar), policy_(policy), topic_(std::move(topic)) {}
 
-StatusOr<BatchPlan> Applier::Prepare(std::span<const kafka::Record> records, domain::Instant now) {
+StatusOr<BatchPlan> Applier::Prepare(std::span<const kafka::Record> records, Instant now) {
   BatchPlan plan;
   std::map<std::string, ChildBatch> children;
   std::map<std::string, std::string> batch_ids;  // event_id -> child_id, this batch.

@@ -17,10 +17,10 @@
 #include <tuple>
 #include <vector>
 
-#include "sightline/domain/calendar.h"
-#include "sightline/domain/event_validation.h"
-#include "sightline/domain/projection.h"
-#include "sightline/kafka/reader.h"
+#include "sightline/domain/calendar/calendar.h"
+#include "sightline/domain/events/validation.h"
+#include "sightline/domain/projection/projection.h"
+#include "sightline/kafka/record.h"
 #include "sightline/storage/store.h"
 
 namespace sightline::projector {
@@ -45,7 +45,7 @@ class Applier {
   Applier(storage::Store& store, const domain::Calendar& calendar,
           const domain::ProjectionPolicy& policy, std::string topic);
 
-  StatusOr<BatchPlan> Prepare(std::span<const kafka::Record> records, domain::Instant now);
+  StatusOr<BatchPlan> Prepare(std::span<const kafka::Record> records, Instant now);
   Status Commit(const BatchPlan& plan);
 
  private:

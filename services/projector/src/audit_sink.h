@@ -5,7 +5,7 @@
 #include <string>
 
 #include "sightline/audit/v1/audit.pb.h"
-#include "sightline/domain/status.h"
+#include "sightline/core/status.h"
 #include "sightline/kafka/producer.h"
 
 namespace sightline::projector {

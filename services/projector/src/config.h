@@ -9,8 +9,8 @@
 #include <vector>
 
 #include "sightline/config/yaml_reader.h"
-#include "sightline/domain/access.h"
-#include "sightline/domain/projection.h"
+#include "sightline/domain/access/access.h"
+#include "sightline/domain/projection/projection.h"
 #include "sightline/http/server.h"
 #include "sightline/kafka/properties.h"
 

@@ -109,12 +109,12 @@ void ConsumeLoop::RefreshWatermarks() {
 
 void ConsumeLoop::RefreshQueueFigures() {
   std::size_t n = 0;
-  std::optional<domain::Instant> oldest;
+  std::optional<Instant> oldest;
   Status s = store_.Scan(cf::kQueue, "", [&](std::string_view, std::string_view value) {
     ++n;
     projections::v1::ChildSummary summary;
     if (summary.ParseFromArray(value.data(), static_cast<int>(value.size()))) {
-      domain::Instant since = domain::ToInstant(summary.waiting_since());
+      Instant since = ToInstant(summary.waiting_since());
       if (!oldest || since < *oldest) oldest = since;
     }
     return true;

@@ -31,16 +31,16 @@ int Fail(const std::string& message) {
 class FileClock : public Clock {
  public:
   explicit FileClock(std::string path) : path_(std::move(path)) {}
-  domain::Instant Now() const override {
+  Instant Now() const override {
     std::ifstream in(path_);
     long long seconds = 0;
-    if (in >> seconds && seconds > 0) last_ = domain::Instant(std::chrono::seconds(seconds));
+    if (in >> seconds && seconds > 0) last_ = Instant(std::chrono::seconds(seconds));
     return last_;
   }
 
  private:
   std::string path_;
-  mutable domain::Instant last_{};
+  mutable Instant last_{};
 };
 
 int Serve(const WatchdogConfig& c, const domain::ClockPolicy& policy) {

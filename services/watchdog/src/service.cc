@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 #include <thread>
 
+#include "sightline/core/ids.h"
 #include "sightline/kafka/dead_letter.h"
 
 namespace sightline::watchdog_service {
@@ -21,7 +22,7 @@ std::string Iso(const google::protobuf::Timestamp& t) {
   return t.seconds() == 0 && t.nanos() == 0 ? "" : google::protobuf::util::TimeUtil::ToString(t);
 }
 
-std::string Iso(domain::Instant t) { return Iso(domain::ToTimestamp(t)); }
+std::string Iso(Instant t) { return Iso(ToTimestamp(t)); }
 
 json DeadlineJson(const wv::Deadline& d) {
   return {{"clock_id", d.clock_id()},
@@ -133,10 +134,9 @@ void Service::Observe(const Change& change) {
     std::string step = av::Step_Name(e.step()).substr(5);
     metrics_.alert_events->Add({{"step", step}, {"rule", e.rule_id()}}).Increment();
     if (e.step() == av::STEP_RAISED || e.step() == av::STEP_ESCALATED) {
-      metrics_.delay->Observe(
-          std::max(0.0, std::chrono::duration<double>(domain::ToInstant(e.emitted_at()) -
-                                                      domain::ToInstant(e.at()))
-                            .count()));
+      metrics_.delay->Observe(std::max(
+          0.0,
+          std::chrono::duration<double>(ToInstant(e.emitted_at()) - ToInstant(e.at())).count()));
     }
   }
 }
@@ -166,7 +166,7 @@ Status Service::ApplyRecords(const std::vector<kafka::Record>& records) {
 }
 
 Status Service::MaybeTick() {
-  domain::Instant now = clock_.Now();  // Before the watermarks: what they cover happened by now.
+  Instant now = clock_.Now();  // Before the watermarks: what they cover happened by now.
   auto hw = consumer_.HighWatermarks(milliseconds(3000));
   bool caught_up = hw.ok();
   {
@@ -239,13 +239,13 @@ void Service::RefreshGauges() {
   std::map<std::string, int> by_rule;
   std::map<std::pair<std::string, int>, int> alerts;
   for (const auto& r : rules_seen_) by_rule[r] = 0;
-  std::optional<domain::Instant> oldest;
+  std::optional<Instant> oldest;
   for (const wv::Deadline& d : open.value()) {
     ++by_rule[d.rule_id()];
     rules_seen_.insert(d.rule_id());
     if (!d.raised()) continue;
     ++alerts[{d.acknowledged() ? "acknowledged" : "unacknowledged", d.level()}];
-    domain::Instant due = domain::ToInstant(d.due_at());
+    Instant due = ToInstant(d.due_at());
     if (!oldest || due < *oldest) oldest = due;
   }
   for (const auto& [rule, n] : by_rule) metrics_.open_clocks->Add({{"rule", rule}}).Set(n);
@@ -347,7 +347,7 @@ void Service::Register(http::Server& server) {
   });
   server.Get("/v1/children/:id/clocks", [this](const http::Request& req) {
     const std::string& child = req.path_params.at("id");
-    if (!domain::IsWellFormedId(child)) {
+    if (!IsWellFormedId(child)) {
       return Json(400, {{"error", "id: not a well-formed child id"}});
     }
     auto open = state_.OpenClocks();

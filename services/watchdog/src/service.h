@@ -30,8 +30,8 @@ namespace sightline::watchdog_service {
 struct Progress {
   std::map<std::int32_t, std::int64_t> applied_next, high_watermark;
   bool caught_up = false;
-  std::optional<domain::Instant> horizon;
-  domain::Instant clock_now{};
+  std::optional<Instant> horizon;
+  Instant clock_now{};
   std::size_t outbox_pending = 0;
   std::string last_error;
 };
@@ -79,8 +79,8 @@ class Service {
   Metrics& metrics_;
   mutable std::mutex mu_;
   Progress progress_;
-  std::optional<domain::Instant> ticked_;  // Last committed tick; public after its drain.
-  std::set<std::string> rules_seen_;       // Gauges of rules whose clocks all closed go to 0.
+  std::optional<Instant> ticked_;     // Last committed tick; public after its drain.
+  std::set<std::string> rules_seen_;  // Gauges of rules whose clocks all closed go to 0.
   std::map<std::pair<std::string, int>, int> alert_levels_seen_;
 };
 

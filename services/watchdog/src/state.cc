@@ -3,8 +3,8 @@
 #include <set>
 
 #include "sightline/crypto/digest.h"
-#include "sightline/domain/event_validation.h"
-#include "sightline/domain/projection.h"
+#include "sightline/domain/events/validation.h"
+#include "sightline/domain/projection/projection.h"
 
 namespace sightline::watchdog_service {
 namespace {
@@ -36,7 +36,7 @@ std::string Serialize(const google::protobuf::MessageLite& m) {
   return out;
 }
 
-std::int64_t Seconds(domain::Instant t) {
+std::int64_t Seconds(Instant t) {
   return std::chrono::duration_cast<std::chrono::seconds>(t.time_since_epoch()).count();
 }
 
@@ -60,12 +60,12 @@ StatusOr<std::uint64_t> WatchdogState::NextSeq() const {
   return v.value() ? FromBigEndianKey(*v.value()) : std::uint64_t{0};
 }
 
-StatusOr<std::optional<domain::Instant>> WatchdogState::Horizon() const {
+StatusOr<std::optional<Instant>> WatchdogState::Horizon() const {
   auto v = store_->Get(kMeta, "horizon");
   if (!v.ok()) return v.status();
-  if (!v.value()) return std::optional<domain::Instant>();
-  return std::optional<domain::Instant>(domain::Instant(
-      std::chrono::seconds(static_cast<std::int64_t>(FromBigEndianKey(*v.value())))));
+  if (!v.value()) return std::optional<Instant>();
+  return std::optional<Instant>(
+      Instant(std::chrono::seconds(static_cast<std::int64_t>(FromBigEndianKey(*v.value())))));
 }
 
 StatusOr<std::map<std::int32_t, std::int64_t>> WatchdogState::Offsets() const {
@@ -73,7 +73,7 @@ StatusOr<std::map<std::int32_t, std::int64_t>> WatchdogState::Offsets() const {
 }
 
 Status WatchdogState::Reconcile(const std::string& child, const std::vector<v1::Envelope>& fresh,
-                                domain::Instant horizon, domain::Instant emitted_at, Change& change,
+                                Instant horizon, Instant emitted_at, Change& change,
                                 std::uint64_t& seq) {
   std::vector<v1::Envelope> events;
   Status s = store_->Scan(kEvents, child + '\0', [&](std::string_view, std::string_view value) {
@@ -105,8 +105,8 @@ Status WatchdogState::Reconcile(const std::string& child, const std::vector<v1::
   return Status::Ok();
 }
 
-StatusOr<Change> WatchdogState::ApplyBatch(std::span<const kafka::Record> records,
-                                           domain::Instant wall_now, domain::Instant emitted_at) {
+StatusOr<Change> WatchdogState::ApplyBatch(std::span<const kafka::Record> records, Instant wall_now,
+                                           Instant emitted_at) {
   Change change;
   std::optional<v1::Envelope> newest_beat;
   std::map<std::string, std::vector<v1::Envelope>> fresh;
@@ -121,8 +121,7 @@ StatusOr<Change> WatchdogState::ApplyBatch(std::span<const kafka::Record> record
     v1::Envelope& e = checked.event;
     if (e.has_pipeline_heartbeat()) {
       // Only the newest beat matters; the next caught-up tick passes it on.
-      if (!newest_beat ||
-          domain::ToInstant(e.occurred_at()) > domain::ToInstant(newest_beat->occurred_at()))
+      if (!newest_beat || ToInstant(e.occurred_at()) > ToInstant(newest_beat->occurred_at()))
         newest_beat = e;
       continue;
     }
@@ -143,8 +142,8 @@ StatusOr<Change> WatchdogState::ApplyBatch(std::span<const kafka::Record> record
   if (!seq.ok()) return seq.status();
   std::uint64_t next = seq.value();
   for (const auto& [child, events] : fresh) {
-    Status s = Reconcile(child, events, horizon.value().value_or(domain::Instant{}), emitted_at,
-                         change, next);
+    Status s =
+        Reconcile(child, events, horizon.value().value_or(Instant{}), emitted_at, change, next);
     if (!s.ok()) return s;
   }
   change.batch.Put(kMeta, "outbox_seq", BigEndianKey(next));
@@ -153,14 +152,14 @@ StatusOr<Change> WatchdogState::ApplyBatch(std::span<const kafka::Record> record
     if (!stored.ok()) return stored.status();
     v1::Envelope previous;
     if (!stored.value() || !previous.ParseFromString(*stored.value()) ||
-        domain::ToInstant(previous.occurred_at()) < domain::ToInstant(newest_beat->occurred_at()))
+        ToInstant(previous.occurred_at()) < ToInstant(newest_beat->occurred_at()))
       change.batch.Put(kMeta, "heartbeat", newest_beat->SerializeAsString());
   }
   storage::PutOffsets(change.batch, kMeta, change.next_offsets);
   return change;
 }
 
-StatusOr<Change> WatchdogState::Tick(domain::Instant now) {
+StatusOr<Change> WatchdogState::Tick(Instant now) {
   Change change;
   std::set<std::string> due;
   std::string limit =
@@ -192,7 +191,7 @@ StatusOr<Change> WatchdogState::Tick(domain::Instant now) {
     e.set_step(alerts::v1::STEP_HEARTBEAT);
     e.set_anchor_event_id(hb.event_id());
     *e.mutable_at() = hb.occurred_at();
-    *e.mutable_emitted_at() = domain::ToTimestamp(now);
+    *e.mutable_emitted_at() = ToTimestamp(now);
     e.set_heartbeat_interval_seconds(hb.pipeline_heartbeat().interval_seconds());
     change.batch.Put(kOutbox, BigEndianKey(next++), Serialize(e));
     change.batch.Put(kMeta, "heartbeat_passed", hb.event_id());

@@ -26,8 +26,8 @@
 #include <vector>
 
 #include "sightline/alerts/v1/alerts.pb.h"
-#include "sightline/domain/clocks.h"
-#include "sightline/kafka/reader.h"
+#include "sightline/domain/clocks/clocks.h"
+#include "sightline/kafka/record.h"
 #include "sightline/storage/store.h"
 #include "sightline/watchdog/v1/watchdog.pb.h"
 
@@ -53,10 +53,10 @@ class WatchdogState {
                                                        const domain::ClockPolicy& policy);
 
   // Prepares the batch: validation happens against `wall_now`; alert events carry `emitted_at`.
-  StatusOr<Change> ApplyBatch(std::span<const kafka::Record> records, domain::Instant wall_now,
-                              domain::Instant emitted_at);
+  StatusOr<Change> ApplyBatch(std::span<const kafka::Record> records, Instant wall_now,
+                              Instant emitted_at);
   // Everything whose next wake is at or before `now`, reconciled at horizon `now`.
-  StatusOr<Change> Tick(domain::Instant now);
+  StatusOr<Change> Tick(Instant now);
   Status Commit(const Change& change);
 
   // Outbox rows in order (sequence key, AlertEvent bytes), at most `limit`.
@@ -66,7 +66,7 @@ class WatchdogState {
   StatusOr<std::uint64_t> OutboxDepth() const;
 
   StatusOr<std::map<std::int32_t, std::int64_t>> Offsets() const;
-  StatusOr<std::optional<domain::Instant>> Horizon() const;
+  StatusOr<std::optional<Instant>> Horizon() const;
   // Every open clock (deadline-index rows), earliest wake first.
   StatusOr<std::vector<watchdog::v1::Deadline>> OpenClocks() const;
   // SHA-256 over the deadline index, and its row count.
@@ -77,8 +77,7 @@ class WatchdogState {
   WatchdogState(std::unique_ptr<storage::Store> store, const domain::ClockPolicy& policy)
       : store_(std::move(store)), policy_(policy) {}
   Status Reconcile(const std::string& child, const std::vector<events::v1::Envelope>& fresh,
-                   domain::Instant horizon, domain::Instant emitted_at, Change& change,
-                   std::uint64_t& seq);
+                   Instant horizon, Instant emitted_at, Change& change, std::uint64_t& seq);
   StatusOr<std::uint64_t> NextSeq() const;
 
   std::unique_ptr<storage::Store> store_;

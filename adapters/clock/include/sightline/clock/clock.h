@@ -4,38 +4,38 @@
 
 #include <mutex>
 
-#include "sightline/domain/event_validation.h"
+#include "sightline/core/time.h"
 
 namespace sightline {
 
 class Clock {
  public:
   virtual ~Clock() = default;
-  virtual domain::Instant Now() const = 0;
+  virtual Instant Now() const = 0;
 };
 
 // The real wall clock (UTC). The only place in Sightline that reads it.
 class SystemClock final : public Clock {
  public:
-  domain::Instant Now() const override;
+  Instant Now() const override;
 };
 
 // A clock that moves only when told to. Thread-safe.
 class ManualClock final : public Clock {
  public:
-  explicit ManualClock(domain::Instant start) : now_(start) {}
-  domain::Instant Now() const override {
+  explicit ManualClock(Instant start) : now_(start) {}
+  Instant Now() const override {
     std::lock_guard lock(mu_);
     return now_;
   }
-  void Set(domain::Instant t) {
+  void Set(Instant t) {
     std::lock_guard lock(mu_);
     now_ = t;
   }
 
  private:
   mutable std::mutex mu_;
-  domain::Instant now_;
+  Instant now_;
 };
 
 }  // namespace sightline

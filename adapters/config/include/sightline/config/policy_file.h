@@ -5,7 +5,7 @@
 
 #include <string>
 
-#include "sightline/domain/clock_policy.h"
+#include "sightline/domain/clocks/policy.h"
 
 namespace sightline::config {
 

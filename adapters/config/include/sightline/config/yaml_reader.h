@@ -14,7 +14,7 @@
 #include <set>
 #include <string>
 
-#include "sightline/domain/status.h"
+#include "sightline/core/status.h"
 
 namespace sightline::config {
 

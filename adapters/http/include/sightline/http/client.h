@@ -4,7 +4,7 @@
 #include <chrono>
 #include <string>
 
-#include "sightline/domain/status.h"
+#include "sightline/core/status.h"
 
 namespace sightline::http {
 

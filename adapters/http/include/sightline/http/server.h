@@ -13,7 +13,7 @@
 #include <string>
 #include <string_view>
 
-#include "sightline/domain/status.h"
+#include "sightline/core/status.h"
 
 namespace sightline::http {
 

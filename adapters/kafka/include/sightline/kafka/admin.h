@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "sightline/domain/status.h"
+#include "sightline/core/status.h"
 #include "sightline/kafka/properties.h"
 
 namespace sightline::kafka {

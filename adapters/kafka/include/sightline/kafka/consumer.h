@@ -13,9 +13,9 @@
 #include <string>
 #include <vector>
 
-#include "sightline/domain/status.h"
+#include "sightline/core/status.h"
 #include "sightline/kafka/properties.h"
-#include "sightline/kafka/reader.h"
+#include "sightline/kafka/record.h"
 
 namespace sightline::kafka {
 

@@ -7,7 +7,7 @@
 #include <string>
 
 #include "sightline/kafka/producer.h"
-#include "sightline/kafka/reader.h"
+#include "sightline/kafka/record.h"
 
 namespace sightline::kafka {
 

@@ -16,7 +16,7 @@
 #include <utility>
 #include <vector>
 
-#include "sightline/domain/status.h"
+#include "sightline/core/status.h"
 #include "sightline/kafka/properties.h"
 
 namespace sightline::kafka {

@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "sightline/domain/status.h"
+#include "sightline/core/status.h"
 
 namespace sightline::kafka {
 

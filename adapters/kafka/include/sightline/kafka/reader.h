@@ -9,18 +9,11 @@
 #include <utility>
 #include <vector>
 
-#include "sightline/domain/status.h"
+#include "sightline/core/status.h"
 #include "sightline/kafka/properties.h"
+#include "sightline/kafka/record.h"
 
 namespace sightline::kafka {
-
-struct Record {
-  std::int32_t partition = -1;
-  std::int64_t offset = -1;
-  std::string key;
-  std::string value;
-  std::vector<std::pair<std::string, std::string>> headers;
-};
 
 StatusOr<std::vector<Record>> ReadTopic(const std::string& brokers, const Properties& properties,
                                         const std::string& topic,

@@ -8,7 +8,7 @@
 #include <functional>
 #include <string>
 
-#include "sightline/domain/status.h"
+#include "sightline/core/status.h"
 
 namespace sightline::runtime {
 

@@ -17,7 +17,7 @@
 #include <string_view>
 #include <vector>
 
-#include "sightline/domain/status.h"
+#include "sightline/core/status.h"
 
 namespace sightline::storage {
 

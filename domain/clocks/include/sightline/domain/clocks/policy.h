@@ -1,0 +1,111 @@
+// The watchdog's rules as data (deploy/watchdog-policy.yaml; docs/adr/0005-watchdog.md): what
+// starts each clock, what stops or cancels it, how long it runs and how that time is counted, and
+// the escalation ladder its alert climbs. Loading the YAML is the watchdog's job; this header is
+// the validated model and the pure arithmetic on it.
+//
+// Immutable after validation and safe to share between threads.
+#pragma once
+
+#include <chrono>
+#include <map>
+#include <optional>
+#include <set>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "google/protobuf/descriptor.h"
+#include "sightline/core/status.h"
+#include "sightline/domain/calendar/calendar.h"
+#include "sightline/events/v1/envelope.pb.h"
+
+namespace sightline::domain {
+
+// One condition on a field of the event's payload: an enum among values, a bool, a string among
+// values. A repeated enum field matches when any element is among the values.
+struct FieldTest {
+  const google::protobuf::FieldDescriptor* field = nullptr;
+  std::set<int> enum_values;
+  std::optional<bool> boolean;
+  std::set<std::string> strings;
+};
+
+// "An event of this type whose payload satisfies every test".
+struct Matcher {
+  std::string event;  // Payload name, e.g. "contact_decided".
+  int payload_field = 0;
+  std::vector<FieldTest> where;
+  bool Matches(const events::v1::Envelope& e) const;
+};
+
+// Builds a matcher from the policy's words. `where` maps a payload field name to a value or to
+// alternatives separated by '|'; enum values may be written in full (RAG_RATING_RED) or short
+// (red). Errors name the event type, field or value that does not exist in the schema.
+StatusOr<Matcher> MakeMatcher(std::string_view event,
+                              const std::map<std::string, std::string>& where);
+
+enum class RuleKind {
+  kDeadline,   // One clock per starting event, stopped by the awaited event.
+  kRecurring,  // While a state lasts (from start to `until`), each stop event restarts the clock.
+  kImmediate,  // Fires at the starting event itself (limit 0).
+  kCount,      // Fires when `count` starting events fall within `window`.
+};
+
+enum class Unit { kHours, kWorkingHours, kDays, kWorkingDays, kWeeks, kMonths };
+
+struct Limit {
+  int amount = 0;
+  Unit unit = Unit::kWorkingDays;
+};
+
+// "8 working_hours", "1 working_day", "3 months": the policy file's way of writing a Limit.
+StatusOr<Limit> ParseLimit(std::string_view text);
+std::string FormatLimit(const Limit& limit);
+// "30m", "4h", "2d" (calendar time): for ladder waits and acknowledgement lifetimes.
+StatusOr<std::chrono::minutes> ParseDuration(std::string_view text);
+
+struct Level {
+  std::string role;  // Who is told: team_manager, service_manager, head_of_service, director.
+  std::chrono::minutes acknowledge_within{0};  // Before the next level is told; 0 on the last.
+};
+
+struct Ladder {
+  std::string id;
+  std::vector<Level> levels;
+  std::chrono::minutes acknowledgement_lasts{0};  // 0: an acknowledgement never lapses.
+};
+
+struct Rule {
+  std::string id;  // Lower-case letters, digits and '-'; appears in alert ids.
+  std::string title;
+  std::string source;  // [law] / [guidance] / [local] and where it comes from.
+  RuleKind kind = RuleKind::kDeadline;
+  Matcher start;
+  std::vector<Matcher> stop;    // The awaited event(s). None: an acknowledgement resolves.
+  std::vector<Matcher> cancel;  // Events that make the clock moot (a RAG downgrade, ...).
+  std::vector<Matcher> until;   // kRecurring: events that end the state.
+  std::string match;            // CaseRefs field that start and stop/cancel/until share, or "".
+  std::string from = "occurred_at";  // Or a YYYY-MM-DD string field of the start payload.
+  std::vector<Limit> limits;         // kRecurring: successive limits, the last one repeating.
+  int count = 0;                     // kCount.
+  Limit window;                      // kCount.
+  std::size_t ladder = 0;            // Index into ClockPolicy::ladders.
+  bool cancel_on_case_closed = true;
+};
+
+struct ClockPolicy {
+  Calendar calendar;
+  BusinessHours business_hours;
+  std::map<std::string, BusinessHours> team_hours;  // Team id -> its hours, when not the default.
+  std::vector<Ladder> ladders;
+  std::vector<Rule> rules;
+
+  const BusinessHours& HoursFor(const std::string& team_id) const;
+  // When a clock of `limit` started at `from` (by a team) becomes overdue.
+  Instant OverdueAt(const Limit& limit, Instant from, const std::string& team_id) const;
+};
+
+// Every problem of the model, named by rule and field ("rules[3] (cp-visits).limits: ...").
+FieldErrors ValidatePolicy(const ClockPolicy& policy);
+
+}  // namespace sightline::domain

@@ -1,0 +1,242 @@
+// Which clocks a child's events start, and how each ends (DeriveClocks in clocks.h).
+#include "sightline/domain/clocks/clocks.h"
+
+#include <algorithm>
+
+#include "sightline/domain/events/effective.h"
+#include "sightline/domain/events/names.h"
+
+namespace sightline::domain {
+namespace {
+
+namespace pb = google::protobuf;
+namespace v1 = events::v1;
+using P = v1::Envelope::PayloadCase;
+
+std::string RefOf(const v1::Envelope& e, const std::string& field) {
+  if (field.empty()) return "";
+  const pb::FieldDescriptor* f = v1::CaseRefs::descriptor()->FindFieldByName(field);
+  return f == nullptr ? "" : e.refs().GetReflection()->GetString(e.refs(), f);
+}
+
+bool AnyMatches(const std::vector<Matcher>& ms, const v1::Envelope& e) {
+  return std::any_of(ms.begin(), ms.end(), [&](const Matcher& m) { return m.Matches(e); });
+}
+
+// The start time of a clock: the event's occurred_at, or local midnight of a payload date.
+std::optional<Instant> StartTime(const Rule& r, const v1::Envelope& e) {
+  if (r.from == "occurred_at") return ToInstant(e.occurred_at());
+  const pb::FieldDescriptor* f =
+      v1::Envelope::descriptor()->FindFieldByNumber(static_cast<int>(e.payload_case()));
+  if (f == nullptr) return std::nullopt;
+  const pb::Message& payload = e.GetReflection()->GetMessage(e, f);
+  const pb::FieldDescriptor* field = payload.GetDescriptor()->FindFieldByName(r.from);
+  if (field == nullptr) return std::nullopt;
+  auto day = ParseDay(payload.GetReflection()->GetString(payload, field));
+  if (!day) return std::nullopt;
+  return LocalMidnight(*day);
+}
+
+using Events = std::vector<const v1::Envelope*>;
+
+// Finds the first event after position `after` (or anywhere, when `anywhere` and a ref is
+// shared) that matches one of `ms` and, if the rule matches on a ref, carries the same ref.
+const v1::Envelope* FirstMatch(const Events& events, std::size_t after,
+                               const std::vector<Matcher>& ms, const std::string& field,
+                               const std::string& ref, bool anywhere) {
+  bool by_ref = !field.empty() && !ref.empty();
+  for (std::size_t i = (anywhere && by_ref) ? 0 : after + 1; i < events.size(); ++i) {
+    if (i == after) continue;
+    const v1::Envelope& e = *events[i];
+    if (!AnyMatches(ms, e)) continue;
+    if (by_ref && RefOf(e, field) != ref) continue;
+    return &e;
+  }
+  return nullptr;
+}
+
+const v1::Envelope* FirstClosure(const Events& events, std::size_t after) {
+  for (std::size_t i = after + 1; i < events.size(); ++i) {
+    if (events[i]->payload_case() == P::kCaseClosed) return events[i];
+  }
+  return nullptr;
+}
+
+struct Ending {
+  const v1::Envelope* event = nullptr;
+  bool stopped = false;
+  std::string reason;
+};
+
+void Consider(Ending& best, const v1::Envelope* e, bool stopped, std::string reason) {
+  if (e == nullptr) return;
+  if (best.event != nullptr && ToInstant(best.event->occurred_at()) <= ToInstant(e->occurred_at()))
+    return;
+  best = {e, stopped, std::move(reason)};
+}
+
+ClockInstance NewClock(const ClockPolicy& policy, std::size_t rule_index,
+                       const std::string& child_id, const v1::Envelope& anchor, Instant started,
+                       const std::string& ref) {
+  const Rule& r = policy.rules[rule_index];
+  ClockInstance c;
+  c.rule = rule_index;
+  c.child_id = child_id;
+  c.anchor_event_id = anchor.event_id();
+  c.clock_id = r.id + "/" + child_id + "/" + anchor.event_id();
+  c.anchor_ref = ref;
+  c.team_id = anchor.actor().team_id();
+  c.started = started;
+  c.due = started;
+  return c;
+}
+
+void SetEnd(ClockInstance& c, const Ending& end) {
+  if (end.event == nullptr) return;
+  c.ended = ToInstant(end.event->occurred_at());
+  c.stopped = end.stopped;
+  c.end_event_id = end.event->event_id();
+  c.end_reason = end.reason;
+}
+
+std::string Describe(const v1::Envelope& e) { return PayloadName(e) + " " + e.event_id(); }
+
+// One-off deadlines, immediate triggers and count triggers: an anchor, a stop, a cancel.
+void EndOneOff(const Rule& r, const Events& events, std::size_t at, ClockInstance& c) {
+  Ending end;
+  Consider(end, FirstMatch(events, at, r.stop, r.match, c.anchor_ref, true), true,
+           "awaited event arrived");
+  if (const v1::Envelope* x = FirstMatch(events, at, r.cancel, r.match, c.anchor_ref, true)) {
+    Consider(end, x, false, "cancelled by " + Describe(*x));
+  }
+  if (r.cancel_on_case_closed) {
+    if (const v1::Envelope* x = FirstClosure(events, at)) {
+      Consider(end, x, false, "case closed (" + x->event_id() + ")");
+    }
+  }
+  SetEnd(c, end);
+}
+
+void DeriveRecurring(const ClockPolicy& policy, std::size_t ri, const std::string& child_id,
+                     const Events& events, std::vector<ClockInstance>& out) {
+  const Rule& r = policy.rules[ri];
+  std::size_t i = 0;
+  while (i < events.size()) {
+    if (!r.start.Matches(*events[i])) {
+      ++i;
+      continue;
+    }
+    std::string ref = RefOf(*events[i], r.match);
+    auto started = StartTime(r, *events[i]);
+    if (!started) {
+      ++i;
+      continue;
+    }
+    // The state lasts until an `until` event (same ref when matched), or the case closes.
+    std::size_t state_end = events.size();
+    std::string end_reason;
+    for (std::size_t k = i + 1; k < events.size(); ++k) {
+      bool until = AnyMatches(r.until, *events[k]) &&
+                   (r.match.empty() || ref.empty() || RefOf(*events[k], r.match) == ref);
+      bool closed = r.cancel_on_case_closed && events[k]->payload_case() == P::kCaseClosed;
+      if (until || closed) {
+        state_end = k;
+        end_reason = (closed ? "case closed (" : "state ended (") + Describe(*events[k]) + ")";
+        break;
+      }
+    }
+    std::size_t anchor = i;
+    Instant anchor_time = *started;
+    for (std::size_t n = 0;; ++n) {
+      ClockInstance c = NewClock(policy, ri, child_id, *events[anchor], anchor_time, ref);
+      const Limit& limit = r.limits[std::min(n, r.limits.size() - 1)];
+      c.due = policy.OverdueAt(limit, anchor_time, c.team_id);
+      std::size_t next = anchor + 1;
+      while (next < state_end && !AnyMatches(r.stop, *events[next])) ++next;
+      if (next < state_end) {
+        SetEnd(c, {events[next], true, "awaited event arrived"});
+        out.push_back(std::move(c));
+        anchor = next;
+        anchor_time = ToInstant(events[next]->occurred_at());
+        continue;
+      }
+      if (state_end < events.size()) SetEnd(c, {events[state_end], false, end_reason});
+      out.push_back(std::move(c));
+      break;
+    }
+    i = state_end + 1;
+  }
+}
+
+void DeriveCount(const ClockPolicy& policy, std::size_t ri, const std::string& child_id,
+                 const Events& events, std::vector<ClockInstance>& out) {
+  const Rule& r = policy.rules[ri];
+  std::vector<std::size_t> hits;
+  std::optional<Instant> last_trigger;
+  for (std::size_t i = 0; i < events.size(); ++i) {
+    if (!r.start.Matches(*events[i])) continue;
+    hits.push_back(i);
+    Instant t = ToInstant(events[i]->occurred_at());
+    if (last_trigger && t < policy.OverdueAt(r.window, *last_trigger, "")) continue;
+    int in_window = 0;
+    for (std::size_t h : hits) {
+      Instant th = ToInstant(events[h]->occurred_at());
+      if (policy.OverdueAt(r.window, th, "") > t) ++in_window;
+    }
+    if (in_window < r.count) continue;
+    last_trigger = t;
+    ClockInstance c = NewClock(policy, ri, child_id, *events[i], t, RefOf(*events[i], r.match));
+    EndOneOff(r, events, i, c);
+    out.push_back(std::move(c));
+  }
+}
+}  // namespace
+
+std::vector<ClockInstance> DeriveClocks(const ClockPolicy& policy, const std::string& child_id,
+                                        std::span<const v1::Envelope> input) {
+  Events events = EffectiveEvents(input);
+  std::vector<ClockInstance> out;
+  for (std::size_t ri = 0; ri < policy.rules.size(); ++ri) {
+    const Rule& r = policy.rules[ri];
+    switch (r.kind) {
+      case RuleKind::kRecurring:
+        DeriveRecurring(policy, ri, child_id, events, out);
+        break;
+      case RuleKind::kCount:
+        DeriveCount(policy, ri, child_id, events, out);
+        break;
+      case RuleKind::kDeadline:
+      case RuleKind::kImmediate:
+        for (std::size_t i = 0; i < events.size(); ++i) {
+          if (!r.start.Matches(*events[i])) continue;
+          auto started = StartTime(r, *events[i]);
+          if (!started) continue;
+          ClockInstance c =
+              NewClock(policy, ri, child_id, *events[i], *started, RefOf(*events[i], r.match));
+          if (r.kind == RuleKind::kDeadline)
+            c.due = policy.OverdueAt(r.limits[0], *started, c.team_id);
+          EndOneOff(r, events, i, c);
+          out.push_back(std::move(c));
+        }
+        break;
+    }
+  }
+  // Acknowledgements quote an alert id of the clock ("<clock_id>/L<n>").
+  std::map<std::string, ClockInstance*> by_id;
+  for (ClockInstance& c : out) by_id[c.clock_id] = &c;
+  for (const v1::Envelope* e : events) {
+    if (e->payload_case() != P::kAlertAcknowledged) continue;
+    const std::string& alert = e->alert_acknowledged().alert_id();
+    auto slash = alert.rfind("/L");
+    if (slash == std::string::npos) continue;
+    auto it = by_id.find(alert.substr(0, slash));
+    if (it == by_id.end()) continue;
+    it->second->acks.push_back({ToInstant(e->occurred_at()), e->actor().user_id(),
+                                e->alert_acknowledged().note(), e->event_id()});
+  }
+  std::sort(out.begin(), out.end(),
+            [](const ClockInstance& a, const ClockInstance& b) { return a.clock_id < b.clock_id; });
+  return out;
+}
+
+}  // namespace sightline::domain

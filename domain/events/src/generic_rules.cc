@@ -1,0 +1,109 @@
+#include "generic_rules.h"
+
+#include <algorithm>
+#include <array>
+#include <cctype>
+#include <string_view>
+
+#include "sightline/domain/events/validation.h"
+
+namespace sightline::domain {
+namespace {
+
+namespace pb = google::protobuf;
+using FD = pb::FieldDescriptor;
+
+// Enums that are required only in some cases; the per-type rules say when.
+constexpr std::array<std::string_view, 3> kConditionalEnums = {
+    "sightline.events.v1.ConferenceHeld.category",
+    "sightline.events.v1.ChildSeen.refused_by",
+    "sightline.events.v1.PlanStarted.category",
+};
+
+bool EndsWith(std::string_view s, std::string_view suffix) {
+  return s.size() >= suffix.size() && s.substr(s.size() - suffix.size()) == suffix;
+}
+
+void CheckEnum(const FD* field, int number, const std::string& path, bool repeated,
+               FieldErrors& out) {
+  const pb::EnumValueDescriptor* value = field->enum_type()->FindValueByNumber(number);
+  if (value == nullptr) {
+    out.push_back(
+        {path, "unknown " + field->enum_type()->name() + " value " + std::to_string(number)});
+    return;
+  }
+  if (number != 0) {
+    return;
+  }
+  bool conditional = false;
+  for (std::string_view name : kConditionalEnums) {
+    conditional = conditional || name == field->full_name();
+  }
+  if (!conditional || repeated) {
+    out.push_back({path, "required: " + value->name() + " is not an allowed value"});
+  }
+}
+
+void CheckString(const FD* field, const std::string& value, const std::string& path,
+                 std::size_t max_text, FieldErrors& out) {
+  bool is_id = EndsWith(field->name(), "_id") || EndsWith(field->name(), "_ids");
+  // Watchdog alert ids are composite ("<rule>/<child>/<anchor event>/L<level>", ADR 0005).
+  if (field->full_name() == "sightline.events.v1.AlertAcknowledged.alert_id") {
+    bool ok = !value.empty() && value.size() <= 400 &&
+              std::all_of(value.begin(), value.end(), [](char c) {
+                return std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '_' ||
+                       c == ':' || c == '-' || c == '/';
+              });
+    if (!ok) out.push_back({path, "not an alert id (1-400 of [A-Za-z0-9._:/-])"});
+  } else if (is_id) {
+    if (!value.empty() && !IsWellFormedId(value)) {
+      out.push_back({path,
+                     "not a well-formed id (1-128 of [A-Za-z0-9._:-], starting with a "
+                     "letter or digit)"});
+    }
+  } else if (value.size() > max_text) {
+    out.push_back({path, "too long (" + std::to_string(value.size()) + " > " +
+                             std::to_string(max_text) + " characters)"});
+  }
+}
+
+}  // namespace
+
+void CheckGenericRules(const pb::Message& message, const std::string& prefix, std::size_t max_text,
+                       FieldErrors& out) {
+  const pb::Descriptor* d = message.GetDescriptor();
+  const pb::Reflection* r = message.GetReflection();
+  for (int i = 0; i < d->field_count(); ++i) {
+    const FD* f = d->field(i);
+    std::string path = prefix + f->name();
+    if (f->is_repeated()) {
+      int n = r->FieldSize(message, f);
+      for (int j = 0; j < n; ++j) {
+        std::string item = path + "[" + std::to_string(j) + "]";
+        if (f->type() == FD::TYPE_ENUM) {
+          CheckEnum(f, r->GetRepeatedEnumValue(message, f, j), item, true, out);
+        } else if (f->type() == FD::TYPE_STRING) {
+          CheckString(f, r->GetRepeatedString(message, f, j), item, max_text, out);
+        } else if (f->type() == FD::TYPE_MESSAGE) {
+          CheckGenericRules(r->GetRepeatedMessage(message, f, j), item + ".", max_text, out);
+        }
+      }
+      continue;
+    }
+    // A member of a oneof that is not the chosen one is not part of this event.
+    if (f->containing_oneof() != nullptr && !r->HasField(message, f)) {
+      continue;
+    }
+    if (f->type() == FD::TYPE_ENUM) {
+      CheckEnum(f, r->GetEnumValue(message, f), path, false, out);
+    } else if (f->type() == FD::TYPE_STRING) {
+      CheckString(f, r->GetString(message, f), path, max_text, out);
+    } else if (f->type() == FD::TYPE_MESSAGE && r->HasField(message, f) &&
+               f->message_type() != message.GetDescriptor() &&
+               f->message_type()->full_name() != "sightline.events.v1.Envelope") {
+      CheckGenericRules(r->GetMessage(message, f), path + ".", max_text, out);
+    }
+  }
+}
+
+}  // namespace sightline::domain

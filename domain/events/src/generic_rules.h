@@ -1,0 +1,20 @@
+// Schema-driven checks shared by every event type (internal to the domain module).
+#pragma once
+
+#include <google/protobuf/message.h>
+
+#include <cstddef>
+#include <string>
+
+#include "sightline/core/status.h"
+
+namespace sightline::domain {
+
+// Walks every field of `message` (recursing into set sub-messages, except nested Envelopes, which
+// their owner validates) and appends an error for: an enum that is *_UNSPECIFIED (unless listed
+// as conditionally required) or not a known value; an *_id/_ids string that is not a well-formed
+// id; any other string longer than max_text.
+void CheckGenericRules(const google::protobuf::Message& message, const std::string& prefix,
+                       std::size_t max_text, FieldErrors& out);
+
+}  // namespace sightline::domain

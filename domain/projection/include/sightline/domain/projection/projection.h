@@ -1,0 +1,59 @@
+// How one child's events become that child's record and the rows it owns in shared indexes.
+//
+// The record is a pure function of the child's *set* of events: FoldChild sorts by event time
+// (occurred_at, then recorded_at, then event_id), drops duplicate event ids, and applies
+// corrections (the latest correction of an event by recorded_at wins) before folding. So an
+// event that arrives late, twice or out of order ends in the same record as the in-order stream,
+// which is what makes the projector's exactly-once, order-tolerant guarantee cheap to keep.
+//
+// Pure and deterministic: no clock, no I/O. Thread-compatible.
+#pragma once
+
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "sightline/domain/calendar/calendar.h"
+#include "sightline/events/v1/envelope.pb.h"
+#include "sightline/projections/v1/projections.pb.h"
+
+namespace sightline::domain {
+
+// Clock lengths used for the record's open-clock summary ([guidance] defaults; configurable).
+struct ProjectionPolicy {
+  int decision_working_days = 1;     // Referral decision within 1 working day of receipt.
+  int assessment_working_days = 45;  // Assessment within 45 working days of the referral.
+  int conference_working_days = 15;  // Initial conference within 15 working days of strategy.
+  int re_referral_months = 12;       // A referral within 12 months of another is a re-referral.
+};
+
+projections::v1::ChildRecord FoldChild(std::string_view child_id,
+                                       std::span<const events::v1::Envelope> events,
+                                       const Calendar& calendar, const ProjectionPolicy& policy);
+
+// The small per-child copy used by the queue, line of sight and access checks.
+projections::v1::ChildSummary Summarise(const projections::v1::ChildRecord& record);
+
+// A plain-language line for the chronology ("Contact from police: neglect").
+std::string DescribeEvent(const events::v1::Envelope& event);
+
+// Keys of the shared indexes. Byte strings that sort as the API lists them.
+namespace keys {
+// Queue order: red, then not yet rated, amber, green, blue; then longest waiting first.
+int QueueRank(events::v1::RagRating rag);
+std::string Queue(const projections::v1::ChildSummary& s);
+std::string Household(std::string_view household_id, std::string_view child_id);
+std::string Name(std::string_view name, std::string_view child_id);
+std::string NamePrefix(std::string_view name_prefix);
+// A sibling link row of `child` to `sibling`, written by the fold of `declarer`.
+std::string Link(std::string_view child, std::string_view sibling, std::string_view declarer);
+// The parts of a Link key: {child, sibling, declarer}.
+std::vector<std::string> SplitKey(std::string_view key);
+}  // namespace keys
+
+// The index rows one child's record owns (keys only; values are the summary or a relation).
+projections::v1::OwnedRows OwnedRowsOf(const projections::v1::ChildRecord& record,
+                                       const projections::v1::ChildSummary& summary);
+
+}  // namespace sightline::domain
