@@ -74,7 +74,7 @@ class ProjectorHarness {
     auto j = Ready();
     std::int64_t sum = 0;
     if (j.is_object())
-      for (const auto& p : j["partitions"]) sum += p["applied_next_offset"].get<std::int64_t>();
+      for (const auto& p : j["partitions"]) sum += p["applied_next"].get<std::int64_t>();
     return sum;
   }
 

@@ -112,25 +112,26 @@ class ApiTest : public ::testing::Test {
     }
     clock_.Set(Instant(std::chrono::sys_days{std::chrono::November / 24 / 2026}) +
                std::chrono::hours(12));
-    applier_ = std::make_unique<Applier>(*store_, calendar_, policy_, "t");
+    applier_ = std::make_unique<Applier>(*store_, calendar_, policy_);
     auto plan = applier_->Prepare(records, clock_.Now());
     ASSERT_TRUE(plan.ok()) << plan.status().ToString();
     ASSERT_TRUE(plan.value().dead.empty()) << plan.value().dead[0].detail;
-    ASSERT_TRUE(applier_->Commit(plan.value()).ok());
+    ASSERT_TRUE(store_->Write(plan.value().writes).ok());
     api_ = MakeApi(std::chrono::milliseconds(15000));
   }
 
   std::unique_ptr<TriageApi> MakeApi(std::chrono::milliseconds stream_keepalive) {
-    return std::make_unique<TriageApi>(ApiDeps{.store = *store_,
-                                               .calendar = calendar_,
-                                               .access = access_,
-                                               .users = users_,
-                                               .audit = audit_,
-                                               .feed = feed_,
-                                               .metrics = metrics_,
-                                               .clock = clock_,
-                                               .progress = [] { return Progress{}; },
-                                               .stream_keepalive = stream_keepalive});
+    return std::make_unique<TriageApi>(
+        ApiDeps{.store = *store_,
+                .calendar = calendar_,
+                .access = access_,
+                .users = users_,
+                .audit = audit_,
+                .feed = feed_,
+                .metrics = metrics_,
+                .clock = clock_,
+                .consumer_status = [] { return consumer::ShellStatus{}; },
+                .stream_keepalive = stream_keepalive});
   }
 
   http::Request Req(const std::string& user, std::multimap<std::string, std::string> query = {},

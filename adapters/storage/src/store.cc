@@ -22,23 +22,6 @@ std::uint64_t FromBigEndianKey(std::string_view s) {
   return v;
 }
 
-void PutOffsets(WriteBatch& batch, std::string_view cf,
-                const std::map<std::int32_t, std::int64_t>& next_offsets) {
-  for (const auto& [p, offset] : next_offsets)
-    batch.Put(cf, "offset/" + std::to_string(p), BigEndianKey(static_cast<std::uint64_t>(offset)));
-}
-
-StatusOr<std::map<std::int32_t, std::int64_t>> ReadOffsets(const Store& store,
-                                                           std::string_view cf) {
-  std::map<std::int32_t, std::int64_t> out;
-  Status s = store.Scan(cf, "offset/", [&](std::string_view key, std::string_view value) {
-    out[std::stoi(std::string(key.substr(7)))] = static_cast<std::int64_t>(FromBigEndianKey(value));
-    return true;
-  });
-  if (!s.ok()) return s;
-  return out;
-}
-
 WriteBatch::WriteBatch() = default;
 WriteBatch::~WriteBatch() = default;
 WriteBatch::WriteBatch(WriteBatch&&) noexcept = default;
@@ -90,7 +73,9 @@ const std::string& Store::path() const { return impl_->path; }
 
 StatusOr<std::unique_ptr<Store>> Store::Open(const StoreOptions& o) {
   std::error_code ec;
-  std::filesystem::create_directories(o.path, ec);
+  if (!o.create_if_missing && !std::filesystem::exists(o.path, ec))
+    return NotFound("no store at " + o.path);
+  if (o.create_if_missing) std::filesystem::create_directories(o.path, ec);
   if (ec) return Unavailable("cannot create " + o.path + ": " + ec.message());
   rocksdb::Options db;
   db.create_if_missing = o.create_if_missing;

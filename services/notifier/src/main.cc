@@ -5,8 +5,9 @@
 #include <fstream>
 #include <iostream>
 
+#include "api.h"
 #include "config.h"
-#include "service.h"
+#include "handler.h"
 #include "sightline/metrics/exposition.h"
 #include "sightline/runtime/serve.h"
 
@@ -59,11 +60,28 @@ int main(int argc, char** argv) {
                                            .client_id = "sightline-notifier"});
   if (!consumer.ok()) return Fail(consumer.status().ToString());
   SystemClock clock;
-  Metrics metrics;
-  Service service(c, *state.value(), *consumer.value(), *producer.value(), clock, metrics);
+  NotifierMetrics metrics(c);
+  Deliverer deliverer(c, *state.value(), clock, metrics);
+  HeartbeatWatch heartbeat(c, *state.value(), clock, metrics);
+  NotifierHandler handler(c, *state.value(), deliverer, heartbeat, clock, metrics);
+  consumer::Shell shell(*consumer.value(), *producer.value(), state.value()->store(),
+                        metrics.registry(),
+                        {.service = "sightline-notifier",
+                         .metrics_prefix = "sightline_notifier",
+                         .topic = c.alerts_topic,
+                         .dlq_topic = c.dlq_topic,
+                         .offsets_cf = NotifierState::kOffsetsFamily,
+                         .batch_max_records = c.batch_max_events,
+                         .batch_wait = std::chrono::milliseconds(100),
+                         .ready_max_lag = 1000});  // As the projector's default.
   http::Server server(c.http);
-  service.Register(server);
-  metrics::ServeMetrics(server, *metrics.registry());
+  RegisterApi(server, {.config = c,
+                       .shell = shell,
+                       .handler = handler,
+                       .deliverer = deliverer,
+                       .heartbeat = heartbeat,
+                       .clock = clock});
+  metrics::ServeMetrics(server, metrics.registry());
   auto port = server.Start();
   if (!port.ok()) return Fail(port.status().message());
   if (!c.port_file.empty()) std::ofstream(c.port_file) << port.value() << "\n";
@@ -73,5 +91,6 @@ int main(int argc, char** argv) {
 
   return runtime::ServeUntilStopped(
       stop_signals, "sightline-notifier",
-      [&](const std::atomic<bool>& stop) { return service.Run(stop); }, [&] { server.Stop(); });
+      [&](const std::atomic<bool>& stop) { return shell.Run(handler, stop); },
+      [&] { server.Stop(); });
 }

@@ -59,7 +59,7 @@ Status NotifierState::Enqueue(const domain::Notice& n, Instant now, Change& chan
     d.set_action(n.action);
     *d.mutable_alert() = n.alert;
     *d.mutable_enqueued_at() = ToTimestamp(now);
-    change.batch.Put(kQueue, Prefix(n.receiver) + BigEndianKey(seq++), d.SerializeAsString());
+    change.writes.Put(kQueue, Prefix(n.receiver) + BigEndianKey(seq++), d.SerializeAsString());
     ++change.queued[n.receiver];
     return Status::Ok();
   }
@@ -81,7 +81,7 @@ Status NotifierState::Enqueue(const domain::Notice& n, Instant now, Change& chan
   if (keep_start) *row.mutable_alert()->mutable_started_at() = started;
   row.set_version(row.version() + 1);
   if (was_clean) *row.mutable_pending_since() = ToTimestamp(now);
-  change.batch.Put(kAm, key, row.SerializeAsString());
+  change.writes.Put(kAm, key, row.SerializeAsString());
   change.alertmanager_changed.insert(n.receiver);
   return Status::Ok();
 }
@@ -98,7 +98,6 @@ StatusOr<Change> NotifierState::ApplyBatch(std::span<const kafka::Record> record
   std::optional<av::AlertEvent> beat = last_beat.value();
   bool beat_changed = false;
   for (const kafka::Record& r : records) {
-    change.next_offsets[r.partition] = r.offset + 1;
     av::AlertEvent e;
     if (!e.ParseFromString(r.value)) {
       change.dead.push_back({&r, "undecodable", "value is not a sightline.alerts.v1.AlertEvent"});
@@ -142,9 +141,9 @@ StatusOr<Change> NotifierState::ApplyBatch(std::span<const kafka::Record> record
       if (Status s = Enqueue(n, now, change, next, am_rows); !s.ok()) return s;
     }
   }
-  for (const auto& [id, clock] : clocks) change.batch.Put(kClocks, id, clock.SerializeAsString());
+  for (const auto& [id, clock] : clocks) change.writes.Put(kClocks, id, clock.SerializeAsString());
   if (beat_changed) {
-    change.batch.Put(kMeta, "heartbeat", beat->SerializeAsString());
+    change.writes.Put(kMeta, "heartbeat", beat->SerializeAsString());
     // The always-firing heartbeat alert (Alertmanager's "Watchdog" convention), renewed by each
     // beat; it ends by itself when beats stop.
     nv::LevelAlert a;
@@ -165,12 +164,12 @@ StatusOr<Change> NotifierState::ApplyBatch(std::span<const kafka::Record> record
       if (Status s = Enqueue(n, now, change, next, am_rows); !s.ok()) return s;
     }
   }
-  change.batch.Put(kMeta, "seq", BigEndianKey(next));
-  storage::PutOffsets(change.batch, kMeta, change.next_offsets);
+  change.writes.Put(kMeta, "seq", BigEndianKey(next));
   return change;
 }
 
-StatusOr<Change> NotifierState::Prepare(const std::vector<domain::Notice>& notices, Instant now) {
+Status NotifierState::RaiseOwn(const std::string& alert_id, bool open,
+                               const std::vector<domain::Notice>& notices, Instant now) {
   Change change;
   auto seq = NextSeq();
   if (!seq.ok()) return seq.status();
@@ -179,16 +178,25 @@ StatusOr<Change> NotifierState::Prepare(const std::vector<domain::Notice>& notic
   for (const domain::Notice& n : notices) {
     if (Status s = Enqueue(n, now, change, next, am_rows); !s.ok()) return s;
   }
-  change.batch.Put(kMeta, "seq", BigEndianKey(next));
-  return change;
+  change.writes.Put(kMeta, "seq", BigEndianKey(next));
+  if (open) {
+    change.writes.Put(kMeta, "flag/" + alert_id, "1");
+  } else {
+    change.writes.Delete(kMeta, "flag/" + alert_id);
+  }
+  return Commit(change);
 }
 
 Status NotifierState::Commit(const Change& change) {
-  if (Status s = store_->Write(change.batch); !s.ok()) return s;
+  if (Status s = store_->Write(change.writes); !s.ok()) return s;
+  Committed(change);
+  return Status::Ok();
+}
+
+void NotifierState::Committed(const Change& change) {
   for (const auto& [receiver, n] : change.queued) queued_[receiver] += n;
   alertmanager_pending_.insert(change.alertmanager_changed.begin(),
                                change.alertmanager_changed.end());
-  return Status::Ok();
 }
 
 StatusOr<std::vector<std::pair<std::string, nv::Delivery>>> NotifierState::Queue(
@@ -303,10 +311,6 @@ std::size_t NotifierState::QueuedRows(const std::string& receiver) const {
   return it == queued_.end() ? 0 : it->second;
 }
 
-StatusOr<std::map<std::int32_t, std::int64_t>> NotifierState::Offsets() const {
-  return storage::ReadOffsets(*store_, kMeta);
-}
-
 StatusOr<std::optional<av::AlertEvent>> NotifierState::LastHeartbeat() const {
   auto v = store_->Get(kMeta, "heartbeat");
   if (!v.ok()) return v.status();
@@ -320,14 +324,6 @@ StatusOr<bool> NotifierState::FlagSet(const std::string& alert_id) const {
   auto v = store_->Get(kMeta, "flag/" + alert_id);
   if (!v.ok()) return v.status();
   return v.value().has_value();
-}
-
-void NotifierState::SetFlag(Change& change, const std::string& alert_id, bool set) const {
-  if (set) {
-    change.batch.Put(kMeta, "flag/" + alert_id, "1");
-  } else {
-    change.batch.Delete(kMeta, "flag/" + alert_id);
-  }
 }
 
 }  // namespace sightline::notifier_service

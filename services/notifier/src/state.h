@@ -1,13 +1,13 @@
 // sightline-notifier's durable state in RocksDB (docs/adr/0006-notifier.md).
 //
 // Consuming a batch of alert events writes, in one WriteBatch: each touched clock's notification
-// state, the deliveries it causes and the next offsets. Deliveries wait in per-receiver rows
-// until the receiver answers 2xx:
+// state, the deliveries it causes and (added by the consumer shell, ADR 0007) the next offsets.
+// Deliveries wait in per-receiver rows until the receiver answers 2xx:
 //   clocks   clock_id                       -> ClockNotice
 //   queue    receiver \0 seq (8 bytes BE)   -> Delivery          (webhook receivers, FIFO)
 //   am       receiver \0 alert_id           -> AlertmanagerRow   (Alertmanager receivers)
 //   rejected receiver \0 seq                -> Delivery          (answered 4xx: kept, counted)
-//   meta     "offset/<p>", "seq", "heartbeat" (newest beat), "flag/<alert_id>" (own alerts open)
+//   meta     "seq", "heartbeat" (newest beat), "flag/<alert_id>" (own alerts open), offsets rows
 // One writer thread; the API reads alongside.
 #pragma once
 
@@ -20,22 +20,15 @@
 #include <vector>
 
 #include "config.h"
+#include "sightline/consumer/shell.h"
 #include "sightline/kafka/record.h"
 #include "sightline/notifier/v1/notifier.pb.h"
 #include "sightline/storage/store.h"
 
 namespace sightline::notifier_service {
 
-struct DeadLetter {
-  const kafka::Record* record;
-  std::string reason;
-  std::string detail;
-};
-
-struct Change {
-  storage::WriteBatch batch;
-  std::vector<DeadLetter> dead;
-  std::map<std::int32_t, std::int64_t> next_offsets;
+// A consumed batch, or the notifier's own alerts: writes, dead letters (batches only) and counts.
+struct Change : consumer::Batch {
   std::size_t applied = 0, duplicates = 0, heartbeats = 0;
   std::map<std::string, std::size_t> queued;   // New webhook rows per receiver.
   std::set<std::string> alertmanager_changed;  // Receivers with Alertmanager rows to send.
@@ -48,12 +41,20 @@ struct Backlog {
 
 class NotifierState {
  public:
+  // The column family that holds the consumer shell's offsets rows.
+  static constexpr char kOffsetsFamily[] = "meta";
+
   static StatusOr<std::unique_ptr<NotifierState>> Open(const NotifierConfig& config);
 
   StatusOr<Change> ApplyBatch(std::span<const kafka::Record> records, Instant now);
-  // Sightline's own alerts (heartbeat missing, undeliverable): queued like the others.
-  StatusOr<Change> Prepare(const std::vector<domain::Notice>& notices, Instant now);
+  // Sightline's own alerts (heartbeat missing, undeliverable): queued like the others, with the
+  // flag that says the alert `alert_id` is open set or cleared in the same write.
+  Status RaiseOwn(const std::string& alert_id, bool open,
+                  const std::vector<domain::Notice>& notices, Instant now);
+  // Writes a change of the notifier's own (a batch's is written by the shell), then Committed.
   Status Commit(const Change& change);
+  // The change is durable: the in-memory queue figures follow it.
+  void Committed(const Change& change);
 
   // Webhook receivers: the oldest rows first.
   StatusOr<std::vector<std::pair<std::string, notifier::v1::Delivery>>> Queue(
@@ -79,10 +80,10 @@ class NotifierState {
   StatusOr<Backlog> BacklogOf(const ReceiverConfig& receiver) const;
   std::size_t QueuedRows(const std::string& receiver) const;
 
-  StatusOr<std::map<std::int32_t, std::int64_t>> Offsets() const;
+  storage::Store& store() { return *store_; }
   StatusOr<std::optional<alerts::v1::AlertEvent>> LastHeartbeat() const;
+  // Whether Sightline's own alert `alert_id` is open (see RaiseOwn).
   StatusOr<bool> FlagSet(const std::string& alert_id) const;
-  void SetFlag(Change& change, const std::string& alert_id, bool set) const;
 
  private:
   NotifierState(std::unique_ptr<storage::Store> store, const NotifierConfig& config)

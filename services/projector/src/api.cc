@@ -302,22 +302,8 @@ http::Response TriageApi::Search(const http::Request& req) {
 }
 
 http::Response TriageApi::Ready(const http::Request&) {
-  Progress p = d_.progress();
-  json partitions = json::array();
-  for (const auto& [partition, pp] : p.partitions) {
-    partitions.push_back(
-        {{"partition", partition},
-         {"applied_next_offset", pp.applied_next},
-         {"high_watermark", pp.high_watermark},
-         {"lag", pp.high_watermark < 0 ? -1 : pp.high_watermark - pp.applied_next}});
-  }
-  json body = {{"ready", p.caught_up},
-               {"caught_up_once", p.ever_caught_up},
-               {"events_applied", p.events_applied},
-               {"events_dead_lettered", p.events_dead_lettered},
-               {"partitions", partitions}};
-  if (!p.last_error.empty()) body["last_error"] = p.last_error;
-  return Answer(p.caught_up ? 200 : 503, body);
+  consumer::ShellStatus status = d_.consumer_status();
+  return Answer(status.Ready() ? 200 : 503, consumer::ToJson(status));
 }
 
 http::StreamResponse TriageApi::Stream(const http::Request& req) {

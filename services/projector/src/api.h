@@ -16,9 +16,9 @@
 #include "audit_sink.h"
 #include "change_feed.h"
 #include "config.h"
-#include "consume_loop.h"
 #include "metrics.h"
 #include "sightline/clock/clock.h"
+#include "sightline/consumer/shell.h"
 #include "sightline/domain/access/access.h"
 #include "sightline/domain/calendar/calendar.h"
 #include "sightline/http/server.h"
@@ -35,7 +35,7 @@ struct ApiDeps {
   ChangeFeed& feed;
   ProjectorMetrics& metrics;
   const Clock& clock;
-  std::function<Progress()> progress;
+  std::function<consumer::ShellStatus()> consumer_status;  // For /readyz.
   std::string service_name = "sightline-projector";
   std::chrono::milliseconds stream_keepalive{15000};
 };

@@ -33,16 +33,15 @@ struct Applier::ChildBatch {
   std::vector<std::string> fresh_bytes;
 };
 
-Applier::Applier(storage::Store& store, const domain::Calendar& calendar,
-                 const domain::ProjectionPolicy& policy, std::string topic)
-    : store_(store), calendar_(calendar), policy_(policy), topic_(std::move(topic)) {}
+Applier::Applier(const storage::Store& store, const domain::Calendar& calendar,
+                 const domain::ProjectionPolicy& policy)
+    : store_(store), calendar_(calendar), policy_(policy) {}
 
 StatusOr<BatchPlan> Applier::Prepare(std::span<const kafka::Record> records, Instant now) {
   BatchPlan plan;
   std::map<std::string, ChildBatch> children;
   std::map<std::string, std::string> batch_ids;  // event_id -> child_id, this batch.
   for (const kafka::Record& r : records) {
-    plan.next_offsets[r.partition] = r.offset + 1;
     domain::LogRecord checked = domain::CheckLogRecord(r.key, r.value, now);
     if (!checked.ok()) {
       plan.dead.push_back({&r, checked.reason, checked.detail});
@@ -79,12 +78,10 @@ StatusOr<BatchPlan> Applier::Prepare(std::span<const kafka::Record> records, Ins
     work.fresh.push_back(std::move(e));
     Count(plan, "applied", type, "");
   }
-  for (const DeadLetter& d : plan.dead) Count(plan, "dead_lettered", "", d.reason);
+  for (const consumer::DeadLetter& d : plan.dead) Count(plan, "dead_lettered", "", d.reason);
   for (auto& [child, work] : children) {
     if (Status s = FoldChild(child, work, plan); !s.ok()) return s;
   }
-  for (const auto& [partition, next] : plan.next_offsets)
-    plan.batch.Put(cf::kMeta, OffsetKey(topic_, partition), std::to_string(next));
   return plan;
 }
 
@@ -98,8 +95,8 @@ Status Applier::FoldChild(const std::string& child, ChildBatch& work, BatchPlan&
   if (!s.ok()) return s;
   if (corrupt) return Internal("stored event of child " + child + " does not parse");
   for (std::size_t i = 0; i < work.fresh.size(); ++i) {
-    plan.batch.Put(cf::kEvents, EventKey(child, work.fresh[i].event_id()), work.fresh_bytes[i]);
-    plan.batch.Put(cf::kEventIds, work.fresh[i].event_id(), child);
+    plan.writes.Put(cf::kEvents, EventKey(child, work.fresh[i].event_id()), work.fresh_bytes[i]);
+    plan.writes.Put(cf::kEventIds, work.fresh[i].event_id(), child);
     events.push_back(std::move(work.fresh[i]));
   }
   pv::ChildRecord record = domain::FoldChild(child, events, calendar_, policy_);
@@ -112,23 +109,21 @@ Status Applier::FoldChild(const std::string& child, ChildBatch& work, BatchPlan&
   if (old_bytes.value() && !old.ParseFromString(*old_bytes.value()))
     return Internal("owned rows of child " + child + " do not parse");
   // Deletes first: a key both removed and re-added must end up present.
-  for (const auto& key : old.queue_keys()) plan.batch.Delete(cf::kQueue, key);
-  for (const auto& key : old.household_keys()) plan.batch.Delete(cf::kHouseholds, key);
-  for (const auto& key : old.name_keys()) plan.batch.Delete(cf::kNames, key);
-  for (const auto& key : old.link_keys()) plan.batch.Delete(cf::kLinks, key);
+  for (const auto& key : old.queue_keys()) plan.writes.Delete(cf::kQueue, key);
+  for (const auto& key : old.household_keys()) plan.writes.Delete(cf::kHouseholds, key);
+  for (const auto& key : old.name_keys()) plan.writes.Delete(cf::kNames, key);
+  for (const auto& key : old.link_keys()) plan.writes.Delete(cf::kLinks, key);
 
   std::string summary_bytes = Serialize(summary);
-  for (const auto& key : rows.queue_keys()) plan.batch.Put(cf::kQueue, key, summary_bytes);
-  for (const auto& key : rows.household_keys()) plan.batch.Put(cf::kHouseholds, key, "");
-  for (const auto& key : rows.name_keys()) plan.batch.Put(cf::kNames, key, "");
-  for (const auto& key : rows.link_keys()) plan.batch.Put(cf::kLinks, key, "");
-  plan.batch.Put(cf::kChildren, child, Serialize(record));
-  plan.batch.Put(cf::kSummaries, child, summary_bytes);
-  plan.batch.Put(cf::kOwned, child, Serialize(rows));
+  for (const auto& key : rows.queue_keys()) plan.writes.Put(cf::kQueue, key, summary_bytes);
+  for (const auto& key : rows.household_keys()) plan.writes.Put(cf::kHouseholds, key, "");
+  for (const auto& key : rows.name_keys()) plan.writes.Put(cf::kNames, key, "");
+  for (const auto& key : rows.link_keys()) plan.writes.Put(cf::kLinks, key, "");
+  plan.writes.Put(cf::kChildren, child, Serialize(record));
+  plan.writes.Put(cf::kSummaries, child, summary_bytes);
+  plan.writes.Put(cf::kOwned, child, Serialize(rows));
   plan.changed_children.push_back(child);
   return Status::Ok();
 }
-
-Status Applier::Commit(const BatchPlan& plan) { return store_.Write(plan.batch); }
 
 }  // namespace sightline::projector

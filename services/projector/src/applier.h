@@ -1,13 +1,14 @@
 // Turns a batch of consumed records into one atomic RocksDB WriteBatch: the changed children's
-// event sets, records, summaries and index rows, plus the next offset of every partition seen.
+// event sets, records, summaries and index rows (the shell adds the next offsets).
 // This is the projector's whole consistency story (docs/adr/0004-projections.md):
 //   - exactly-once effect: state and offsets commit together or not at all;
 //   - idempotent: an event id already in the store is skipped;
 //   - order-tolerant: each changed child is re-folded from its whole event set.
 // Records that cannot be used (undecodable, unknown type, invalid, key or id conflicts) become
-// dead letters; the caller must get them acknowledged by the dead-letter topic before Commit.
+// dead letters; the consumer shell gets them acknowledged by the dead-letter topic, then writes
+// the batch with the offsets (ADR 0007).
 //
-// Prepare reads the store; Commit writes it. One writer thread; API readers may run alongside.
+// Prepare only reads the store. One writer thread; API readers may run alongside.
 #pragma once
 
 #include <cstdint>
@@ -17,6 +18,7 @@
 #include <tuple>
 #include <vector>
 
+#include "sightline/consumer/shell.h"
 #include "sightline/domain/calendar/calendar.h"
 #include "sightline/domain/events/validation.h"
 #include "sightline/domain/projection/projection.h"
@@ -25,37 +27,26 @@
 
 namespace sightline::projector {
 
-struct DeadLetter {
-  const kafka::Record* record;
-  std::string reason;  // Short, for the metric label: undecodable, unknown_type, invalid, ...
-  std::string detail;  // For the operator: which field and why.
-};
-
-struct BatchPlan {
-  storage::WriteBatch batch;
-  std::vector<DeadLetter> dead;
+struct BatchPlan : consumer::Batch {
   std::vector<std::string> changed_children;
-  std::map<std::int32_t, std::int64_t> next_offsets;
   // (outcome, type, reason) -> count, for metrics: applied/skipped/dead_lettered.
   std::map<std::tuple<std::string, std::string, std::string>, int> counts;
 };
 
 class Applier {
  public:
-  Applier(storage::Store& store, const domain::Calendar& calendar,
-          const domain::ProjectionPolicy& policy, std::string topic);
+  Applier(const storage::Store& store, const domain::Calendar& calendar,
+          const domain::ProjectionPolicy& policy);
 
   StatusOr<BatchPlan> Prepare(std::span<const kafka::Record> records, Instant now);
-  Status Commit(const BatchPlan& plan);
 
  private:
   struct ChildBatch;
   Status FoldChild(const std::string& child_id, ChildBatch& work, BatchPlan& plan);
 
-  storage::Store& store_;
+  const storage::Store& store_;
   const domain::Calendar& calendar_;
   const domain::ProjectionPolicy& policy_;
-  std::string topic_;
 };
 
 }  // namespace sightline::projector

@@ -14,8 +14,9 @@
 
 #include "api.h"
 #include "config.h"
-#include "consume_loop.h"
+#include "handler.h"
 #include "sightline/config/policy_file.h"
+#include "sightline/consumer/offsets.h"
 #include "sightline/metrics/exposition.h"
 #include "sightline/runtime/serve.h"
 #include "store_layout.h"
@@ -53,26 +54,30 @@ StatusOr<Kafka> ConnectKafka(const ProjectorConfig& c, const std::string& group)
   return k;
 }
 
-LoopOptions LoopOptionsFor(const ProjectorConfig& c) {
-  return {.topic = c.topic,
+consumer::Options ShellOptionsFor(const ProjectorConfig& c) {
+  return {.service = "sightline-projector",
+          .metrics_prefix = "sightline_projector",
+          .topic = c.topic,
           .dlq_topic = c.dlq_topic,
-          .batch_max_events = c.batch_max_events,
+          .offsets_cf = cf::kMeta,
+          .batch_max_records = c.batch_max_events,
           .batch_wait = c.batch_wait,
           .ready_max_lag = c.ready_max_lag};
 }
 
 int Serve(const ProjectorConfig& c, const domain::Calendar& calendar) {
   sigset_t stop_signals = runtime::BlockStopSignals();
-  auto store = OpenCurrent(c);
+  SystemClock clock;
+  auto store = OpenCurrent(c, clock.Now());
   if (!store.ok()) return Fail(store.status().ToString());
   auto k = ConnectKafka(c, c.group_id);
   if (!k.ok()) return Fail(k.status().ToString());
-  SystemClock clock;
   ProjectorMetrics metrics;
   ChangeFeed feed;
-  Applier applier(*store.value(), calendar, c.policy, c.topic);
-  ConsumeLoop loop(*k.value().consumer, *k.value().producer, applier, *store.value(), metrics,
-                   &feed, clock, LoopOptionsFor(c));
+  Applier applier(*store.value(), calendar, c.policy);
+  ProjectorHandler handler(applier, *store.value(), metrics, &feed, clock, true);
+  consumer::Shell shell(*k.value().consumer, *k.value().producer, *store.value(),
+                        metrics.registry(), ShellOptionsFor(c));
   KafkaAuditSink audit(*k.value().producer, c.audit_topic);
   TriageApi api({.store = *store.value(),
                  .calendar = calendar,
@@ -82,7 +87,7 @@ int Serve(const ProjectorConfig& c, const domain::Calendar& calendar) {
                  .feed = feed,
                  .metrics = metrics,
                  .clock = clock,
-                 .progress = [&loop] { return loop.Snapshot(); }});
+                 .consumer_status = [&shell] { return shell.Snapshot(); }});
   http::Server server(c.http);
   api.Register(server, c.web_root);
   if (!c.web_root.empty()) {
@@ -99,7 +104,7 @@ int Serve(const ProjectorConfig& c, const domain::Calendar& calendar) {
 
   return runtime::ServeUntilStopped(
       stop_signals, "sightline-projector",
-      [&](const std::atomic<bool>& stop) { return loop.Run(stop); },
+      [&](const std::atomic<bool>& stop) { return shell.Run(handler, stop); },
       [&] {
         feed.Close();
         server.Stop();
@@ -108,23 +113,24 @@ int Serve(const ProjectorConfig& c, const domain::Calendar& calendar) {
 
 int Rebuild(const ProjectorConfig& c, const domain::Calendar& calendar) {
   sigset_t stop_signals = runtime::BlockStopSignals();
-  auto path = NewStorePath(c);
+  SystemClock clock;
+  auto path = NewStorePath(c, clock.Now());
   if (!path.ok()) return Fail(path.status().ToString());
   auto store = storage::Store::Open(StoreOptionsFor(c, path.value()));
   if (!store.ok()) return Fail(store.status().ToString());
   auto k = ConnectKafka(c, c.group_id + "-rebuild");
   if (!k.ok()) return Fail(k.status().ToString());
-  SystemClock clock;
   ProjectorMetrics metrics;
-  Applier applier(*store.value(), calendar, c.policy, c.topic);
-  LoopOptions options = LoopOptionsFor(c);
+  Applier applier(*store.value(), calendar, c.policy);
+  ProjectorHandler handler(applier, *store.value(), metrics, nullptr, clock, false);
+  consumer::Options options = ShellOptionsFor(c);
   options.stop_when_caught_up = true;
-  ConsumeLoop loop(*k.value().consumer, *k.value().producer, applier, *store.value(), metrics,
-                   nullptr, clock, options);
+  consumer::Shell shell(*k.value().consumer, *k.value().producer, *store.value(),
+                        metrics.registry(), options);
   std::atomic<bool> stop{false}, done{false};
   Status result;
   std::thread worker([&] {
-    result = loop.Run(stop);
+    result = shell.Run(handler, stop);
     done = true;
   });
   auto started = std::chrono::steady_clock::now();
@@ -132,13 +138,14 @@ int Rebuild(const ProjectorConfig& c, const domain::Calendar& calendar) {
     timespec tick{1, 0};
     int sig = sigtimedwait(&stop_signals, nullptr, &tick);
     if (sig == SIGINT || sig == SIGTERM) stop = true;
-    Progress p = loop.Snapshot();
+    consumer::ShellStatus p = shell.Snapshot();
     std::int64_t lag = 0;
     for (const auto& [part, pp] : p.partitions)
       lag += std::max<std::int64_t>(0, pp.high_watermark - pp.applied_next);
     double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-    std::cerr << "rebuild: " << p.events_applied << " events applied, " << p.events_dead_lettered
-              << " dead-lettered, " << lag << " behind, " << static_cast<long>(secs) << " s\n";
+    std::cerr << "rebuild: " << p.records_committed - p.dead_lettered << " events applied, "
+              << p.dead_lettered << " dead-lettered, " << lag << " behind, "
+              << static_cast<long>(secs) << " s\n";
   }
   worker.join();
   if (!result.ok()) return Fail("rebuild failed, current store kept: " + result.ToString());
@@ -152,11 +159,11 @@ int Rebuild(const ProjectorConfig& c, const domain::Calendar& calendar) {
 }
 
 int DumpStore(const ProjectorConfig& c, bool rows) {
-  auto store = OpenCurrent(c);
+  auto store = OpenExisting(c);
   if (!store.ok()) return Fail(store.status().ToString());
   auto summary = Dump(*store.value(), rows ? &std::cout : nullptr);
   if (!summary.ok()) return Fail(summary.status().ToString());
-  auto offsets = StoredOffsets(*store.value(), c.topic);
+  auto offsets = consumer::ReadOffsets(*store.value(), cf::kMeta, c.topic);
   if (!offsets.ok()) return Fail(offsets.status().ToString());
   if (rows) return 0;
   std::cout << "sha256 " << summary.value().sha256 << "\n";

@@ -21,14 +21,6 @@ ProjectorMetrics::ProjectorMetrics() : registry_(std::make_shared<prometheus::Re
                         .Register(r)
                         .Add({}, prometheus::Histogram::BucketBoundaries{
                                      1e-5, 2.5e-5, 5e-5, 1e-4, 2.5e-4, 5e-4, 1e-3, 5e-3, 1e-2});
-  lag_ = &prometheus::BuildGauge()
-              .Name("sightline_projector_consumer_lag")
-              .Help("High watermark minus the next offset applied, per partition")
-              .Register(r);
-  applied_offset_ = &prometheus::BuildGauge()
-                         .Name("sightline_projector_applied_offset")
-                         .Help("Next offset to apply per partition (stored in RocksDB)")
-                         .Register(r);
   queue_length_ = &prometheus::BuildGauge()
                        .Name("sightline_projector_queue_length")
                        .Help("Children awaiting a front-door decision")
@@ -39,11 +31,6 @@ ProjectorMetrics::ProjectorMetrics() : registry_(std::make_shared<prometheus::Re
                          .Help("Age of the oldest contact awaiting a decision")
                          .Register(r)
                          .Add({});
-  caught_up_ = &prometheus::BuildGauge()
-                    .Name("sightline_projector_caught_up")
-                    .Help("1 when every partition lags by no more than apply.ready_max_lag")
-                    .Register(r)
-                    .Add({});
   requests_ = &prometheus::BuildCounter()
                    .Name("sightline_projector_http_requests_total")
                    .Help("Triage API requests by endpoint and status code")
@@ -57,11 +44,6 @@ ProjectorMetrics::ProjectorMetrics() : registry_(std::make_shared<prometheus::Re
                          .Help("Open /v1/stream connections")
                          .Register(r)
                          .Add({});
-  apply_errors_ = &prometheus::BuildCounter()
-                       .Name("sightline_projector_apply_retries_total")
-                       .Help("Batches that failed (store or dead-letter topic) and were retried")
-                       .Register(r)
-                       .Add({});
 }
 
 void ProjectorMetrics::Events(const std::string& outcome, const std::string& type,
@@ -72,13 +54,6 @@ void ProjectorMetrics::Events(const std::string& outcome, const std::string& typ
 void ProjectorMetrics::BatchApplied(double seconds, double events) {
   batch_latency_->Observe(seconds);
   if (events > 0) event_latency_->Observe(seconds / events);
-}
-
-void ProjectorMetrics::Lag(std::int32_t partition, std::int64_t applied_next,
-                           std::int64_t high_watermark) {
-  std::string p = std::to_string(partition);
-  lag_->Add({{"partition", p}}).Set(static_cast<double>(high_watermark - applied_next));
-  applied_offset_->Add({{"partition", p}}).Set(static_cast<double>(applied_next));
 }
 
 void ProjectorMetrics::Request(const std::string& endpoint, int status) {

@@ -1,5 +1,6 @@
-// The projector's Prometheus metrics, shared by the consume loop and the API threads
-// (prometheus-cpp metrics are thread-safe).
+// The projector's own Prometheus metrics, shared by the handler and the API threads
+// (prometheus-cpp metrics are thread-safe). The consumer shell adds lag, applied offsets,
+// caught-up and apply errors to the same registry.
 #pragma once
 
 #include <prometheus/counter.h>
@@ -24,30 +25,23 @@ class ProjectorMetrics {
   void Events(const std::string& outcome, const std::string& type, const std::string& reason,
               double n);
   void BatchApplied(double seconds, double events);
-  void Lag(std::int32_t partition, std::int64_t applied_next, std::int64_t high_watermark);
   void QueueLength(double n) { queue_length_->Set(n); }
   void OldestWaitingSeconds(double s) { oldest_waiting_->Set(s); }
-  void CaughtUp(bool yes) { caught_up_->Set(yes ? 1 : 0); }
   void Request(const std::string& endpoint, int status);
   void Audited(const std::string& outcome);
   void StreamOpened() { stream_clients_->Increment(); }
   void StreamClosed() { stream_clients_->Decrement(); }
-  void ApplyErrors() { apply_errors_->Increment(); }
 
  private:
   std::shared_ptr<prometheus::Registry> registry_;
   prometheus::Family<prometheus::Counter>* events_;
   prometheus::Histogram* batch_latency_;
   prometheus::Histogram* event_latency_;
-  prometheus::Family<prometheus::Gauge>* lag_;
-  prometheus::Family<prometheus::Gauge>* applied_offset_;
   prometheus::Gauge* queue_length_;
   prometheus::Gauge* oldest_waiting_;
-  prometheus::Gauge* caught_up_;
   prometheus::Family<prometheus::Counter>* requests_;
   prometheus::Family<prometheus::Counter>* audited_;
   prometheus::Gauge* stream_clients_;
-  prometheus::Counter* apply_errors_;
 };
 
 }  // namespace sightline::projector

@@ -1,9 +1,12 @@
 #include "store_layout.h"
 
+#include <charconv>
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
+#include <iostream>
 
+#include "sightline/consumer/offsets.h"
 #include "sightline/crypto/digest.h"
 
 namespace sightline::projector {
@@ -17,12 +20,6 @@ const std::vector<std::string>& ColumnFamilies() {
   return kAll;
 }
 
-std::string OffsetKey(const std::string& topic, std::int32_t partition) {
-  char buf[16];
-  std::snprintf(buf, sizeof buf, "%06d", partition);
-  return "offset/" + topic + "/" + buf;
-}
-
 storage::StoreOptions StoreOptionsFor(const ProjectorConfig& c, const std::string& path) {
   return {.path = path,
           .column_families = ColumnFamilies(),
@@ -31,8 +28,8 @@ storage::StoreOptions StoreOptionsFor(const ProjectorConfig& c, const std::strin
           .sync_writes = c.sync_writes};
 }
 
-StatusOr<std::string> NewStorePath(const ProjectorConfig& c) {
-  auto stamp = std::chrono::system_clock::now().time_since_epoch() / std::chrono::microseconds(1);
+StatusOr<std::string> NewStorePath(const ProjectorConfig& c, Instant now) {
+  auto stamp = now.time_since_epoch() / std::chrono::microseconds(1);
   fs::path path = fs::path(c.data_dir) / "stores" / ("store-" + std::to_string(stamp));
   std::error_code ec;
   fs::create_directories(path, ec);
@@ -57,33 +54,74 @@ Status SwapCurrent(const ProjectorConfig& c, const std::string& path) {
   return Status::Ok();
 }
 
-StatusOr<std::unique_ptr<storage::Store>> OpenCurrent(const ProjectorConfig& c) {
+// Stores written before the consumer shell (ADR 0007) kept "offset/<topic>/<%06d partition>" ->
+// decimal in meta. They are rewritten in the shell's encoding, in one WriteBatch, on open.
+namespace {
+
+Status MigrateLegacyOffsets(storage::Store& store, const std::string& topic) {
+  storage::WriteBatch batch;
+  std::map<std::int32_t, std::int64_t> offsets;
+  std::string refused;
+  Status s = store.Scan(cf::kMeta, "offset/", [&](std::string_view key, std::string_view value) {
+    std::string_view rest = key.substr(7);
+    std::size_t slash = rest.rfind('/');
+    if (slash == std::string_view::npos) return true;  // Already the shell's "offset/<p>".
+    std::string_view row_topic = rest.substr(0, slash), digits = rest.substr(slash + 1);
+    std::int32_t partition = -1;
+    std::int64_t next = -1;
+    auto p = std::from_chars(digits.data(), digits.data() + digits.size(), partition);
+    auto v = std::from_chars(value.data(), value.data() + value.size(), next);
+    if (row_topic != topic || p.ec != std::errc() || v.ec != std::errc() || partition < 0 ||
+        next < 0) {
+      refused = std::string(key);
+      return false;
+    }
+    offsets[partition] = next;
+    batch.Delete(cf::kMeta, key);
+    return true;
+  });
+  if (!s.ok()) return s;
+  if (!refused.empty())
+    return Internal("the store at " + store.path() + " has an offsets row '" + refused +
+                    "' that is not for topic " + topic +
+                    ": run `sightline-projector rebuild` to replay the topic into a new store");
+  if (offsets.empty()) return Status::Ok();
+  consumer::PutOffsets(batch, cf::kMeta, topic, offsets);
+  if (Status w = store.Write(batch); !w.ok()) return w;
+  std::cerr << "sightline-projector: migrated " << offsets.size()
+            << " stored offsets to the consumer shell's encoding\n";
+  return Status::Ok();
+}
+
+StatusOr<std::unique_ptr<storage::Store>> OpenLinked(const ProjectorConfig& c, bool create) {
+  storage::StoreOptions options = StoreOptionsFor(c, (fs::path(c.data_dir) / "current").string());
+  options.create_if_missing = create;
+  auto store = storage::Store::Open(options);
+  if (!store.ok()) return store.status();
+  if (Status s = MigrateLegacyOffsets(*store.value(), c.topic); !s.ok()) return s;
+  return store;
+}
+
+}  // namespace
+
+StatusOr<std::unique_ptr<storage::Store>> OpenCurrent(const ProjectorConfig& c, Instant now) {
   fs::path link = fs::path(c.data_dir) / "current";
   std::error_code ec;
   if (!fs::exists(link, ec)) {
-    auto path = NewStorePath(c);
+    auto path = NewStorePath(c, now);
     if (!path.ok()) return path.status();
     if (Status s = SwapCurrent(c, path.value()); !s.ok()) return s;
   }
-  return storage::Store::Open(StoreOptionsFor(c, link.string()));
+  return OpenLinked(c, true);
 }
 
-StatusOr<std::map<std::int32_t, std::int64_t>> StoredOffsets(const storage::Store& store,
-                                                             const std::string& topic) {
-  std::map<std::int32_t, std::int64_t> out;
-  std::string prefix = "offset/" + topic + "/";
-  bool bad = false;
-  Status s = store.Scan(cf::kMeta, prefix, [&](std::string_view key, std::string_view value) {
-    try {
-      out[std::stoi(std::string(key.substr(prefix.size())))] = std::stoll(std::string(value));
-    } catch (const std::exception&) {
-      bad = true;
-    }
-    return !bad;
-  });
-  if (!s.ok()) return s;
-  if (bad) return Internal("corrupt offset row under " + prefix + " in " + store.path());
-  return out;
+StatusOr<std::unique_ptr<storage::Store>> OpenExisting(const ProjectorConfig& c) {
+  fs::path link = fs::path(c.data_dir) / "current";
+  std::error_code ec;
+  if (!fs::exists(link, ec))
+    return NotFound("no projector store at " + link.string() +
+                    " (check store.data_dir or --data-dir; `serve` or `rebuild` creates one)");
+  return OpenLinked(c, false);
 }
 
 StatusOr<DumpSummary> Dump(const storage::Store& store, std::ostream* out) {

@@ -9,7 +9,7 @@
 //   owned      child_id -> OwnedRows (index rows this child's fold wrote)
 //   queue      QueueKey -> ChildSummary         households household_id \0 child_id -> ""
 //   names      lower(name) \0 child_id -> ""    links      child \0 sibling \0 declarer -> relation
-//   meta       "offset/<topic>/<partition>" -> next offset to consume (decimal)
+//   meta       the consumer shell's offsets rows (sightline/consumer/offsets.h)
 #pragma once
 
 #include <cstdint>
@@ -40,19 +40,17 @@ inline constexpr char kMeta[] = "meta";
 // Every column family, meta last (it is not part of the projection's canonical dump).
 const std::vector<std::string>& ColumnFamilies();
 
-std::string OffsetKey(const std::string& topic, std::int32_t partition);
-
 storage::StoreOptions StoreOptionsFor(const ProjectorConfig& config, const std::string& path);
-// Opens <data_dir>/current, creating an empty store and the link on first start.
-StatusOr<std::unique_ptr<storage::Store>> OpenCurrent(const ProjectorConfig& config);
-// A new, empty store directory under <data_dir>/stores/ for a rebuild.
-StatusOr<std::string> NewStorePath(const ProjectorConfig& config);
+// Opens <data_dir>/current, creating an empty store and the link on first start (named by `now`).
+StatusOr<std::unique_ptr<storage::Store>> OpenCurrent(const ProjectorConfig& config, Instant now);
+// Opens <data_dir>/current only if it exists (kNotFound otherwise, naming the path): for tools
+// like `dump` that must not create an empty store behind a misspelt directory. Both opens migrate
+// a store written before the consumer shell (offsets rows of the old encoding; ADR 0007).
+StatusOr<std::unique_ptr<storage::Store>> OpenExisting(const ProjectorConfig& config);
+// A new, empty store directory under <data_dir>/stores/ for a rebuild, named by `now`.
+StatusOr<std::string> NewStorePath(const ProjectorConfig& config, Instant now);
 // Points <data_dir>/current at `path` atomically and removes the store it replaced.
 Status SwapCurrent(const ProjectorConfig& config, const std::string& path);
-
-// Next offset per partition stored in meta (partitions without one are absent).
-StatusOr<std::map<std::int32_t, std::int64_t>> StoredOffsets(const storage::Store& store,
-                                                             const std::string& topic);
 
 // Writes every projection row (all column families but meta) in key order as hex lines, and
 // returns the SHA-256 of that text with per-family row counts. Equal stores give equal digests.

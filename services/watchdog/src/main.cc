@@ -9,10 +9,10 @@
 #include <csignal>
 #include <fstream>
 #include <iostream>
-#include <thread>
 
+#include "api.h"
 #include "config.h"
-#include "service.h"
+#include "handler.h"
 #include "sightline/config/policy_file.h"
 #include "sightline/metrics/exposition.h"
 #include "sightline/runtime/serve.h"
@@ -27,25 +27,9 @@ int Fail(const std::string& message) {
   return 1;
 }
 
-// Simulated time: the file holds Unix seconds; the last good reading holds if it is mid-write.
-class FileClock : public Clock {
- public:
-  explicit FileClock(std::string path) : path_(std::move(path)) {}
-  Instant Now() const override {
-    std::ifstream in(path_);
-    long long seconds = 0;
-    if (in >> seconds && seconds > 0) last_ = Instant(std::chrono::seconds(seconds));
-    return last_;
-  }
-
- private:
-  std::string path_;
-  mutable Instant last_{};
-};
-
 int Serve(const WatchdogConfig& c, const domain::ClockPolicy& policy) {
   sigset_t stop_signals = runtime::BlockStopSignals();
-  auto state = WatchdogState::Open(c.data_dir, c.sync_writes, policy);
+  auto state = WatchdogState::Open(c.data_dir, c.sync_writes, policy, true);
   if (!state.ok()) return Fail(state.status().ToString());
   auto producer = kafka::Producer::Create({.brokers = c.brokers,
                                            .properties = c.kafka_properties,
@@ -58,14 +42,24 @@ int Serve(const WatchdogConfig& c, const domain::ClockPolicy& policy) {
                                            .group_id = c.group_id,
                                            .client_id = "sightline-watchdog"});
   if (!consumer.ok()) return Fail(consumer.status().ToString());
-  SystemClock system_clock;
+  SystemClock wall;
   FileClock file_clock(c.clock_file);
-  const Clock& clock = c.clock_file.empty() ? static_cast<const Clock&>(system_clock) : file_clock;
-  Metrics metrics;
-  Service service(c, *state.value(), *consumer.value(), *producer.value(), clock, metrics);
+  const Clock& clock = c.clock_file.empty() ? static_cast<const Clock&>(wall) : file_clock;
+  WatchdogMetrics metrics;
+  WatchdogHandler handler(c, *state.value(), *producer.value(), clock, wall, metrics);
+  consumer::Shell shell(*consumer.value(), *producer.value(), state.value()->store(),
+                        metrics.registry(),
+                        {.service = "sightline-watchdog",
+                         .metrics_prefix = "sightline_watchdog",
+                         .topic = c.topic,
+                         .dlq_topic = c.dlq_topic,
+                         .offsets_cf = WatchdogState::kOffsetsFamily,
+                         .batch_max_records = c.batch_max_events,
+                         .batch_wait = c.batch_wait,
+                         .ready_max_lag = 0});  // The tick needs every event: no lag at all.
   http::Server server(c.http);
-  service.Register(server);
-  metrics::ServeMetrics(server, *metrics.registry());
+  RegisterApi(server, shell, handler, *state.value());
+  metrics::ServeMetrics(server, metrics.registry());
   auto port = server.Start();
   if (!port.ok()) return Fail(port.status().message());
   if (!c.port_file.empty()) std::ofstream(c.port_file) << port.value() << "\n";
@@ -75,11 +69,12 @@ int Serve(const WatchdogConfig& c, const domain::ClockPolicy& policy) {
             << (c.clock_file.empty() ? "" : "; SIMULATED clock from " + c.clock_file) << std::endl;
   return runtime::ServeUntilStopped(
       stop_signals, "sightline-watchdog",
-      [&](const std::atomic<bool>& stop) { return service.Run(stop); }, [&] { server.Stop(); });
+      [&](const std::atomic<bool>& stop) { return shell.Run(handler, stop); },
+      [&] { server.Stop(); });
 }
 
 int Dump(const WatchdogConfig& c, const domain::ClockPolicy& policy) {
-  auto state = WatchdogState::Open(c.data_dir, c.sync_writes, policy);
+  auto state = WatchdogState::Open(c.data_dir, c.sync_writes, policy, false);
   if (!state.ok()) return Fail(state.status().ToString());
   auto digest = state.value()->DeadlineDigest();
   if (!digest.ok()) return Fail(digest.status().ToString());

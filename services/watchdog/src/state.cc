@@ -44,9 +44,11 @@ std::int64_t Seconds(Instant t) {
 
 StatusOr<std::unique_ptr<WatchdogState>> WatchdogState::Open(const std::string& path,
                                                              bool sync_writes,
-                                                             const domain::ClockPolicy& policy) {
+                                                             const domain::ClockPolicy& policy,
+                                                             bool create) {
   storage::StoreOptions options;
   options.path = path;
+  options.create_if_missing = create;
   options.column_families = {kEvents, kLedgers, kDeadlines, kOutbox, kMeta};
   options.sync_writes = sync_writes;
   auto store = storage::Store::Open(options);
@@ -68,10 +70,6 @@ StatusOr<std::optional<Instant>> WatchdogState::Horizon() const {
       Instant(std::chrono::seconds(static_cast<std::int64_t>(FromBigEndianKey(*v.value())))));
 }
 
-StatusOr<std::map<std::int32_t, std::int64_t>> WatchdogState::Offsets() const {
-  return storage::ReadOffsets(*store_, kMeta);
-}
-
 Status WatchdogState::Reconcile(const std::string& child, const std::vector<v1::Envelope>& fresh,
                                 Instant horizon, Instant emitted_at, Change& change,
                                 std::uint64_t& seq) {
@@ -90,15 +88,15 @@ Status WatchdogState::Reconcile(const std::string& child, const std::vector<v1::
   }
   domain::Reconciled r =
       domain::ReconcileChild(policy_, child, events, previous, horizon, emitted_at);
-  for (const std::string& key : previous.deadline_keys()) change.batch.Delete(kDeadlines, key);
+  for (const std::string& key : previous.deadline_keys()) change.writes.Delete(kDeadlines, key);
   for (const wv::Deadline& d : r.open) {
     std::string key = DeadlineKey(d);
-    change.batch.Put(kDeadlines, key, Serialize(d));
+    change.writes.Put(kDeadlines, key, Serialize(d));
     r.ledger.add_deadline_keys(key);
   }
-  change.batch.Put(kLedgers, child, Serialize(r.ledger));
+  change.writes.Put(kLedgers, child, Serialize(r.ledger));
   for (alerts::v1::AlertEvent& e : r.emit) {
-    change.batch.Put(kOutbox, BigEndianKey(seq++), Serialize(e));
+    change.writes.Put(kOutbox, BigEndianKey(seq++), Serialize(e));
     change.emitted.push_back(std::move(e));
   }
   ++change.children;
@@ -112,7 +110,6 @@ StatusOr<Change> WatchdogState::ApplyBatch(std::span<const kafka::Record> record
   std::map<std::string, std::vector<v1::Envelope>> fresh;
   std::set<std::string> batch_ids;
   for (const kafka::Record& r : records) {
-    change.next_offsets[r.partition] = r.offset + 1;
     domain::LogRecord checked = domain::CheckLogRecord(r.key, r.value, wall_now);
     if (!checked.ok()) {
       change.dead.push_back({&r, checked.reason, checked.detail});
@@ -132,7 +129,7 @@ StatusOr<Change> WatchdogState::ApplyBatch(std::span<const kafka::Record> record
       ++change.duplicates;
       continue;
     }
-    change.batch.Put(kEvents, key, r.value);
+    change.writes.Put(kEvents, key, r.value);
     fresh[e.child_id()].push_back(std::move(e));
     ++change.applied;
   }
@@ -146,16 +143,15 @@ StatusOr<Change> WatchdogState::ApplyBatch(std::span<const kafka::Record> record
         Reconcile(child, events, horizon.value().value_or(Instant{}), emitted_at, change, next);
     if (!s.ok()) return s;
   }
-  change.batch.Put(kMeta, "outbox_seq", BigEndianKey(next));
+  change.writes.Put(kMeta, "outbox_seq", BigEndianKey(next));
   if (newest_beat) {
     auto stored = store_->Get(kMeta, "heartbeat");
     if (!stored.ok()) return stored.status();
     v1::Envelope previous;
     if (!stored.value() || !previous.ParseFromString(*stored.value()) ||
         ToInstant(previous.occurred_at()) < ToInstant(newest_beat->occurred_at()))
-      change.batch.Put(kMeta, "heartbeat", newest_beat->SerializeAsString());
+      change.writes.Put(kMeta, "heartbeat", newest_beat->SerializeAsString());
   }
-  storage::PutOffsets(change.batch, kMeta, change.next_offsets);
   return change;
 }
 
@@ -193,16 +189,16 @@ StatusOr<Change> WatchdogState::Tick(Instant now) {
     *e.mutable_at() = hb.occurred_at();
     *e.mutable_emitted_at() = ToTimestamp(now);
     e.set_heartbeat_interval_seconds(hb.pipeline_heartbeat().interval_seconds());
-    change.batch.Put(kOutbox, BigEndianKey(next++), Serialize(e));
-    change.batch.Put(kMeta, "heartbeat_passed", hb.event_id());
+    change.writes.Put(kOutbox, BigEndianKey(next++), Serialize(e));
+    change.writes.Put(kMeta, "heartbeat_passed", hb.event_id());
     change.emitted.push_back(std::move(e));
   }
-  change.batch.Put(kMeta, "outbox_seq", BigEndianKey(next));
-  change.batch.Put(kMeta, "horizon", BigEndianKey(static_cast<std::uint64_t>(Seconds(now))));
+  change.writes.Put(kMeta, "outbox_seq", BigEndianKey(next));
+  change.writes.Put(kMeta, "horizon", BigEndianKey(static_cast<std::uint64_t>(Seconds(now))));
   return change;
 }
 
-Status WatchdogState::Commit(const Change& change) { return store_->Write(change.batch); }
+Status WatchdogState::Commit(const Change& change) { return store_->Write(change.writes); }
 
 StatusOr<std::vector<std::pair<std::string, std::string>>> WatchdogState::Outbox(
     std::size_t limit) const {

@@ -4,7 +4,8 @@
 //     the log;
 //   - Tick: the wall clock passed some next-wake times; those children are reconciled at now.
 // Either way one WriteBatch holds the child's events, its alert ledger, its deadline-index rows,
-// the outbox rows of the alert events to emit, and the consumer offsets / the horizon. The outbox
+// the outbox rows of the alert events to emit, and the horizon (a batch's offsets are added by
+// the consumer shell, ADR 0007). The outbox
 // is drained to sightline.alerts.v1 afterwards; a crash between sending and deleting resends the
 // same event ids, which consumers collapse (docs/adr/0005-watchdog.md).
 //
@@ -13,7 +14,7 @@
 //   ledgers    child                    -> ChildLedger
 //   deadlines  wake(8 bytes BE) child \0 clock_id -> Deadline  (wake all-ones: nothing pending)
 //   outbox     sequence (8 bytes BE)    -> AlertEvent bytes
-//   meta       "offset/<p>", "horizon", "outbox_seq"
+//   meta       "horizon", "outbox_seq", "heartbeat", "heartbeat_passed", the shell's offsets rows
 // One writer thread; readers (the API) may run alongside.
 #pragma once
 
@@ -26,6 +27,7 @@
 #include <vector>
 
 #include "sightline/alerts/v1/alerts.pb.h"
+#include "sightline/consumer/shell.h"
 #include "sightline/domain/clocks/clocks.h"
 #include "sightline/kafka/record.h"
 #include "sightline/storage/store.h"
@@ -33,30 +35,29 @@
 
 namespace sightline::watchdog_service {
 
-struct DeadLetter {
-  const kafka::Record* record;
-  std::string reason;
-  std::string detail;
-};
-
-struct Change {
-  storage::WriteBatch batch;
-  std::vector<DeadLetter> dead;
+// A consumed batch or a tick: writes, dead letters (batches only) and the alert events it emits.
+struct Change : consumer::Batch {
   std::vector<alerts::v1::AlertEvent> emitted;
-  std::map<std::int32_t, std::int64_t> next_offsets;
   std::size_t applied = 0, duplicates = 0, children = 0;
 };
 
 class WatchdogState {
  public:
+  // The column family that holds the consumer shell's offsets rows.
+  static constexpr char kOffsetsFamily[] = "meta";
+
+  // `create`: make a new store when there is none (serve); false refuses (dump).
   static StatusOr<std::unique_ptr<WatchdogState>> Open(const std::string& path, bool sync_writes,
-                                                       const domain::ClockPolicy& policy);
+                                                       const domain::ClockPolicy& policy,
+                                                       bool create);
 
   // Prepares the batch: validation happens against `wall_now`; alert events carry `emitted_at`.
+  // The consumer shell writes it (with the offsets).
   StatusOr<Change> ApplyBatch(std::span<const kafka::Record> records, Instant wall_now,
                               Instant emitted_at);
   // Everything whose next wake is at or before `now`, reconciled at horizon `now`.
   StatusOr<Change> Tick(Instant now);
+  // Writes a tick's change (a batch's is written by the shell).
   Status Commit(const Change& change);
 
   // Outbox rows in order (sequence key, AlertEvent bytes), at most `limit`.
@@ -65,7 +66,6 @@ class WatchdogState {
   // Rows in the outbox (sequence numbers are dense, so this is two reads, not a scan).
   StatusOr<std::uint64_t> OutboxDepth() const;
 
-  StatusOr<std::map<std::int32_t, std::int64_t>> Offsets() const;
   StatusOr<std::optional<Instant>> Horizon() const;
   // Every open clock (deadline-index rows), earliest wake first.
   StatusOr<std::vector<watchdog::v1::Deadline>> OpenClocks() const;

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <mutex>
+#include <string>
 
 #include "sightline/core/time.h"
 
@@ -18,6 +19,20 @@ class Clock {
 class SystemClock final : public Clock {
  public:
   Instant Now() const override;
+};
+
+// Simulated time for tests and demos: the file holds Unix seconds, written by another process;
+// the last good reading holds while the file is missing or mid-write. Never from a config key:
+// only a flag (--simulated-clock-file) selects it.
+class FileClock final : public Clock {
+ public:
+  explicit FileClock(std::string path) : path_(std::move(path)) {}
+  Instant Now() const override;
+
+ private:
+  std::string path_;
+  mutable std::mutex mu_;
+  mutable Instant last_{};
 };
 
 // A clock that moves only when told to. Thread-safe.

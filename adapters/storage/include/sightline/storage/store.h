@@ -58,11 +58,6 @@ class WriteBatch {
 std::string BigEndianKey(std::uint64_t v);
 std::uint64_t FromBigEndianKey(std::string_view s);
 
-// A consumer's next offsets kept with its state (so they commit atomically with it): one row per
-// partition, "offset/<p>" -> BigEndianKey(next offset), in column family `cf`.
-void PutOffsets(WriteBatch& batch, std::string_view cf,
-                const std::map<std::int32_t, std::int64_t>& next_offsets);
-
 // Called for each row in key order; return false to stop.
 using RowVisitor = std::function<bool(std::string_view key, std::string_view value)>;
 
@@ -94,7 +89,5 @@ class Store {
   explicit Store(std::unique_ptr<Impl> impl);
   std::unique_ptr<Impl> impl_;
 };
-
-StatusOr<std::map<std::int32_t, std::int64_t>> ReadOffsets(const Store& store, std::string_view cf);
 
 }  // namespace sightline::storage

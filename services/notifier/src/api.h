@@ -1,0 +1,25 @@
+// The notifier's HTTP API (loopback by default): /healthz, /readyz (the consumer shell's
+// readiness) and /v1/status (receivers, heartbeat, consuming). Handlers only read snapshots.
+#pragma once
+
+#include "deliverer.h"
+#include "handler.h"
+#include "heartbeat.h"
+#include "sightline/clock/clock.h"
+#include "sightline/consumer/shell.h"
+#include "sightline/http/server.h"
+
+namespace sightline::notifier_service {
+
+struct ApiDeps {
+  const NotifierConfig& config;
+  const consumer::Shell& shell;
+  const NotifierHandler& handler;
+  const Deliverer& deliverer;
+  const HeartbeatWatch& heartbeat;
+  const Clock& clock;
+};
+
+void RegisterApi(http::Server& server, const ApiDeps& deps);
+
+}  // namespace sightline::notifier_service

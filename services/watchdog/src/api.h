@@ -1,0 +1,17 @@
+// The watchdog's HTTP API, for operators and tests (loopback by default): /healthz, /readyz
+// (the consumer shell's readiness), /v1/status (consumer progress, clock, horizon, outbox),
+// /v1/alerts (open raised clocks) and /v1/children/{id}/clocks. Handlers only read (the
+// store, snapshots), so they are safe on the HTTP threads.
+#pragma once
+
+#include "handler.h"
+#include "sightline/consumer/shell.h"
+#include "sightline/http/server.h"
+#include "state.h"
+
+namespace sightline::watchdog_service {
+
+void RegisterApi(http::Server& server, const consumer::Shell& shell, const WatchdogHandler& handler,
+                 WatchdogState& state);
+
+}  // namespace sightline::watchdog_service
