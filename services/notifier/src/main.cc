@@ -8,6 +8,7 @@
 #include "api.h"
 #include "config.h"
 #include "handler.h"
+#include "sightline/consumer/connect.h"
 #include "sightline/metrics/exposition.h"
 #include "sightline/runtime/serve.h"
 
@@ -48,23 +49,18 @@ int main(int argc, char** argv) {
   sigset_t stop_signals = runtime::BlockStopSignals();
   auto state = NotifierState::Open(c);
   if (!state.ok()) return Fail(state.status().ToString());
-  auto producer = kafka::Producer::Create({.brokers = c.brokers,
-                                           .properties = c.kafka_properties,
-                                           .delivery_timeout = std::chrono::milliseconds(10000),
-                                           .client_id = "sightline-notifier"});
-  if (!producer.ok()) return Fail(producer.status().ToString());
-  auto consumer = kafka::Consumer::Create({.brokers = c.brokers,
-                                           .properties = c.kafka_properties,
-                                           .topic = c.alerts_topic,
-                                           .group_id = c.group_id,
-                                           .client_id = "sightline-notifier"});
-  if (!consumer.ok()) return Fail(consumer.status().ToString());
+  auto k = consumer::Connect({.brokers = c.brokers,
+                              .properties = c.kafka_properties,
+                              .topic = c.alerts_topic,
+                              .group_id = c.group_id,
+                              .client_id = "sightline-notifier"});
+  if (!k.ok()) return Fail(k.status().ToString());
   SystemClock clock;
   NotifierMetrics metrics(c);
   Deliverer deliverer(c, *state.value(), clock, metrics);
   HeartbeatWatch heartbeat(c, *state.value(), clock, metrics);
   NotifierHandler handler(c, *state.value(), deliverer, heartbeat, clock, metrics);
-  consumer::Shell shell(*consumer.value(), *producer.value(), state.value()->store(),
+  consumer::Shell shell(*k.value().consumer, *k.value().producer, state.value()->store(),
                         metrics.registry(),
                         {.service = "sightline-notifier",
                          .metrics_prefix = "sightline_notifier",

@@ -16,6 +16,7 @@
 #include "config.h"
 #include "handler.h"
 #include "sightline/config/policy_file.h"
+#include "sightline/consumer/connect.h"
 #include "sightline/consumer/offsets.h"
 #include "sightline/metrics/exposition.h"
 #include "sightline/runtime/serve.h"
@@ -31,27 +32,12 @@ int Fail(const std::string& message) {
   return 1;
 }
 
-struct Kafka {
-  std::unique_ptr<kafka::Producer> producer;
-  std::unique_ptr<kafka::Consumer> consumer;
-};
-
-StatusOr<Kafka> ConnectKafka(const ProjectorConfig& c, const std::string& group) {
-  Kafka k;
-  auto producer = kafka::Producer::Create({.brokers = c.brokers,
-                                           .properties = c.kafka_properties,
-                                           .delivery_timeout = std::chrono::milliseconds(10000),
-                                           .client_id = "sightline-projector"});
-  if (!producer.ok()) return producer.status();
-  auto consumer = kafka::Consumer::Create({.brokers = c.brokers,
-                                           .properties = c.kafka_properties,
-                                           .topic = c.topic,
-                                           .group_id = group,
-                                           .client_id = "sightline-projector"});
-  if (!consumer.ok()) return consumer.status();
-  k.producer = std::move(producer).value();
-  k.consumer = std::move(consumer).value();
-  return k;
+StatusOr<consumer::KafkaHandles> ConnectKafka(const ProjectorConfig& c, const std::string& group) {
+  return consumer::Connect({.brokers = c.brokers,
+                            .properties = c.kafka_properties,
+                            .topic = c.topic,
+                            .group_id = group,
+                            .client_id = "sightline-projector"});
 }
 
 consumer::Options ShellOptionsFor(const ProjectorConfig& c) {

@@ -14,6 +14,7 @@
 #include "config.h"
 #include "handler.h"
 #include "sightline/config/policy_file.h"
+#include "sightline/consumer/connect.h"
 #include "sightline/metrics/exposition.h"
 #include "sightline/runtime/serve.h"
 
@@ -31,23 +32,18 @@ int Serve(const WatchdogConfig& c, const domain::ClockPolicy& policy) {
   sigset_t stop_signals = runtime::BlockStopSignals();
   auto state = WatchdogState::Open(c.data_dir, c.sync_writes, policy, true);
   if (!state.ok()) return Fail(state.status().ToString());
-  auto producer = kafka::Producer::Create({.brokers = c.brokers,
-                                           .properties = c.kafka_properties,
-                                           .delivery_timeout = std::chrono::milliseconds(10000),
-                                           .client_id = "sightline-watchdog"});
-  if (!producer.ok()) return Fail(producer.status().ToString());
-  auto consumer = kafka::Consumer::Create({.brokers = c.brokers,
-                                           .properties = c.kafka_properties,
-                                           .topic = c.topic,
-                                           .group_id = c.group_id,
-                                           .client_id = "sightline-watchdog"});
-  if (!consumer.ok()) return Fail(consumer.status().ToString());
+  auto k = consumer::Connect({.brokers = c.brokers,
+                              .properties = c.kafka_properties,
+                              .topic = c.topic,
+                              .group_id = c.group_id,
+                              .client_id = "sightline-watchdog"});
+  if (!k.ok()) return Fail(k.status().ToString());
   SystemClock wall;
   FileClock file_clock(c.clock_file);
   const Clock& clock = c.clock_file.empty() ? static_cast<const Clock&>(wall) : file_clock;
   WatchdogMetrics metrics;
-  WatchdogHandler handler(c, *state.value(), *producer.value(), clock, wall, metrics);
-  consumer::Shell shell(*consumer.value(), *producer.value(), state.value()->store(),
+  WatchdogHandler handler(c, *state.value(), *k.value().producer, clock, wall, metrics);
+  consumer::Shell shell(*k.value().consumer, *k.value().producer, state.value()->store(),
                         metrics.registry(),
                         {.service = "sightline-watchdog",
                          .metrics_prefix = "sightline_watchdog",

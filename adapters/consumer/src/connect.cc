@@ -1,0 +1,21 @@
+#include "sightline/consumer/connect.h"
+
+namespace sightline::consumer {
+
+StatusOr<KafkaHandles> Connect(const KafkaEndpoint& e) {
+  auto producer = kafka::Producer::Create({.brokers = e.brokers,
+                                           .properties = e.properties,
+                                           .delivery_timeout = std::chrono::milliseconds(10000),
+                                           .client_id = e.client_id});
+  if (!producer.ok()) return producer.status();
+  auto consumer = kafka::Consumer::Create({.brokers = e.brokers,
+                                           .properties = e.properties,
+                                           .topic = e.topic,
+                                           .group_id = e.group_id,
+                                           .client_id = e.client_id});
+  if (!consumer.ok()) return consumer.status();
+  return KafkaHandles{.producer = std::move(producer).value(),
+                      .consumer = std::move(consumer).value()};
+}
+
+}  // namespace sightline::consumer
