@@ -7,8 +7,8 @@ KAFKA_PORT ?= 9092
 GATEWAY_PORT ?= 8080
 PROJECTOR_PORT ?= 8081
 
-.PHONY: all deps configure build build-debug build-asan test test-asan check bench demo down \
-        kafka-up kafka-down topics clean
+.PHONY: all deps configure build build-debug build-asan test test-asan test-tsan check tidy-all \
+        bench demo down kafka-up kafka-down topics clean
 
 all: build
 
@@ -35,11 +35,22 @@ test: build
 test-asan: build-asan
 	SIGHTLINE_BUILD_DIR=build/asan scripts/test.sh
 
-# Formatting, dependency direction and the deploy configs (CI runs these too).
-check:
+# The unit tests and the consumer shell's broker test under ThreadSanitizer (build/tsan).
+test-tsan: deps
+	scripts/test-tsan.sh
+
+# Formatting, dependency direction, the wall clock read only by adapters/clock, clang-tidy on
+# the files changed since the last commit, and the deploy configs (CI runs these too).
+check: build
 	scripts/check-format.sh
 	scripts/check-deps.sh
+	scripts/check-wall-clock.sh
+	scripts/check-tidy.sh
 	scripts/check-deploy.sh
+
+# clang-tidy over every source file (about 10 minutes on 2 cores).
+tidy-all: build
+	scripts/check-tidy.sh --all
 
 kafka-up: deps
 	scripts/kafka/broker.sh start --dir $(KAFKA_DIR) --port $(KAFKA_PORT)

@@ -9,6 +9,7 @@
 #     A GoogleTest binary registered with CTest; LABELS defaults to "unit".
 
 option(SIGHTLINE_SANITIZE "Build everything with AddressSanitizer and UBSan" OFF)
+option(SIGHTLINE_SANITIZE_THREAD "Build everything with ThreadSanitizer" OFF)
 option(SIGHTLINE_WERROR "Treat warnings as errors" ON)
 
 function(_sightline_common target)
@@ -24,6 +25,17 @@ function(_sightline_common target)
     target_compile_options(${target} PRIVATE -fsanitize=address,undefined -fno-omit-frame-pointer
                                              -fno-sanitize-recover=undefined)
     target_link_options(${target} PRIVATE -fsanitize=address,undefined)
+  endif()
+  if(SIGHTLINE_SANITIZE_THREAD)
+    target_compile_options(${target} PRIVATE -fsanitize=thread -fno-omit-frame-pointer)
+    target_link_options(${target} PRIVATE -fsanitize=thread)
+  endif()
+endfunction()
+
+# ThreadSanitizer builds: C11 threads (librdkafka's) made visible to TSan, see the file.
+function(_sightline_tsan_threads target)
+  if(SIGHTLINE_SANITIZE_THREAD)
+    target_sources(${target} PRIVATE ${PROJECT_SOURCE_DIR}/cmake/tsan/c11_threads.cc)
   endif()
 endfunction()
 
@@ -42,6 +54,7 @@ endfunction()
 function(sightline_executable)
   cmake_parse_arguments(M "" "NAME;OUTPUT" "SOURCES;DEPS" ${ARGN})
   add_executable(${M_NAME} ${M_SOURCES})
+  _sightline_tsan_threads(${M_NAME})
   target_link_libraries(${M_NAME} PRIVATE ${M_DEPS})
   if(M_OUTPUT)
     set_target_properties(${M_NAME} PROPERTIES OUTPUT_NAME ${M_OUTPUT})
@@ -58,6 +71,7 @@ function(sightline_test)
     set(M_TIMEOUT 120)
   endif()
   add_executable(${M_NAME} ${M_SOURCES})
+  _sightline_tsan_threads(${M_NAME})
   target_link_libraries(${M_NAME} PRIVATE ${M_DEPS} GTest::gtest GTest::gmock GTest::gtest_main)
   set_target_properties(${M_NAME} PROPERTIES RUNTIME_OUTPUT_DIRECTORY ${CMAKE_BINARY_DIR}/tests)
   _sightline_common(${M_NAME})

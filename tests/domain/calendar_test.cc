@@ -4,6 +4,7 @@
 
 #include <fstream>
 #include <sstream>
+#include "process.h"
 
 namespace sightline::domain {
 namespace {
@@ -12,8 +13,7 @@ using std::chrono::hours;
 using std::chrono::minutes;
 
 Calendar RealCalendar() {
-  std::ifstream in(std::string(std::getenv("SIGHTLINE_SOURCE_DIR")) +
-                   "/deploy/calendar/england-and-wales.txt");
+  std::ifstream in(sightline::testing::SourceDir() + "/deploy/calendar/england-and-wales.txt");
   std::stringstream text;
   text << in.rdbuf();
   auto cal = ParseBankHolidays(text.str());

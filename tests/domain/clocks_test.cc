@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <random>
 
+#include "process.h"
 #include "sightline/config/policy_file.h"
 
 namespace sightline::domain {
@@ -20,8 +21,7 @@ using std::chrono::minutes;
 
 const ClockPolicy& Policy() {
   static const ClockPolicy policy = [] {
-    auto p = config::LoadPolicy(std::string(std::getenv("SIGHTLINE_SOURCE_DIR")) +
-                                "/deploy/watchdog-policy.yaml");
+    auto p = config::LoadPolicy(sightline::testing::SourceDir() + "/deploy/watchdog-policy.yaml");
     EXPECT_TRUE(p.ok()) << p.status().ToString();
     return p.value();
   }();
@@ -538,8 +538,7 @@ rules:
     limit: 1 working_day
     ladder: nope
 )",
-                                 "policy.yaml",
-                                 std::string(std::getenv("SIGHTLINE_SOURCE_DIR")) + "/deploy");
+                                 "policy.yaml", sightline::testing::SourceDir() + "/deploy");
   ASSERT_FALSE(bad.ok());
   const std::string m = bad.status().message();
   EXPECT_NE(m.find("rules[0].start: event: 'contact_recieved' is not an event type"),

@@ -132,10 +132,20 @@ class ConsumerShellTest : public ::testing::Test {
       for (int i = 0; i < 300 && !done; ++i) std::this_thread::sleep_for(milliseconds(100));
       stop = true;
     });
+    // As the HTTP API does: read the status from another thread while the shell runs (the
+    // ThreadSanitizer build checks that this is race-free).
+    std::thread reader([&] {
+      while (!done) {
+        consumer::ShellStatus seen = shell.Snapshot();
+        EXPECT_GE(seen.records_committed, seen.dead_lettered);
+        std::this_thread::sleep_for(milliseconds(1));
+      }
+    });
     Status s = shell.Run(handler, stop);
     bool timed_out = stop.load();
     done = true;
     guard.join();
+    reader.join();
     if (status) *status = shell.Snapshot();
     if (s.ok() && timed_out) return Unavailable("did not reach the end of the topic in 30 s");
     return s;

@@ -113,8 +113,7 @@ TEST_F(Ingest, ReadinessFollowsTheSink) {
 }
 
 TEST(GatewayConfig, TheSampleConfigIsValid) {
-  auto yaml = config::YamlReader::FromFile(std::string(std::getenv("SIGHTLINE_SOURCE_DIR")) +
-                                           "/deploy/gateway.yaml");
+  auto yaml = config::YamlReader::FromFile(testing::SourceDir() + "/deploy/gateway.yaml");
   ASSERT_TRUE(yaml.ok()) << yaml.status().message();
   GatewayConfig c;
   Status s = ReadGatewayConfig(yaml.value(), c);

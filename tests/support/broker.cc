@@ -6,10 +6,7 @@
 
 namespace sightline::testing {
 
-std::string SharedBrokers() {
-  const char* b = std::getenv("SIGHTLINE_TEST_BROKERS");
-  return b ? b : "";
-}
+std::string SharedBrokers() { return Env("SIGHTLINE_TEST_BROKERS"); }
 
 OwnBroker::OwnBroker() : dir_(TempDir("broker")), port_(FreePort()), controller_port_(FreePort()) {}
 

@@ -47,7 +47,7 @@ int Decode(int status) {
 
 }  // namespace
 
-Process::Process(std::vector<std::string> argv, const std::string& log_file)
+Process::Process(const std::vector<std::string>& argv, const std::string& log_file)
     : pid_(Spawn(argv, log_file)) {}
 
 Process::~Process() {
@@ -106,7 +106,10 @@ int FreePort() {
   addr.sin_family = AF_INET;
   addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
   addr.sin_port = 0;
-  bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
+  if (bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
+    close(fd);
+    throw std::runtime_error("FreePort: cannot bind a socket on 127.0.0.1");
+  }
   socklen_t len = sizeof addr;
   getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
   close(fd);
@@ -120,15 +123,15 @@ std::string TempDir(const std::string& name) {
   return pattern;
 }
 
-std::string SourceDir() {
-  const char* d = std::getenv("SIGHTLINE_SOURCE_DIR");
-  return d ? d : ".";
+std::string Env(const char* name, const std::string& fallback) {
+  // Tests read their environment before they start threads, and nothing sets it meanwhile.
+  const char* v = std::getenv(name);  // NOLINT(concurrency-mt-unsafe)
+  return v ? v : fallback;
 }
 
-std::string BinDir() {
-  const char* d = std::getenv("SIGHTLINE_BIN_DIR");
-  return d ? d : "./bin";
-}
+std::string SourceDir() { return Env("SIGHTLINE_SOURCE_DIR", "."); }
+
+std::string BinDir() { return Env("SIGHTLINE_BIN_DIR", "./bin"); }
 
 bool WaitFor(const std::function<bool()>& ready, std::chrono::milliseconds timeout) {
   auto deadline = std::chrono::steady_clock::now() + timeout;

@@ -15,7 +15,7 @@ namespace sightline::testing {
 class Process {
  public:
   // Starts argv[0] with the given arguments; stdout and stderr go to log_file.
-  Process(std::vector<std::string> argv, const std::string& log_file);
+  Process(const std::vector<std::string>& argv, const std::string& log_file);
   ~Process();
   Process(const Process&) = delete;
   Process& operator=(const Process&) = delete;
@@ -39,6 +39,9 @@ int FreePort();
 
 // A fresh temporary directory, removed by the caller if wanted.
 std::string TempDir(const std::string& name);
+
+// An environment variable, or `fallback` when it is unset.
+std::string Env(const char* name, const std::string& fallback = "");
 
 // The repository root and the folder of built binaries (set by CTest's environment).
 std::string SourceDir();

@@ -74,6 +74,7 @@ std::optional<std::string_view> EventTypeName(const Envelope& event) {
 std::vector<std::string_view> AllEventTypeNames() {
   const pb::OneofDescriptor* payload = Envelope::descriptor()->FindOneofByName("payload");
   std::vector<std::string_view> names;
+  names.reserve(static_cast<std::size_t>(payload->field_count()));
   for (int i = 0; i < payload->field_count(); ++i) {
     names.emplace_back(payload->field(i)->name());
   }

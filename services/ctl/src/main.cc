@@ -6,6 +6,7 @@
 #include <iostream>
 
 #include "commands.h"
+#include "sightline/config/yaml_reader.h"
 
 using namespace sightline;
 
@@ -14,7 +15,9 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
 
   ctl::KafkaOptions kafka;
-  if (const char* b = std::getenv("SIGHTLINE_KAFKA_BROKERS"); b && *b) kafka.brokers = b;
+  auto env = config::SightlineEnvironment();
+  if (auto b = env.find("SIGHTLINE_KAFKA_BROKERS"); b != env.end() && !b->second.empty())
+    kafka.brokers = b->second;
   std::vector<std::string> props;
   auto add_kafka = [&](CLI::App* cmd) {
     cmd->add_option("--brokers", kafka.brokers, "Kafka bootstrap servers")->capture_default_str();

@@ -35,7 +35,7 @@ struct IngestOptions {
 class IngestHandler {
  public:
   IngestHandler(EventSink& sink, const Clock& clock, GatewayMetrics& metrics, IngestOptions options)
-      : sink_(sink), clock_(clock), metrics_(metrics), options_(std::move(options)) {}
+      : sink_(sink), clock_(clock), metrics_(metrics), options_(options) {}
 
   http::Response PostEvents(const http::Request& request);
   http::Response Ready();

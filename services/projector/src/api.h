@@ -1,7 +1,7 @@
 // The triage API (docs/api/openapi.yaml), served from the projector's RocksDB store.
 //
 // Every request carries a bearer token; its SHA-256 is looked up among the configured users.
-// Access follows domain/access.h (need to know; restricted records only for named roles).
+// Access follows domain/access (need to know; restricted records only for named roles).
 // Every read of a child's record, every list read and every refusal is audited to
 // sightline.audit.v1 before the answer goes out; if auditing fails the answer is 503.
 // Handlers are thread-safe (they only read the store and the shared, immutable config).

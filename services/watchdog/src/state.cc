@@ -4,7 +4,6 @@
 
 #include "sightline/crypto/digest.h"
 #include "sightline/domain/events/validation.h"
-#include "sightline/domain/projection/projection.h"
 
 namespace sightline::watchdog_service {
 namespace {

@@ -173,8 +173,8 @@ class County {
 
   Instant ContactTime(Instant day, v1::Agency source) {
     bool office = source != v1::AGENCY_POLICE || rng_.Chance(0.5);
-    if (IsWeekend(day) || !office) return day + minutes(rng_.Between(0, 24 * 60 - 1));
-    return day + hours(8) + minutes(rng_.Between(0, 10 * 60));
+    if (IsWeekend(day) || !office) return day + minutes(rng_.Between(0, std::int64_t{24} * 60 - 1));
+    return day + hours(8) + minutes(rng_.Between(0, std::int64_t{10} * 60));
   }
 
   void Contact(Instant day) {
@@ -220,8 +220,8 @@ class County {
     }
   }
 
-  void FrontDoor(const Household& h, const std::string& child, v1::CaseRefs refs, v1::RagRating rag,
-                 Instant t0) {
+  void FrontDoor(const Household& h, const std::string& child, const v1::CaseRefs& refs,
+                 v1::RagRating rag, Instant t0) {
     Instant t = t0 + minutes(rng_.Between(10, 90));
     if (auto* e = Emit(child, h.id, t, v1::ROLE_MASH_PRACTITIONER, "mash", refs)) {
       e->mutable_rag_rated()->set_rating(rag);
@@ -457,7 +457,8 @@ class County {
     std::string team = "leaving-care";
     v1::CaseRefs refs;
     refs.set_plan_id(Id("plan"));
-    Instant t = start_ + minutes(rng_.Between(8 * 60, (8 + 24 * p_.days) * 60));
+    Instant t =
+        start_ + minutes(rng_.Between(std::int64_t{8} * 60, (8 + std::int64_t{24} * p_.days) * 60));
     bool unsuitable = rng_.Chance(0.15);
     if (auto* e = Emit(child, h.id, t, v1::ROLE_PERSONAL_ADVISER, team, refs)) {
       auto* a = e->mutable_accommodation_recorded();
