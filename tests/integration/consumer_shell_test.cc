@@ -105,7 +105,6 @@ class ConsumerShellTest : public ::testing::Test {
 
   consumer::Options Options() {
     return {.service = "shell-test",
-            .metrics_prefix = "shell_test",
             .topic = topic_,
             .dlq_topic = dlq_,
             .offsets_cf = "meta",

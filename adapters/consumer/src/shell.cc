@@ -17,6 +17,12 @@ constexpr milliseconds kMaxBackoff{5000};
 constexpr milliseconds kBrokerTimeout{5000};
 constexpr milliseconds kWatermarkTimeout{3000};
 
+std::string MetricsPrefix(std::string service) {
+  for (char& c : service)
+    if (c == '-') c = '_';
+  return service;
+}
+
 }  // namespace
 
 nlohmann::json ToJson(const ShellStatus& status) {
@@ -47,27 +53,27 @@ Shell::Shell(kafka::Consumer& consumer, kafka::Producer& dlq, storage::Store& st
       store_(store),
       options_(std::move(options)),
       lag_(prometheus::BuildGauge()
-               .Name(options_.metrics_prefix + "_consumer_lag")
+               .Name(MetricsPrefix(options_.service) + "_consumer_lag")
                .Help("High watermark minus the next offset applied, per partition")
                .Register(registry)),
       applied_offset_(prometheus::BuildGauge()
-                          .Name(options_.metrics_prefix + "_applied_offset")
+                          .Name(MetricsPrefix(options_.service) + "_applied_offset")
                           .Help("Next offset to apply per partition (stored with the state)")
                           .Register(registry)),
       caught_up_gauge_(prometheus::BuildGauge()
-                           .Name(options_.metrics_prefix + "_caught_up")
+                           .Name(MetricsPrefix(options_.service) + "_caught_up")
                            .Help("1 while every partition is within the ready lag of its high "
                                  "watermark (and the watermarks seen at start are reached)")
                            .Register(registry)
                            .Add({})),
       failures_(prometheus::BuildCounter()
-                    .Name(options_.metrics_prefix + "_apply_errors_total")
+                    .Name(MetricsPrefix(options_.service) + "_apply_errors_total")
                     .Help("Failed consume turns, each retried after a backoff from the stored "
                           "offsets")
                     .Register(registry)
                     .Add({})),
       records_(prometheus::BuildCounter()
-                   .Name(options_.metrics_prefix + "_consumed_records_total")
+                   .Name(MetricsPrefix(options_.service) + "_consumed_records_total")
                    .Help("Records consumed, by outcome (committed: taken into the state; "
                          "dead_lettered: sent to the dead-letter topic)")
                    .Register(registry)) {}

@@ -63,7 +63,6 @@ int main(int argc, char** argv) {
   consumer::Shell shell(*k.value().consumer, *k.value().producer, state.value()->store(),
                         metrics.registry(),
                         {.service = "sightline-notifier",
-                         .metrics_prefix = "sightline_notifier",
                          .topic = c.alerts_topic,
                          .dlq_topic = c.dlq_topic,
                          .offsets_cf = NotifierState::kOffsetsFamily,

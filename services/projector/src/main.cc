@@ -42,7 +42,6 @@ StatusOr<consumer::KafkaHandles> ConnectKafka(const ProjectorConfig& c, const st
 
 consumer::Options ShellOptionsFor(const ProjectorConfig& c) {
   return {.service = "sightline-projector",
-          .metrics_prefix = "sightline_projector",
           .topic = c.topic,
           .dlq_topic = c.dlq_topic,
           .offsets_cf = cf::kMeta,

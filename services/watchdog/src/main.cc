@@ -46,7 +46,6 @@ int Serve(const WatchdogConfig& c, const domain::ClockPolicy& policy) {
   consumer::Shell shell(*k.value().consumer, *k.value().producer, state.value()->store(),
                         metrics.registry(),
                         {.service = "sightline-watchdog",
-                         .metrics_prefix = "sightline_watchdog",
                          .topic = c.topic,
                          .dlq_topic = c.dlq_topic,
                          .offsets_cf = WatchdogState::kOffsetsFamily,

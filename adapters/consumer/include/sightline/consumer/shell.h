@@ -59,11 +59,12 @@ struct Batch {
 };
 
 struct Options {
-  std::string service;         // "sightline-projector": log lines and the dead-letter header.
-  std::string metrics_prefix;  // "sightline_projector": the shell's metric names start so.
-  std::string topic;           // The topic consumed.
-  std::string dlq_topic;       // Where dead letters go.
-  std::string offsets_cf;      // Column family of the store that holds the offsets rows.
+  // "sightline-projector": log lines, the dead-letter header, and (with _ for -) the prefix of
+  // the shell's metric names, as in sightline_projector_consumer_lag.
+  std::string service;
+  std::string topic;       // The topic consumed.
+  std::string dlq_topic;   // Where dead letters go.
+  std::string offsets_cf;  // Column family of the store that holds the offsets rows.
   std::size_t batch_max_records = 1000;
   std::chrono::milliseconds batch_wait{100};  // Longest wait for the first record of a batch.
   std::int64_t ready_max_lag = 0;             // Caught up: every partition at most this far behind.
