@@ -19,17 +19,16 @@ const ReceiverConfig* FindReceiver(const NotifierConfig& c, const std::string& n
   return nullptr;
 }
 
+NotifierConfig::NotifierConfig() {
+  http.port = 8083;
+  group_id = "sightline-notifier";
+  data_dir = "var/notifier";
+  batch_max_events = 500;
+}
+
 Status ReadNotifierConfig(config::YamlReader& yaml, NotifierConfig& c) {
-  c.http.host = yaml.String("http.listen_address", c.http.host);
-  c.http.port = static_cast<int>(yaml.Int("http.port", c.http.port, 0, 65535));
-  c.brokers = yaml.String("kafka.brokers", c.brokers);
+  consumer::ReadServiceConfig(yaml, c);
   c.alerts_topic = yaml.String("kafka.alerts_topic", c.alerts_topic);
-  c.dlq_topic = yaml.String("kafka.dead_letter_topic", c.dlq_topic);
-  c.group_id = yaml.String("kafka.group_id", c.group_id);
-  for (const auto& [name, value] : yaml.StringMap("kafka.properties"))
-    c.kafka_properties[name] = value;
-  c.data_dir = yaml.String("store.data_dir", c.data_dir);
-  c.sync_writes = yaml.Bool("store.sync_writes", c.sync_writes);
   c.triage_base_url = yaml.String("links.triage_base_url", c.triage_base_url);
   if (!c.triage_base_url.empty() && !HttpUrl(c.triage_base_url))
     yaml.Fail("links.triage_base_url", "must start with http:// or https://");
@@ -109,23 +108,7 @@ Status ReadNotifierConfig(config::YamlReader& yaml, NotifierConfig& c) {
       static_cast<int>(yaml.Int("delivery.circuit_open_after", c.circuit_open_after, 1, 1000));
   c.undeliverable_after = std::chrono::seconds(
       yaml.Int("delivery.undeliverable_after_seconds", c.undeliverable_after.count(), 1, 604800));
-  c.batch_max_events = static_cast<std::size_t>(
-      yaml.Int("apply.batch_max_events", static_cast<std::int64_t>(c.batch_max_events), 1, 100000));
-  if (c.brokers.empty()) yaml.Fail("kafka.brokers", "must name at least one host:port");
-  if (c.data_dir.empty()) yaml.Fail("store.data_dir", "must not be empty");
   return yaml.Finish();
-}
-
-Status ApplyOverrides(const Overrides& o, NotifierConfig& c) {
-  if (Status s = kafka::ApplyKafkaOverrides(o.kafka, c.brokers, c.kafka_properties); !s.ok())
-    return s;
-  if (!o.data_dir.empty()) c.data_dir = o.data_dir;
-  if (o.http_port >= 0) {
-    if (o.http_port > 65535) return InvalidArgument("--http-port: must be 0..65535");
-    c.http.port = o.http_port;
-  }
-  if (!o.port_file.empty()) c.port_file = o.port_file;
-  return Status::Ok();
 }
 
 }  // namespace sightline::notifier_service

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "sightline/config/yaml_reader.h"
+#include "sightline/consumer/service_config.h"
 #include "sightline/domain/notify/notify.h"
 #include "sightline/http/server.h"
 #include "sightline/kafka/properties.h"
@@ -26,15 +27,9 @@ struct ReceiverConfig {
   std::string fallback;  // Told when this receiver cannot be reached; empty: nobody.
 };
 
-struct NotifierConfig {
-  http::ServerOptions http{.host = "127.0.0.1", .port = 8083, .max_body_bytes = 1024, .threads = 4};
-  std::string brokers = "127.0.0.1:9092";
-  kafka::Properties kafka_properties;
+struct NotifierConfig : consumer::ServiceConfig {
+  NotifierConfig();
   std::string alerts_topic = "sightline.alerts.v1";
-  std::string dlq_topic = "sightline.dlq.v1";
-  std::string group_id = "sightline-notifier";
-  std::string data_dir = "var/notifier";
-  bool sync_writes = true;
   std::string triage_base_url = "http://127.0.0.1:8081/app";
   std::vector<ReceiverConfig> receivers;
   std::vector<domain::NotifyRoute> routes;
@@ -46,19 +41,11 @@ struct NotifierConfig {
   std::chrono::milliseconds backoff_max{60000};
   int circuit_open_after = 3;
   std::chrono::seconds undeliverable_after{900};
-  std::size_t batch_max_events = 500;
-  std::string port_file;
 };
 
 Status ReadNotifierConfig(config::YamlReader& yaml, NotifierConfig& config);
 const ReceiverConfig* FindReceiver(const NotifierConfig& config, const std::string& name);
 
-struct Overrides {
-  kafka::KafkaOverrides kafka;
-  std::string data_dir;
-  int http_port = -1;
-  std::string port_file;
-};
-Status ApplyOverrides(const Overrides& overrides, NotifierConfig& config);
+using Overrides = consumer::ServiceOverrides;
 
 }  // namespace sightline::notifier_service

@@ -44,7 +44,7 @@ int main(int argc, char** argv) {
   auto yaml = config::YamlReader::FromFile(config_path);
   if (!yaml.ok()) return Fail(yaml.status().message());
   if (Status s = ReadNotifierConfig(yaml.value(), c); !s.ok()) return Fail(s.message());
-  if (Status s = ApplyOverrides(overrides, c); !s.ok()) return Fail(s.message());
+  if (Status s = consumer::ApplyServiceOverrides(overrides, c); !s.ok()) return Fail(s.message());
 
   sigset_t stop_signals = runtime::BlockStopSignals();
   auto state = NotifierState::Open(c);

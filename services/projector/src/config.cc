@@ -31,19 +31,18 @@ bool IsHex64(const std::string& s) {
 
 }  // namespace
 
+ProjectorConfig::ProjectorConfig() {
+  http = {.host = "127.0.0.1", .port = 8081, .max_body_bytes = 4096, .threads = 16};
+  group_id = "sightline-projector";
+  data_dir = "var/projector";
+}
+
 Status ReadProjectorConfig(config::YamlReader& yaml, ProjectorConfig& c) {
-  c.http.host = yaml.String("http.listen_address", c.http.host);
-  c.http.port = static_cast<int>(yaml.Int("http.port", c.http.port, 0, 65535));
+  consumer::ReadServiceConfig(yaml, c);
   c.http.threads = static_cast<int>(yaml.Int("http.threads", c.http.threads, 2, 512));
   c.web_root = yaml.String("http.web_root", c.web_root);
-  c.brokers = yaml.String("kafka.brokers", c.brokers);
   c.topic = yaml.String("kafka.topic", c.topic);
-  c.dlq_topic = yaml.String("kafka.dead_letter_topic", c.dlq_topic);
   c.audit_topic = yaml.String("kafka.audit_topic", c.audit_topic);
-  c.group_id = yaml.String("kafka.group_id", c.group_id);
-  for (const auto& [name, value] : yaml.StringMap("kafka.properties"))
-    c.kafka_properties[name] = value;
-  c.data_dir = yaml.String("store.data_dir", c.data_dir);
   c.block_cache_bytes =
       static_cast<std::size_t>(yaml.Int(
           "store.block_cache_mb", static_cast<std::int64_t>(c.block_cache_bytes >> 20), 8, 65536))
@@ -52,9 +51,6 @@ Status ReadProjectorConfig(config::YamlReader& yaml, ProjectorConfig& c) {
       static_cast<std::size_t>(yaml.Int(
           "store.write_buffer_mb", static_cast<std::int64_t>(c.write_buffer_bytes >> 20), 1, 4096))
       << 20;
-  c.sync_writes = yaml.Bool("store.sync_writes", c.sync_writes);
-  c.batch_max_events = static_cast<std::size_t>(
-      yaml.Int("apply.batch_max_events", static_cast<std::int64_t>(c.batch_max_events), 1, 100000));
   c.batch_wait =
       std::chrono::milliseconds(yaml.Int("apply.batch_wait_ms", c.batch_wait.count(), 1, 10000));
   c.ready_max_lag = yaml.Int("apply.ready_max_lag", c.ready_max_lag, 0, 1LL << 40);
@@ -95,21 +91,7 @@ Status ReadProjectorConfig(config::YamlReader& yaml, ProjectorConfig& c) {
     }
     c.users.push_back(std::move(u));
   }
-  if (c.brokers.empty()) yaml.Fail("kafka.brokers", "must name at least one host:port");
-  if (c.data_dir.empty()) yaml.Fail("store.data_dir", "must not be empty");
   return yaml.Finish();
-}
-
-Status ApplyOverrides(const Overrides& o, ProjectorConfig& c) {
-  if (Status s = kafka::ApplyKafkaOverrides(o.kafka, c.brokers, c.kafka_properties); !s.ok())
-    return s;
-  if (!o.data_dir.empty()) c.data_dir = o.data_dir;
-  if (o.http_port >= 0) {
-    if (o.http_port > 65535) return InvalidArgument("--http-port: must be 0..65535");
-    c.http.port = o.http_port;
-  }
-  if (!o.port_file.empty()) c.port_file = o.port_file;
-  return Status::Ok();
 }
 
 }  // namespace sightline::projector

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "sightline/config/yaml_reader.h"
+#include "sightline/consumer/service_config.h"
 #include "sightline/domain/access/access.h"
 #include "sightline/domain/projection/projection.h"
 #include "sightline/http/server.h"
@@ -22,38 +23,23 @@ struct ApiUser {
   std::string token_sha256;
 };
 
-struct ProjectorConfig {
-  http::ServerOptions http{
-      .host = "127.0.0.1", .port = 8081, .max_body_bytes = 4096, .threads = 16};
+struct ProjectorConfig : consumer::ServiceConfig {
+  ProjectorConfig();
   std::string web_root = "web";  // Directory of the triage screen; empty serves no page.
-  std::string brokers = "127.0.0.1:9092";
-  kafka::Properties kafka_properties;
   std::string topic = "sightline.events.v1";
-  std::string dlq_topic = "sightline.dlq.v1";
   std::string audit_topic = "sightline.audit.v1";
-  std::string group_id = "sightline-projector";
-  std::string data_dir = "var/projector";
   std::size_t block_cache_bytes = 64 << 20;
   std::size_t write_buffer_bytes = 16 << 20;
-  bool sync_writes = true;
-  std::size_t batch_max_events = 2000;
   std::chrono::milliseconds batch_wait{100};
   std::int64_t ready_max_lag = 1000;  // /readyz fails while any partition lags by more.
   std::string calendar_file = "deploy/calendar/england-and-wales.txt";
   domain::ProjectionPolicy policy;
   domain::AccessPolicy access;
   std::vector<ApiUser> users;
-  std::string port_file;
 };
 
 Status ReadProjectorConfig(config::YamlReader& yaml, ProjectorConfig& config);
 
-struct Overrides {
-  kafka::KafkaOverrides kafka;
-  std::string data_dir;  // --data-dir
-  int http_port = -1;    // --http-port
-  std::string port_file;
-};
-Status ApplyOverrides(const Overrides& overrides, ProjectorConfig& config);
+using Overrides = consumer::ServiceOverrides;
 
 }  // namespace sightline::projector

@@ -187,7 +187,8 @@ int main(int argc, char** argv) {
     if (!yaml.ok()) return Fail(yaml.status().message());
     if (Status s = ReadProjectorConfig(yaml.value(), config); !s.ok()) return Fail(s.message());
   }
-  if (Status s = ApplyOverrides(overrides, config); !s.ok()) return Fail(s.message());
+  if (Status s = consumer::ApplyServiceOverrides(overrides, config); !s.ok())
+    return Fail(s.message());
   if (dump->parsed()) return DumpStore(config, rows);
   auto calendar = config::LoadBankHolidays(config.calendar_file);
   if (!calendar.ok()) return Fail("clocks.calendar_file: " + calendar.status().message());

@@ -2,40 +2,27 @@
 
 namespace sightline::watchdog_service {
 
+WatchdogConfig::WatchdogConfig() {
+  http.port = 8082;
+  group_id = "sightline-watchdog";
+  data_dir = "var/watchdog";
+}
+
 Status ReadWatchdogConfig(config::YamlReader& yaml, WatchdogConfig& c) {
-  c.http.host = yaml.String("http.listen_address", c.http.host);
-  c.http.port = static_cast<int>(yaml.Int("http.port", c.http.port, 0, 65535));
-  c.brokers = yaml.String("kafka.brokers", c.brokers);
+  consumer::ReadServiceConfig(yaml, c);
   c.topic = yaml.String("kafka.topic", c.topic);
   c.alerts_topic = yaml.String("kafka.alerts_topic", c.alerts_topic);
-  c.dlq_topic = yaml.String("kafka.dead_letter_topic", c.dlq_topic);
-  c.group_id = yaml.String("kafka.group_id", c.group_id);
-  for (const auto& [name, value] : yaml.StringMap("kafka.properties"))
-    c.kafka_properties[name] = value;
-  c.data_dir = yaml.String("store.data_dir", c.data_dir);
-  c.sync_writes = yaml.Bool("store.sync_writes", c.sync_writes);
   c.policy_file = yaml.String("policy_file", c.policy_file);
-  c.batch_max_events = static_cast<std::size_t>(
-      yaml.Int("apply.batch_max_events", static_cast<std::int64_t>(c.batch_max_events), 1, 100000));
   c.batch_wait =
       std::chrono::milliseconds(yaml.Int("apply.batch_wait_ms", c.batch_wait.count(), 1, 10000));
   c.tick = std::chrono::milliseconds(yaml.Int("apply.tick_ms", c.tick.count(), 50, 60000));
-  if (c.brokers.empty()) yaml.Fail("kafka.brokers", "must name at least one host:port");
-  if (c.data_dir.empty()) yaml.Fail("store.data_dir", "must not be empty");
   if (c.policy_file.empty()) yaml.Fail("policy_file", "must not be empty");
   return yaml.Finish();
 }
 
 Status ApplyOverrides(const Overrides& o, WatchdogConfig& c) {
-  if (Status s = kafka::ApplyKafkaOverrides(o.kafka, c.brokers, c.kafka_properties); !s.ok())
-    return s;
-  if (!o.data_dir.empty()) c.data_dir = o.data_dir;
+  if (Status s = consumer::ApplyServiceOverrides(o, c); !s.ok()) return s;
   if (!o.policy_file.empty()) c.policy_file = o.policy_file;
-  if (o.http_port >= 0) {
-    if (o.http_port > 65535) return InvalidArgument("--http-port: must be 0..65535");
-    c.http.port = o.http_port;
-  }
-  if (!o.port_file.empty()) c.port_file = o.port_file;
   if (!o.clock_file.empty()) c.clock_file = o.clock_file;
   return Status::Ok();
 }
