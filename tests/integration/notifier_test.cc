@@ -293,6 +293,10 @@ TEST(NotifierIntegration, ReceiverDownAndNotifierKilledLosesNothing) {
       WaitFor([&] { return am.Active().count("sightline/undeliverable/hook") == 1; }, seconds(60)));
   json status = notifier.Status();
   EXPECT_EQ(status["receivers"][0]["circuit"], "open") << status.dump();
+  // What failed, and where: the operator reads the endpoint and the kind of failure.
+  const std::string last_error = status["receivers"][0]["last_error"].get<std::string>();
+  EXPECT_NE(last_error.find("POST http://127.0.0.1:"), std::string::npos) << last_error;
+  EXPECT_NE(last_error.find("cannot connect"), std::string::npos) << last_error;
   // The queue is bounded (12 rows, plus at most one batch of 4): consuming paused instead, and
   // what was not consumed waits in Kafka.
   EXPECT_TRUE(status["consuming_paused"].get<bool>()) << status.dump();
