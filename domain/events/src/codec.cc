@@ -2,37 +2,66 @@
 
 #include <google/protobuf/util/json_util.h>
 
-#include <regex>
+#include <cctype>
+#include <string>
 
 namespace sightline::domain {
 namespace {
 
 namespace pb = google::protobuf;
 
+// The longest piece of the client's input echoed back in an error (a field name or the parser's
+// reason, which may quote the bad value): enough to find it, never a 28 KB answer.
+constexpr std::size_t kEchoLimit = 200;
+
+std::string Echo(std::string_view text) {
+  if (text.size() <= kEchoLimit) return std::string(text);
+  return std::string(text.substr(0, kEchoLimit)) + "... (" + std::to_string(text.size()) +
+         " characters)";
+}
+
+bool IsWordChar(char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_'; }
+
+// "(a.b.c)" at the start of `s`: sets `path` and returns where it ends, or npos. One pass, no
+// backtracking: the message quotes attacker input, so nothing here may cost more than its length.
+std::size_t ParenPath(std::string_view s, std::string_view& path) {
+  if (s.empty() || s[0] != '(') return std::string_view::npos;
+  std::size_t i = 1;
+  while (i < s.size() && (IsWordChar(s[i]) || s[i] == '.')) ++i;
+  if (i == 1 || i >= s.size() || s[i] != ')') return std::string_view::npos;
+  path = s.substr(1, i - 1);
+  return i + 1;
+}
+
 // Protobuf's JSON parser reports "(field.path): reason" or "(parent) name: Cannot find field.";
 // turn that into a FieldError naming the field the client got wrong.
-FieldError TranslateParseError(std::string_view message) {
-  std::string msg(message);
-  static const std::regex kUnknown(R"(^(?:\(([\w.]+)\) )?(\w+): Cannot find field\.)");
-  static const std::regex kInvalid(R"(^\(([\w.]+)\): (.*)$)");
-  std::smatch m;
-  if (std::regex_search(msg, m, kUnknown)) {
-    std::string parent = m[1].str();
-    std::string name = m[2].str();
-    if (parent.empty()) {
+FieldError TranslateParseError(std::string_view msg) {
+  std::string_view parent, path;
+  std::size_t after = ParenPath(msg, parent);
+  std::string_view rest = msg;
+  if (after != std::string_view::npos && after < msg.size() && msg[after] == ' ') {
+    rest = msg.substr(after + 1);
+  } else {
+    parent = {};
+  }
+  std::size_t name_end = 0;
+  while (name_end < rest.size() && IsWordChar(rest[name_end])) ++name_end;
+  if (name_end > 0 && rest.substr(name_end).starts_with(": Cannot find field.")) {
+    std::string name = Echo(rest.substr(0, name_end));
+    if (parent.empty())
       return {name, "unknown field or event type '" + name + "' (see proto/sightline/events/v1)"};
-    }
-    return {parent + "." + name, "unknown field '" + name + "'"};
+    return {Echo(parent) + "." + name, "unknown field '" + name + "'"};
   }
-  if (std::regex_search(msg, m, kInvalid)) {
-    return {m[1].str(), m[2].str()};
+  after = ParenPath(msg, path);
+  if (after != std::string_view::npos && msg.substr(after).starts_with(": ") &&
+      msg.find('\n', after) == std::string_view::npos) {
+    return {Echo(path), Echo(msg.substr(after + 2))};
   }
-  if (msg.find("oneof field 'payload' is already set") != std::string::npos) {
+  if (msg.find("oneof field 'payload' is already set") != std::string_view::npos) {
     return {"payload", "more than one payload: an event has exactly one type"};
   }
   // Anything else is a syntax error in the body as a whole.
-  auto newline = msg.find('\n');
-  return {"", "malformed JSON: " + msg.substr(0, newline)};
+  return {"", "malformed JSON: " + Echo(msg.substr(0, msg.find('\n')))};
 }
 
 }  // namespace

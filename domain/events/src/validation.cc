@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <cctype>
-#include <regex>
 #include <set>
 #include <string>
 
@@ -14,6 +13,34 @@ namespace {
 
 namespace v1 = events::v1;
 using P = v1::Envelope::PayloadCase;
+
+// Code and date formats, checked in one pass over the value (no regex on client input).
+bool Digit(char c) { return c >= '0' && c <= '9'; }
+
+// A CIN census factor code: one or two digits and an optional capital letter ("2A", "21").
+bool IsFactorCode(std::string_view s) {
+  std::size_t digits = 0;
+  while (digits < s.size() && Digit(s[digits])) ++digits;
+  if (digits == 0 || digits > 2) return false;
+  return s.size() == digits || (s.size() == digits + 1 && s[digits] >= 'A' && s[digits] <= 'Z');
+}
+
+// YYYY-MM-DD in the 2000s (or the 1900s too), month 01-12, day 01-31.
+bool IsDate(std::string_view s, bool from_1900) {
+  if (s.size() != 10 || s[4] != '-' || s[7] != '-') return false;
+  for (std::size_t i : {0, 1, 2, 3, 5, 6, 8, 9})
+    if (!Digit(s[i])) return false;
+  if (!(s.starts_with("20") || (from_1900 && s.starts_with("19")))) return false;
+  int month = (s[5] - '0') * 10 + (s[6] - '0');
+  int day = (s[8] - '0') * 10 + (s[9] - '0');
+  return month >= 1 && month <= 12 && day >= 1 && day <= 31;
+}
+
+// A CIN census ethnicity code: four capital letters ("WBRI").
+bool IsEthnicityCode(std::string_view s) {
+  return s.size() == 4 &&
+         std::all_of(s.begin(), s.end(), [](char c) { return c >= 'A' && c <= 'Z'; });
+}
 
 class Errors {
  public:
@@ -179,17 +206,18 @@ void CheckPayload(Errors& e, const v1::Envelope& ev, Instant now, const Validati
       e.Require(p.type() != v1::PLAN_TYPE_CHILD_PROTECTION ||
                     p.category() != v1::ABUSE_CATEGORY_UNSPECIFIED,
                 "plan_started.category", "required for a child protection plan");
-      static const std::regex kNeed("^N[0-9]$");
-      e.Require(
-          p.type() != v1::PLAN_TYPE_CHILD_IN_NEED || std::regex_match(p.primary_need_code(), kNeed),
-          "plan_started.primary_need_code", "required for a child in need plan: one of N0-N9");
+      const std::string& need = p.primary_need_code();
+      bool need_code =
+          need.size() == 2 && need[0] == 'N' && std::isdigit(static_cast<unsigned char>(need[1]));
+      e.Require(p.type() != v1::PLAN_TYPE_CHILD_IN_NEED || need_code,
+                "plan_started.primary_need_code",
+                "required for a child in need plan: one of N0-N9");
       break;
     }
     case P::kAssessmentCompleted: {
-      static const std::regex kFactor("^[0-9]{1,2}[A-Z]?$");
       const auto& p = ev.assessment_completed();
       for (int i = 0; i < p.factors_size(); ++i) {
-        e.Require(std::regex_match(p.factors(i), kFactor),
+        e.Require(IsFactorCode(p.factors(i)),
                   "assessment_completed.factors[" + std::to_string(i) + "]",
                   "not a CIN census factor code (like 2A, 4B, 21)");
       }
@@ -207,30 +235,25 @@ void CheckPayload(Errors& e, const v1::Envelope& ev, Instant now, const Validati
       break;
     case P::kChildDetailsRecorded: {
       const auto& p = ev.child_details_recorded();
-      static const std::regex kDate(
-          R"(^(19|20)[0-9]{2}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$)");
-      static const std::regex kEthnicity("^[A-Z]{4}$");
       if (p.unborn()) {
         e.Require(p.date_of_birth().empty(), "child_details_recorded.date_of_birth",
                   "must be empty for an unborn child");
-        e.Require(std::regex_match(p.expected_date(), kDate),
-                  "child_details_recorded.expected_date",
+        e.Require(IsDate(p.expected_date(), true), "child_details_recorded.expected_date",
                   "required for an unborn child: YYYY-MM-DD");
       } else {
-        e.Require(std::regex_match(p.date_of_birth(), kDate),
-                  "child_details_recorded.date_of_birth", "required: YYYY-MM-DD");
+        e.Require(IsDate(p.date_of_birth(), true), "child_details_recorded.date_of_birth",
+                  "required: YYYY-MM-DD");
       }
-      e.Require(p.ethnicity().empty() || std::regex_match(p.ethnicity(), kEthnicity),
+      e.Require(p.ethnicity().empty() || IsEthnicityCode(p.ethnicity()),
                 "child_details_recorded.ethnicity", "not a CIN census ethnicity code (like WBRI)");
       e.Require(p.name().size() <= 200, "child_details_recorded.name", "at most 200 characters");
       break;
     }
     case P::kAccessRestricted: {
       const auto& p = ev.access_restricted();
-      static const std::regex kDay(R"(^20[0-9]{2}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$)");
       e.Require(!p.reason().empty(), "access_restricted.reason", "required: say why");
       if (p.level() != v1::RESTRICTION_NONE) {
-        e.Require(std::regex_match(p.review_by(), kDay), "access_restricted.review_by",
+        e.Require(IsDate(p.review_by(), false), "access_restricted.review_by",
                   "required: YYYY-MM-DD when the restriction must be reviewed");
       }
       break;
