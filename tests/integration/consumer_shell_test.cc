@@ -1,11 +1,12 @@
 // The consumer shell's contract (ADR 0007) against a real broker and a real RocksDB store, with
-// a small counting service: state and offsets commit together, poison goes to the dead-letter
-// topic with its reasons, a failed batch is retried from the stored offsets without being
-// applied twice, a restart resumes where the store says, kInternal stops the loop, and a store
-// whose offsets belong to another topic is refused.
+// a small counting service: state and offsets commit together, poison and records on the wrong
+// partition for their key go to the dead-letter topic with their reasons, a failed batch is retried
+// from the stored offsets without being applied twice, a restart resumes where the store says,
+// kInternal stops the loop, and a store whose offsets belong to another topic is refused.
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <map>
 #include <string>
@@ -17,6 +18,7 @@
 #include "sightline/consumer/shell.h"
 #include "sightline/kafka/admin.h"
 #include "sightline/kafka/consumer.h"
+#include "sightline/kafka/partitioner.h"
 #include "sightline/kafka/producer.h"
 #include "sightline/kafka/reader.h"
 #include "sightline/storage/store.h"
@@ -186,6 +188,40 @@ TEST_F(ConsumerShellTest, CommitsStateWithOffsetsAndDeadLettersPoison) {
   EXPECT_EQ(headers["sightline-dlq-consumer"], "shell-test");
   EXPECT_EQ(headers["sightline-dlq-source-topic"], topic_);
   EXPECT_EQ(dead.value()[0].value, "poison");
+}
+
+// A producer with another partitioner (kcat's default, many client libraries) puts a child's
+// events on two partitions, and their order is lost: such records are dead letters.
+TEST_F(ConsumerShellTest, ARecordOnTheWrongPartitionForItsKeyIsDeadLettered) {
+  Produce(0, 10, 0);
+  const std::string key = "k-misplaced";
+  std::int32_t right = kafka::PartitionFor(key, 2);
+  kafka::OutboundMessage wrong{
+      .topic = topic_, .key = key, .value = "v-misplaced", .headers = {}, .partition = 1 - right};
+  for (const kafka::Delivery& d : producer_->SendAndWait(std::vector{wrong})) {
+    ASSERT_TRUE(d.status.ok());
+    ASSERT_EQ(d.partition, 1 - right);
+  }
+  Produce(10, 20, 0);
+  auto store = OpenStore();
+  CountingHandler handler(*store);
+  consumer::ShellStatus status;
+  ASSERT_TRUE(RunToEnd(*store, handler, &status).ok());
+  EXPECT_EQ(Count(*store), 20);
+  EXPECT_EQ(std::count(handler.seen_.begin(), handler.seen_.end(), key), 0)
+      << "the service was handed the misplaced record";
+  EXPECT_EQ(status.records_committed, 21u) << "the misplaced record's offset was not committed";
+  EXPECT_EQ(status.dead_lettered, 1u);
+  auto dead = kafka::ReadTopic(brokers_, {}, dlq_, seconds(20));
+  ASSERT_TRUE(dead.ok());
+  ASSERT_EQ(dead.value().size(), 1u);
+  EXPECT_EQ(dead.value()[0].key, key);
+  std::map<std::string, std::string> headers(dead.value()[0].headers.begin(),
+                                             dead.value()[0].headers.end());
+  EXPECT_EQ(headers["sightline-dlq-reason"], "wrong_partition");
+  EXPECT_NE(headers["sightline-dlq-detail"].find("belongs on partition " + std::to_string(right)),
+            std::string::npos)
+      << headers["sightline-dlq-detail"];
 }
 
 TEST_F(ConsumerShellTest, AFailedBatchIsRetriedFromStoredOffsetsAndAppliedOnce) {

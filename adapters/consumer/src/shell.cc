@@ -5,6 +5,7 @@
 
 #include "sightline/consumer/offsets.h"
 #include "sightline/kafka/dead_letter.h"
+#include "sightline/kafka/partitioner.h"
 
 namespace sightline::consumer {
 namespace {
@@ -93,6 +94,7 @@ Status Shell::Rewind() {
   if (!stored.ok()) return stored.status();
   auto next = consumer_.AssignFrom(stored.value(), kBrokerTimeout);
   if (!next.ok()) return next.status();
+  partition_count_ = static_cast<std::int32_t>(next.value().size());
   std::lock_guard lock(mu_);
   for (const auto& [p, offset] : next.value()) status_.partitions[p].applied_next = offset;
   UpdateLagLocked();
@@ -194,6 +196,32 @@ bool Shell::RefreshWatermarks() {
 
 StatusOr<std::vector<kafka::Record>> Shell::Poll() {
   return consumer_.Poll(options_.batch_max_records, options_.batch_wait);
+}
+
+std::vector<kafka::Record> Shell::Misplaced(const std::vector<kafka::Record>& records,
+                                            std::vector<DeadLetter>& misplaced) const {
+  if (partition_count_ <= 0) return {};
+  for (const kafka::Record& r : records) {
+    if (r.key.empty()) continue;  // About no child (the heartbeat): no order to keep.
+    std::int32_t want = kafka::PartitionFor(r.key, partition_count_);
+    if (want != r.partition)
+      misplaced.push_back({&r, "wrong_partition",
+                           "key belongs on partition " + std::to_string(want) + " of " +
+                               std::to_string(partition_count_) +
+                               " (murmur2, as the Java client); produce with that partitioner"});
+  }
+  if (misplaced.empty()) return {};
+  std::vector<kafka::Record> placed;
+  placed.reserve(records.size() - misplaced.size());
+  std::size_t next = 0;
+  for (const kafka::Record& r : records) {
+    if (next < misplaced.size() && misplaced[next].record == &r) {
+      ++next;
+      continue;
+    }
+    placed.push_back(r);
+  }
+  return placed;
 }
 
 Status Shell::Commit(Batch& batch, std::span<const kafka::Record> records) {

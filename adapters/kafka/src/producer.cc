@@ -112,7 +112,7 @@ std::vector<Delivery> Producer::SendAndWait(std::span<const OutboundMessage> mes
                           static_cast<ssize_t>(value.size()));
     }
     auto* ticket = new Ticket{batch, i};
-    rd_kafka_vu_t vu[6];
+    rd_kafka_vu_t vu[7];
     vu[0].vtype = RD_KAFKA_VTYPE_TOPIC;
     vu[0].u.cstr = m.topic.c_str();
     vu[1].vtype = RD_KAFKA_VTYPE_KEY;
@@ -125,7 +125,12 @@ std::vector<Delivery> Producer::SendAndWait(std::span<const OutboundMessage> mes
     vu[4].u.headers = headers;
     vu[5].vtype = RD_KAFKA_VTYPE_OPAQUE;
     vu[5].u.ptr = ticket;
-    rd_kafka_error_t* error = rd_kafka_produceva(impl_->rk.get(), vu, 6);
+    std::size_t n = 6;
+    if (m.partition != kPartitionByKey) {
+      vu[n].vtype = RD_KAFKA_VTYPE_PARTITION;
+      vu[n++].u.i32 = m.partition;
+    }
+    rd_kafka_error_t* error = rd_kafka_produceva(impl_->rk.get(), vu, n);
     if (error != nullptr) {
       // Not enqueued: we still own the headers and the ticket.
       std::string why = rd_kafka_error_string(error);

@@ -4,7 +4,8 @@
 // What the shell owns, so that no service writes it again:
 //   - assignment of every partition from the offsets stored *in the service's store* (the Kafka
 //     group commit is advisory, for dashboards only);
-//   - polling in batches, and the order of a commit: the batch's dead letters acknowledged by the
+//   - polling in batches; records on the wrong partition for their key become dead letters;
+//   - the order of a commit: the batch's dead letters acknowledged by the
 //     dead-letter topic first, then the service's writes and the next offsets in one WriteBatch;
 //   - on any failure: log it, back off (100 ms doubling to 5 s), rewind to the stored offsets, so
 //     nothing is skipped and nothing applied twice; kInternal (corrupted state) stops the loop;
@@ -137,6 +138,12 @@ class Shell {
   void Succeeded();
   bool TargetReached() const;
   StatusOr<std::vector<kafka::Record>> Poll();
+  // A record whose key belongs on another partition (kafka/partitioner.h) was written by a
+  // producer with another partitioner: applied, it could overtake or trail the child's other
+  // events. It becomes a dead letter (wrong_partition) in `misplaced`; when there are any, the
+  // others are returned for the service (else nothing is copied and `records` stays whole).
+  std::vector<kafka::Record> Misplaced(const std::vector<kafka::Record>& records,
+                                       std::vector<DeadLetter>& misplaced) const;
   Status Commit(Batch& batch, std::span<const kafka::Record> records);
   void Sleep(std::chrono::milliseconds d, const std::atomic<bool>& stop) const;
   void UpdateLagLocked();
@@ -151,6 +158,7 @@ class Shell {
   prometheus::Counter& failures_;
   prometheus::Family<prometheus::Counter>& records_;
 
+  std::int32_t partition_count_ = 0;  // Of the topic, as of the last assignment.
   mutable std::mutex mu_;
   ShellStatus status_;
   std::map<std::int32_t, std::int64_t> target_;  // High watermarks seen at start.
@@ -173,10 +181,16 @@ Status Shell::Run(Handler<Change>& handler, const std::atomic<bool>& stop) {
       if (!records.ok()) {
         s = records.status();
       } else if (!records.value().empty()) {
-        auto change = handler.Prepare(records.value());
+        // Records on the wrong partition for their key never reach the service (see Misplaced).
+        std::vector<DeadLetter> misplaced;
+        std::vector<kafka::Record> placed = Misplaced(records.value(), misplaced);
+        auto change =
+            handler.Prepare(misplaced.empty() ? std::span<const kafka::Record>(records.value())
+                                              : std::span<const kafka::Record>(placed));
         if (!change.ok()) {
           s = change.status();
         } else {
+          change.value().dead.insert(change.value().dead.end(), misplaced.begin(), misplaced.end());
           s = Commit(change.value(), records.value());
           if (s.ok()) handler.Committed(change.value());
         }

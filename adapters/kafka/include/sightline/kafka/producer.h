@@ -21,11 +21,15 @@
 
 namespace sightline::kafka {
 
+// The partition chosen by the key (murmur2), unless a message names one (tools and tests only).
+inline constexpr std::int32_t kPartitionByKey = -1;
+
 struct OutboundMessage {
   std::string topic;
   std::string key;
   std::string value;
   std::vector<std::pair<std::string, std::string>> headers;
+  std::int32_t partition = kPartitionByKey;
 };
 
 struct Delivery {
