@@ -93,6 +93,9 @@ httplib::Server::Handler AdaptStream(StreamHandler handler, std::vector<std::str
 Server::Server(ServerOptions options) : impl_(std::make_unique<Impl>()) {
   impl_->options = std::move(options);
   impl_->server.set_payload_max_length(impl_->options.max_body_bytes);
+  // Small answers go out at once: without TCP_NODELAY every keep-alive request waited ~40 ms for
+  // Nagle's algorithm to meet the client's delayed ACK.
+  impl_->server.set_tcp_nodelay(true);
   int threads = impl_->options.threads;
   impl_->server.new_task_queue = [threads] {
     return new httplib::ThreadPool(static_cast<std::size_t>(threads));
