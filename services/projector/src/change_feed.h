@@ -1,4 +1,5 @@
-// In-process fan-out of "these children changed" from the consume loop to /v1/stream clients.
+// In-process fan-out of "these children changed" from the projector's handler (after each
+// commit) to /v1/stream clients.
 // Each published change gets a sequence number; a reader waits for anything newer than what it
 // has seen. Only ids travel here: each stream filters them by its user's access.
 // Thread-safe. Close() wakes every waiter for shutdown.
