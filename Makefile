@@ -45,6 +45,7 @@ check: build
 	scripts/check-format.sh
 	scripts/check-deps.sh
 	scripts/check-wall-clock.sh
+	scripts/check-openapi.py
 	scripts/check-tidy.sh
 	scripts/check-deploy.sh
 

@@ -8,7 +8,7 @@ packages=(
   librdkafka-dev libprotobuf-dev protobuf-compiler librocksdb-dev prometheus-cpp-dev
   libgtest-dev libgmock-dev libyaml-cpp-dev nlohmann-json3-dev libcpp-httplib-dev libcli11-dev
   kcat clang-format clang-tidy maven openjdk-17-jre-headless curl libssl-dev
-  chromium nodejs npm prometheus prometheus-alertmanager
+  chromium nodejs npm prometheus prometheus-alertmanager python3-yaml
 )
 missing=()
 for p in "${packages[@]}"; do
