@@ -114,12 +114,12 @@ Status Shell::Start(const std::atomic<bool>& stop) {
       s = hw.status();
     }
     if (s.code() == StatusCode::kInternal) return s;
-    if (Status r = Recover(s, stop); !r.ok()) return r;
+    BackOff(s, stop);  // The next attempt rewinds anyway.
   }
   return Status::Ok();
 }
 
-Status Shell::Recover(const Status& why, const std::atomic<bool>& stop) {
+void Shell::BackOff(const Status& why, const std::atomic<bool>& stop) {
   std::cerr << options_.service << ": " << why.ToString() << "; retrying in " << backoff_.count()
             << " ms from the stored offsets\n";
   failures_.Increment();
@@ -130,6 +130,10 @@ Status Shell::Recover(const Status& why, const std::atomic<bool>& stop) {
   }
   Sleep(backoff_, stop);
   backoff_ = std::min(backoff_ * 2, kMaxBackoff);
+}
+
+Status Shell::Recover(const Status& why, const std::atomic<bool>& stop) {
+  BackOff(why, stop);
   if (stop) return Status::Ok();
   Status r = Rewind();
   if (r.code() == StatusCode::kInternal) return r;

@@ -12,7 +12,7 @@ constexpr const char* kClocks = "clocks";
 constexpr const char* kQueue = "queue";
 constexpr const char* kAm = "am";
 constexpr const char* kRejected = "rejected";
-constexpr const char* kMeta = "meta";
+constexpr const char* kMeta = NotifierState::kOffsetsFamily;
 
 using storage::BigEndianKey;
 using storage::FromBigEndianKey;

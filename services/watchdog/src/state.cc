@@ -15,7 +15,7 @@ constexpr const char* kEvents = "events";
 constexpr const char* kLedgers = "ledgers";
 constexpr const char* kDeadlines = "deadlines";
 constexpr const char* kOutbox = "outbox";
-constexpr const char* kMeta = "meta";
+constexpr const char* kMeta = WatchdogState::kOffsetsFamily;
 
 using storage::BigEndianKey;
 using storage::FromBigEndianKey;

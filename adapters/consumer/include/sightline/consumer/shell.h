@@ -134,6 +134,9 @@ class Shell {
  private:
   Status Start(const std::atomic<bool>& stop);
   Status Rewind();
+  // Logs and counts a failed turn, then waits out the backoff (doubling up to 5 s).
+  void BackOff(const Status& why, const std::atomic<bool>& stop);
+  // BackOff, then rewind to the stored offsets; only kInternal is returned.
   Status Recover(const Status& why, const std::atomic<bool>& stop);
   void Succeeded();
   bool TargetReached() const;
