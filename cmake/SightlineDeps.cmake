@@ -9,4 +9,5 @@ find_package(CLI11 REQUIRED)
 find_package(prometheus-cpp REQUIRED COMPONENTS core)
 find_package(GTest REQUIRED)
 pkg_check_modules(RDKAFKA REQUIRED IMPORTED_TARGET rdkafka>=2.0)
-pkg_check_modules(HTTPLIB REQUIRED IMPORTED_TARGET cpp-httplib>=0.11)
+# Boost 1.81 for Beast/Asio (C++20 coroutines); header-only, so no components.
+find_package(Boost 1.81 REQUIRED)

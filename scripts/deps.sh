@@ -6,7 +6,7 @@ set -euo pipefail
 packages=(
   build-essential cmake ninja-build pkg-config git
   librdkafka-dev libprotobuf-dev protobuf-compiler librocksdb-dev prometheus-cpp-dev
-  libgtest-dev libgmock-dev libyaml-cpp-dev nlohmann-json3-dev libcpp-httplib-dev libcli11-dev
+  libgtest-dev libgmock-dev libyaml-cpp-dev nlohmann-json3-dev libboost1.81-dev libcli11-dev
   kcat clang-format clang-tidy maven openjdk-17-jre-headless curl libssl-dev
   chromium nodejs npm prometheus prometheus-alertmanager python3-yaml
 )

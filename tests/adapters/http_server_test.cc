@@ -1,7 +1,20 @@
+// The HTTP adapter against real sockets: routing, limits, deadlines, caps, streams and files.
+// Raw sockets play the hostile clients that a well-behaved client library would never be.
 #include "sightline/http/server.h"
 
+#include <arpa/inet.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <filesystem>
+#include <fstream>
+#include <future>
+#include <thread>
 
 #include "sightline/http/client.h"
 
@@ -9,25 +22,73 @@ namespace sightline::http {
 namespace {
 
 using ::testing::HasSubstr;
+using namespace std::chrono_literals;
+
+// A raw TCP connection to 127.0.0.1:port.
+class Raw {
+ public:
+  explicit Raw(int port) : fd_(socket(AF_INET, SOCK_STREAM, 0)) {
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_port = htons(static_cast<std::uint16_t>(port));
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    connected_ = connect(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;
+  }
+  ~Raw() { close(fd_); }
+  Raw(const Raw&) = delete;
+  Raw& operator=(const Raw&) = delete;
+  bool connected() const { return connected_; }
+  bool Send(const std::string& bytes) {
+    return send(fd_, bytes.data(), bytes.size(), MSG_NOSIGNAL) ==
+           static_cast<ssize_t>(bytes.size());
+  }
+  // Reads until the peer closes, `stop_at` appears, or `wait` passes without data.
+  std::string Read(std::chrono::milliseconds wait, const std::string& stop_at = "") {
+    std::string out;
+    char buf[4096];
+    for (;;) {
+      pollfd p{fd_, POLLIN, 0};
+      if (poll(&p, 1, static_cast<int>(wait.count())) <= 0) break;
+      ssize_t n = recv(fd_, buf, sizeof buf, 0);
+      if (n <= 0) {
+        closed_ = true;
+        break;
+      }
+      out.append(buf, static_cast<std::size_t>(n));
+      if (!stop_at.empty() && out.find(stop_at) != std::string::npos) break;
+    }
+    return out;
+  }
+  bool closed() const { return closed_; }
+
+ private:
+  int fd_;
+  bool connected_ = false;
+  bool closed_ = false;
+};
+
+Response Text(std::string body) {
+  return Response{
+      .status = 200, .content_type = "text/plain", .body = std::move(body), .headers = {}};
+}
+
+std::string Url(int port) { return "http://127.0.0.1:" + std::to_string(port); }
 
 TEST(HttpServer, RoutesPathParamsAndLimits) {
   Server server({.host = "127.0.0.1", .port = 0, .max_body_bytes = 2048, .threads = 2});
   server.Get("/v1/children/:id", [](const Request& r) {
-    return Response{.status = 200,
-                    .content_type = "text/plain",
-                    .body = "child " + r.path_params.at("id"),
-                    .headers = {}};
+    return Text("child " + r.path_params.at("id") + " q=" + r.query.find("q")->second);
   });
   server.Post("/echo", [](const Request& r) {
     return Response{.status = 201, .content_type = "text/plain", .body = r.body, .headers = {}};
   });
   auto port = server.Start();
   ASSERT_TRUE(port.ok()) << port.status().message();
-  std::string url = "http://127.0.0.1:" + std::to_string(port.value());
+  std::string url = Url(port.value());
 
-  auto child = Get(url, "/v1/children/c-17");
+  auto child = Get(url, "/v1/children/c%2D17?q=ann+o%27neil");
   ASSERT_TRUE(child.ok());
-  EXPECT_EQ(child.value().body, "child c-17");
+  EXPECT_EQ(child.value().body, "child c-17 q=ann o'neil");
 
   auto echo = Post(url, "/echo", "hello", "text/plain");
   ASSERT_TRUE(echo.ok());
@@ -43,8 +104,214 @@ TEST(HttpServer, RoutesPathParamsAndLimits) {
   ASSERT_TRUE(missing.ok());
   EXPECT_EQ(missing.value().status, 404);
   EXPECT_THAT(missing.value().body, HasSubstr("no such endpoint"));
+
+  auto wrong = Send(url, {.method = "DELETE",
+                          .path = "/echo",
+                          .body = {},
+                          .content_type = {},
+                          .headers = {},
+                          .timeout = 5s});
+  ASSERT_TRUE(wrong.ok());
+  EXPECT_EQ(wrong.value().status, 405);
+  EXPECT_EQ(wrong.value().headers["allow"], "POST");
+  EXPECT_THAT(wrong.value().body, HasSubstr("not allowed"));
   server.Stop();
   EXPECT_FALSE(Get(url, "/v1/children/x", std::chrono::seconds(1)).ok());
+}
+
+TEST(HttpServer, BodyLimitsHoldForChunkedAndEncodedBodies) {
+  Server server({.host = "127.0.0.1", .port = 0, .max_body_bytes = 1024, .threads = 2});
+  std::atomic<int> handled{0};
+  server.Post("/echo", [&](const Request& r) {
+    ++handled;
+    return Text(r.body);
+  });
+  auto port = server.Start();
+  ASSERT_TRUE(port.ok());
+
+  // Chunked, within the limit: read and answered.
+  Raw ok(port.value());
+  ok.Send(
+      "POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: "
+      "chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n");
+  EXPECT_THAT(ok.Read(2s, "hello"), HasSubstr("hello"));
+
+  // Chunked, past the limit: 413 after 1 KiB, never the 10 MB the client meant to send.
+  Raw bomb(port.value());
+  bomb.Send("POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n");
+  std::string chunk = "1000\r\n" + std::string(4096, 'a') + "\r\n";
+  for (int i = 0; i < 4 && bomb.Send(chunk); ++i) {
+  }
+  std::string answer = bomb.Read(2s, "}");
+  EXPECT_THAT(answer, HasSubstr("413"));
+  EXPECT_THAT(answer, HasSubstr("request body too large"));
+
+  // gzip is refused from the headers alone, before a byte of body is read.
+  Raw gz(port.value());
+  gz.Send(
+      "POST /echo HTTP/1.1\r\nHost: x\r\nContent-Encoding: gzip\r\nContent-Length: 500\r\n\r\n");
+  answer = gz.Read(2s, "}");
+  EXPECT_THAT(answer, HasSubstr("415"));
+  EXPECT_THAT(answer, HasSubstr("Content-Encoding 'gzip' is not accepted"));
+  EXPECT_EQ(handled.load(), 1);
+
+  // Garbage gets a JSON 400 naming the problem.
+  Raw junk(port.value());
+  junk.Send("NOT HTTP AT ALL\r\n\r\n");
+  answer = junk.Read(2s, "}");
+  EXPECT_THAT(answer, HasSubstr("400"));
+  EXPECT_THAT(answer, HasSubstr("{\"error\":\"malformed request"));
+
+  // Headers past the limit: 431.
+  Raw huge(port.value());
+  huge.Send("GET /echo HTTP/1.1\r\nHost: x\r\nX-Big: " + std::string(20000, 'b') + "\r\n\r\n");
+  EXPECT_THAT(huge.Read(2s, "}"), HasSubstr("431"));
+}
+
+TEST(HttpServer, SlowClientsAreCutOffAndIdleOnesMakeRoom) {
+  Server server({.host = "127.0.0.1",
+                 .port = 0,
+                 .max_body_bytes = 1024,
+                 .threads = 2,
+                 .header_timeout = 300ms,
+                 .body_timeout = 300ms,
+                 .max_connections_per_address = 8});
+  server.Get(
+      "/healthz", [](const Request&) { return Text("ok"); }, Dispatch::kInline);
+  server.Post("/echo", [](const Request& r) { return Text(r.body); });
+  auto port = server.Start();
+  ASSERT_TRUE(port.ok());
+
+  // A slow body is cut off at the body deadline with 408.
+  Raw slow(port.value());
+  slow.Send("POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\nab");
+  std::string answer = slow.Read(3s, "}");
+  EXPECT_THAT(answer, HasSubstr("408")) << answer;
+
+  // A connection that never finishes its headers is closed at the header deadline.
+  Raw silent(port.value());
+  silent.Send("GET /healthz HTTP/1.1\r\n");
+  silent.Read(3s);
+  EXPECT_TRUE(silent.closed());
+  EXPECT_GE(server.Stats().timed_out, 2u);
+
+  // Eight idle connections fill this address's cap; a ninth still gets its answer, because the
+  // longest-idle connection makes room.
+  std::vector<std::unique_ptr<Raw>> idle;
+  for (int i = 0; i < 8; ++i) idle.push_back(std::make_unique<Raw>(port.value()));
+  std::this_thread::sleep_for(50ms);
+  auto health = Get(Url(port.value()), "/healthz", 2s);
+  ASSERT_TRUE(health.ok()) << health.status().message();
+  EXPECT_EQ(health.value().body, "ok");
+  EXPECT_GE(server.Stats().evicted, 1u);
+  EXPECT_LE(server.Stats().connections, 8);
+}
+
+TEST(HttpServer, InlineRoutesAnswerWhileThePoolIsBusy) {
+  Server server({.host = "127.0.0.1",
+                 .port = 0,
+                 .max_body_bytes = 1024,
+                 .threads = 1,
+                 .max_pending_requests = 2});
+  std::promise<void> release;
+  std::shared_future<void> released = release.get_future().share();
+  server.Get("/slow", [released](const Request&) {
+    released.wait();
+    return Text("slow");
+  });
+  server.Get(
+      "/healthz", [](const Request&) { return Text("ok"); }, Dispatch::kInline);
+  auto port = server.Start();
+  ASSERT_TRUE(port.ok());
+  std::string url = Url(port.value());
+  auto first = std::async(std::launch::async, [&] { return Get(url, "/slow", 5s); });
+  auto second = std::async(std::launch::async, [&] { return Get(url, "/slow", 5s); });
+  std::this_thread::sleep_for(200ms);
+  auto health = Get(url, "/healthz", 1s);
+  ASSERT_TRUE(health.ok());
+  EXPECT_EQ(health.value().body, "ok");
+  auto busy = Get(url, "/slow", 2s);  // Two already wait on the pool: the third is told so.
+  ASSERT_TRUE(busy.ok());
+  EXPECT_EQ(busy.value().status, 503);
+  EXPECT_THAT(busy.value().body, HasSubstr("server busy"));
+  release.set_value();
+  EXPECT_EQ(first.get().value().body, "slow");
+  EXPECT_EQ(second.get().value().body, "slow");
+}
+
+TEST(HttpServer, StreamsCostNoThreadAndPing) {
+  Server server(
+      {.host = "127.0.0.1", .port = 0, .max_body_bytes = 1024, .threads = 1, .stream_ping = 100ms});
+  std::mutex mu;
+  std::vector<std::shared_ptr<StreamSink>> sinks;
+  server.GetStream("/stream", [&](const Request&) {
+    StreamResponse r;
+    r.head.content_type = "text/event-stream";
+    r.open = [&](std::shared_ptr<StreamSink> sink) {
+      sink->Send("event: hello\n\n");
+      std::lock_guard lock(mu);
+      sinks.push_back(std::move(sink));
+    };
+    return r;
+  });
+  server.Get("/healthz", [](const Request&) { return Text("ok"); });
+  auto port = server.Start();
+  ASSERT_TRUE(port.ok());
+  // More streams than pool threads, and the one pool thread still serves requests.
+  std::vector<std::unique_ptr<Raw>> clients;
+  for (int i = 0; i < 20; ++i) {
+    clients.push_back(std::make_unique<Raw>(port.value()));
+    clients.back()->Send("GET /stream HTTP/1.1\r\nHost: x\r\n\r\n");
+    EXPECT_THAT(clients.back()->Read(2s, "hello"), HasSubstr("event: hello"));
+  }
+  EXPECT_EQ(server.Stats().streams, 20);
+  auto health = Get(Url(port.value()), "/healthz", 1s);
+  ASSERT_TRUE(health.ok());
+  EXPECT_EQ(health.value().body, "ok");
+  {
+    std::lock_guard lock(mu);
+    ASSERT_EQ(sinks.size(), 20u);
+    EXPECT_TRUE(sinks[3]->Send("event: changed\ndata: {}\n\n"));
+  }
+  EXPECT_THAT(clients[3]->Read(2s, "changed"), HasSubstr("event: changed"));
+  EXPECT_THAT(clients[4]->Read(2s, "ping"), HasSubstr(": ping"));
+  clients[5].reset();  // The client leaves; the server notices at the next ping.
+  for (int i = 0; i < 100 && sinks[5]->open(); ++i) std::this_thread::sleep_for(20ms);
+  EXPECT_FALSE(sinks[5]->open());
+  EXPECT_FALSE(sinks[5]->Send("late"));
+}
+
+TEST(HttpServer, ServesFilesButNothingOutsideTheRoot) {
+  auto dir =
+      std::filesystem::temp_directory_path() / ("sightline-http-" + std::to_string(getpid()));
+  std::filesystem::create_directories(dir / "web");
+  std::ofstream(dir / "web" / "index.html") << "<h1>triage</h1>";
+  std::ofstream(dir / "web" / "app.js") << "let x = 1;";
+  std::ofstream(dir / "secret.txt") << "do not serve";
+  Server server({.host = "127.0.0.1", .port = 0, .max_body_bytes = 1024, .threads = 1});
+  ASSERT_TRUE(server.ServeFiles("/app", (dir / "web").string()).ok());
+  EXPECT_FALSE(server.ServeFiles("/x", (dir / "nope").string()).ok());
+  auto port = server.Start();
+  ASSERT_TRUE(port.ok());
+  std::string url = Url(port.value());
+  auto index = Get(url, "/app/");
+  ASSERT_TRUE(index.ok());
+  EXPECT_EQ(index.value().body, "<h1>triage</h1>");
+  EXPECT_THAT(index.value().content_type, HasSubstr("text/html"));
+  auto js = Get(url, "/app/app.js");
+  ASSERT_TRUE(js.ok());
+  EXPECT_THAT(js.value().content_type, HasSubstr("text/javascript"));
+  for (const char* path : {"/app/../secret.txt", "/app/%2e%2e/secret.txt", "/app/.%2E/secret.txt",
+                           "/app/..%2fsecret.txt"}) {
+    auto r = Get(url, path);
+    ASSERT_TRUE(r.ok());
+    EXPECT_EQ(r.value().status, 404) << path;
+    EXPECT_THAT(r.value().body, Not(HasSubstr("do not serve"))) << path;
+  }
+  auto post = Post(url, "/app/index.html", "x", "text/plain");
+  ASSERT_TRUE(post.ok());
+  EXPECT_EQ(post.value().status, 405);
+  std::filesystem::remove_all(dir);
 }
 
 }  // namespace

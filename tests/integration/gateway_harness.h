@@ -54,9 +54,10 @@ class GatewayHarness {
   }
   http::ClientResponse Get(const std::string& path) {
     auto r = http::Get(url_, path);
-    return r.ok() ? r.value()
-                  : http::ClientResponse{
-                        .status = -1, .body = r.status().message(), .content_type = ""};
+    return r.ok()
+               ? r.value()
+               : http::ClientResponse{
+                     .status = -1, .body = r.status().message(), .content_type = "", .headers = {}};
   }
   int GetStatus(const std::string& path) { return Get(path).status; }
 

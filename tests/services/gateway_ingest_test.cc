@@ -56,7 +56,7 @@ class Ingest : public ::testing::Test {
 };
 
 TEST_F(Ingest, SingleEventAcceptedWithPartitionAndOffset) {
-  auto r = Post(Contact("ev-1"), "application/json; charset=utf-8");
+  auto r = Post(Contact("ev-1"), "Application/JSON; charset=utf-8");  // Media types ignore case.
   ASSERT_EQ(r.status, 202) << r.body;
   json body = json::parse(r.body);
   EXPECT_EQ(body["events"][0]["event_id"], "ev-1");

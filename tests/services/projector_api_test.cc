@@ -2,6 +2,9 @@
 // and a manual clock: every endpoint's happy path, the access matrix, and bad requests.
 #include <gtest/gtest.h>
 
+#include <atomic>
+#include <mutex>
+
 #include <nlohmann/json.hpp>
 
 #include "api.h"
@@ -117,10 +120,10 @@ class ApiTest : public ::testing::Test {
     ASSERT_TRUE(plan.ok()) << plan.status().ToString();
     ASSERT_TRUE(plan.value().dead.empty()) << plan.value().dead[0].detail;
     ASSERT_TRUE(store_->Write(plan.value().writes).ok());
-    api_ = MakeApi(std::chrono::milliseconds(15000));
+    api_ = MakeApi(StreamLimits{});
   }
 
-  std::unique_ptr<TriageApi> MakeApi(std::chrono::milliseconds stream_keepalive) {
+  std::unique_ptr<TriageApi> MakeApi(StreamLimits stream_limits) {
     return std::make_unique<TriageApi>(
         ApiDeps{.store = *store_,
                 .calendar = calendar_,
@@ -131,7 +134,7 @@ class ApiTest : public ::testing::Test {
                 .metrics = metrics_,
                 .clock = clock_,
                 .consumer_status = [] { return consumer::ShellStatus{}; },
-                .stream_keepalive = stream_keepalive});
+                .stream_limits = stream_limits});
   }
 
   http::Request Req(const std::string& user, std::multimap<std::string, std::string> query = {},
@@ -235,6 +238,13 @@ TEST_F(ApiTest, UnauthenticatedRequestsAreRefusedAndAudited) {
     EXPECT_EQ(audit_.events.back().token_fingerprint().find("nope"), std::string::npos);
   }
   EXPECT_EQ(api_->Queue(Req("")).status, 401);
+  // The scheme's name is case-insensitive (RFC 9110 section 11.1); the token is not.
+  http::Request lower = Req("");
+  lower.headers.emplace("authorization", "bearer   token-hos1 ");
+  EXPECT_EQ(api_->Queue(lower).status, 200);
+  http::Request upper_token = Req("");
+  upper_token.headers.emplace("authorization", "BEARER TOKEN-HOS1");
+  EXPECT_EQ(api_->Queue(upper_token).status, 401);
   EXPECT_EQ(api_->LineOfSight(Req("")).status, 401);
   EXPECT_EQ(api_->Household(Req("", {}, {{"id", "h1"}})).status, 401);
   EXPECT_EQ(api_->Stream(Req("")).head.status, 401);
@@ -314,25 +324,59 @@ TEST_F(ApiTest, NothingIsShownWhenTheAuditCannotBeWritten) {
   EXPECT_EQ(api_->Queue(Req("hos1")).status, 503);
 }
 
+// A sink that records what a stream would write to its client.
+class RecordingSink : public http::StreamSink {
+ public:
+  bool Send(std::string chunk) override {
+    std::lock_guard lock(mu_);
+    text_ += chunk;
+    return open_;
+  }
+  bool open() const override { return open_; }
+  void Close() { open_ = false; }
+  std::string text() const {
+    std::lock_guard lock(mu_);
+    return text_;
+  }
+
+ private:
+  mutable std::mutex mu_;
+  std::string text_;
+  std::atomic<bool> open_{true};
+};
+
 TEST_F(ApiTest, StreamSendsOnlyVisibleChanges) {
-  api_ = MakeApi(std::chrono::milliseconds(50));
   http::StreamResponse s = api_->Stream(Req("tm2"));
   ASSERT_EQ(s.head.status, 200);
-  ASSERT_TRUE(s.produce);
-  std::vector<std::string> chunks;
-  std::thread producer([&] {
-    s.produce([&](std::string_view c) {
-      chunks.emplace_back(c);
-      if (chunks.size() == 1) feed_.Publish({"child-q", "child-o"});
-      return chunks.size() < 3;
-    });
-  });
-  producer.join();
-  std::string all;
-  for (const auto& c : chunks) all += c;
+  ASSERT_TRUE(s.open);
+  auto sink = std::make_shared<RecordingSink>();
+  s.open(sink);
+  feed_.Publish({"child-q", "child-o"});
+  // The hub's thread delivers; wait for it (bounded) rather than for a fixed time.
+  for (int i = 0; i < 500 && sink->text().find("event: changed") == std::string::npos; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  std::string all = sink->text();
   EXPECT_NE(all.find("event: hello"), std::string::npos) << all;
   EXPECT_NE(all.find("child-o"), std::string::npos) << all;  // team-2's child.
   EXPECT_EQ(all.find("child-q"), std::string::npos) << all;  // Not tm2's to see.
+}
+
+TEST_F(ApiTest, StreamsAreCappedPerUserAndFreedOnClose) {
+  api_ = MakeApi(StreamLimits{.max_streams = 100, .max_per_user = 2});
+  std::vector<std::shared_ptr<RecordingSink>> sinks;
+  for (int i = 0; i < 2; ++i) {
+    http::StreamResponse s = api_->Stream(Req("tm2"));
+    ASSERT_EQ(s.head.status, 200);
+    sinks.push_back(std::make_shared<RecordingSink>());
+    s.open(sinks.back());
+  }
+  http::StreamResponse third = api_->Stream(Req("tm2"));
+  EXPECT_EQ(third.head.status, 429);
+  EXPECT_NE(third.head.body.find("at most 2 open streams per user"), std::string::npos);
+  EXPECT_FALSE(third.open);
+  EXPECT_EQ(api_->Stream(Req("hos1")).head.status, 200);  // Another user still may.
+  sinks[0]->Close();
+  EXPECT_EQ(api_->Stream(Req("tm2")).head.status, 200);  // A closed stream frees its place.
 }
 
 }  // namespace

@@ -1,58 +1,136 @@
 #include "sightline/http/client.h"
 
-#include <httplib.h>
+#include <boost/asio.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+
+#include "routing.h"
 
 namespace sightline::http {
+
+namespace net = boost::asio;
+namespace beast = boost::beast;
+namespace bhttp = boost::beast::http;
+using tcp = net::ip::tcp;
+
 namespace {
 
-// What went wrong, in words an operator reading a log at 3am can act on.
-std::string Describe(httplib::Error error, std::chrono::seconds timeout) {
-  std::string within = " (timeout " + std::to_string(timeout.count()) + " s)";
-  switch (error) {
-    case httplib::Error::Connection:
-      return "cannot connect: refused, unreachable or no answer" + within;
-    case httplib::Error::ConnectionTimeout:
-      return "connect timed out" + within;
-    case httplib::Error::Read:
-      return "no complete answer: timed out or the connection closed" + within;
-    case httplib::Error::Write:
-      return "sending the request failed: the connection closed or timed out" + within;
-    case httplib::Error::SSLConnection:
-    case httplib::Error::SSLServerVerification:
-      return "TLS handshake failed";
-    default:
-      return "failed (" + httplib::to_string(error) + ")";
-  }
-}
+constexpr std::size_t kMaxResponseBytes = std::size_t{1} << 30;
 
-StatusOr<ClientResponse> Convert(const httplib::Result& r, const std::string& what,
-                                 std::chrono::seconds timeout) {
-  if (!r) return Unavailable(what + ": " + Describe(r.error(), timeout));
-  return ClientResponse{r->status, r->body, r->get_header_value("Content-Type")};
-}
+struct Endpoint {
+  std::string host;
+  std::string port;
+};
 
-httplib::Client MakeClient(const std::string& base_url, std::chrono::seconds timeout) {
-  httplib::Client client(base_url);
-  client.set_connection_timeout(timeout);
-  client.set_read_timeout(timeout);
-  client.set_write_timeout(timeout);
-  client.set_tcp_nodelay(true);  // Headers and body go out without waiting for an ACK.
-  return client;
+StatusOr<Endpoint> ParseBase(const std::string& base_url) {
+  const std::string scheme = "http://";
+  if (base_url.compare(0, scheme.size(), scheme) != 0)
+    return InvalidArgument("'" + base_url + "' is not an http:// URL");
+  std::string rest = base_url.substr(scheme.size());
+  while (!rest.empty() && rest.back() == '/') rest.pop_back();
+  std::size_t colon = rest.rfind(':');
+  if (colon == std::string::npos) return Endpoint{rest, "80"};
+  return Endpoint{rest.substr(0, colon), rest.substr(colon + 1)};
 }
 
 }  // namespace
 
+StatusOr<ClientResponse> Send(const std::string& base_url, const ClientRequest& request) {
+  std::string what = request.method + " " + base_url + request.path;
+  auto endpoint = ParseBase(base_url);
+  if (!endpoint.ok()) return endpoint.status();
+  std::string within = " (timeout " + std::to_string(request.timeout.count()) + " ms)";
+
+  net::io_context ioc;
+  beast::tcp_stream stream(ioc);
+  std::string failure;
+  ClientResponse out;
+  auto deadline = std::chrono::steady_clock::now() + request.timeout;
+  net::co_spawn(
+      ioc,
+      [&]() -> net::awaitable<void> {
+        constexpr auto kNoThrow = net::as_tuple(net::use_awaitable);
+        tcp::resolver resolver(ioc);
+        auto [rec, found] =
+            co_await resolver.async_resolve(endpoint.value().host, endpoint.value().port, kNoThrow);
+        if (rec) {
+          failure = "cannot connect: cannot resolve '" + endpoint.value().host + "'";
+          co_return;
+        }
+        stream.expires_at(deadline);
+        auto [cec, ep] = co_await stream.async_connect(found, kNoThrow);
+        if (cec) {
+          failure = cec == beast::error::timeout
+                        ? "connect timed out" + within
+                        : "cannot connect: refused, unreachable or no answer" + within;
+          co_return;
+        }
+        beast::error_code ignored;
+        stream.socket().set_option(tcp::no_delay(true), ignored);
+        bhttp::request<bhttp::string_body> req{bhttp::string_to_verb(request.method), request.path,
+                                               11};
+        req.set(bhttp::field::host, endpoint.value().host);
+        req.set(bhttp::field::user_agent, "sightline");
+        if (!request.content_type.empty())
+          req.set(bhttp::field::content_type, request.content_type);
+        for (const auto& [k, v] : request.headers) req.set(k, v);
+        req.body() = request.body;
+        req.keep_alive(false);
+        req.prepare_payload();
+        auto [wec, wn] = co_await bhttp::async_write(stream, req, kNoThrow);
+        if (wec) {
+          failure = "sending the request failed: the connection closed or timed out" + within;
+          co_return;
+        }
+        beast::flat_buffer buffer;
+        bhttp::response_parser<bhttp::string_body> parser;
+        parser.body_limit(kMaxResponseBytes);
+        parser.header_limit(64 * 1024);
+        auto [aec, an] = co_await bhttp::async_read(stream, buffer, parser, kNoThrow);
+        if (aec) {
+          failure = "no complete answer: timed out or the connection closed" + within;
+          co_return;
+        }
+        auto& res = parser.get();
+        out.status = static_cast<int>(res.result_int());
+        for (const auto& f : res) out.headers[routing::Lower(f.name_string())] = f.value();
+        auto type = res.find(bhttp::field::content_type);
+        if (type != res.end()) out.content_type = type->value();
+        out.body = std::move(res.body());
+        stream.socket().shutdown(tcp::socket::shutdown_both, ignored);
+      },
+      [&failure](const std::exception_ptr& e) {
+        if (!e) return;
+        try {
+          std::rethrow_exception(e);
+        } catch (const std::exception& ex) {
+          failure = std::string("failed: ") + ex.what();
+        }
+      });
+  ioc.run();
+  if (!failure.empty()) return Unavailable(what + ": " + failure);
+  return out;
+}
+
 StatusOr<ClientResponse> Post(const std::string& base_url, const std::string& path,
                               const std::string& body, const std::string& content_type,
                               std::chrono::seconds timeout) {
-  httplib::Client client = MakeClient(base_url, timeout);
-  return Convert(client.Post(path, body, content_type), "POST " + base_url + path, timeout);
+  return Send(base_url, {.method = "POST",
+                         .path = path,
+                         .body = body,
+                         .content_type = content_type,
+                         .headers = {},
+                         .timeout = timeout});
 }
 
 StatusOr<ClientResponse> Get(const std::string& base_url, const std::string& path,
                              std::chrono::seconds timeout) {
-  httplib::Client client = MakeClient(base_url, timeout);
-  return Convert(client.Get(path), "GET " + base_url + path, timeout);
+  return Send(base_url, {.method = "GET",
+                         .path = path,
+                         .body = {},
+                         .content_type = {},
+                         .headers = {},
+                         .timeout = timeout});
 }
 
 }  // namespace sightline::http

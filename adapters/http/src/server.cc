@@ -1,13 +1,30 @@
 #include "sightline/http/server.h"
 
-#include <httplib.h>
+#include <sys/resource.h>
 
-#include <algorithm>
-#include <cctype>
-#include <regex>
+#include <atomic>
+#include <boost/asio.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <deque>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <mutex>
+#include <sstream>
 #include <thread>
+#include <vector>
+
+#include "routing.h"
 
 namespace sightline::http {
+
+namespace net = boost::asio;
+namespace beast = boost::beast;
+namespace bhttp = boost::beast::http;
+using tcp = net::ip::tcp;
+using Clock = std::chrono::steady_clock;
+constexpr auto kNoThrow = net::as_tuple(net::use_awaitable);
 
 std::optional<std::string> Request::Header(const std::string& lower_name) const {
   auto it = headers.find(lower_name);
@@ -15,144 +32,643 @@ std::optional<std::string> Request::Header(const std::string& lower_name) const 
   return it->second;
 }
 
-struct Server::Impl {
-  ServerOptions options;
-  httplib::Server server;
-  std::thread thread;
+std::string Request::MediaType() const {
+  return routing::MediaType(Header("content-type").value_or(""));
+}
+
+std::optional<std::string> Request::BearerToken() const {
+  auto header = Header("authorization");
+  if (!header) return std::nullopt;
+  std::string_view v = *header;
+  constexpr std::string_view kScheme = "bearer";
+  if (v.size() <= kScheme.size() || routing::Lower(v.substr(0, kScheme.size())) != kScheme ||
+      (v[kScheme.size()] != ' ' && v[kScheme.size()] != '\t'))
+    return std::nullopt;
+  v.remove_prefix(kScheme.size());
+  while (!v.empty() && (v.front() == ' ' || v.front() == '\t')) v.remove_prefix(1);
+  while (!v.empty() && (v.back() == ' ' || v.back() == '\t')) v.remove_suffix(1);
+  if (v.empty()) return std::nullopt;
+  return std::string(v);
+}
+
+Response ErrorResponse(int status, std::string_view reason) {
+  // A minimal JSON string escape: reasons are ours, but may quote a client's header.
+  std::string body = R"({"error":")";
+  for (char c : reason) {
+    if (c == '"' || c == '\\') {
+      body.push_back('\\');
+      body.push_back(c);
+    } else if (static_cast<unsigned char>(c) < 0x20) {
+      body.push_back(' ');
+    } else {
+      body.push_back(c);
+    }
+  }
+  body += "\"}";
+  return Response{
+      .status = status, .content_type = "application/json", .body = body, .headers = {}};
+}
+
+namespace {
+
+struct Route {
+  std::string method;
+  routing::Pattern pattern;
+  Handler handler;
+  StreamHandler stream;
+  Dispatch dispatch = Dispatch::kPool;
+};
+
+struct Mount {
+  std::string prefix;  // "/app"
+  std::filesystem::path root;
+};
+
+constexpr std::size_t kMaxFileBytes = 32 << 20;
+
+}  // namespace
+
+// One accepted connection. Its socket lives on a strand; `stream_out` and `wake` are touched only
+// there. The registry fields (idle, idle_since) are guarded by Impl::mu.
+struct Connection {
+  explicit Connection(tcp::socket socket)
+      : stream(std::move(socket)), wake(stream.get_executor()), deadline(stream.get_executor()) {}
+  beast::tcp_stream stream;
+  net::steady_timer wake;  // Wakes a stream's writer when chunks arrive.
+  // Read deadlines cancel the read but keep the socket, so that a 408 can still be written
+  // (beast's own stream timeout closes it). `generation` tells a stale expiry from a live one.
+  net::steady_timer deadline;
+  std::uint64_t generation = 0;
+  bool expired = false;
+  std::string peer;
+  std::uint64_t id = 0;
+  bool idle = false;
+  Clock::time_point idle_since;
+  std::deque<std::string> stream_out;
+  std::size_t stream_bytes = 0;
+  std::atomic<bool> closed{false};
+
+  // On the strand: closes the socket, ending whatever the session awaits.
+  void Close() {
+    closed = true;
+    beast::error_code ec;
+    stream.socket().shutdown(tcp::socket::shutdown_both, ec);
+    stream.socket().close(ec);
+    wake.cancel();
+    deadline.cancel();
+  }
+
+  // On the strand: the read that follows is cancelled if it has not finished within `limit`.
+  void Arm(std::chrono::milliseconds limit, const std::shared_ptr<Connection>& self) {
+    expired = false;
+    std::uint64_t mine = ++generation;
+    deadline.expires_after(limit);
+    deadline.async_wait([self, mine](const beast::error_code& ec) {
+      if (ec || self->generation != mine) return;
+      self->expired = true;
+      beast::error_code ignored;
+      self->stream.socket().cancel(ignored);
+    });
+  }
+  void Disarm() {
+    ++generation;
+    deadline.cancel();
+  }
 };
 
 namespace {
 
-std::string Lower(std::string s) {
-  std::transform(s.begin(), s.end(), s.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return s;
-}
-
-// Turns "/v1/children/:id" into a regex with named captures, kept in order.
-std::pair<std::string, std::vector<std::string>> CompilePattern(const std::string& pattern) {
-  static const std::regex kParam(R"(:([A-Za-z_]+))");
-  std::vector<std::string> names;
-  for (auto it = std::sregex_iterator(pattern.begin(), pattern.end(), kParam);
-       it != std::sregex_iterator(); ++it) {
-    names.push_back((*it)[1].str());
+class Sink : public StreamSink {
+ public:
+  Sink(std::weak_ptr<Connection> conn, std::size_t limit) : conn_(std::move(conn)), limit_(limit) {}
+  bool Send(std::string chunk) override {
+    auto c = conn_.lock();
+    if (!c || c->closed) return false;
+    std::size_t limit = limit_;
+    net::post(c->stream.get_executor(), [c, limit, chunk = std::move(chunk)]() mutable {
+      if (c->closed) return;
+      if (c->stream_bytes + chunk.size() > limit) {
+        c->Close();  // A client that does not read is not allowed to grow our memory.
+        return;
+      }
+      c->stream_bytes += chunk.size();
+      c->stream_out.push_back(std::move(chunk));
+      c->wake.cancel();
+    });
+    return true;
   }
-  return {std::regex_replace(pattern, kParam, "([^/]+)"), names};
-}
-
-Request Convert(const httplib::Request& in, const std::vector<std::string>& names) {
-  Request req;
-  req.method = in.method;
-  req.path = in.path;
-  req.body = in.body;
-  for (const auto& [k, v] : in.headers) req.headers.emplace(Lower(k), v);
-  for (const auto& [k, v] : in.params) req.query.emplace(k, v);
-  for (std::size_t i = 0; i < names.size() && i + 1 < in.matches.size(); ++i) {
-    req.path_params[names[i]] = in.matches[i + 1].str();
+  bool open() const override {
+    auto c = conn_.lock();
+    return c && !c->closed;
   }
-  return req;
+
+ private:
+  std::weak_ptr<Connection> conn_;
+  std::size_t limit_;
+};
+
+std::string ChunkFrame(const std::string& data) {
+  std::ostringstream frame;
+  frame << std::hex << data.size() << "\r\n" << data << "\r\n";
+  return frame.str();
 }
 
-void SendHead(const Response& res, httplib::Response& out) {
-  out.status = res.status;
-  for (const auto& [k, v] : res.headers) out.set_header(k, v);
-}
-
-httplib::Server::Handler Adapt(Handler handler, std::vector<std::string> names) {
-  return [handler = std::move(handler), names = std::move(names)](const httplib::Request& in,
-                                                                  httplib::Response& out) {
-    Response res = handler(Convert(in, names));
-    SendHead(res, out);
-    out.set_content(res.body, res.content_type);
-  };
-}
-
-httplib::Server::Handler AdaptStream(StreamHandler handler, std::vector<std::string> names) {
-  return [handler = std::move(handler), names = std::move(names)](const httplib::Request& in,
-                                                                  httplib::Response& out) {
-    StreamResponse res = handler(Convert(in, names));
-    SendHead(res.head, out);
-    if (!res.produce) {
-      out.set_content(res.head.body, res.head.content_type);
-      return;
-    }
-    out.set_chunked_content_provider(
-        res.head.content_type,
-        [produce = std::move(res.produce)](std::size_t, httplib::DataSink& sink) {
-          produce([&sink](std::string_view chunk) {
-            return sink.is_writable() && sink.write(chunk.data(), chunk.size());
-          });
-          sink.done();
-          return true;
-        });
-  };
+Response Call(const Handler& handler, const Request& req) {
+  try {
+    return handler(req);
+  } catch (const std::exception& e) {
+    std::cerr << "http: handler for " << req.method << " " << req.path << " threw: " << e.what()
+              << "\n";
+    return ErrorResponse(500, "internal error");
+  }
 }
 
 }  // namespace
 
-Server::Server(ServerOptions options) : impl_(std::make_unique<Impl>()) {
+struct Server::Impl {
+  ServerOptions options;
+  std::vector<Route> routes;
+  std::vector<Mount> mounts;
+
+  mutable std::mutex mu;  // Guards the registry and stats below.
+  std::map<std::uint64_t, std::weak_ptr<Connection>> conns;
+  std::map<std::string, int> per_address;
+  std::uint64_t next_id = 0;
+  ServerStats stats;
+  bool stopping = false;
+
+  std::atomic<int> pending{0};
+  // Declared after the registry: destroying the io_context destroys suspended sessions, whose
+  // clean-up touches the registry.
+  net::io_context ioc;
+  std::optional<tcp::acceptor> acceptor;
+  std::optional<net::thread_pool> pool;
+  std::vector<std::thread> threads;
+
+  // Registers `c`, making room at a cap by closing the longest-idle connection (of the same
+  // address when that address is at its cap). False when nothing could make room.
+  bool Admit(const std::shared_ptr<Connection>& c) {
+    std::lock_guard lock(mu);
+    if (stopping) return false;
+    int total = static_cast<int>(conns.size());
+    int& mine = per_address[c->peer];
+    bool over_total = total >= options.max_connections;
+    bool over_mine = mine >= options.max_connections_per_address;
+    if (over_total || over_mine) {
+      std::shared_ptr<Connection> victim;
+      for (auto& [id, weak] : conns) {
+        auto other = weak.lock();
+        if (!other || !other->idle) continue;
+        if (!over_total && other->peer != c->peer) continue;
+        if (!victim || other->idle_since < victim->idle_since) victim = other;
+      }
+      if (!victim) {
+        ++stats.refused;
+        if (mine == 0) per_address.erase(c->peer);
+        return false;
+      }
+      ++stats.evicted;
+      ForgetLocked(*victim);
+      net::post(victim->stream.get_executor(), [victim] { victim->Close(); });
+    }
+    c->id = ++next_id;
+    conns[c->id] = c;
+    ++per_address[c->peer];
+    return true;
+  }
+
+  void ForgetLocked(const Connection& c) {
+    if (conns.erase(c.id) == 0) return;
+    auto it = per_address.find(c.peer);
+    if (it != per_address.end() && --it->second <= 0) per_address.erase(it);
+  }
+
+  void Forget(const Connection& c) {
+    std::lock_guard lock(mu);
+    ForgetLocked(c);
+  }
+
+  void SetIdle(Connection& c, bool idle) {
+    std::lock_guard lock(mu);
+    c.idle = idle;
+    if (idle) c.idle_since = Clock::now();
+  }
+
+  void Count(std::uint64_t ServerStats::*field) {
+    std::lock_guard lock(mu);
+    ++(stats.*field);
+  }
+
+  net::awaitable<void> Accept();
+  net::awaitable<void> Session(std::shared_ptr<Connection> c);
+  net::awaitable<bool> Write(Connection& c, const Response& res, unsigned version, bool keep_alive);
+  net::awaitable<void> Stream(std::shared_ptr<Connection> c, StreamResponse res, unsigned version);
+  std::optional<Response> ServeFile(const std::string& path) const;
+};
+
+namespace {
+
+// Runs `work` on the handler pool and resumes the caller on its own strand with the result.
+template <typename T, typename F>
+net::awaitable<T> OnPool(net::thread_pool& pool, F work) {
+  co_return co_await net::co_spawn(
+      pool, [work = std::move(work)]() -> net::awaitable<T> { co_return work(); },
+      net::use_awaitable);
+}
+
+void Report(const std::exception_ptr& e) {
+  if (!e) return;
+  try {
+    std::rethrow_exception(e);
+  } catch (const std::exception& ex) {
+    std::cerr << "http: connection ended by an exception: " << ex.what() << "\n";
+  }
+}
+
+bool IsParseError(const beast::error_code& ec) {
+  static const beast::error_code kProbe = bhttp::error::bad_method;
+  return ec.category() == kProbe.category();
+}
+
+// Decides, from the request's headers alone, whether the body can be accepted at all.
+std::optional<Response> CheckFraming(const bhttp::request_parser<bhttp::string_body>& parser) {
+  const auto& h = parser.get();
+  auto coding = h.find(bhttp::field::content_encoding);
+  if (coding != h.end() && routing::Lower(coding->value()) != "identity") {
+    return ErrorResponse(415, "Content-Encoding '" + std::string(coding->value().substr(0, 40)) +
+                                  "' is not accepted; send the body unencoded");
+  }
+  auto transfer = h.find(bhttp::field::transfer_encoding);
+  if (transfer != h.end() && routing::Lower(transfer->value()) != "chunked") {
+    return ErrorResponse(400, "Transfer-Encoding other than 'chunked' is not accepted");
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+net::awaitable<void> Server::Impl::Accept() {
+  for (;;) {
+    auto [ec, socket] = co_await acceptor->async_accept(net::make_strand(ioc), kNoThrow);
+    if (ec) {
+      if (ec == net::error::operation_aborted || !acceptor->is_open()) co_return;
+      // Out of descriptors, say: pause instead of spinning, then go on accepting.
+      net::steady_timer pause(ioc, std::chrono::milliseconds(50));
+      co_await pause.async_wait(kNoThrow);
+      continue;
+    }
+    beast::error_code opt_ec;
+    // Small answers go out at once: without TCP_NODELAY every keep-alive request waited ~40 ms
+    // for Nagle's algorithm to meet the client's delayed ACK.
+    socket.set_option(tcp::no_delay(true), opt_ec);
+    auto c = std::make_shared<Connection>(std::move(socket));
+    auto remote = c->stream.socket().remote_endpoint(opt_ec);
+    c->peer = opt_ec ? "unknown" : remote.address().to_string();
+    if (!Admit(c)) {
+      // Nothing idle to make room: say so briefly and close, without reading a byte.
+      net::co_spawn(
+          c->stream.get_executor(),
+          [this, c]() -> net::awaitable<void> {
+            co_await Write(*c, ErrorResponse(503, "too many connections; retry shortly"), 11,
+                           false);
+            c->Close();
+          },
+          net::detached);
+      continue;
+    }
+    net::co_spawn(c->stream.get_executor(), Session(c), Report);
+  }
+}
+
+net::awaitable<bool> Server::Impl::Write(Connection& c, const Response& res, unsigned version,
+                                         bool keep_alive) {
+  bhttp::response<bhttp::string_body> out{static_cast<bhttp::status>(res.status), version};
+  out.set(bhttp::field::content_type, res.content_type);
+  for (const auto& [k, v] : res.headers) out.set(k, v);
+  out.keep_alive(keep_alive);
+  out.body() = res.body;
+  out.prepare_payload();
+  c.stream.expires_after(options.write_timeout);
+  auto [ec, n] = co_await bhttp::async_write(c.stream, out, kNoThrow);
+  co_return !ec;
+}
+
+std::optional<Response> Server::Impl::ServeFile(const std::string& path) const {
+  for (const Mount& m : mounts) {
+    if (path.compare(0, m.prefix.size(), m.prefix) != 0) continue;
+    std::string rest = path.substr(m.prefix.size());
+    if (!rest.empty() && rest[0] != '/') continue;
+    if (rest.empty()) {
+      Response r{.status = 301, .content_type = "text/plain", .body = {}, .headers = {}};
+      r.headers["Location"] = m.prefix + "/";
+      return r;
+    }
+    auto relative = routing::SafeRelativePath(rest);
+    if (!relative) return ErrorResponse(404, "no such file");
+    std::filesystem::path file = m.root / *relative;
+    std::error_code ec;
+    auto size = std::filesystem::file_size(file, ec);
+    if (ec || !std::filesystem::is_regular_file(file, ec))
+      return ErrorResponse(404, "no such file");
+    if (size > kMaxFileBytes) return ErrorResponse(500, "file too large to serve");
+    std::ifstream in(file, std::ios::binary);
+    std::string body(size, '\0');
+    if (!in.read(body.data(), static_cast<std::streamsize>(size)))
+      return ErrorResponse(500, "cannot read file");
+    Response r{.status = 200,
+               .content_type = routing::FileType(*relative),
+               .body = std::move(body),
+               .headers = {}};
+    r.headers["Cache-Control"] = "no-cache";
+    r.headers["X-Content-Type-Options"] = "nosniff";
+    return r;
+  }
+  return std::nullopt;
+}
+
+net::awaitable<void> Server::Impl::Stream(std::shared_ptr<Connection> c, StreamResponse res,
+                                          unsigned version) {
+  {
+    std::lock_guard lock(mu);
+    ++stats.streams;
+  }
+  bhttp::response<bhttp::empty_body> head{static_cast<bhttp::status>(res.head.status), version};
+  head.set(bhttp::field::content_type, res.head.content_type);
+  for (const auto& [k, v] : res.head.headers) head.set(k, v);
+  head.chunked(true);
+  head.keep_alive(false);
+  bhttp::response_serializer<bhttp::empty_body> serializer{head};
+  c->stream.expires_after(options.write_timeout);
+  auto [ec, n] = co_await bhttp::async_write_header(c->stream, serializer, kNoThrow);
+  if (!ec) {
+    auto sink = std::make_shared<Sink>(c, options.stream_buffer_bytes);
+    res.open(sink);
+    while (!c->closed) {
+      while (!c->stream_out.empty() && !c->closed) {
+        std::string frame = ChunkFrame(c->stream_out.front());
+        c->stream_bytes -= c->stream_out.front().size();
+        c->stream_out.pop_front();
+        c->stream.expires_after(options.write_timeout);
+        auto [wec, wn] = co_await net::async_write(c->stream, net::buffer(frame), kNoThrow);
+        if (wec) c->Close();
+      }
+      if (c->closed) break;
+      c->stream.expires_never();
+      c->wake.expires_after(options.stream_ping);
+      auto [tec] = co_await c->wake.async_wait(kNoThrow);
+      if (!tec && c->stream_out.empty()) c->stream_out.emplace_back(": ping\n\n");
+    }
+  }
+  c->Close();
+  std::lock_guard lock(mu);
+  --stats.streams;
+}
+
+net::awaitable<void> Server::Impl::Session(std::shared_ptr<Connection> c) {
+  struct Forgetting {
+    Impl* impl;
+    Connection* c;
+    ~Forgetting() { impl->Forget(*c); }
+  } forgetting{this, c.get()};
+  beast::flat_buffer buffer;
+  bool first = true;
+  while (!c->closed) {
+    bhttp::request_parser<bhttp::string_body> parser;
+    parser.header_limit(static_cast<std::uint32_t>(options.max_header_bytes));
+    parser.body_limit(options.max_body_bytes);
+    SetIdle(*c, true);
+    c->stream.expires_never();
+    c->Arm(first ? options.header_timeout : options.idle_timeout, c);
+    auto [ec, n] = co_await bhttp::async_read_header(c->stream, buffer, parser, kNoThrow);
+    c->Disarm();
+    SetIdle(*c, false);
+    if (ec) {
+      if (c->expired) {
+        Count(&ServerStats::timed_out);
+        if (buffer.size() > 0)
+          co_await Write(*c, ErrorResponse(408, "request headers not received in time"), 11, false);
+      } else if (ec == bhttp::error::header_limit) {
+        co_await Write(*c, ErrorResponse(431, "request headers too large"), 11, false);
+      } else if (ec == bhttp::error::body_limit) {
+        co_await Write(*c, ErrorResponse(413, "request body too large"), 11, false);
+      } else if (IsParseError(ec)) {
+        co_await Write(*c, ErrorResponse(400, "malformed request: " + ec.message()), 11, false);
+      }
+      break;
+    }
+    first = false;
+    auto& h = parser.get();
+    unsigned version = h.version();
+    routing::Target target = routing::ParseTarget(std::string_view(h.target()));
+    std::string method(h.method_string());
+
+    // Find the route before reading any body: refusals cost the client, not us.
+    const Route* route = nullptr;
+    std::map<std::string, std::string> params;
+    std::string allow;
+    for (const Route& r : routes) {
+      std::map<std::string, std::string> found;
+      if (!r.pattern.Match(target.path, found)) continue;
+      if (r.method == method) {
+        route = &r;
+        params = std::move(found);
+        break;
+      }
+      if (allow.find(r.method) == std::string::npos)
+        allow += allow.empty() ? r.method : ", " + r.method;
+    }
+    std::optional<Response> early;
+    bool is_file = false;
+    if (!route) {
+      bool file_path = false;
+      for (const Mount& m : mounts)
+        if (target.path.compare(0, m.prefix.size(), m.prefix) == 0) file_path = true;
+      if (file_path && method == "GET") {
+        is_file = true;
+      } else if (file_path || !allow.empty()) {
+        early = ErrorResponse(405, "method " + method.substr(0, 20) + " not allowed here");
+        early->headers["Allow"] = file_path ? "GET" : allow;
+      } else {
+        early = ErrorResponse(404, "no such endpoint");
+      }
+    }
+    if (!early) early = CheckFraming(parser);
+    if (early) {
+      // The body (if any) stays unread, so the connection cannot carry another request.
+      bool keep = parser.is_done() && h.keep_alive();
+      if (!co_await Write(*c, *early, version, keep) || !keep) break;
+      continue;
+    }
+
+    if (!parser.is_done()) {
+      auto expect = h.find(bhttp::field::expect);
+      if (expect != h.end() && routing::Lower(expect->value()) == "100-continue") {
+        bhttp::response<bhttp::empty_body> cont{bhttp::status::continue_, version};
+        c->stream.expires_after(options.write_timeout);
+        auto [cec, cn] = co_await bhttp::async_write(c->stream, cont, kNoThrow);
+        if (cec) break;
+      }
+      c->stream.expires_never();
+      c->Arm(options.body_timeout, c);
+      auto [bec, bn] = co_await bhttp::async_read(c->stream, buffer, parser, kNoThrow);
+      c->Disarm();
+      if (bec) {
+        if (bec == bhttp::error::body_limit) {
+          co_await Write(*c, ErrorResponse(413, "request body too large"), version, false);
+        } else if (c->expired) {
+          Count(&ServerStats::timed_out);
+          co_await Write(*c, ErrorResponse(408, "request body not received in time"), version,
+                         false);
+        } else if (IsParseError(bec)) {
+          co_await Write(*c, ErrorResponse(400, "malformed request body: " + bec.message()),
+                         version, false);
+        }
+        break;
+      }
+    }
+
+    bool keep_alive = h.keep_alive();
+    Request req;
+    req.method = method;
+    req.path = std::move(target.path);
+    req.query = std::move(target.query);
+    req.path_params = std::move(params);
+    req.peer = c->peer;
+    for (const auto& field : h)
+      req.headers.emplace(routing::Lower(field.name_string()), field.value());
+    req.body = std::move(h.body());
+
+    Response res;
+    if (is_file) {
+      res = co_await OnPool<Response>(*pool, [this, &req] {
+        return ServeFile(req.path).value_or(ErrorResponse(404, "no such file"));
+      });
+    } else if (route->dispatch == Dispatch::kInline) {
+      res = Call(route->handler, req);
+    } else if (pending.fetch_add(1) >= options.max_pending_requests) {
+      pending.fetch_sub(1);
+      res = ErrorResponse(503, "server busy; retry shortly");
+      res.headers["Retry-After"] = "1";
+    } else if (route->stream) {
+      StreamResponse streamed = co_await OnPool<StreamResponse>(*pool, [&route, &req] {
+        try {
+          return route->stream(req);
+        } catch (const std::exception& e) {
+          std::cerr << "http: stream handler for " << req.path << " threw: " << e.what() << "\n";
+          return StreamResponse{.head = ErrorResponse(500, "internal error"), .open = {}};
+        }
+      });
+      pending.fetch_sub(1);
+      if (streamed.open) {
+        co_await Stream(c, std::move(streamed), version);
+        break;
+      }
+      res = std::move(streamed.head);
+    } else {
+      res = co_await OnPool<Response>(*pool, [&route, &req] { return Call(route->handler, req); });
+      pending.fetch_sub(1);
+    }
+    if (!co_await Write(*c, res, version, keep_alive) || !keep_alive) break;
+  }
+  c->Close();
+}
+
+Server::Server(ServerOptions options) : impl_(std::make_shared<Impl>()) {
   impl_->options = std::move(options);
-  impl_->server.set_payload_max_length(impl_->options.max_body_bytes);
-  // Small answers go out at once: without TCP_NODELAY every keep-alive request waited ~40 ms for
-  // Nagle's algorithm to meet the client's delayed ACK.
-  impl_->server.set_tcp_nodelay(true);
-  int threads = impl_->options.threads;
-  impl_->server.new_task_queue = [threads] {
-    return new httplib::ThreadPool(static_cast<std::size_t>(threads));
-  };
-  // Errors produced by the library itself (404, 413, ...) get a JSON body like ours.
-  impl_->server.set_error_handler([](const httplib::Request&, httplib::Response& res) {
-    if (!res.body.empty()) return;
-    std::string reason = res.status == 413   ? "request body too large"
-                         : res.status == 404 ? "no such endpoint"
-                                             : "HTTP " + std::to_string(res.status);
-    res.set_content(R"({"error":")" + reason + R"("})", "application/json");
-  });
 }
 
 Server::~Server() { Stop(); }
 
-void Server::Get(const std::string& pattern, Handler handler) {
-  auto [regex, names] = CompilePattern(pattern);
-  impl_->server.Get(regex, Adapt(std::move(handler), names));
+void Server::Get(const std::string& pattern, Handler handler, Dispatch dispatch) {
+  impl_->routes.push_back({.method = "GET",
+                           .pattern = routing::Pattern(pattern),
+                           .handler = std::move(handler),
+                           .stream = {},
+                           .dispatch = dispatch});
 }
 
-void Server::Post(const std::string& pattern, Handler handler) {
-  auto [regex, names] = CompilePattern(pattern);
-  impl_->server.Post(regex, Adapt(std::move(handler), names));
+void Server::Post(const std::string& pattern, Handler handler, Dispatch dispatch) {
+  impl_->routes.push_back({.method = "POST",
+                           .pattern = routing::Pattern(pattern),
+                           .handler = std::move(handler),
+                           .stream = {},
+                           .dispatch = dispatch});
 }
 
 void Server::GetStream(const std::string& pattern, StreamHandler handler) {
-  auto [regex, names] = CompilePattern(pattern);
-  impl_->server.Get(regex, AdaptStream(std::move(handler), names));
+  impl_->routes.push_back({.method = "GET",
+                           .pattern = routing::Pattern(pattern),
+                           .handler = {},
+                           .stream = std::move(handler),
+                           .dispatch = Dispatch::kPool});
 }
 
 Status Server::ServeFiles(const std::string& mount, const std::string& root) {
-  if (!impl_->server.set_mount_point(mount, root)) {
+  std::error_code ec;
+  if (!std::filesystem::is_directory(root, ec)) {
     return InvalidArgument("cannot serve files from '" + root + "': not a directory");
   }
+  std::string prefix = mount;
+  while (!prefix.empty() && prefix.back() == '/') prefix.pop_back();
+  impl_->mounts.push_back({prefix, std::filesystem::path(root)});
   return Status::Ok();
 }
 
 StatusOr<int> Server::Start() {
-  int port = impl_->options.port;
-  if (port == 0) {
-    port = impl_->server.bind_to_any_port(impl_->options.host);
-  } else if (!impl_->server.bind_to_port(impl_->options.host, port)) {
-    port = -1;
+  Impl& impl = *impl_;
+  // Thousands of connections need thousands of descriptors: take what the hard limit allows.
+  rlimit limit{};
+  if (getrlimit(RLIMIT_NOFILE, &limit) == 0 && limit.rlim_cur < limit.rlim_max) {
+    limit.rlim_cur = limit.rlim_max;
+    setrlimit(RLIMIT_NOFILE, &limit);
   }
-  if (port <= 0) {
-    return Unavailable("cannot listen on " + impl_->options.host + ":" +
-                       std::to_string(impl_->options.port) + " (in use, or not an address here)");
-  }
-  // The socket already listens, so connections made before the accept loop starts just queue.
-  impl_->thread = std::thread([this] { impl_->server.listen_after_bind(); });
+  beast::error_code ec;
+  auto address = net::ip::make_address(impl.options.host, ec);
+  std::string where = impl.options.host + ":" + std::to_string(impl.options.port);
+  if (ec) return InvalidArgument("cannot listen on " + where + ": not an IP address");
+  tcp::endpoint endpoint(address, static_cast<unsigned short>(impl.options.port));
+  tcp::acceptor acceptor(impl.ioc);
+  acceptor.open(endpoint.protocol(), ec);
+  if (!ec) acceptor.set_option(net::socket_base::reuse_address(true), ec);
+  if (!ec) acceptor.bind(endpoint, ec);
+  if (!ec) acceptor.listen(net::socket_base::max_listen_connections, ec);
+  if (ec) return Unavailable("cannot listen on " + where + " (" + ec.message() + ")");
+  int port = acceptor.local_endpoint().port();
+  impl.acceptor.emplace(std::move(acceptor));
+  impl.pool.emplace(static_cast<std::size_t>(std::max(1, impl.options.threads)));
+  net::co_spawn(impl.ioc, impl.Accept(), Report);
+  for (int i = 0; i < std::max(1, impl.options.io_threads); ++i)
+    impl.threads.emplace_back([&impl] { impl.ioc.run(); });
   return port;
 }
 
 void Server::Stop() {
-  impl_->server.stop();
-  if (impl_->thread.joinable()) impl_->thread.join();
+  Impl& impl = *impl_;
+  std::vector<std::shared_ptr<Connection>> open;
+  {
+    std::lock_guard lock(impl.mu);
+    if (impl.stopping) return;
+    impl.stopping = true;
+    for (auto& [id, weak] : impl.conns)
+      if (auto c = weak.lock()) open.push_back(c);
+  }
+  if (impl.acceptor) net::post(impl.ioc, [&impl] { impl.acceptor->close(); });
+  for (auto& c : open) net::post(c->stream.get_executor(), [c] { c->Close(); });
+  if (impl.pool) impl.pool->join();  // Handlers in flight finish.
+  impl.ioc.stop();
+  for (std::thread& t : impl.threads)
+    if (t.joinable()) t.join();
+  // Nothing runs now: release the port and the sockets at once, not when the server is destroyed.
+  beast::error_code ec;
+  if (impl.acceptor) impl.acceptor->close(ec);
+  for (auto& c : open) c->Close();
+}
+
+ServerStats Server::Stats() const {
+  std::lock_guard lock(impl_->mu);
+  ServerStats s = impl_->stats;
+  s.connections = static_cast<int>(impl_->conns.size());
+  return s;
 }
 
 }  // namespace sightline::http

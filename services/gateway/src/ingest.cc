@@ -22,14 +22,6 @@ json ErrorsJson(const FieldErrors& errors) {
   return out;
 }
 
-// "application/json; charset=utf-8" -> "application/json"
-std::string MediaType(const http::Request& r) {
-  std::string ct = r.Header("content-type").value_or("");
-  ct = ct.substr(0, ct.find(';'));
-  while (!ct.empty() && ct.back() == ' ') ct.pop_back();
-  return ct;
-}
-
 // Best effort: the event_id of a rejected line, to help the client find it.
 std::string EventIdOf(std::string_view line) {
   json j = json::parse(line, nullptr, false);
@@ -44,7 +36,7 @@ std::string EventIdOf(std::string_view line) {
 }  // namespace
 
 http::Response IngestHandler::PostEvents(const http::Request& request) {
-  std::string media = MediaType(request);
+  std::string media = request.MediaType();
   bool ndjson = media == "application/x-ndjson" || media == "application/ndjson" ||
                 media == "application/jsonl";
   if (media != "application/json" && !ndjson) {

@@ -80,12 +80,15 @@ int main(int argc, char** argv) {
   };
   server.Post("/v1/events",
               counted("/v1/events", [&](const http::Request& r) { return ingest.PostEvents(r); }));
-  server.Get("/healthz", [](const http::Request&) {
-    return http::Response{.status = 200,
-                          .content_type = "application/json",
-                          .body = R"({"status":"alive"})",
-                          .headers = {}};
-  });
+  server.Get(
+      "/healthz",
+      [](const http::Request&) {
+        return http::Response{.status = 200,
+                              .content_type = "application/json",
+                              .body = R"({"status":"alive"})",
+                              .headers = {}};
+      },
+      http::Dispatch::kInline);
   server.Get("/readyz", counted("/readyz", [&](const http::Request&) { return ingest.Ready(); }));
   metrics::ServeMetrics(server, metrics.registry());
   auto port = server.Start();

@@ -45,11 +45,19 @@ json StatusJson(const ApiDeps& d) {
 }  // namespace
 
 void RegisterApi(http::Server& server, const ApiDeps& deps) {
-  server.Get("/healthz", [](const http::Request&) { return Json(200, {{"status", "alive"}}); });
-  server.Get("/readyz", [deps](const http::Request&) {
-    consumer::ShellStatus s = deps.shell.Snapshot();
-    return Json(s.Ready() ? 200 : 503, consumer::ToJson(s));
-  });
+  server.Get(
+      "/healthz",
+      [](const http::Request&) {
+        return Json(200, {{"status", "alive"}});
+      },
+      http::Dispatch::kInline);
+  server.Get(
+      "/readyz",
+      [deps](const http::Request&) {
+        consumer::ShellStatus s = deps.shell.Snapshot();
+        return Json(s.Ready() ? 200 : 503, consumer::ToJson(s));
+      },
+      http::Dispatch::kInline);
   server.Get("/v1/status", [deps](const http::Request&) { return Json(200, StatusJson(deps)); });
 }
 

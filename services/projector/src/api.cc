@@ -5,6 +5,7 @@
 
 #include "api_internal.h"
 #include "api_json.h"
+#include "sightline/core/text.h"
 #include "sightline/crypto/digest.h"
 #include "sightline/domain/events/names.h"
 #include "sightline/domain/events/validation.h"
@@ -130,8 +131,8 @@ std::optional<domain::User> TriageApi::Authenticate(const http::Request& req,
                                                     http::Response& refusal) {
   std::string header = req.Header("authorization").value_or("");
   std::string fingerprint;
-  if (header.size() > 7 && header.compare(0, 7, "Bearer ") == 0) {
-    std::string digest = crypto::Sha256Hex(header.substr(7));
+  if (auto token = req.BearerToken()) {
+    std::string digest = crypto::Sha256Hex(*token);
     fingerprint = digest.substr(0, 12);
     const ApiUser* found = nullptr;
     for (const ApiUser& u : d_.users) {
@@ -146,6 +147,28 @@ std::optional<domain::User> TriageApi::Authenticate(const http::Request& req,
   if (!Audit(nullptr, endpoint, "", "", au::OUTCOME_UNAUTHENTICATED, audit_failed, fingerprint))
     refusal = audit_failed;
   return std::nullopt;
+}
+
+TriageApi::TriageApi(ApiDeps deps)
+    : d_(std::move(deps)),
+      hub_(std::make_unique<StreamHub>(
+          d_.feed,
+          [this](const domain::User& user, const std::vector<std::string>& changed) {
+            return VisibleChanges(user, changed);
+          },
+          d_.stream_limits, [this](int open) { d_.metrics.StreamClients(open); })) {}
+
+std::vector<std::string> TriageApi::VisibleChanges(const domain::User& user,
+                                                   const std::vector<std::string>& changed) const {
+  std::vector<std::string> visible;
+  for (const std::string& id : changed) {
+    Status st;
+    auto s = LoadSummary(d_.store, id, st);
+    if (s && (domain::InUsersQueue(user, *s, d_.access) ||
+              domain::CanReadChild(user, *s, d_.access) == Access::kGranted))
+      visible.push_back(id);
+  }
+  return visible;
 }
 
 http::Response TriageApi::Me(const http::Request& req) {
@@ -279,7 +302,10 @@ http::Response TriageApi::Search(const http::Request& req) {
   auto q = api_json::CheckQuery(req, {"name"}, bad);
   if (!q) return bad;
   auto it = q->find("name");
-  if (it == q->end() || it->second.size() < 2 || it->second.size() > 100)
+  if (it == q->end()) return Error(400, "required: 2 to 100 characters of a name", "name");
+  std::optional<std::size_t> length = Utf8Length(it->second);
+  if (!length) return Error(400, "not valid UTF-8", "name");
+  if (*length < 2 || *length > 100)
     return Error(400, "required: 2 to 100 characters of a name", "name");
   std::string prefix = domain::keys::NamePrefix(it->second);
   json results = json::array();
@@ -315,36 +341,12 @@ http::StreamResponse TriageApi::Stream(const http::Request& req) {
   out.head.content_type = "text/event-stream";
   out.head.headers["Cache-Control"] = "no-store";
   out.head.headers["X-Accel-Buffering"] = "no";
+  if (auto full = hub_->CheckCapacity(user->id)) {
+    out.head = *full;
+    return out;
+  }
   domain::User who = *user;
-  out.produce = [this, who](const http::ChunkWriter& write) {
-    std::uint64_t seen = d_.feed.Latest();
-    d_.metrics.StreamOpened();
-    bool open = write("event: hello\ndata: {\"seq\":" + std::to_string(seen) + "}\n\n");
-    while (open && !d_.feed.closed()) {
-      std::uint64_t seq = seen;
-      bool lost = false;
-      std::vector<std::string> changed = d_.feed.WaitAfter(seen, d_.stream_keepalive, seq, lost);
-      if (seq == seen && changed.empty()) {
-        open = write(": keepalive\n\n");
-        continue;
-      }
-      seen = seq;
-      json visible = json::array();
-      std::sort(changed.begin(), changed.end());
-      changed.erase(std::unique(changed.begin(), changed.end()), changed.end());
-      for (const std::string& id : changed) {
-        Status st;
-        auto s = LoadSummary(d_.store, id, st);
-        if (s && (domain::InUsersQueue(who, *s, d_.access) ||
-                  domain::CanReadChild(who, *s, d_.access) == Access::kGranted))
-          visible.push_back(id);
-      }
-      if (visible.empty() && !lost) continue;
-      json data = {{"seq", seq}, {"children", visible}, {"reload", lost}};
-      open = write("event: changed\ndata: " + data.dump() + "\n\n");
-    }
-    d_.metrics.StreamClosed();
-  };
+  out.open = [this, who](std::shared_ptr<http::StreamSink> sink) { hub_->Attach(who, sink); };
   return out;
 }
 
@@ -356,8 +358,14 @@ void TriageApi::Register(http::Server& server, const std::string& web_root) {
   server.Get("/v1/line-of-sight", [this](const http::Request& r) { return LineOfSight(r); });
   server.Get("/v1/search", [this](const http::Request& r) { return Search(r); });
   server.GetStream("/v1/stream", [this](const http::Request& r) { return Stream(r); });
-  server.Get("/readyz", [this](const http::Request& r) { return Ready(r); });
-  server.Get("/healthz", [](const http::Request&) { return Answer(200, {{"status", "ok"}}); });
+  server.Get(
+      "/readyz", [this](const http::Request& r) { return Ready(r); }, http::Dispatch::kInline);
+  server.Get(
+      "/healthz",
+      [](const http::Request&) {
+        return Answer(200, {{"status", "ok"}});
+      },
+      http::Dispatch::kInline);
   if (!web_root.empty()) {
     server.Get("/", [](const http::Request&) {
       http::Response r;

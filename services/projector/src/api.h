@@ -23,6 +23,7 @@
 #include "sightline/domain/calendar/calendar.h"
 #include "sightline/http/server.h"
 #include "sightline/storage/store.h"
+#include "stream_hub.h"
 
 namespace sightline::projector {
 
@@ -37,12 +38,12 @@ struct ApiDeps {
   const Clock& clock;
   std::function<consumer::ShellStatus()> consumer_status;  // For /readyz.
   std::string service_name = "sightline-projector";
-  std::chrono::milliseconds stream_keepalive{15000};
+  StreamLimits stream_limits{};
 };
 
 class TriageApi {
  public:
-  explicit TriageApi(ApiDeps deps) : d_(std::move(deps)) {}
+  explicit TriageApi(ApiDeps deps);
   void Register(http::Server& server, const std::string& web_root);
 
   http::Response Me(const http::Request& req);
@@ -64,7 +65,12 @@ class TriageApi {
              const std::string& household, int outcome, http::Response& refusal,
              const std::string& token_fingerprint = "");
 
+  // Which of `changed` `user` may hear about on /v1/stream (in their queue or readable).
+  std::vector<std::string> VisibleChanges(const domain::User& user,
+                                          const std::vector<std::string>& changed) const;
+
   ApiDeps d_;
+  std::unique_ptr<StreamHub> hub_;  // Last: stopped before the rest goes.
 };
 
 }  // namespace sightline::projector

@@ -29,8 +29,7 @@ class ProjectorMetrics {
   void OldestWaitingSeconds(double s) { oldest_waiting_->Set(s); }
   void Request(const std::string& endpoint, int status);
   void Audited(const std::string& outcome);
-  void StreamOpened() { stream_clients_->Increment(); }
-  void StreamClosed() { stream_clients_->Decrement(); }
+  void StreamClients(int open) { stream_clients_->Set(open); }
 
  private:
   std::shared_ptr<prometheus::Registry> registry_;

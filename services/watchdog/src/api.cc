@@ -46,11 +46,19 @@ json StatusJson(const consumer::Shell& shell, const WatchdogHandler& handler) {
 
 void RegisterApi(http::Server& server, const consumer::Shell& shell, const WatchdogHandler& handler,
                  WatchdogState& state) {
-  server.Get("/healthz", [](const http::Request&) { return Json(200, {{"status", "ok"}}); });
-  server.Get("/readyz", [&shell, &handler](const http::Request&) {
-    json body = StatusJson(shell, handler);
-    return Json(body["ready"].get<bool>() ? 200 : 503, body);
-  });
+  server.Get(
+      "/healthz",
+      [](const http::Request&) {
+        return Json(200, {{"status", "ok"}});
+      },
+      http::Dispatch::kInline);
+  server.Get(
+      "/readyz",
+      [&shell, &handler](const http::Request&) {
+        json body = StatusJson(shell, handler);
+        return Json(body["ready"].get<bool>() ? 200 : 503, body);
+      },
+      http::Dispatch::kInline);
   server.Get("/v1/status", [&shell, &handler](const http::Request&) {
     return Json(200, StatusJson(shell, handler));
   });

@@ -1,7 +1,10 @@
-// A minimal blocking HTTP client for sightlinectl and the tests (not for services' hot paths).
+// A small blocking HTTP/1.1 client (Boost.Beast) for sightlinectl, the notifier's deliveries and
+// the tests. One connection per call; every step (resolve, connect, write, read) is bounded by
+// `timeout` as a whole.
 #pragma once
 
 #include <chrono>
+#include <map>
 #include <string>
 
 #include "sightline/core/status.h"
@@ -12,9 +15,21 @@ struct ClientResponse {
   int status = 0;
   std::string body;
   std::string content_type;
+  std::map<std::string, std::string> headers;  // Names lower-cased.
+};
+
+struct ClientRequest {
+  std::string method = "GET";
+  std::string path = "/";
+  std::string body;
+  std::string content_type;
+  std::map<std::string, std::string> headers;
+  std::chrono::milliseconds timeout{10'000};
 };
 
 // base_url is "http://host:port". Unavailable when the connection fails or times out.
+StatusOr<ClientResponse> Send(const std::string& base_url, const ClientRequest& request);
+
 StatusOr<ClientResponse> Post(const std::string& base_url, const std::string& path,
                               const std::string& body, const std::string& content_type,
                               std::chrono::seconds timeout = std::chrono::seconds(60));

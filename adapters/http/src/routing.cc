@@ -1,0 +1,156 @@
+#include "routing.h"
+
+#include <array>
+#include <utility>
+
+namespace sightline::http::routing {
+namespace {
+
+int HexValue(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+// Calls `each` with every non-empty segment of a '/'-separated path.
+template <typename F>
+void ForEachSegment(std::string_view path, F&& each) {
+  std::size_t start = 0;
+  while (start <= path.size()) {
+    std::size_t end = path.find('/', start);
+    if (end == std::string_view::npos) end = path.size();
+    if (end > start) each(path.substr(start, end - start));
+    start = end + 1;
+  }
+}
+
+}  // namespace
+
+std::string PercentDecode(std::string_view in, bool plus_is_space) {
+  std::string out;
+  out.reserve(in.size());
+  for (std::size_t i = 0; i < in.size(); ++i) {
+    char c = in[i];
+    if (c == '%' && i + 2 < in.size()) {
+      int hi = HexValue(in[i + 1]);
+      int lo = HexValue(in[i + 2]);
+      if (hi >= 0 && lo >= 0) {
+        out.push_back(static_cast<char>(hi * 16 + lo));
+        i += 2;
+        continue;
+      }
+    }
+    out.push_back(plus_is_space && c == '+' ? ' ' : c);
+  }
+  return out;
+}
+
+Target ParseTarget(std::string_view target) {
+  Target out;
+  std::size_t q = target.find('?');
+  out.path = PercentDecode(target.substr(0, q), false);
+  if (q == std::string_view::npos) return out;
+  std::string_view query = target.substr(q + 1);
+  std::size_t fragment = query.find('#');
+  if (fragment != std::string_view::npos) query = query.substr(0, fragment);
+  std::size_t start = 0;
+  while (start <= query.size()) {
+    std::size_t end = query.find('&', start);
+    if (end == std::string_view::npos) end = query.size();
+    std::string_view pair = query.substr(start, end - start);
+    if (!pair.empty()) {
+      std::size_t eq = pair.find('=');
+      std::string_view key = pair.substr(0, eq);
+      std::string_view value = eq == std::string_view::npos ? "" : pair.substr(eq + 1);
+      out.query.emplace(PercentDecode(key, true), PercentDecode(value, true));
+    }
+    start = end + 1;
+  }
+  return out;
+}
+
+Pattern::Pattern(std::string_view pattern) : text_(pattern) {
+  ForEachSegment(pattern, [this](std::string_view s) {
+    if (s.size() > 1 && s[0] == ':') {
+      segments_.push_back({std::string(s.substr(1)), true});
+    } else {
+      segments_.push_back({std::string(s), false});
+    }
+  });
+}
+
+bool Pattern::Match(std::string_view path, std::map<std::string, std::string>& params) const {
+  std::map<std::string, std::string> found;
+  std::size_t i = 0;
+  bool ok = !path.empty() && path[0] == '/';
+  ForEachSegment(path, [&](std::string_view s) {
+    if (!ok) return;
+    if (i >= segments_.size()) {
+      ok = false;
+      return;
+    }
+    const Segment& want = segments_[i++];
+    if (want.param) {
+      found[want.text] = std::string(s);
+    } else if (s != want.text) {
+      ok = false;
+    }
+  });
+  if (!ok || i != segments_.size()) return false;
+  params = std::move(found);
+  return true;
+}
+
+std::string Lower(std::string_view s) {
+  std::string out(s);
+  for (char& c : out)
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  return out;
+}
+
+std::string MediaType(std::string_view content_type) {
+  std::string_view type = content_type.substr(0, content_type.find(';'));
+  while (!type.empty() && (type.back() == ' ' || type.back() == '\t')) type.remove_suffix(1);
+  while (!type.empty() && (type.front() == ' ' || type.front() == '\t')) type.remove_prefix(1);
+  return Lower(type);
+}
+
+std::string FileType(std::string_view path) {
+  static constexpr std::array<std::pair<std::string_view, std::string_view>, 10> kTypes{{
+      {".html", "text/html; charset=utf-8"},
+      {".js", "text/javascript; charset=utf-8"},
+      {".mjs", "text/javascript; charset=utf-8"},
+      {".css", "text/css; charset=utf-8"},
+      {".json", "application/json"},
+      {".svg", "image/svg+xml"},
+      {".png", "image/png"},
+      {".ico", "image/x-icon"},
+      {".txt", "text/plain; charset=utf-8"},
+      {".woff2", "font/woff2"},
+  }};
+  std::string lower = Lower(path);
+  for (const auto& [ext, type] : kTypes) {
+    if (lower.size() >= ext.size() &&
+        lower.compare(lower.size() - ext.size(), ext.size(), ext) == 0)
+      return std::string(type);
+  }
+  return "application/octet-stream";
+}
+
+std::optional<std::string> SafeRelativePath(std::string_view rest) {
+  std::string out;
+  bool ok = true;
+  if (rest.find('\0') != std::string_view::npos || rest.find('\\') != std::string_view::npos)
+    return std::nullopt;
+  ForEachSegment(rest, [&](std::string_view s) {
+    if (s == "." || s == ".." || s.front() == '.') ok = false;  // No dot-files either.
+    if (!out.empty()) out.push_back('/');
+    out.append(s);
+  });
+  if (!ok) return std::nullopt;
+  if (out.empty() || rest.back() == '/') out += out.empty() ? "index.html" : "/index.html";
+  return out;
+}
+
+}  // namespace sightline::http::routing

@@ -1,0 +1,51 @@
+// The pure half of the HTTP server: request targets, percent-decoding and route matching, with
+// no recursion and no regex (they see untrusted input), so they can be fuzzed on their own.
+#pragma once
+
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace sightline::http::routing {
+
+// "%41+b" -> "A b" when plus_is_space; an invalid escape is kept as written.
+std::string PercentDecode(std::string_view in, bool plus_is_space);
+
+struct Target {
+  std::string path;  // Decoded.
+  std::multimap<std::string, std::string> query;
+};
+// Splits "/v1/search?q=ann%20smith" into its decoded path and query.
+Target ParseTarget(std::string_view target);
+
+// A route pattern: "/v1/children/:id" is the literal segments v1 and children and a parameter.
+class Pattern {
+ public:
+  explicit Pattern(std::string_view pattern);
+  // True, filling `params`, when `path` has as many segments and every literal matches. A
+  // parameter matches one non-empty segment.
+  bool Match(std::string_view path, std::map<std::string, std::string>& params) const;
+  const std::string& text() const { return text_; }
+
+ private:
+  struct Segment {
+    std::string text;
+    bool param = false;
+  };
+  std::string text_;
+  std::vector<Segment> segments_;
+};
+
+// Lower-case ASCII.
+std::string Lower(std::string_view s);
+// "Application/JSON; charset=utf-8" -> "application/json".
+std::string MediaType(std::string_view content_type);
+// The content type a file's extension calls for; "application/octet-stream" when unknown.
+std::string FileType(std::string_view path);
+// A file path under a mount for `rest` (the URL path after the mount, decoded), or nullopt when
+// it would leave the root (".." segments, NUL, backslashes). "" and "/" give "index.html".
+std::optional<std::string> SafeRelativePath(std::string_view rest);
+
+}  // namespace sightline::http::routing

@@ -1,0 +1,41 @@
+#include "sightline/core/text.h"
+
+namespace sightline {
+
+std::optional<std::size_t> Utf8Length(std::string_view s) {
+  std::size_t count = 0;
+  std::size_t i = 0;
+  while (i < s.size()) {
+    auto b = static_cast<unsigned char>(s[i]);
+    std::size_t extra = 0;
+    char32_t cp = 0;
+    if (b < 0x80) {
+      cp = b;
+    } else if (b >= 0xC2 && b <= 0xDF) {
+      extra = 1;
+      cp = b & 0x1Fu;
+    } else if (b >= 0xE0 && b <= 0xEF) {
+      extra = 2;
+      cp = b & 0x0Fu;
+    } else if (b >= 0xF0 && b <= 0xF4) {
+      extra = 3;
+      cp = b & 0x07u;
+    } else {
+      return std::nullopt;  // A continuation byte first, 0xC0/0xC1 (overlong), or above 0xF4.
+    }
+    if (s.size() - i <= extra) return std::nullopt;
+    for (std::size_t k = 1; k <= extra; ++k) {
+      auto c = static_cast<unsigned char>(s[i + k]);
+      if ((c & 0xC0u) != 0x80u) return std::nullopt;
+      cp = (cp << 6) | (c & 0x3Fu);
+    }
+    if ((extra == 2 && cp < 0x800) || (extra == 3 && cp < 0x10000) || cp > 0x10FFFF ||
+        (cp >= 0xD800 && cp <= 0xDFFF))
+      return std::nullopt;
+    i += extra + 1;
+    ++count;
+  }
+  return count;
+}
+
+}  // namespace sightline
