@@ -144,6 +144,37 @@ TEST(EventValidation, OverlongText) {
               HasError("contact_received.summary", "too long"));
 }
 
+TEST(EventValidation, TextIsCountedInCharactersAndMustBeCleanUtf8) {
+  auto with_summary = [](const std::string& summary) {
+    return Errors(
+        Edit("\"relatedChildIds\"", "\"summary\":\"" + summary + "\",\"relatedChildIds\""));
+  };
+  // 3,000 two-byte characters are 6,000 bytes but within the 4,000-character limit.
+  std::string accented;
+  for (int i = 0; i < 3000; ++i) accented += "\u00e9";
+  EXPECT_THAT(with_summary(accented), Not(HasError("contact_received.summary", "")));
+  EXPECT_THAT(with_summary("line one\\nline two\\ttab"),
+              Not(HasError("contact_received.summary", "")));
+  EXPECT_THAT(with_summary("nul \\u0000 inside"),
+              HasError("contact_received.summary", "control characters"));
+  EXPECT_THAT(with_summary("bell \\u0007"),
+              HasError("contact_received.summary", "control characters"));
+  // Raw bytes that are not UTF-8 never reach the log, whichever layer notices first.
+  auto raw = AcceptEventJson(
+      Edit("\"relatedChildIds\"", "\"summary\":\"bad \xff\xfe\",\"relatedChildIds\""), kNow,
+      ValidationLimits{});
+  ASSERT_FALSE(raw.ok());
+  EXPECT_FALSE(raw.errors().empty());
+}
+
+TEST(EventValidation, RepeatedFieldsAreCapped) {
+  std::string many;
+  for (int i = 0; i < 101; ++i)
+    many += std::string(i ? "," : "") + "\"c-" + std::to_string(i) + "\"";
+  EXPECT_THAT(Errors(Edit("\"relatedChildIds\":[", "\"relatedChildIds\":[" + many + ",")),
+              HasError("contact_received.related_child_ids", "too many items (10"));
+}
+
 // Each payload-specific rule, by a minimal event of that type.
 struct PayloadCase {
   std::string name;

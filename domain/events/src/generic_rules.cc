@@ -5,6 +5,7 @@
 #include <cctype>
 #include <string_view>
 
+#include "sightline/core/text.h"
 #include "sightline/domain/events/validation.h"
 
 namespace sightline::domain {
@@ -61,16 +62,29 @@ void CheckString(const FD* field, const std::string& value, const std::string& p
                      "not a well-formed id (1-128 of [A-Za-z0-9._:-], starting with a "
                      "letter or digit)"});
     }
-  } else if (value.size() > max_text) {
-    out.push_back({path, "too long (" + std::to_string(value.size()) + " > " +
-                             std::to_string(max_text) + " characters)"});
+  } else {
+    // Free text: well-formed UTF-8, no control characters but line breaks and tabs, and counted
+    // in characters. The byte length is checked first: four bytes make at most one character.
+    std::optional<std::size_t> length = Utf8Length(value);
+    if (!length) {
+      out.push_back({path, "not valid UTF-8"});
+    } else if (*length > max_text) {
+      out.push_back({path, "too long (" + std::to_string(*length) + " > " +
+                               std::to_string(max_text) + " characters)"});
+    } else if (std::any_of(value.begin(), value.end(), [](char c) {
+                 auto u = static_cast<unsigned char>(c);
+                 return (u < 0x20 && c != '\n' && c != '\t' && c != '\r') || u == 0x7F;
+               })) {
+      out.push_back({path, "contains control characters (only line breaks and tabs are allowed)"});
+    }
   }
 }
 
 }  // namespace
 
-void CheckGenericRules(const pb::Message& message, const std::string& prefix, std::size_t max_text,
-                       FieldErrors& out) {
+void CheckGenericRules(const pb::Message& message, const std::string& prefix,
+                       const GenericLimits& limits, FieldErrors& out) {
+  const std::size_t max_text = limits.max_text;
   const pb::Descriptor* d = message.GetDescriptor();
   const pb::Reflection* r = message.GetReflection();
   for (int i = 0; i < d->field_count(); ++i) {
@@ -78,6 +92,11 @@ void CheckGenericRules(const pb::Message& message, const std::string& prefix, st
     std::string path = prefix + f->name();
     if (f->is_repeated()) {
       int n = r->FieldSize(message, f);
+      if (n > limits.max_repeated) {
+        out.push_back({path, "too many items (" + std::to_string(n) + " > " +
+                                 std::to_string(limits.max_repeated) + ")"});
+        continue;
+      }
       for (int j = 0; j < n; ++j) {
         std::string item = path + "[" + std::to_string(j) + "]";
         if (f->type() == FD::TYPE_ENUM) {
@@ -85,7 +104,7 @@ void CheckGenericRules(const pb::Message& message, const std::string& prefix, st
         } else if (f->type() == FD::TYPE_STRING) {
           CheckString(f, r->GetRepeatedString(message, f, j), item, max_text, out);
         } else if (f->type() == FD::TYPE_MESSAGE) {
-          CheckGenericRules(r->GetRepeatedMessage(message, f, j), item + ".", max_text, out);
+          CheckGenericRules(r->GetRepeatedMessage(message, f, j), item + ".", limits, out);
         }
       }
       continue;
@@ -101,7 +120,7 @@ void CheckGenericRules(const pb::Message& message, const std::string& prefix, st
     } else if (f->type() == FD::TYPE_MESSAGE && r->HasField(message, f) &&
                f->message_type() != message.GetDescriptor() &&
                f->message_type()->full_name() != "sightline.events.v1.Envelope") {
-      CheckGenericRules(r->GetMessage(message, f), path + ".", max_text, out);
+      CheckGenericRules(r->GetMessage(message, f), path + ".", limits, out);
     }
   }
 }

@@ -14,7 +14,12 @@ namespace sightline::domain {
 // their owner validates) and appends an error for: an enum that is *_UNSPECIFIED (unless listed
 // as conditionally required) or not a known value; an *_id/_ids string that is not a well-formed
 // id; any other string longer than max_text.
+struct GenericLimits {
+  std::size_t max_text = 4000;  // Characters in a free-text field.
+  int max_repeated = 100;       // Items in a repeated field.
+};
+
 void CheckGenericRules(const google::protobuf::Message& message, const std::string& prefix,
-                       std::size_t max_text, FieldErrors& out);
+                       const GenericLimits& limits, FieldErrors& out);
 
 }  // namespace sightline::domain

@@ -6,6 +6,7 @@
 #include <string>
 
 #include "generic_rules.h"
+#include "sightline/core/text.h"
 #include "sightline/domain/events/codec.h"
 
 namespace sightline::domain {
@@ -246,7 +247,8 @@ void CheckPayload(Errors& e, const v1::Envelope& ev, Instant now, const Validati
       }
       e.Require(p.ethnicity().empty() || IsEthnicityCode(p.ethnicity()),
                 "child_details_recorded.ethnicity", "not a CIN census ethnicity code (like WBRI)");
-      e.Require(p.name().size() <= 200, "child_details_recorded.name", "at most 200 characters");
+      e.Require(Utf8Length(p.name()).value_or(0) <= 200, "child_details_recorded.name",
+                "at most 200 characters");
       break;
     }
     case P::kAccessRestricted: {
@@ -303,7 +305,8 @@ FieldErrors ValidateEvent(const v1::Envelope& ev, Instant now, const ValidationL
   if (ev.payload_case() == P::PAYLOAD_NOT_SET) {
     e.Add("payload", "required: exactly one event type, e.g. contact_received");
   }
-  CheckGenericRules(ev, "", limits.max_text_length, e.list());
+  CheckGenericRules(
+      ev, "", {.max_text = limits.max_text_length, .max_repeated = limits.max_repeated}, e.list());
   if (ev.payload_case() != P::PAYLOAD_NOT_SET) {
     CheckRequiredRefs(e, ev);
     CheckPayload(e, ev, now, limits);

@@ -24,7 +24,8 @@ struct ValidationLimits {
   Instant earliest = std::chrono::sys_days{std::chrono::January / 1 / 1990};
   // How far in the future occurred_at/recorded_at may be: clients' clocks drift.
   std::chrono::seconds max_future_skew{300};
-  std::size_t max_text_length = 4000;
+  std::size_t max_text_length = 4000;  // Characters (code points) in any free-text field.
+  int max_repeated = 100;              // Items in any repeated field.
 };
 
 // All the reasons the event may not be accepted; empty when it is valid.
