@@ -47,7 +47,7 @@ check_only() {  # pattern allowed-dir
 }
 check_only 'librdkafka/' adapters/kafka
 check_only 'rocksdb/' adapters/storage
-check_only 'httplib' adapters/http
+check_only 'boost/' adapters/http
 check_only 'yaml-cpp/' adapters/config
 check_only 'openssl/' adapters/crypto
 

@@ -2,12 +2,8 @@
 // Raw sockets play the hostile clients that a well-behaved client library would never be.
 #include "sightline/http/server.h"
 
-#include <arpa/inet.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
-#include <netinet/in.h>
-#include <poll.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -16,6 +12,7 @@
 #include <future>
 #include <thread>
 
+#include "raw_socket.h"
 #include "sightline/http/client.h"
 
 namespace sightline::http {
@@ -24,48 +21,7 @@ namespace {
 using ::testing::HasSubstr;
 using namespace std::chrono_literals;
 
-// A raw TCP connection to 127.0.0.1:port.
-class Raw {
- public:
-  explicit Raw(int port) : fd_(socket(AF_INET, SOCK_STREAM, 0)) {
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_port = htons(static_cast<std::uint16_t>(port));
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    connected_ = connect(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;
-  }
-  ~Raw() { close(fd_); }
-  Raw(const Raw&) = delete;
-  Raw& operator=(const Raw&) = delete;
-  bool connected() const { return connected_; }
-  bool Send(const std::string& bytes) {
-    return send(fd_, bytes.data(), bytes.size(), MSG_NOSIGNAL) ==
-           static_cast<ssize_t>(bytes.size());
-  }
-  // Reads until the peer closes, `stop_at` appears, or `wait` passes without data.
-  std::string Read(std::chrono::milliseconds wait, const std::string& stop_at = "") {
-    std::string out;
-    char buf[4096];
-    for (;;) {
-      pollfd p{fd_, POLLIN, 0};
-      if (poll(&p, 1, static_cast<int>(wait.count())) <= 0) break;
-      ssize_t n = recv(fd_, buf, sizeof buf, 0);
-      if (n <= 0) {
-        closed_ = true;
-        break;
-      }
-      out.append(buf, static_cast<std::size_t>(n));
-      if (!stop_at.empty() && out.find(stop_at) != std::string::npos) break;
-    }
-    return out;
-  }
-  bool closed() const { return closed_; }
-
- private:
-  int fd_;
-  bool connected_ = false;
-  bool closed_ = false;
-};
+using Raw = testing::RawSocket;
 
 Response Text(std::string body) {
   return Response{

@@ -69,6 +69,7 @@ class GatewayHarness {
 
   Process& process() { return *process_; }
   const std::string& topic() const { return topic_; }
+  const std::string& url() const { return url_; }
 
  private:
   std::string brokers_;

@@ -103,6 +103,7 @@ class ProjectorHarness {
   }
 
   const std::string& url() const { return url_; }
+  Process& process() { return *process_; }
   const std::string& dir() const { return dir_; }
 
  private:

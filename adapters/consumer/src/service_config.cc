@@ -1,10 +1,11 @@
 #include "sightline/consumer/service_config.h"
 
+#include "sightline/config/http_options.h"
+
 namespace sightline::consumer {
 
 void ReadServiceConfig(config::YamlReader& yaml, ServiceConfig& c) {
-  c.http.host = yaml.String("http.listen_address", c.http.host);
-  c.http.port = static_cast<int>(yaml.Int("http.port", c.http.port, 0, 65535));
+  config::ReadHttpOptions(yaml, c.http);
   c.brokers = yaml.String("kafka.brokers", c.brokers);
   c.dlq_topic = yaml.String("kafka.dead_letter_topic", c.dlq_topic);
   c.group_id = yaml.String("kafka.group_id", c.group_id);

@@ -2,6 +2,7 @@
 
 #include <sys/resource.h>
 
+#include <array>
 #include <atomic>
 #include <boost/asio.hpp>
 #include <boost/beast/core.hpp>
@@ -11,6 +12,7 @@
 #include <fstream>
 #include <iostream>
 #include <mutex>
+#include <set>
 #include <sstream>
 #include <thread>
 #include <vector>
@@ -89,7 +91,7 @@ constexpr std::size_t kMaxFileBytes = 32 << 20;
 }  // namespace
 
 // One accepted connection. Its socket lives on a strand; `stream_out` and `wake` are touched only
-// there. The registry fields (idle, idle_since) are guarded by Impl::mu.
+// there. The registry fields (id, idle, idle_since) are guarded by Impl::mu.
 struct Connection {
   explicit Connection(tcp::socket socket)
       : stream(std::move(socket)), wake(stream.get_executor()), deadline(stream.get_executor()) {}
@@ -190,9 +192,18 @@ struct Server::Impl {
   std::vector<Route> routes;
   std::vector<Mount> mounts;
 
-  mutable std::mutex mu;  // Guards the registry and stats below.
+  // The registry, guarded by `mu`: every open connection, and the idle ones (waiting for a
+  // request) ordered by how long they have waited, in all and per address, so that making room
+  // at a cap costs O(log n) however many connections are open.
+  using IdleKey = std::pair<Clock::time_point, std::uint64_t>;
+  struct Address {
+    int count = 0;
+    std::set<IdleKey> idle;
+  };
+  mutable std::mutex mu;
   std::map<std::uint64_t, std::weak_ptr<Connection>> conns;
-  std::map<std::string, int> per_address;
+  std::map<std::string, Address> addresses;
+  std::set<IdleKey> idle_all;
   std::uint64_t next_id = 0;
   ServerStats stats;
   bool stopping = false;
@@ -210,21 +221,16 @@ struct Server::Impl {
   bool Admit(const std::shared_ptr<Connection>& c) {
     std::lock_guard lock(mu);
     if (stopping) return false;
-    int total = static_cast<int>(conns.size());
-    int& mine = per_address[c->peer];
-    bool over_total = total >= options.max_connections;
-    bool over_mine = mine >= options.max_connections_per_address;
+    bool over_total = static_cast<int>(conns.size()) >= options.max_connections;
+    auto mine = addresses.find(c->peer);
+    bool over_mine =
+        mine != addresses.end() && mine->second.count >= options.max_connections_per_address;
     if (over_total || over_mine) {
+      const std::set<IdleKey>& candidates = over_mine ? mine->second.idle : idle_all;
       std::shared_ptr<Connection> victim;
-      for (auto& [id, weak] : conns) {
-        auto other = weak.lock();
-        if (!other || !other->idle) continue;
-        if (!over_total && other->peer != c->peer) continue;
-        if (!victim || other->idle_since < victim->idle_since) victim = other;
-      }
+      if (!candidates.empty()) victim = conns[candidates.begin()->second].lock();
       if (!victim) {
         ++stats.refused;
-        if (mine == 0) per_address.erase(c->peer);
         return false;
       }
       ++stats.evicted;
@@ -233,25 +239,39 @@ struct Server::Impl {
     }
     c->id = ++next_id;
     conns[c->id] = c;
-    ++per_address[c->peer];
+    ++addresses[c->peer].count;
     return true;
   }
 
-  void ForgetLocked(const Connection& c) {
-    if (conns.erase(c.id) == 0) return;
-    auto it = per_address.find(c.peer);
-    if (it != per_address.end() && --it->second <= 0) per_address.erase(it);
+  void UnidleLocked(Connection& c) {
+    if (!c.idle) return;
+    c.idle = false;
+    IdleKey key{c.idle_since, c.id};
+    idle_all.erase(key);
+    auto it = addresses.find(c.peer);
+    if (it != addresses.end()) it->second.idle.erase(key);
   }
 
-  void Forget(const Connection& c) {
+  void ForgetLocked(Connection& c) {
+    if (conns.erase(c.id) == 0) return;
+    UnidleLocked(c);
+    auto it = addresses.find(c.peer);
+    if (it != addresses.end() && --it->second.count <= 0) addresses.erase(it);
+  }
+
+  void Forget(Connection& c) {
     std::lock_guard lock(mu);
     ForgetLocked(c);
   }
 
   void SetIdle(Connection& c, bool idle) {
     std::lock_guard lock(mu);
-    c.idle = idle;
-    if (idle) c.idle_since = Clock::now();
+    UnidleLocked(c);
+    if (!idle || conns.count(c.id) == 0) return;  // Evicted meanwhile: it is closing.
+    c.idle = true;
+    c.idle_since = Clock::now();
+    idle_all.insert({c.idle_since, c.id});
+    addresses[c.peer].idle.insert({c.idle_since, c.id});
   }
 
   void Count(std::uint64_t ServerStats::*field) {
@@ -403,6 +423,20 @@ net::awaitable<void> Server::Impl::Stream(std::shared_ptr<Connection> c, StreamR
   if (!ec) {
     auto sink = std::make_shared<Sink>(c, options.stream_buffer_bytes);
     res.open(sink);
+    // A client that leaves is noticed at once, not at the next ping: read (and ignore) whatever
+    // it sends until the connection ends.
+    net::co_spawn(
+        c->stream.get_executor(),
+        [c]() -> net::awaitable<void> {
+          std::array<char, 512> scratch{};
+          for (;;) {
+            auto [rec, rn] =
+                co_await c->stream.socket().async_read_some(net::buffer(scratch), kNoThrow);
+            if (rec) break;
+          }
+          c->Close();
+        },
+        net::detached);
     while (!c->closed) {
       while (!c->stream_out.empty() && !c->closed) {
         std::string frame = ChunkFrame(c->stream_out.front());

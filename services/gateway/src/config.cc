@@ -1,13 +1,11 @@
 #include "config.h"
 
+#include "sightline/config/http_options.h"
+
 namespace sightline::gateway {
 
 Status ReadGatewayConfig(config::YamlReader& yaml, GatewayConfig& c) {
-  c.http.host = yaml.String("http.listen_address", c.http.host);
-  c.http.port = static_cast<int>(yaml.Int("http.port", c.http.port, 0, 65535));
-  c.http.max_body_bytes = static_cast<std::size_t>(yaml.Int(
-      "http.max_body_bytes", static_cast<std::int64_t>(c.http.max_body_bytes), 1024, 256LL << 20));
-  c.http.threads = static_cast<int>(yaml.Int("http.threads", c.http.threads, 1, 256));
+  config::ReadHttpOptions(yaml, c.http);
   c.brokers = yaml.String("kafka.brokers", c.brokers);
   c.topic = yaml.String("kafka.topic", c.topic);
   c.produce_timeout = std::chrono::milliseconds(

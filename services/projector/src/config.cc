@@ -39,7 +39,6 @@ ProjectorConfig::ProjectorConfig() {
 
 Status ReadProjectorConfig(config::YamlReader& yaml, ProjectorConfig& c) {
   consumer::ReadServiceConfig(yaml, c);
-  c.http.threads = static_cast<int>(yaml.Int("http.threads", c.http.threads, 2, 512));
   c.web_root = yaml.String("http.web_root", c.web_root);
   c.topic = yaml.String("kafka.topic", c.topic);
   c.audit_topic = yaml.String("kafka.audit_topic", c.audit_topic);
