@@ -22,6 +22,16 @@ TEST(YamlReader, ReadsTypedValuesWithDefaults) {
   EXPECT_TRUE(y.Finish().ok()) << y.Finish().message();
 }
 
+// Found by fuzz_policy_yaml: a key that is itself a list or map threw out of Finish().
+TEST(YamlReader, KeysThatAreNotNamesAreRefusedNotThrown) {
+  YamlReader y = Load("http:\n  ? [a, b]\n  : 1\nkafka:\n  properties:\n    {x: 1}: y\n");
+  (void)y.StringMap("kafka.properties");
+  Status s = y.Finish();
+  EXPECT_FALSE(s.ok());
+  EXPECT_THAT(s.message(), HasSubstr("http.(a key that is not a plain name)"));
+  EXPECT_THAT(s.message(), HasSubstr("kafka.properties: names must be plain scalars"));
+}
+
 TEST(YamlReader, MisspeltKeyStopsStartUpNamingIt) {
   YamlReader y = Load("http:\n  prot: 9000\n");
   EXPECT_EQ(y.Int("http.port", 8080, 0, 65535), 8080);

@@ -1,5 +1,7 @@
 #include "sightline/core/text.h"
 
+#include "sightline/core/time.h"
+
 #include <gtest/gtest.h>
 
 #include <string>
@@ -31,6 +33,20 @@ TEST(Utf8Length, RefusesMalformedSequences) {
        }) {
     EXPECT_FALSE(Utf8Length(bad).has_value()) << bad;
   }
+}
+
+// Found by fuzz_event_json and fuzz_log_record: a timestamp past year 2262 overflowed the
+// nanosecond count (undefined behaviour) instead of being refused as implausible.
+TEST(ToInstant, ClampsTimestampsOutsideTheRepresentableRange) {
+  google::protobuf::Timestamp far;
+  far.set_seconds(253402300799);  // 9999-12-31T23:59:59Z, valid for protobuf.
+  EXPECT_GT(ToInstant(far), Instant(std::chrono::sys_days{std::chrono::January / 1 / 2250}));
+  far.set_seconds(-30173611200);
+  EXPECT_LT(ToInstant(far), Instant(std::chrono::sys_days{std::chrono::January / 1 / 1700}));
+  google::protobuf::Timestamp now;
+  now.set_seconds(1'795'000'000);
+  now.set_nanos(5);
+  EXPECT_EQ(ToTimestamp(ToInstant(now)).seconds(), 1'795'000'000);
 }
 
 }  // namespace

@@ -56,8 +56,11 @@ struct YamlReader::Impl {
     if (!path.empty() && used.count(path + "*")) return;  // Taken whole (StringMap).
     if (node.IsMap()) {
       for (const auto& kv : node) {
-        std::string child =
-            path.empty() ? kv.first.as<std::string>() : path + "." + kv.first.as<std::string>();
+        if (!kv.first.IsScalar()) {  // "? [a, b]: x" or "{a: 1}: x": never one of ours.
+          out.push_back((path.empty() ? "" : path + ".") + "(a key that is not a plain name)");
+          continue;
+        }
+        std::string child = path.empty() ? kv.first.Scalar() : path + "." + kv.first.Scalar();
         Unknown(kv.second, child, out);
       }
     } else if (node.IsSequence()) {
@@ -148,11 +151,15 @@ std::map<std::string, std::string> YamlReader::StringMap(const std::string& key)
     return out;
   }
   for (const auto& kv : n) {
-    if (!kv.second.IsScalar()) {
-      Fail(key + "." + kv.first.as<std::string>(), "must be a single value");
+    if (!kv.first.IsScalar()) {
+      Fail(key, "names must be plain scalars");
       continue;
     }
-    out[kv.first.as<std::string>()] = kv.second.Scalar();
+    if (!kv.second.IsScalar()) {
+      Fail(key + "." + kv.first.Scalar(), "must be a single value");
+      continue;
+    }
+    out[kv.first.Scalar()] = kv.second.Scalar();
   }
   return out;
 }

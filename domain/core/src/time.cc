@@ -1,12 +1,22 @@
 #include "sightline/core/time.h"
 
+#include <algorithm>
+#include <cstdint>
+
 #include <google/protobuf/util/time_util.h>
 
 namespace sightline {
 
 Instant ToInstant(const google::protobuf::Timestamp& ts) {
-  return Instant(std::chrono::duration_cast<Instant::duration>(
-      std::chrono::seconds(ts.seconds()) + std::chrono::nanoseconds(ts.nanos())));
+  // Instant counts nanoseconds in 64 bits (years 1678 to 2262). A timestamp from outside may say
+  // anything up to year 9999 (or beyond, in bytes that skipped protobuf's own checks): clamp it
+  // to the representable range, where validation refuses it as implausible, instead of
+  // overflowing. 9e9 s is about year 2255.
+  constexpr std::int64_t kLimit = 9'000'000'000;
+  std::int64_t seconds = std::clamp<std::int64_t>(ts.seconds(), -kLimit, kLimit);
+  std::int64_t nanos = std::clamp<std::int64_t>(ts.nanos(), -999'999'999, 999'999'999);
+  return Instant(std::chrono::duration_cast<Instant::duration>(std::chrono::seconds(seconds) +
+                                                               std::chrono::nanoseconds(nanos)));
 }
 
 google::protobuf::Timestamp ToTimestamp(Instant t) {
