@@ -7,7 +7,7 @@ KAFKA_PORT ?= 9092
 GATEWAY_PORT ?= 8080
 PROJECTOR_PORT ?= 8081
 
-.PHONY: all deps configure build build-debug build-asan test test-asan test-tsan check tidy-all \
+.PHONY: all deps configure build build-debug build-asan test test-asan test-tsan fuzz check tidy-all \
         bench demo down kafka-up kafka-down topics clean
 
 all: build
@@ -38,6 +38,12 @@ test-asan: build-asan
 # The unit tests and the consumer shell's broker test under ThreadSanitizer (build/tsan).
 test-tsan: deps
 	scripts/test-tsan.sh
+
+# libFuzzer targets (fuzz/, clang + ASan/UBSan in build/fuzz): saved crashes replayed, then each
+# target fuzzed for FUZZ_SECONDS from its committed corpus; prints executions per target.
+FUZZ_SECONDS ?= 60
+fuzz: deps
+	scripts/fuzz.sh $(FUZZ_SECONDS)
 
 # Formatting, dependency direction, the wall clock read only by adapters/clock, clang-tidy on
 # the files changed since the last commit, and the deploy configs (CI runs these too).

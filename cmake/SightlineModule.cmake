@@ -11,6 +11,7 @@
 option(SIGHTLINE_SANITIZE "Build everything with AddressSanitizer and UBSan" OFF)
 option(SIGHTLINE_SANITIZE_THREAD "Build everything with ThreadSanitizer" OFF)
 option(SIGHTLINE_WERROR "Treat warnings as errors" ON)
+option(SIGHTLINE_FUZZ "Build the libFuzzer targets in fuzz/ (clang; everything instrumented)" OFF)
 
 function(_sightline_common target)
   target_compile_features(${target} PUBLIC cxx_std_20)
@@ -24,6 +25,12 @@ function(_sightline_common target)
   if(SIGHTLINE_SANITIZE)
     target_compile_options(${target} PRIVATE -fsanitize=address,undefined -fno-omit-frame-pointer
                                              -fno-sanitize-recover=undefined)
+    target_link_options(${target} PRIVATE -fsanitize=address,undefined)
+  endif()
+  if(SIGHTLINE_FUZZ)
+    # Coverage for libFuzzer and the sanitizers that turn silent corruption into a crash.
+    target_compile_options(${target} PRIVATE -fsanitize=fuzzer-no-link,address,undefined
+                                             -fno-sanitize-recover=undefined -fno-omit-frame-pointer)
     target_link_options(${target} PRIVATE -fsanitize=address,undefined)
   endif()
   if(SIGHTLINE_SANITIZE_THREAD)

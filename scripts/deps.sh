@@ -7,8 +7,8 @@ packages=(
   build-essential cmake ninja-build pkg-config git
   librdkafka-dev libprotobuf-dev protobuf-compiler librocksdb-dev prometheus-cpp-dev
   libgtest-dev libgmock-dev libyaml-cpp-dev nlohmann-json3-dev libboost1.81-dev libcli11-dev
-  kcat clang-format clang-tidy maven openjdk-17-jre-headless curl libssl-dev
-  chromium nodejs npm prometheus prometheus-alertmanager python3-yaml
+  kcat clang clang-format clang-tidy libclang-rt-14-dev zlib1g-dev maven openjdk-17-jre-headless curl libssl-dev
+  chromium nodejs npm prometheus prometheus-alertmanager python3-yaml python3-venv
 )
 missing=()
 for p in "${packages[@]}"; do
@@ -40,5 +40,14 @@ want=$(sed -n 's/.*"playwright-core": "\(.*\)".*/\1/p' "$browser_dir/package.jso
 have=$(sed -n 's/^  "version": "\(.*\)".*/\1/p' "$browser_dir/node_modules/playwright-core/package.json" 2>/dev/null || true)
 if [ "$want" != "$have" ]; then
   (cd "$browser_dir" && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund --silent)
+fi
+# Python test tools (schemathesis), pinned, in a venv of Debian's python3.
+venv="$(dirname "$0")/../build/venv"
+requirements="$(dirname "$0")/requirements-test.txt"
+if ! cmp -s "$requirements" "$venv/requirements-test.txt" 2>/dev/null; then
+  rm -rf "$venv"
+  /usr/bin/python3 -m venv "$venv"
+  "$venv/bin/pip" install -q --disable-pip-version-check -r "$requirements"
+  cp "$requirements" "$venv/requirements-test.txt"
 fi
 echo "deps: ready"
