@@ -1,47 +1,10 @@
 #!/usr/bin/env bash
-# CTest entry for the browser test: starts a gateway and a projector on topics of their own
-# against the shared test broker (SIGHTLINE_TEST_BROKERS), seeds a simulated day, then runs
-# triage.test.mjs in Debian's chromium. Screenshot: $SIGHTLINE_SCREENSHOT or the build dir.
+# CTest entry for the browser test: a gateway and a projector seeded with a simulated day
+# (tests/support/stack.sh), then triage.test.mjs in Debian's chromium. Screenshot:
+# $SIGHTLINE_SCREENSHOT or the build dir.
 set -euo pipefail
-src=${SIGHTLINE_SOURCE_DIR:?} bin=${SIGHTLINE_BIN_DIR:?} brokers=${SIGHTLINE_TEST_BROKERS:?run through make test}
-work=$(mktemp -d /tmp/sightline-browser-XXXXXX)
-pids=()
-cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; }
-trap cleanup EXIT
-topic="test.browser.$$.$RANDOM"
-cat >"$work/topics.yaml" <<EOT
-topics:
-  - {name: $topic, partitions: 3, replication_factor: 1}
-  - {name: $topic.dlq, partitions: 1, replication_factor: 1}
-  - {name: $topic.audit, partitions: 1, replication_factor: 1}
-EOT
-"$bin/sightlinectl" topics ensure --brokers "$brokers" --file "$work/topics.yaml" >/dev/null
-token=$(head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n')
-hash=$(printf %s "$token" | sha256sum | cut -d' ' -f1)
-cat >"$work/gateway.yaml" <<EOT
-http: {port: 0}
-kafka: {brokers: "$brokers", topic: $topic}
-EOT
-cat >"$work/projector.yaml" <<EOT
-http: {port: 0, web_root: "$src/web"}
-kafka: {brokers: "$brokers", topic: $topic, dead_letter_topic: $topic.dlq, audit_topic: $topic.audit, group_id: $topic.p}
-store: {data_dir: "$work/data", sync_writes: false}
-apply: {ready_max_lag: 0}
-clocks: {calendar_file: "$src/deploy/calendar/england-and-wales.txt"}
-access:
-  users:
-    - {id: mash-pr1, role: mash_practitioner, team: mash, token_sha256: $hash}
-EOT
-"$bin/sightline-gateway" --config "$work/gateway.yaml" --port-file "$work/gw.port" >"$work/gateway.log" 2>&1 &
-pids+=($!)
-"$bin/sightline-projector" --config "$work/projector.yaml" --port-file "$work/pr.port" >"$work/projector.log" 2>&1 &
-pids+=($!)
-for _ in $(seq 1 100); do [ -s "$work/gw.port" ] && [ -s "$work/pr.port" ] && break; sleep 0.1; done
-gw="http://127.0.0.1:$(cat "$work/gw.port")" app="http://127.0.0.1:$(cat "$work/pr.port")"
-day=$(date -u -d yesterday +%F)
-"$bin/sightlinectl" simulate --seed 5 --start "$day" --days 1 --contacts-per-day 40 --out "$work/day.ndjson" 2>/dev/null
-"$bin/sightlinectl" emit --file "$work/day.ndjson" --gateway "$gw" >/dev/null
-for _ in $(seq 1 200); do curl -fsS "$app/readyz" >/dev/null 2>&1 && break; sleep 0.1; done
+. "$(dirname "$0")/../support/stack.sh"
+start_stack browser
 cd "$src/tests/browser"
 [ -d node_modules/playwright-core ] || { echo "playwright-core missing: run scripts/deps.sh"; exit 1; }
 SIGHTLINE_APP_URL=$app SIGHTLINE_GATEWAY_URL=$gw SIGHTLINE_TOKEN=$token \

@@ -1,0 +1,48 @@
+# Sourced by CTest scripts that need a live gateway and projector (the browser test, the API
+# schema test): `start_stack NAME` creates topics of their own on the shared test broker
+# (SIGHTLINE_TEST_BROKERS), starts both services with one mash_practitioner token, seeds a
+# simulated day and waits for the projector to catch up. Sets: work, gw, app, token.
+# Everything started is stopped when the calling script exits.
+src=${SIGHTLINE_SOURCE_DIR:?} bin=${SIGHTLINE_BIN_DIR:?} brokers=${SIGHTLINE_TEST_BROKERS:?run through make test}
+stack_pids=()
+stop_stack() { for p in "${stack_pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; }
+trap stop_stack EXIT
+
+start_stack() {
+  local name=$1 topic hash day
+  work=$(mktemp -d "/tmp/sightline-$name-XXXXXX")
+  topic="test.$name.$$.$RANDOM"
+  cat >"$work/topics.yaml" <<EOT
+topics:
+  - {name: $topic, partitions: 3, replication_factor: 1}
+  - {name: $topic.dlq, partitions: 1, replication_factor: 1}
+  - {name: $topic.audit, partitions: 1, replication_factor: 1}
+EOT
+  "$bin/sightlinectl" topics ensure --brokers "$brokers" --file "$work/topics.yaml" >/dev/null
+  token=$(head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n')
+  hash=$(printf %s "$token" | sha256sum | cut -d' ' -f1)
+  cat >"$work/gateway.yaml" <<EOT
+http: {port: 0}
+kafka: {brokers: "$brokers", topic: $topic}
+EOT
+  cat >"$work/projector.yaml" <<EOT
+http: {port: 0, web_root: "$src/web"}
+kafka: {brokers: "$brokers", topic: $topic, dead_letter_topic: $topic.dlq, audit_topic: $topic.audit, group_id: $topic.p}
+store: {data_dir: "$work/data", sync_writes: false}
+apply: {ready_max_lag: 0}
+clocks: {calendar_file: "$src/deploy/calendar/england-and-wales.txt"}
+access:
+  users:
+    - {id: mash-pr1, role: mash_practitioner, team: mash, token_sha256: $hash}
+EOT
+  "$bin/sightline-gateway" --config "$work/gateway.yaml" --port-file "$work/gw.port" >"$work/gateway.log" 2>&1 &
+  stack_pids+=($!)
+  "$bin/sightline-projector" --config "$work/projector.yaml" --port-file "$work/pr.port" >"$work/projector.log" 2>&1 &
+  stack_pids+=($!)
+  for _ in $(seq 1 100); do [ -s "$work/gw.port" ] && [ -s "$work/pr.port" ] && break; sleep 0.1; done
+  gw="http://127.0.0.1:$(cat "$work/gw.port")" app="http://127.0.0.1:$(cat "$work/pr.port")"
+  day=$(date -u -d yesterday +%F)
+  "$bin/sightlinectl" simulate --seed 5 --start "$day" --days 1 --contacts-per-day 40 --out "$work/day.ndjson" 2>/dev/null
+  "$bin/sightlinectl" emit --file "$work/day.ndjson" --gateway "$gw" >/dev/null
+  for _ in $(seq 1 200); do curl -fsS "$app/readyz" >/dev/null 2>&1 && break; sleep 0.1; done
+}
