@@ -4,7 +4,6 @@
 
 #include <fstream>
 #include <functional>
-#include <regex>
 #include <sstream>
 #include <vector>
 
@@ -18,24 +17,37 @@ struct YamlReader::Impl {
   std::set<std::string> used;  // Keys asked for (and their parents).
   std::vector<std::string> errors;
 
-  // Resolves "a.b[1].c"; returns an undefined node when any step is missing.
+  // Resolves "a.b[1].c"; returns an undefined node when any step is missing. One pass over the
+  // key, no regex: names run to the next '.' or '['; "[n]" indexes a sequence.
   YAML::Node Find(const std::string& key) const {
-    static const std::regex kStep(R"(([^.\[\]]+)|\[(\d+)\])");
     YAML::Node node;
     node.reset(root);  // reset() rebinds; operator= would overwrite the tree.
-    for (auto it = std::sregex_iterator(key.begin(), key.end(), kStep);
-         it != std::sregex_iterator(); ++it) {
+    std::size_t i = 0;
+    while (i < key.size()) {
       if (!node || !node.IsDefined()) return YAML::Node(YAML::NodeType::Undefined);
-      if ((*it)[1].matched) {
-        if (!node.IsMap()) return YAML::Node(YAML::NodeType::Undefined);
-        YAML::Node next = node[(*it)[1].str()];
+      if (key[i] == '.') {
+        ++i;
+      } else if (key[i] == '[') {
+        std::size_t close = key.find(']', i);
+        if (close == std::string::npos || close == i + 1 || !node.IsSequence())
+          return YAML::Node(YAML::NodeType::Undefined);
+        std::size_t index = 0;
+        for (std::size_t d = i + 1; d < close; ++d) {
+          if (key[d] < '0' || key[d] > '9' || index > 1'000'000)
+            return YAML::Node(YAML::NodeType::Undefined);
+          index = index * 10 + static_cast<std::size_t>(key[d] - '0');
+        }
+        if (index >= node.size()) return YAML::Node(YAML::NodeType::Undefined);
+        YAML::Node next = node[index];
         node.reset(next);
+        i = close + 1;
       } else {
-        if (!node.IsSequence()) return YAML::Node(YAML::NodeType::Undefined);
-        std::size_t i = std::stoul((*it)[2].str());
-        if (i >= node.size()) return YAML::Node(YAML::NodeType::Undefined);
-        YAML::Node next = node[i];
+        std::size_t end = key.find_first_of(".[", i);
+        if (end == std::string::npos) end = key.size();
+        if (!node.IsMap()) return YAML::Node(YAML::NodeType::Undefined);
+        YAML::Node next = node[key.substr(i, end - i)];
         node.reset(next);
+        i = end;
       }
     }
     return node;
