@@ -50,6 +50,7 @@ check_only 'rocksdb/' adapters/storage
 check_only 'boost/' adapters/http
 check_only 'yaml-cpp/' adapters/config
 check_only 'openssl/' adapters/crypto
+check_only 'cjose/' adapters/identity
 
 # 3. Services do not include each other (they talk through topics).
 for svc in services/*/; do

@@ -7,7 +7,7 @@ packages=(
   build-essential cmake ninja-build pkg-config git
   librdkafka-dev libprotobuf-dev protobuf-compiler librocksdb-dev prometheus-cpp-dev
   libgtest-dev libgmock-dev libyaml-cpp-dev nlohmann-json3-dev libboost1.81-dev libcli11-dev
-  kcat wrk clang clang-format clang-tidy libclang-rt-14-dev zlib1g-dev maven openjdk-17-jre-headless curl libssl-dev
+  libcjose-dev libjansson-dev kcat wrk clang clang-format clang-tidy libclang-rt-14-dev zlib1g-dev maven openjdk-17-jre-headless curl libssl-dev
   chromium nodejs npm prometheus prometheus-alertmanager python3-yaml python3-venv
 )
 missing=()

@@ -1,0 +1,69 @@
+// Authenticates the caller at any HTTP door (ADR 0009): a bearer credential is either a JWT from
+// the council's identity provider (verified against its JWKS, re-read when the file changes, so
+// keys rotate without a restart) or a static token for system clients, kept only as its SHA-256.
+// Thread-safe.
+#pragma once
+
+#include <chrono>
+#include <filesystem>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "sightline/clock/clock.h"
+#include "sightline/http/server.h"
+#include "sightline/identity/jwt.h"
+#include "sightline/identity/principal.h"
+
+namespace sightline::identity {
+
+// Static tokens must be at least this long (sightlinectl token new makes 43 characters: 256
+// bits); a shorter one is refused before it is hashed.
+inline constexpr std::size_t kMinStaticTokenLength = 32;
+
+struct StaticToken {
+  Principal principal;
+  std::string token_sha256;  // 64 lower-case hex digits.
+};
+
+struct AuthOptions {
+  std::vector<StaticToken> tokens;
+  std::optional<JwtPolicy> jwt;  // When set, jwks_file must name the provider's keys.
+  std::string jwks_file;
+  std::chrono::seconds jwks_recheck{30};  // How often the file's modification time is looked at.
+};
+
+struct AuthResult {
+  std::optional<Principal> principal;
+  std::string reason;       // Why not (safe to show and audit).
+  std::string fingerprint;  // First 12 hex digits of the credential's SHA-256, for the audit.
+};
+
+class Authenticator {
+ public:
+  // Fails when the JWKS file cannot be read or holds no usable key.
+  static StatusOr<std::unique_ptr<Authenticator>> Create(AuthOptions options, const Clock& clock);
+
+  AuthResult Authenticate(const http::Request& request) const;
+  AuthResult AuthenticateToken(const std::string& token) const;
+
+  // The 401 answer for a failed result, with WWW-Authenticate.
+  static http::Response Refusal(const AuthResult& result);
+
+ private:
+  Authenticator(AuthOptions options, const Clock& clock)
+      : options_(std::move(options)), clock_(clock) {}
+  std::shared_ptr<const KeySet> Keys() const;
+  Status Reload() const;
+
+  AuthOptions options_;
+  const Clock& clock_;
+  mutable std::mutex mu_;
+  mutable std::shared_ptr<const KeySet> keys_;
+  mutable std::chrono::steady_clock::time_point checked_;
+  mutable std::filesystem::file_time_type loaded_mtime_;
+};
+
+}  // namespace sightline::identity

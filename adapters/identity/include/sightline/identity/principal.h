@@ -1,0 +1,28 @@
+// Who is at the door: the authenticated principal of a request, whatever the credential.
+#pragma once
+
+#include <optional>
+#include <string>
+
+#include "sightline/domain/access/access.h"
+
+namespace sightline::identity {
+
+enum class CredentialKind { kStaticToken, kJwt };
+
+struct Principal {
+  std::string subject;                   // A user id, or a system client's id.
+  std::optional<domain::UserRole> role;  // Staff roles; absent for partner systems.
+  std::string team_id;                   // Staff: their team.
+  std::string agency;                    // Partner systems: e.g. "AGENCY_POLICE".
+  CredentialKind kind = CredentialKind::kStaticToken;
+  std::string credential;  // For the audit: token fingerprint or "issuer#kid".
+
+  // The access-rules view of a staff principal (nullopt for a partner system).
+  std::optional<domain::User> AsUser() const {
+    if (!role) return std::nullopt;
+    return domain::User{subject, *role, team_id};
+  }
+};
+
+}  // namespace sightline::identity

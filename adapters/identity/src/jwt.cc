@@ -1,0 +1,168 @@
+#include "sightline/identity/jwt.h"
+
+#include <cjose/cjose.h>
+
+#include "sightline/core/ids.h"
+
+#include <map>
+#include <nlohmann/json.hpp>
+
+namespace sightline::identity {
+
+using nlohmann::json;
+
+struct KeySet::Key {
+  cjose_jwk_t* jwk = nullptr;
+  std::string alg;  // "RS256" or "ES256": the only algorithm this key verifies.
+};
+
+struct KeySet::Keys {
+  std::map<std::string, Key> by_kid;
+  ~Keys() {
+    for (auto& [kid, key] : by_kid) cjose_jwk_release(key.jwk);
+  }
+};
+
+KeySet::~KeySet() = default;
+
+std::size_t KeySet::size() const { return keys_ ? keys_->by_kid.size() : 0; }
+
+const KeySet::Key* KeySet::Find(const std::string& kid) const {
+  auto it = keys_->by_kid.find(kid);
+  return it == keys_->by_kid.end() ? nullptr : &it->second;
+}
+
+StatusOr<std::shared_ptr<const KeySet>> KeySet::Parse(std::string_view jwks_json) {
+  json doc = json::parse(jwks_json, nullptr, false);
+  if (!doc.is_object() || !doc.contains("keys") || !doc["keys"].is_array())
+    return InvalidArgument("not a JWKS document: expected {\"keys\": [...]}");
+  std::shared_ptr<KeySet> set(new KeySet());
+  set->keys_ = std::make_unique<Keys>();
+  for (const json& k : doc["keys"]) {
+    std::string kid = k.is_object() && k.contains("kid") && k["kid"].is_string()
+                          ? k["kid"].get<std::string>()
+                          : "";
+    auto skip = [&](const std::string& why) {
+      set->skipped_ +=
+          (set->skipped_.empty() ? "" : "; ") + (kid.empty() ? "(no kid)" : kid) + ": " + why;
+    };
+    if (kid.empty()) {
+      skip("no kid");
+      continue;
+    }
+    if (k.contains("use") && k["use"] != "sig") {
+      skip("not a signing key");
+      continue;
+    }
+    if (k.contains("d")) {
+      skip("a private key: publish only public keys");
+      continue;
+    }
+    std::string text = k.dump();
+    cjose_err err{};
+    cjose_jwk_t* jwk = cjose_jwk_import(text.c_str(), text.size(), &err);
+    if (jwk == nullptr) {
+      skip(std::string("unreadable (") + (err.message ? err.message : "?") + ")");
+      continue;
+    }
+    std::string alg;
+    cjose_jwk_kty_t kty = cjose_jwk_get_kty(jwk, &err);
+    if (kty == CJOSE_JWK_KTY_RSA && cjose_jwk_get_keysize(jwk, &err) >= 2048) {
+      alg = "RS256";
+    } else if (kty == CJOSE_JWK_KTY_EC && cjose_jwk_EC_get_curve(jwk, &err) == CJOSE_JWK_EC_P_256) {
+      alg = "ES256";
+    }
+    if (alg.empty() || (k.contains("alg") && k["alg"] != alg)) {
+      cjose_jwk_release(jwk);
+      skip("not an RSA key of 2048+ bits for RS256 or a P-256 key for ES256");
+      continue;
+    }
+    if (!set->keys_->by_kid.emplace(kid, Key{jwk, alg}).second) {
+      cjose_jwk_release(jwk);
+      skip("duplicate kid");
+    }
+  }
+  return std::shared_ptr<const KeySet>(std::move(set));
+}
+
+namespace {
+
+// Owns a cjose_jws_t.
+struct Jws {
+  cjose_jws_t* p = nullptr;
+  ~Jws() {
+    if (p) cjose_jws_release(p);
+  }
+};
+
+bool AudienceMatches(const json& aud, const std::string& want) {
+  if (aud.is_string()) return aud.get<std::string>() == want;
+  if (aud.is_array())
+    for (const json& a : aud)
+      if (a.is_string() && a.get<std::string>() == want) return true;
+  return false;
+}
+
+std::string ClaimString(const json& claims, const std::string& name) {
+  auto it = claims.find(name);
+  return it != claims.end() && it->is_string() ? it->get<std::string>() : "";
+}
+
+}  // namespace
+
+StatusOr<Principal> VerifyJwt(std::string_view token, const KeySet& keys, const JwtPolicy& policy,
+                              Instant now) {
+  if (token.size() > std::size_t{16} * 1024) return InvalidArgument("token too long");
+  cjose_err err{};
+  Jws jws{cjose_jws_import(token.data(), token.size(), &err)};
+  if (jws.p == nullptr) return InvalidArgument("not a signed JWT (compact JWS)");
+  cjose_header_t* header = cjose_jws_get_protected(jws.p);
+  const char* alg = header ? cjose_header_get(header, CJOSE_HDR_ALG, &err) : nullptr;
+  const char* kid = header ? cjose_header_get(header, CJOSE_HDR_KID, &err) : nullptr;
+  if (alg == nullptr || kid == nullptr) return InvalidArgument("token header needs alg and kid");
+  const KeySet::Key* key = keys.Find(kid);
+  if (key == nullptr) return InvalidArgument("unknown key id");
+  // The key decides the algorithm: "none", HS256 with a public key, or RS256 against an EC key
+  // are all refused here, before any signature check.
+  if (key->alg != alg) return InvalidArgument("algorithm does not match the key");
+  if (!cjose_jws_verify(jws.p, key->jwk, &err)) return InvalidArgument("bad signature");
+  std::uint8_t* payload = nullptr;
+  std::size_t payload_len = 0;
+  if (!cjose_jws_get_plaintext(jws.p, &payload, &payload_len, &err))
+    return InvalidArgument("unreadable claims");
+  json claims = json::parse(std::string_view(reinterpret_cast<const char*>(payload), payload_len),
+                            nullptr, false);
+  if (!claims.is_object()) return InvalidArgument("claims are not a JSON object");
+
+  if (ClaimString(claims, "iss") != policy.issuer) return InvalidArgument("wrong issuer");
+  if (!claims.contains("aud") || !AudienceMatches(claims["aud"], policy.audience))
+    return InvalidArgument("wrong audience");
+  std::int64_t t = UnixSeconds(now);
+  std::int64_t leeway = policy.leeway.count();
+  if (!claims.contains("exp") || !claims["exp"].is_number())
+    return InvalidArgument("no expiry (exp)");
+  if (claims["exp"].get<double>() + static_cast<double>(leeway) <= static_cast<double>(t))
+    return InvalidArgument("expired");
+  if (claims.contains("nbf") &&
+      (!claims["nbf"].is_number() ||
+       claims["nbf"].get<double>() - static_cast<double>(leeway) > static_cast<double>(t)))
+    return InvalidArgument("not yet valid (nbf)");
+
+  Principal p;
+  p.kind = CredentialKind::kJwt;
+  p.subject = ClaimString(claims, "sub");
+  if (!IsWellFormedId(p.subject)) return InvalidArgument("sub is not a well-formed id");
+  std::string role = ClaimString(claims, policy.role_claim);
+  if (!role.empty()) {
+    p.role = domain::ParseUserRole(role);
+    if (!p.role) return InvalidArgument("unknown role in " + policy.role_claim);
+  }
+  p.team_id = ClaimString(claims, policy.team_claim);
+  p.agency = ClaimString(claims, policy.agency_claim);
+  if (!p.role && p.agency.empty())
+    return InvalidArgument("token names neither a role nor an agency");
+  p.credential = policy.issuer + "#" + kid;
+  return p;
+}
+
+}  // namespace sightline::identity

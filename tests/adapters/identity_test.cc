@@ -1,0 +1,187 @@
+// The identity adapter with real keys (made by the local issuer, as a council's provider would):
+// every way a bearer credential can be wrong is refused with its reason; keys rotate by file.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <thread>
+
+#include "process.h"
+#include "sightline/crypto/digest.h"
+#include "sightline/identity/authenticator.h"
+#include "sightline/identity/issuer.h"
+
+namespace sightline::identity {
+namespace {
+
+using ::testing::HasSubstr;
+
+constexpr std::int64_t kNow = 1'795'000'000;  // 2026-11-18
+
+std::string Base64Url(const std::string& in) {
+  static const char* kAlphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+  std::string out;
+  unsigned bits = 0;
+  int count = 0;
+  for (unsigned char c : in) {
+    bits = (bits << 8) | c;
+    count += 8;
+    while (count >= 6) {
+      out.push_back(kAlphabet[(bits >> (count - 6)) & 63]);
+      count -= 6;
+    }
+  }
+  if (count > 0) out.push_back(kAlphabet[(bits << (6 - count)) & 63]);
+  return out;
+}
+
+std::string Claims(const std::string& extra = "", std::int64_t exp = kNow + 600,
+                   const std::string& aud = "\"sightline\"") {
+  return R"({"iss":"https://idp.test","aud":)" + aud + R"(,"sub":"tm-7","exp":)" +
+         std::to_string(exp) + R"(,"sightline_role":"team_manager","sightline_team":"team-2")" +
+         extra + "}";
+}
+
+class Identity : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = testing::TempDir("identity");
+    rsa_ = NewSigningKey("RS256", "k1").value();
+    ec_ = NewSigningKey("ES256", "k2").value();
+    other_ = NewSigningKey("RS256", "k3").value();
+    WriteJwks({rsa_, ec_});
+    AuthOptions o;
+    o.jwt = JwtPolicy{.issuer = "https://idp.test", .audience = "sightline"};
+    o.jwks_file = dir_ + "/jwks.json";
+    o.jwks_recheck = std::chrono::seconds(0);
+    Principal system{.subject = "police-feed",
+                     .role = std::nullopt,
+                     .team_id = "",
+                     .agency = "AGENCY_POLICE",
+                     .kind = CredentialKind::kStaticToken,
+                     .credential = ""};
+    o.tokens.push_back({system, crypto::Sha256Hex(kStatic)});
+    auth_ = Authenticator::Create(std::move(o), clock_).value();
+  }
+  void WriteJwks(const std::vector<SigningKey>& keys) {
+    std::ofstream(dir_ + "/jwks.json.tmp") << JwksOf(keys);
+    std::filesystem::rename(dir_ + "/jwks.json.tmp", dir_ + "/jwks.json");
+  }
+  AuthResult Try(const std::string& token) {
+    http::Request r;
+    r.headers.emplace("authorization", "bearer " + token);
+    return auth_->Authenticate(r);
+  }
+
+  static constexpr const char* kStatic = "slt_0123456789abcdefghijklmnopqrstuvwxyzABCDE";
+  std::string dir_;
+  SigningKey rsa_, ec_, other_;
+  ManualClock clock_{Instant(std::chrono::seconds(kNow))};
+  std::unique_ptr<Authenticator> auth_;
+};
+
+TEST_F(Identity, AcceptsRs256AndEs256FromTheProvider) {
+  for (const SigningKey* key : {&rsa_, &ec_}) {
+    AuthResult r = Try(SignJwt(*key, Claims()).value());
+    ASSERT_TRUE(r.principal) << key->alg << ": " << r.reason;
+    EXPECT_EQ(r.principal->subject, "tm-7");
+    EXPECT_EQ(r.principal->role, domain::UserRole::kTeamManager);
+    EXPECT_EQ(r.principal->team_id, "team-2");
+    EXPECT_EQ(r.principal->kind, CredentialKind::kJwt);
+    EXPECT_EQ(r.principal->credential, "https://idp.test#" + key->kid);
+  }
+  // An audience list that includes ours, and a clock 30 s past expiry (within the leeway).
+  EXPECT_TRUE(
+      Try(SignJwt(rsa_, Claims("", kNow - 30, R"(["other","sightline"])")).value()).principal);
+}
+
+TEST_F(Identity, EveryWrongTokenIsRefusedWithItsReason) {
+  std::string good = SignJwt(rsa_, Claims()).value();
+  std::string tampered = good;
+  tampered[tampered.size() - 5] = tampered[tampered.size() - 5] == 'A' ? 'B' : 'A';
+  std::string payload = good.substr(good.find('.') + 1, good.rfind('.') - good.find('.') - 1);
+  struct Case {
+    std::string name, token, reason;
+  } cases[] = {
+      {"expired", SignJwt(rsa_, Claims("", kNow - 120)).value(), "expired"},
+      {"not yet valid", SignJwt(rsa_, Claims(",\"nbf\":" + std::to_string(kNow + 600))).value(),
+       "not yet valid"},
+      {"wrong audience", SignJwt(rsa_, Claims("", kNow + 600, "\"payroll\"")).value(),
+       "wrong audience"},
+      {"wrong issuer",
+       SignJwt(rsa_, R"({"iss":"https://evil.test","aud":"sightline","sub":"x","exp":)" +
+                         std::to_string(kNow + 600) + R"(,"sightline_role":"auditor"})")
+           .value(),
+       "wrong issuer"},
+      {"bad signature", tampered, "bad signature"},
+      {"unknown key id", SignJwt(other_, Claims()).value(), "unknown key id"},
+      {"alg none", Base64Url(R"({"alg":"none","kid":"k1"})") + "." + payload + ".", "algorithm"},
+      {"HS256 with the public key",
+       Base64Url(R"({"alg":"HS256","kid":"k1"})") + "." + payload + ".c2ln", "algorithm"},
+      {"RS256 claimed for the EC key",
+       Base64Url(R"({"alg":"RS256","kid":"k2"})") + "." + payload + ".c2ln", "algorithm"},
+      {"no expiry",
+       SignJwt(
+           rsa_,
+           R"({"iss":"https://idp.test","aud":"sightline","sub":"x","sightline_role":"auditor"})")
+           .value(),
+       "no expiry"},
+      {"made-up role", SignJwt(rsa_, Claims(",\"sightline_role\":\"god\"")).value(), "role"},
+      {"garbage", "a.b.c", "not a signed JWT"},
+      {"short static token", "letmein", "too short"},
+      {"unknown static token", std::string(40, 'x'), "unknown token"},
+  };
+  for (const Case& c : cases) {
+    AuthResult r = Try(c.token);
+    EXPECT_FALSE(r.principal) << c.name;
+    EXPECT_THAT(r.reason, HasSubstr(c.reason)) << c.name;
+    EXPECT_EQ(r.reason.find(c.token.substr(0, 20)), std::string::npos) << "echoes the token";
+  }
+  http::Request none;
+  EXPECT_EQ(auth_->Authenticate(none).reason, "missing bearer token");
+  none.headers.emplace("authorization", "Basic dXNlcjpwYXNz");
+  EXPECT_EQ(auth_->Authenticate(none).reason, "not a bearer credential");
+  http::Response refusal = Authenticator::Refusal(auth_->Authenticate(none));
+  EXPECT_EQ(refusal.status, 401);
+  EXPECT_EQ(refusal.headers["WWW-Authenticate"], "Bearer realm=\"sightline\"");
+}
+
+TEST_F(Identity, StaticTokensNameSystemClients) {
+  AuthResult r = Try(kStatic);
+  ASSERT_TRUE(r.principal) << r.reason;
+  EXPECT_EQ(r.principal->subject, "police-feed");
+  EXPECT_EQ(r.principal->agency, "AGENCY_POLICE");
+  EXPECT_FALSE(r.principal->AsUser());
+  EXPECT_EQ(r.principal->credential, "token:" + crypto::Sha256Hex(kStatic).substr(0, 12));
+}
+
+TEST_F(Identity, KeysRotateWhenTheJwksFileChanges) {
+  std::string by_k1 = SignJwt(rsa_, Claims()).value();
+  std::string by_k3 = SignJwt(other_, Claims()).value();
+  EXPECT_TRUE(Try(by_k1).principal);
+  EXPECT_FALSE(Try(by_k3).principal);
+  std::this_thread::sleep_for(std::chrono::milliseconds(20));  // A new modification time.
+  WriteJwks({other_, ec_});
+  EXPECT_TRUE(Try(by_k3).principal) << Try(by_k3).reason;
+  EXPECT_FALSE(Try(by_k1).principal);  // Retired key.
+  // A broken file keeps the keys in use rather than locking everyone out.
+  std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  std::ofstream(dir_ + "/jwks.json") << "{not json";
+  EXPECT_TRUE(Try(by_k3).principal);
+}
+
+TEST(IdentityConfig, RefusesAJwksWithoutUsableKeys) {
+  std::string dir = testing::TempDir("identity-bad");
+  std::ofstream(dir + "/jwks.json") << R"({"keys":[{"kty":"oct","kid":"h","k":"c2VjcmV0"}]})";
+  ManualClock clock{Instant{}};
+  AuthOptions o;
+  o.jwt = JwtPolicy{.issuer = "i", .audience = "a"};
+  o.jwks_file = dir + "/jwks.json";
+  auto a = Authenticator::Create(std::move(o), clock);
+  ASSERT_FALSE(a.ok());
+  EXPECT_THAT(a.status().message(), HasSubstr("no usable signing key"));
+}
+
+}  // namespace
+}  // namespace sightline::identity
