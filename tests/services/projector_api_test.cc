@@ -19,7 +19,7 @@ namespace {
 namespace v1 = events::v1;
 using nlohmann::json;
 
-class RecordingAudit final : public AuditSink {
+class RecordingAudit final : public audit_log::AuditSink {
  public:
   Status Record(const audit::v1::AccessAudited& e) override {
     if (fail) return Unavailable("audit topic down");

@@ -13,10 +13,10 @@
 #include <string>
 #include <vector>
 
-#include "audit_sink.h"
 #include "change_feed.h"
 #include "config.h"
 #include "metrics.h"
+#include "sightline/audit_log/sink.h"
 #include "sightline/clock/clock.h"
 #include "sightline/consumer/shell.h"
 #include "sightline/domain/access/access.h"
@@ -32,7 +32,7 @@ struct ApiDeps {
   const domain::Calendar& calendar;
   const domain::AccessPolicy& access;
   const std::vector<ApiUser>& users;
-  AuditSink& audit;
+  audit_log::AuditSink& audit;
   ChangeFeed& feed;
   ProjectorMetrics& metrics;
   const Clock& clock;

@@ -63,7 +63,7 @@ int Serve(const ProjectorConfig& c, const domain::Calendar& calendar) {
   ProjectorHandler handler(applier, *store.value(), metrics, &feed, clock, true);
   consumer::Shell shell(*k.value().consumer, *k.value().producer, *store.value(),
                         metrics.registry(), ShellOptionsFor(c));
-  KafkaAuditSink audit(*k.value().producer, c.audit_topic);
+  audit_log::KafkaAuditSink audit(*k.value().producer, c.audit_topic);
   TriageApi api({.store = *store.value(),
                  .calendar = calendar,
                  .access = c.access,

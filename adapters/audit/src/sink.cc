@@ -1,6 +1,6 @@
-#include "audit_sink.h"
+#include "sightline/audit_log/sink.h"
 
-namespace sightline::projector {
+namespace sightline::audit_log {
 
 Status KafkaAuditSink::Record(const audit::v1::AccessAudited& event) {
   kafka::OutboundMessage m;
@@ -14,4 +14,4 @@ Status KafkaAuditSink::Record(const audit::v1::AccessAudited& event) {
   return deliveries[0].status;
 }
 
-}  // namespace sightline::projector
+}  // namespace sightline::audit_log

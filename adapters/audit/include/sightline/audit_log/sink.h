@@ -1,5 +1,6 @@
-// Where access audit events go. Reads fail closed: when an audit event cannot be written, the
-// API answers 503 and shows nothing (an unaudited read must not happen).
+// Where access audit events go (sightline.audit.v1), from every door: reads and refusals in the
+// triage API, refused writes at the gateway. Reads fail closed: when an audit event cannot be
+// written, the API answers 503 and shows nothing (an unaudited read must not happen).
 #pragma once
 
 #include <string>
@@ -8,7 +9,7 @@
 #include "sightline/core/status.h"
 #include "sightline/kafka/producer.h"
 
-namespace sightline::projector {
+namespace sightline::audit_log {
 
 class AuditSink {
  public:
@@ -28,4 +29,4 @@ class KafkaAuditSink final : public AuditSink {
   std::string topic_;
 };
 
-}  // namespace sightline::projector
+}  // namespace sightline::audit_log
