@@ -55,8 +55,22 @@ step "Topics (deploy/topics.yaml)"
 $bin/sightlinectl topics ensure --brokers "$brokers" --file deploy/topics.yaml
 
 step "Gateway on http://127.0.0.1:$gateway_port"
+# Who may write: a relay (the simulated county's case-management bridge, which records for the
+# staff it names) and a MASH practitioner. Only SHA-256 sums go to the gateway; every secret file
+# is mode 0600.
+umask 077
+relay_token=$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')
+printf '%s\n' "$relay_token" >"$state/relay.token"
+gw_mash_token=$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')
+cat >"$state/gateway-tokens.yaml" <<EOT
+tokens:
+  - {id: cms-bridge, relay: true, token_sha256: $(printf %s "$relay_token" | sha256sum | cut -d' ' -f1)}
+  - {id: mash-pr1, role: mash_practitioner, team: mash, token_sha256: $(printf %s "$gw_mash_token" | sha256sum | cut -d' ' -f1)}
+EOT
+umask 022
 $bin/sightline-gateway --config deploy/gateway.yaml --brokers "$brokers" \
-  --http-port "$gateway_port" >"$state/gateway.log" 2>&1 &
+  --http-port "$gateway_port" --auth-tokens-file "$state/gateway-tokens.yaml" \
+  >"$state/gateway.log" 2>&1 &
 echo $! >"$state/gateway.pid"
 wait_ready gateway "http://127.0.0.1:$gateway_port/readyz"
 curl -fsS "http://127.0.0.1:$gateway_port/readyz"; echo
@@ -70,17 +84,32 @@ $bin/sightlinectl simulate --seed 2026 --start "$start" --days 7 --contacts-per-
   --out "$state/day.ndjson"
 
 step "Sending it through the gateway (validated, acknowledged by Kafka)"
-$bin/sightlinectl emit --file "$state/day.ndjson" --gateway "http://127.0.0.1:$gateway_port"
+$bin/sightlinectl emit --file "$state/day.ndjson" --gateway "http://127.0.0.1:$gateway_port" \
+  --token-file "$state/relay.token"
 
+step "Without a credential nothing is written (401), and the refusal is audited"
+curl -sS -X POST "http://127.0.0.1:$gateway_port/v1/events" -H 'Content-Type: application/json' \
+  -d '{"eventId":"demo-anon-1"}'
+echo
+step "A MASH practitioner may not allocate a case, nor write as someone else (403, audited)"
+curl -sS -X POST "http://127.0.0.1:$gateway_port/v1/events" -H 'Content-Type: application/json' \
+  -H "Authorization: Bearer $gw_mash_token" \
+  -d '{"eventId":"demo-alloc-1","childId":"c-1","occurredAt":"2026-11-23T09:00:00Z","refs":{"referralId":"r1"},"caseAllocated":{"teamId":"mash"}}'
+echo
+curl -sS -X POST "http://127.0.0.1:$gateway_port/v1/events" -H 'Content-Type: application/json' \
+  -H "Authorization: Bearer $gw_mash_token" \
+  -d '{"eventId":"demo-as-1","childId":"c-1","occurredAt":"2026-11-23T09:00:00Z","actor":{"userId":"team-1-tm1"},"refs":{"contactId":"c1"},"ragRated":{"rating":"RAG_RATING_RED"}}'
+echo
 step "A bad event is refused with the field and the reason"
 curl -sS -X POST "http://127.0.0.1:$gateway_port/v1/events" -H 'Content-Type: application/json' \
+  -H "Authorization: Bearer $gw_mash_token" \
   -d '{"eventId":"demo-bad-1","occurredAt":"2026-11-23T09:00:00Z","actor":{"userId":"u1","role":"ROLE_MASH_PRACTITIONER"},"sourceAgency":"AGENCY_POLICE","refs":{"contactId":"c1"},"ragRated":{"rating":"RAG_RATING_UNSPECIFIED"}}'
 echo
 
 step "Projector on http://127.0.0.1:$projector_port (RocksDB projections + triage API)"
 # Demo users, one per role, with fresh random tokens; the config holds only their SHA-256.
 users=""
-: >"$state/tokens.txt"
+(umask 077 && : >"$state/tokens.txt")
 for spec in mash-pr1:mash_practitioner:mash team-1-tm1:team_manager:team-1 \
             svc-mgr1:service_manager:childrens-services hos1:head_of_service:childrens-services \
             qa-aud1:auditor:qa; do

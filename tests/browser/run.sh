@@ -8,4 +8,5 @@ start_stack browser
 cd "$src/tests/browser"
 [ -d node_modules/playwright-core ] || { echo "playwright-core missing: run scripts/deps.sh"; exit 1; }
 SIGHTLINE_APP_URL=$app SIGHTLINE_GATEWAY_URL=$gw SIGHTLINE_TOKEN=$token \
+  SIGHTLINE_GATEWAY_TOKEN=$gateway_token \
   SIGHTLINE_SCREENSHOT=${SIGHTLINE_SCREENSHOT:-$bin/../triage-queue.png} node triage.test.mjs

@@ -1,7 +1,8 @@
 // Browser test of the triage screen in Debian's headless chromium (playwright-core, no bundled
 // browser): the queue renders; a contact sent to the gateway appears on the open page without a
 // reload; opening a child shows its chronology. Saves a screenshot of the queue.
-// Env: SIGHTLINE_APP_URL, SIGHTLINE_GATEWAY_URL, SIGHTLINE_TOKEN, SIGHTLINE_SCREENSHOT.
+// Env: SIGHTLINE_APP_URL, SIGHTLINE_GATEWAY_URL, SIGHTLINE_GATEWAY_TOKEN, SIGHTLINE_TOKEN,
+// SIGHTLINE_SCREENSHOT.
 import assert from 'node:assert/strict';
 import { chromium } from 'playwright-core';
 
@@ -33,7 +34,7 @@ try {
     refs: { contact_id: `${id}-contact` },
     contact_received: { source: 'AGENCY_POLICE', concerns: ['CONCERN_CATEGORY_NEGLECT'], summary: 'Browser test contact.' },
   };
-  const res = await fetch(`${gateway}/v1/events`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(contact) });
+  const res = await fetch(`${gateway}/v1/events`, { method: 'POST', headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${process.env.SIGHTLINE_GATEWAY_TOKEN}` }, body: JSON.stringify(contact) });
   assert.equal(res.status, 202, await res.text());
   const row = page.locator(`#queue tbody tr[data-child="${id}-child"]`);
   await row.waitFor({ timeout: 20000 });

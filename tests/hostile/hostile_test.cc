@@ -18,6 +18,7 @@
 #include "gateway_harness.h"
 #include "projector_harness.h"
 #include "raw_socket.h"
+#include "sightline/audit/v1/audit.pb.h"
 #include "sightline/crypto/digest.h"
 
 namespace sightline::testing {
@@ -220,6 +221,10 @@ TEST_F(Hostile, GatewaySurvivesSlowIdleAndOversizedClients) {
     }
     EXPECT_NE(r.body.find("error"), std::string::npos) << b.what;
   }
+  // No credential, or a made-up one: 401, and each refusal is on the audit topic.
+  http::ClientResponse anonymous = gw.Post(ok, "application/json", "");
+  EXPECT_EQ(anonymous.status, 401) << anonymous.body;
+  EXPECT_EQ(gw.Post(ok, "application/json", std::string(40, 'x')).status, 401);
   // Wrong method and media type, in any case.
   EXPECT_EQ(gw.GetStatus("/v1/events"), 405);
   EXPECT_EQ(gw.Post(ok, "TEXT/CSV").status, 415);
@@ -236,6 +241,14 @@ TEST_F(Hostile, GatewaySurvivesSlowIdleAndOversizedClients) {
   std::vector<kafka::Record> records = gw.ReadAll();
   ASSERT_EQ(records.size(), 1u);
   EXPECT_EQ(records[0].key, "child-h1");
+  int unauthenticated = 0;
+  for (const kafka::Record& r : gw.ReadAudit()) {
+    audit::v1::AccessAudited a;
+    ASSERT_TRUE(a.ParseFromString(r.value));
+    if (a.outcome() == audit::v1::OUTCOME_UNAUTHENTICATED && a.endpoint() == "POST /v1/events")
+      ++unauthenticated;
+  }
+  EXPECT_EQ(unauthenticated, 2);
 }
 
 TEST_F(Hostile, ProjectorSurvivesStreamFloodsAndSlowHeaders) {

@@ -9,6 +9,7 @@
 #include <string>
 
 #include "process.h"
+#include "sightline/crypto/digest.h"
 #include "sightline/http/client.h"
 #include "sightline/kafka/admin.h"
 #include "sightline/kafka/reader.h"
@@ -26,14 +27,23 @@ class GatewayHarness {
     std::ofstream(dir_ + "/gateway.yaml")
         << "http:\n  port: 0\n  max_body_bytes: 65536\n"
         << "kafka:\n  brokers: " << brokers << "\n  topic: " << topic_
+        << "\n  audit_topic: " << topic_ << ".audit"
         << "\n  produce_timeout_ms: " << produce_timeout_ms << "\n"
         << "validation:\n  max_batch_events: 50\n"
-        << "heartbeat:\n  interval_seconds: " << heartbeat_seconds << "\n";
+        << "heartbeat:\n  interval_seconds: " << heartbeat_seconds << "\n"
+        << "auth:\n  tokens:\n"
+        << "    - {id: importer, relay: true, token_sha256: " << crypto::Sha256Hex(kRelayToken)
+        << "}\n";
   }
+
+  // A relay's token: it may send any event, for the staff the event names.
+  static constexpr const char* kRelayToken = "harness-relay-token-0123456789abcdef";
 
   ::testing::AssertionResult CreateTopic() {
     auto r = kafka::EnsureTopics(
-        brokers_, {}, {{.name = topic_, .partitions = 3, .replication_factor = 1, .config = {}}},
+        brokers_, {},
+        {{.name = topic_, .partitions = 3, .replication_factor = 1, .config = {}},
+         {.name = topic_ + ".audit", .partitions = 1, .replication_factor = 1, .config = {}}},
         std::chrono::seconds(30));
     if (!r.ok()) return ::testing::AssertionFailure() << r.status().message();
     return ::testing::AssertionSuccess();
@@ -47,8 +57,16 @@ class GatewayHarness {
     return ::testing::AssertionSuccess();
   }
 
-  http::ClientResponse Post(const std::string& body, const std::string& type = "application/json") {
-    auto r = http::Post(url_, "/v1/events", body, type);
+  http::ClientResponse Post(const std::string& body, const std::string& type = "application/json",
+                            const std::string& token = kRelayToken) {
+    std::map<std::string, std::string> headers;
+    if (!token.empty()) headers["Authorization"] = "Bearer " + token;
+    auto r = http::Send(url_, {.method = "POST",
+                               .path = "/v1/events",
+                               .body = body,
+                               .content_type = type,
+                               .headers = headers,
+                               .timeout = std::chrono::seconds(60)});
     EXPECT_TRUE(r.ok()) << r.status().message();
     return r.ok() ? r.value() : http::ClientResponse{};
   }
@@ -63,6 +81,12 @@ class GatewayHarness {
 
   std::vector<kafka::Record> ReadAll() {
     auto r = kafka::ReadTopic(brokers_, {}, topic_, std::chrono::seconds(30));
+    EXPECT_TRUE(r.ok()) << r.status().message();
+    return r.ok() ? r.value() : std::vector<kafka::Record>{};
+  }
+
+  std::vector<kafka::Record> ReadAudit() {
+    auto r = kafka::ReadTopic(brokers_, {}, topic_ + ".audit", std::chrono::seconds(30));
     EXPECT_TRUE(r.ok()) << r.status().message();
     return r.ok() ? r.value() : std::vector<kafka::Record>{};
   }

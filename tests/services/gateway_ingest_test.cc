@@ -8,6 +8,7 @@
 #include "heartbeat.h"
 #include "ingest.h"
 #include "process.h"
+#include "sightline/crypto/digest.h"
 
 namespace sightline::gateway {
 namespace {
@@ -40,20 +41,88 @@ std::string Contact(const std::string& id, const std::string& child = "child-1")
          R"(","occurredAt":"2026-11-20T09:00:00Z","actor":{"userId":"u1","role":"ROLE_MASH_PRACTITIONER"},"sourceAgency":"AGENCY_POLICE","refs":{"contactId":"c"},"contactReceived":{"source":"AGENCY_POLICE","concerns":["CONCERN_CATEGORY_NEGLECT"]}})";
 }
 
+class RecordingAudit final : public audit_log::AuditSink {
+ public:
+  Status Record(const audit::v1::AccessAudited& e) override {
+    events.push_back(e);
+    return Status::Ok();
+  }
+  std::vector<audit::v1::AccessAudited> events;
+};
+
+// Static tokens of the fixture's callers (32+ characters, as the authenticator demands).
+std::string TokenOf(const std::string& who) { return "test-token-of-" + who + "-0123456789abcdef"; }
+
+identity::AuthOptions Callers() {
+  identity::AuthOptions o;
+  auto add = [&o](const std::string& id, std::optional<domain::UserRole> role, std::string team,
+                  std::string agency) {
+    identity::StaticToken t;
+    t.principal.subject = id;
+    t.principal.role = role;
+    t.principal.team_id = std::move(team);
+    t.principal.agency = std::move(agency);
+    t.token_sha256 = crypto::Sha256Hex(TokenOf(id));
+    o.tokens.push_back(t);
+  };
+  add("u1", domain::UserRole::kMashPractitioner, "", "");
+  add("sw1", domain::UserRole::kSocialWorker, "team-2", "");
+  add("police-feed", std::nullopt, "", "AGENCY_POLICE");
+  return o;
+}
+
 class Ingest : public ::testing::Test {
  protected:
-  http::Response Post(const std::string& body, const std::string& type) {
+  http::Response Post(const std::string& body, const std::string& type,
+                      const std::string& who = "u1") {
     http::Request r;
     r.method = "POST";
     r.body = body;
     r.headers.emplace("content-type", type);
+    if (!who.empty()) r.headers.emplace("authorization", "Bearer " + TokenOf(who));
     return handler_.PostEvents(r);
   }
   FakeSink sink_;
   ManualClock clock_{std::chrono::sys_days{std::chrono::November / 23 / 2026}};
   GatewayMetrics metrics_;
-  IngestHandler handler_{sink_, clock_, metrics_, {.limits = {}, .max_batch_events = 3}};
+  std::unique_ptr<identity::Authenticator> auth_ =
+      identity::Authenticator::Create(Callers(), clock_).value();
+  RecordingAudit audit_;
+  IngestHandler handler_{sink_,  clock_, metrics_,
+                         *auth_, audit_, IngestOptions{.limits = {}, .max_batch_events = 3}};
 };
+
+TEST_F(Ingest, CallersMustAuthenticateAndRefusalsAreAudited) {
+  auto r = Post(Contact("ev-1"), "application/json", "");
+  EXPECT_EQ(r.status, 401);
+  EXPECT_THAT(r.body, HasSubstr("missing bearer token"));
+  ASSERT_EQ(audit_.events.size(), 1u);
+  EXPECT_EQ(audit_.events[0].outcome(), audit::v1::OUTCOME_UNAUTHENTICATED);
+  EXPECT_EQ(audit_.events[0].endpoint(), "POST /v1/events");
+  EXPECT_TRUE(sink_.written.empty());
+}
+
+TEST_F(Ingest, TheCredentialDecidesTheActor) {
+  // Claiming to be someone else: 403, audited with who tried and what.
+  std::string as_other = Contact("ev-1");
+  as_other.replace(as_other.find("\"u1\""), 4, "\"tm9\"");
+  auto r = Post(as_other, "application/json");
+  EXPECT_EQ(r.status, 403) << r.body;
+  EXPECT_THAT(r.body, HasSubstr("actor.user_id"));
+  ASSERT_EQ(audit_.events.size(), 1u);
+  EXPECT_EQ(audit_.events[0].outcome(), audit::v1::OUTCOME_DENIED_NOT_PERMITTED);
+  EXPECT_EQ(audit_.events[0].user_id(), "u1");
+  EXPECT_EQ(audit_.events[0].event_id(), "ev-1");
+  EXPECT_EQ(audit_.events[0].event_type(), "contact_received");
+  // A social worker may not send a contact (the write matrix), nor anyone a heartbeat.
+  EXPECT_EQ(Post(Contact("ev-2"), "application/json", "sw1").status, 403);
+  EXPECT_TRUE(sink_.written.empty());
+  // A partner system's contact records the partner as actor and source.
+  std::string anonymous =
+      R"({"eventId":"ev-3","childId":"child-1","occurredAt":"2026-11-20T09:00:00Z","refs":{"contactId":"c"},"contactReceived":{"concerns":["CONCERN_CATEGORY_NEGLECT"]}})";
+  r = Post(anonymous, "application/json", "police-feed");
+  EXPECT_EQ(r.status, 202) << r.body;
+}
 
 TEST_F(Ingest, SingleEventAcceptedWithPartitionAndOffset) {
   auto r = Post(Contact("ev-1"), "Application/JSON; charset=utf-8");  // Media types ignore case.
@@ -184,7 +253,7 @@ TEST_F(Ingest, ClientsCannotSendHeartbeats) {
   auto r = Post(
       R"({"eventId":"hb-1","occurredAt":"2026-11-20T09:00:00Z","actor":{"userId":"u1","role":"ROLE_SYSTEM"},"pipelineHeartbeat":{"source":"x","sequence":1,"intervalSeconds":30}})",
       "application/json");
-  EXPECT_EQ(r.status, 400) << r.body;
+  EXPECT_EQ(r.status, 403) << r.body;
   EXPECT_THAT(r.body, HasSubstr("sent by the gateway itself"));
   EXPECT_TRUE(sink_.written.empty());
 }

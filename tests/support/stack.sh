@@ -1,7 +1,8 @@
 # Sourced by CTest scripts that need a live gateway and projector (the browser test, the API
 # schema test): `start_stack NAME` creates topics of their own on the shared test broker
 # (SIGHTLINE_TEST_BROKERS), starts both services with one mash_practitioner token, seeds a
-# simulated day and waits for the projector to catch up. Sets: work, gw, app, token.
+# simulated day and waits for the projector to catch up. Sets: work, gw, app, token (the
+# projector's), gateway_token (a relay's, for the gateway; also in $work/gateway.token).
 # Everything started is stopped when the calling script exits.
 src=${SIGHTLINE_SOURCE_DIR:?} bin=${SIGHTLINE_BIN_DIR:?} brokers=${SIGHTLINE_TEST_BROKERS:?run through make test}
 stack_pids=()
@@ -21,9 +22,14 @@ EOT
   "$bin/sightlinectl" topics ensure --brokers "$brokers" --file "$work/topics.yaml" >/dev/null
   token=$(head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n')
   hash=$(printf %s "$token" | sha256sum | cut -d' ' -f1)
+  gateway_token=$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')
+  (umask 077 && printf '%s\n' "$gateway_token" >"$work/gateway.token")
   cat >"$work/gateway.yaml" <<EOT
 http: {port: 0}
-kafka: {brokers: "$brokers", topic: $topic}
+kafka: {brokers: "$brokers", topic: $topic, audit_topic: $topic.audit}
+auth:
+  tokens:
+    - {id: importer, relay: true, token_sha256: $(printf %s "$gateway_token" | sha256sum | cut -d' ' -f1)}
 EOT
   cat >"$work/projector.yaml" <<EOT
 http: {port: 0, web_root: "$src/web"}
@@ -43,6 +49,7 @@ EOT
   gw="http://127.0.0.1:$(cat "$work/gw.port")" app="http://127.0.0.1:$(cat "$work/pr.port")"
   day=$(date -u -d yesterday +%F)
   "$bin/sightlinectl" simulate --seed 5 --start "$day" --days 1 --contacts-per-day 40 --out "$work/day.ndjson" 2>/dev/null
-  "$bin/sightlinectl" emit --file "$work/day.ndjson" --gateway "$gw" >/dev/null
+  "$bin/sightlinectl" emit --file "$work/day.ndjson" --gateway "$gw" \
+    --token-file "$work/gateway.token" >/dev/null
   for _ in $(seq 1 200); do curl -fsS "$app/readyz" >/dev/null 2>&1 && break; sleep 0.1; done
 }

@@ -4,11 +4,31 @@
 #include <sstream>
 
 #include "sightline/crypto/digest.h"
+#include "sightline/identity/config.h"
 
 namespace sightline::identity {
 
 StatusOr<std::unique_ptr<Authenticator>> Authenticator::Create(AuthOptions options,
                                                                const Clock& clock) {
+  if (!options.tokens_file.empty()) {
+    std::error_code ec;
+    auto perms = std::filesystem::status(options.tokens_file, ec).permissions();
+    if (ec)
+      return InvalidArgument("auth.tokens_file '" + options.tokens_file + "': cannot read it");
+    using P = std::filesystem::perms;
+    if ((perms & (P::group_all | P::others_all)) != P::none)
+      return InvalidArgument("auth.tokens_file '" + options.tokens_file +
+                             "': readable by others; chmod 600 it");
+    auto yaml = config::YamlReader::FromFile(options.tokens_file);
+    if (!yaml.ok()) return yaml.status();
+    AuthOptions more;
+    ReadAuthOptions(yaml.value(), more, "tokens");
+    if (Status s = yaml.value().Finish(); !s.ok()) return s;
+    for (StaticToken& t : more.tokens) options.tokens.push_back(std::move(t));
+  }
+  if (options.tokens.empty() && !options.jwt)
+    return InvalidArgument(
+        "auth: no credential configured (auth.tokens, auth.tokens_file or auth.jwt)");
   std::unique_ptr<Authenticator> a(new Authenticator(std::move(options), clock));
   if (a->options_.jwt) {
     if (a->options_.jwt->issuer.empty() || a->options_.jwt->audience.empty())

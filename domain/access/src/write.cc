@@ -69,7 +69,8 @@ std::optional<FieldError> AuthoriseWrite(v1::Envelope& event, const Writer& writ
   std::string type = PayloadType(event);
   if (type == "pipeline_heartbeat")
     return FieldError{"pipeline_heartbeat", "sent by the gateway itself, never by a client"};
-  if (writer.relay) return std::nullopt;  // Trusted to name the staff it records for.
+  if (writer.relay || type.empty())
+    return std::nullopt;  // A relay names its staff; no payload: 400.
 
   const v1::Actor& claimed = event.actor();
   if (!claimed.user_id().empty() && claimed.user_id() != writer.subject)

@@ -17,8 +17,10 @@ struct EmitOptions {
   std::string gateway = "http://127.0.0.1:8080";
   int batch = 500;
   int retries = 5;  // Times to resend a batch the gateway answered 503 (same event_ids: safe).
+  std::string token_file;  // The bearer token to send (a file, so it never shows in `ps`).
+  std::string token;       // Read from token_file by Emit.
 };
-int Emit(const EmitOptions& options);
+int Emit(EmitOptions options);
 
 struct SimulateOptions {
   domain::SimulationParams params;

@@ -19,7 +19,12 @@ int SendBatch(const EmitOptions& o, const std::string& body, std::size_t first_l
               std::size_t& accepted) {
   std::chrono::milliseconds pause(500);
   for (int attempt = 0;; ++attempt) {
-    auto r = http::Post(o.gateway, "/v1/events", body, "application/x-ndjson");
+    auto r = http::Send(o.gateway, {.method = "POST",
+                                    .path = "/v1/events",
+                                    .body = body,
+                                    .content_type = "application/x-ndjson",
+                                    .headers = {{"Authorization", "Bearer " + o.token}},
+                                    .timeout = std::chrono::seconds(60)});
     if (r.ok() && r.value().status == 202) {
       auto j = nlohmann::json::parse(r.value().body, nullptr, false);
       accepted += j.is_object() ? j.value("accepted", 0u) : 0u;
@@ -45,7 +50,17 @@ int SendBatch(const EmitOptions& o, const std::string& body, std::size_t first_l
 
 }  // namespace
 
-int Emit(const EmitOptions& o) {
+int Emit(EmitOptions o) {
+  {
+    std::ifstream token(o.token_file);
+    std::getline(token, o.token);
+    while (!o.token.empty() && (o.token.back() == ' ' || o.token.back() == '\r'))
+      o.token.pop_back();
+    if (o.token.empty()) {
+      std::cerr << "emit: --token-file " << o.token_file << " holds no token\n";
+      return 1;
+    }
+  }
   std::ifstream in(o.file);
   if (!in) {
     std::cerr << "emit: cannot read --file " << o.file << "\n";

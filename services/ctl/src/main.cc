@@ -53,6 +53,11 @@ int main(int argc, char** argv) {
   emit_cmd->add_option("--retries", emit.retries, "Resends of a batch answered 503")
       ->check(CLI::Range(0, 100))
       ->capture_default_str();
+  emit_cmd
+      ->add_option("--token-file", emit.token_file,
+                   "File holding the gateway bearer token (a relay token to send others' events)")
+      ->envname("SIGHTLINE_GATEWAY_TOKEN_FILE")
+      ->required();
 
   std::string topics_file = "deploy/topics.yaml";
   CLI::App* topics = app.add_subcommand("topics", "Manage Sightline's Kafka topics");

@@ -1,6 +1,9 @@
 #include "config.h"
 
+#include <set>
+
 #include "sightline/config/http_options.h"
+#include "sightline/identity/config.h"
 
 namespace sightline::gateway {
 
@@ -27,6 +30,41 @@ Status ReadGatewayConfig(config::YamlReader& yaml, GatewayConfig& c) {
   c.heartbeat_source = yaml.String("heartbeat.source", c.heartbeat_source);
   if (!IsWellFormedId(c.heartbeat_source) || c.heartbeat_source.size() > 64)
     yaml.Fail("heartbeat.source", "1-64 characters of A-Z a-z 0-9 . _ : -");
+  identity::ReadAuthOptions(yaml, c.auth);
+  if (c.auth.tokens.empty() && c.auth.tokens_file.empty() && !c.auth.jwt)
+    yaml.Fail("auth", "no credential configured: add auth.tokens, auth.tokens_file or auth.jwt");
+  c.audit_topic = yaml.String("kafka.audit_topic", c.audit_topic);
+  // writes.<event_type>: [role names, or "partner"] replaces that type's row of the matrix.
+  for (const auto& [type, roles] : yaml.StringMap("writes")) {
+    if (!c.writes.staff.contains(type) && type != "access_restricted") {
+      yaml.Fail("writes." + type, "not an event type clients may send");
+      continue;
+    }
+    std::set<domain::UserRole> staff;
+    bool partner = false;
+    std::size_t start = 0;
+    while (start <= roles.size()) {
+      std::size_t end = roles.find(',', start);
+      if (end == std::string::npos) end = roles.size();
+      std::string name = roles.substr(start, end - start);
+      name.erase(0, name.find_first_not_of(' '));
+      name.erase(name.find_last_not_of(' ') + 1);
+      if (name == "partner") {
+        partner = true;
+      } else if (auto role = domain::ParseUserRole(name)) {
+        staff.insert(*role);
+      } else if (!name.empty()) {
+        yaml.Fail("writes." + type, "not a role: '" + name + "'");
+      }
+      start = end + 1;
+    }
+    c.writes.staff[type] = staff;
+    if (partner) {
+      c.writes.partner.insert(type);
+    } else {
+      c.writes.partner.erase(type);
+    }
+  }
   if (c.brokers.empty()) yaml.Fail("kafka.brokers", "must name at least one host:port");
   if (c.topic.empty()) yaml.Fail("kafka.topic", "must not be empty");
   return yaml.Finish();
@@ -41,6 +79,7 @@ Status ApplyOverrides(const Overrides& o, GatewayConfig& c) {
   }
   if (!o.http_host.empty()) c.http.host = o.http_host;
   if (!o.port_file.empty()) c.port_file = o.port_file;
+  if (!o.auth_tokens_file.empty()) c.auth.tokens_file = o.auth_tokens_file;
   return Status::Ok();
 }
 

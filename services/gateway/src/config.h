@@ -9,8 +9,10 @@
 #include <string>
 
 #include "sightline/config/yaml_reader.h"
+#include "sightline/domain/access/write.h"
 #include "sightline/domain/events/validation.h"
 #include "sightline/http/server.h"
+#include "sightline/identity/authenticator.h"
 #include "sightline/kafka/properties.h"
 
 namespace sightline::gateway {
@@ -27,6 +29,9 @@ struct GatewayConfig {
   std::string port_file;  // Where to write the bound port (for tests and scripts); optional.
   std::chrono::seconds heartbeat_interval{30};  // 0: no pipeline heartbeat.
   std::string heartbeat_source = "gateway";
+  identity::AuthOptions auth;  // Who may call (auth.tokens, auth.jwt); at least one credential.
+  domain::WritePolicy writes = domain::DefaultWritePolicy();  // writes.<event_type>: [roles]
+  std::string audit_topic = "sightline.audit.v1";             // Refused calls are audited here.
 };
 
 // Reads every gateway key from `yaml` into `config` (keys absent keep their defaults).
@@ -40,6 +45,7 @@ struct Overrides {
   std::string http_host;                      // --http-host
   std::vector<std::string> kafka_properties;  // --kafka-property name=value (repeatable)
   std::string port_file;                      // --port-file
+  std::string auth_tokens_file;               // --auth-tokens-file
 };
 Status ApplyOverrides(const Overrides& overrides, GatewayConfig& config);
 

@@ -35,7 +35,43 @@ std::string EventIdOf(std::string_view line) {
 
 }  // namespace
 
+void IngestHandler::AuditRefusal(const identity::AuthResult& auth, int outcome,
+                                 const std::string& event_id, const std::string& event_type,
+                                 const std::string& child_id, const std::string& detail) {
+  audit::v1::AccessAudited e;
+  Instant now = clock_.Now();
+  e.set_audit_id(options_.service_name + "-" +
+                 std::to_string(now.time_since_epoch() / std::chrono::microseconds(1)) + "-" +
+                 std::to_string(++audit_seq_));
+  *e.mutable_at() = ToTimestamp(now);
+  if (auth.principal) {
+    e.set_user_id(auth.principal->subject);
+    if (auth.principal->role) e.set_role(std::string(domain::RoleName(*auth.principal->role)));
+    e.set_team_id(auth.principal->team_id);
+    e.set_credential(auth.principal->credential);
+  }
+  e.set_token_fingerprint(auth.fingerprint);
+  e.set_endpoint("POST /v1/events");
+  e.set_outcome(static_cast<audit::v1::Outcome>(outcome));
+  e.set_service(options_.service_name);
+  e.set_event_id(event_id);
+  e.set_event_type(event_type);
+  e.set_child_id(child_id);
+  e.set_detail(detail.substr(0, 300));
+  Status s = audit_.Record(e);
+  metrics_.Audited(s.ok() ? "written" : "failed");
+}
+
 http::Response IngestHandler::PostEvents(const http::Request& request) {
+  identity::AuthResult who = auth_.Authenticate(request);
+  if (!who.principal) {
+    metrics_.Events("rejected", "unauthenticated");
+    AuditRefusal(who, audit::v1::OUTCOME_UNAUTHENTICATED, "", "", "", who.reason);
+    return identity::Authenticator::Refusal(who);
+  }
+  const identity::Principal& principal = *who.principal;
+  domain::Writer writer{principal.subject, principal.role, principal.team_id, principal.agency,
+                        principal.relay};
   std::string media = request.MediaType();
   bool ndjson = media == "application/x-ndjson" || media == "application/ndjson" ||
                 media == "application/jsonl";
@@ -66,11 +102,26 @@ http::Response IngestHandler::PostEvents(const http::Request& request) {
   accepted.reserve(lines.size());
   json rejected = json::array();
   std::map<std::string, int> seen_ids;
+  json forbidden = json::array();
   for (const domain::NdjsonLine& line : lines) {
-    Checked<v1::Envelope> event = domain::AcceptEventJson(line.text, now, options_.limits);
-    FieldErrors errors = event.ok() ? FieldErrors{} : event.errors();
-    std::string id = event.ok() ? event.value().event_id() : EventIdOf(line.text);
-    if (event.ok()) {
+    Checked<v1::Envelope> parsed = domain::ParseEventJson(line.text);
+    FieldErrors errors = parsed.ok() ? FieldErrors{} : parsed.errors();
+    std::string id = parsed.ok() ? parsed.value().event_id() : EventIdOf(line.text);
+    v1::Envelope e;
+    if (parsed.ok()) {
+      e = std::move(parsed).value();
+      // The credential decides who wrote it, before anything else is believed.
+      if (auto refusal = domain::AuthoriseWrite(e, writer, options_.writes)) {
+        forbidden.push_back(
+            {{"line", line.number}, {"event_id", id}, {"errors", ErrorsJson({*refusal})}});
+        AuditRefusal(who, audit::v1::OUTCOME_DENIED_NOT_PERMITTED, id.substr(0, 128),
+                     domain::PayloadType(e), e.child_id().substr(0, 128),
+                     refusal->field + ": " + refusal->reason);
+        continue;
+      }
+      e.set_recorded_by(principal.subject);
+      if (!e.has_recorded_at()) *e.mutable_recorded_at() = ToTimestamp(now);
+      errors = domain::ValidateEvent(e, now, options_.limits);
       auto [it, fresh] = seen_ids.emplace(id, line.number);
       if (!fresh) {
         errors.push_back({"event_id", "repeated in this batch (first on line " +
@@ -80,8 +131,17 @@ http::Response IngestHandler::PostEvents(const http::Request& request) {
     if (!errors.empty()) {
       rejected.push_back({{"line", line.number}, {"event_id", id}, {"errors", ErrorsJson(errors)}});
     } else {
-      accepted.push_back(std::move(event).value());
+      accepted.push_back(std::move(e));
     }
+  }
+  if (!forbidden.empty()) {
+    metrics_.Events("rejected", "forbidden", static_cast<double>(forbidden.size()));
+    return Json(
+        403, {{"error", "not permitted"},
+              {"message", std::to_string(forbidden.size()) + " of " + std::to_string(lines.size()) +
+                              " events may not be sent with this credential; nothing "
+                              "was written"},
+              {"refused", forbidden}});
   }
   if (!rejected.empty()) {
     metrics_.Events("rejected", "invalid", static_cast<double>(rejected.size()));

@@ -1,19 +1,26 @@
-// The gateway's request logic, independent of Kafka and of the HTTP library: it validates a body
-// of one event (JSON) or many (NDJSON) with the domain rules, hands valid events to an EventSink,
-// and turns the outcome into the response. All-or-nothing validation: if any event of a batch is
-// invalid, nothing is written and every rejection is listed (line, event_id, field, reason).
-// 202 only after the sink says every event is durable; otherwise 503 saying which were written
-// (resending them is harmless: event_id is the idempotency key). Thread-safe if the sink is.
+// The gateway's request logic, independent of Kafka and of the HTTP library. It authenticates
+// the caller (401 otherwise), lets the credential decide each event's actor and the write matrix
+// decide whether the caller may send it (403 otherwise; both refusals audited), then validates a
+// body of one event (JSON) or many (NDJSON) with the domain rules, hands valid events to an
+// EventSink, and turns the outcome into the response. All-or-nothing validation: if any event of a
+// batch is invalid, nothing is written and every rejection is listed (line, event_id, field,
+// reason). 202 only after the sink says every event is durable; otherwise 503 saying which were
+// written (resending them is harmless: event_id is the idempotency key). Thread-safe if the sink
+// is.
 #pragma once
 
+#include <atomic>
 #include <span>
 #include <vector>
 
 #include "metrics.h"
+#include "sightline/audit_log/sink.h"
 #include "sightline/clock/clock.h"
+#include "sightline/domain/access/write.h"
 #include "sightline/domain/events/validation.h"
 #include "sightline/events/v1/envelope.pb.h"
 #include "sightline/http/server.h"
+#include "sightline/identity/authenticator.h"
 #include "sightline/kafka/producer.h"
 
 namespace sightline::gateway {
@@ -30,21 +37,38 @@ class EventSink {
 struct IngestOptions {
   domain::ValidationLimits limits;
   std::size_t max_batch_events = 1000;
+  domain::WritePolicy writes = domain::DefaultWritePolicy();
+  std::string service_name = "sightline-gateway";
 };
 
 class IngestHandler {
  public:
-  IngestHandler(EventSink& sink, const Clock& clock, GatewayMetrics& metrics, IngestOptions options)
-      : sink_(sink), clock_(clock), metrics_(metrics), options_(options) {}
+  IngestHandler(EventSink& sink, const Clock& clock, GatewayMetrics& metrics,
+                const identity::Authenticator& auth, audit_log::AuditSink& audit,
+                IngestOptions options)
+      : sink_(sink),
+        clock_(clock),
+        metrics_(metrics),
+        auth_(auth),
+        audit_(audit),
+        options_(std::move(options)) {}
 
   http::Response PostEvents(const http::Request& request);
   http::Response Ready();
 
  private:
+  // Records a refused call on the audit topic (best effort: the call is refused either way).
+  void AuditRefusal(const identity::AuthResult& auth, int outcome, const std::string& event_id,
+                    const std::string& event_type, const std::string& child_id,
+                    const std::string& detail);
+
   EventSink& sink_;
   const Clock& clock_;
   GatewayMetrics& metrics_;
+  const identity::Authenticator& auth_;
+  audit_log::AuditSink& audit_;
   IngestOptions options_;
+  std::atomic<std::uint64_t> audit_seq_{0};
 };
 
 }  // namespace sightline::gateway

@@ -18,6 +18,7 @@ class KafkaEventSink final : public EventSink {
   std::vector<kafka::Delivery> Write(std::span<const events::v1::Envelope> events) override;
   Status Ready() override;
   bool Broken() const { return producer_->HasFatalError(); }
+  kafka::Producer& producer() { return *producer_; }  // Shared with the audit writer.
 
  private:
   std::unique_ptr<kafka::Producer> producer_;

@@ -38,6 +38,8 @@ int main(int argc, char** argv) {
   app.add_option("--kafka-property", overrides.kafka_properties,
                  "librdkafka property name=value (repeatable), e.g. security.protocol=ssl");
   app.add_option("--port-file", overrides.port_file, "Write the bound port to this file");
+  app.add_option("--auth-tokens-file", overrides.auth_tokens_file,
+                 "Static tokens (YAML, mode 0600), instead of auth.tokens_file");
   CLI11_PARSE(app, argc, argv);
 
   overrides.env = config::SightlineEnvironment();
@@ -67,8 +69,14 @@ int main(int argc, char** argv) {
   gateway::KafkaEventSink sink(std::move(producer).value(), config.topic);
   SystemClock clock;
   gateway::GatewayMetrics metrics;
-  gateway::IngestHandler ingest(
-      sink, clock, metrics, {.limits = config.limits, .max_batch_events = config.max_batch_events});
+  auto auth = identity::Authenticator::Create(config.auth, clock);
+  if (!auth.ok()) return Fail(auth.status().message());
+  audit_log::KafkaAuditSink audit(sink.producer(), config.audit_topic);
+  gateway::IngestHandler ingest(sink, clock, metrics, *auth.value(), audit,
+                                {.limits = config.limits,
+                                 .max_batch_events = config.max_batch_events,
+                                 .writes = config.writes,
+                                 .service_name = "sightline-gateway"});
 
   http::Server server(config.http);
   auto counted = [&metrics](const std::string& endpoint, http::Handler handler) {

@@ -23,6 +23,10 @@ GatewayMetrics::GatewayMetrics() : registry_(std::make_shared<prometheus::Regist
                       .Help("1 when the last readiness check reached the broker and the topic")
                       .Register(*registry_)
                       .Add({});
+  audited_ = &prometheus::BuildCounter()
+                  .Name("sightline_gateway_audit_records_total")
+                  .Help("Audit records of refused calls (401, 403), by result: written or failed")
+                  .Register(*registry_);
 }
 
 void GatewayMetrics::Request(const std::string& endpoint, int status) {

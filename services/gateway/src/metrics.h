@@ -22,6 +22,8 @@ class GatewayMetrics {
   void Events(const std::string& outcome, const std::string& type, double count = 1);
   void ProduceLatency(double seconds) { produce_latency_->Observe(seconds); }
   void KafkaReady(bool ready) { kafka_ready_->Set(ready ? 1 : 0); }
+  // Audit records of refused calls, by result ("written", "failed").
+  void Audited(const std::string& result) { audited_->Add({{"result", result}}).Increment(); }
 
  private:
   std::shared_ptr<prometheus::Registry> registry_;
@@ -29,6 +31,7 @@ class GatewayMetrics {
   prometheus::Family<prometheus::Counter>* events_;
   prometheus::Histogram* produce_latency_;
   prometheus::Gauge* kafka_ready_;
+  prometheus::Family<prometheus::Counter>* audited_;
 };
 
 }  // namespace sightline::gateway

@@ -30,6 +30,9 @@ struct StaticToken {
 
 struct AuthOptions {
   std::vector<StaticToken> tokens;
+  // A YAML file with more static tokens (`tokens:` in the same form), read at start-up; it must
+  // not be readable by group or others (mode 0600), since it says who may do what.
+  std::string tokens_file;
   std::optional<JwtPolicy> jwt;  // When set, jwks_file must name the provider's keys.
   std::string jwks_file;
   std::chrono::seconds jwks_recheck{30};  // How often the file's modification time is looked at.

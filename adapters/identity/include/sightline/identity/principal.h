@@ -17,6 +17,7 @@ struct Principal {
   std::string agency;                    // Partner systems: e.g. "AGENCY_POLICE".
   CredentialKind kind = CredentialKind::kStaticToken;
   std::string credential;  // For the audit: token fingerprint or "issuer#kid".
+  bool relay = false;      // A trusted relay records events for the staff it names (static tokens).
 
   // The access-rules view of a staff principal (nullopt for a partner system).
   std::optional<domain::User> AsUser() const {
