@@ -15,6 +15,7 @@
 #include <thread>
 
 #include "sightline/alerts/v1/alerts.pb.h"
+#include "sightline/crypto/digest.h"
 #include "sightline/domain/events/validation.h"
 #include "sightline/http/client.h"
 #include "sightline/http/server.h"
@@ -109,7 +110,10 @@ int main(int argc, char** argv) {
       << "store: {data_dir: \"" << work << "/notifier\"}\n"
       << "receivers:\n  - {name: hook, kind: webhook, url: \"" << base
       << "/v2/enqueue\", routing_key: bench}\n"
-      << "routes:\n  - {receivers: [hook]}\n";
+      << "routes:\n  - {receivers: [hook]}\n"
+      // The notifier's /v1 API needs a credential configured; the bench never calls it.
+      << "auth:\n  tokens:\n    - {id: bench, role: service_manager, token_sha256: "
+      << crypto::Sha256Hex("bench-" + std::to_string(getpid()) + "-unused-token") << "}\n";
   std::string cmd = "exec " + bin_dir + "/sightline-notifier --config " + work +
                     "/notifier.yaml > " + work + "/notifier.log 2>&1 & echo $! > " + work +
                     "/notifier.pid";

@@ -143,17 +143,28 @@ echo "No token at all:"
 curl -sS "http://127.0.0.1:$projector_port/v1/queue"; echo
 
 step "Watchdog on http://127.0.0.1:$watchdog_port (statutory clocks, deploy/watchdog-policy.yaml)"
+# The operational APIs (watchdog, notifier) take an on-call service manager's token.
+umask 077
+ops_token=$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')
+printf '%s\n' "$ops_token" >"$state/ops.token"
+cat >"$state/ops-tokens.yaml" <<EOT
+tokens:
+  - {id: svc-mgr1, role: service_manager, team: childrens-services, token_sha256: $(printf %s "$ops_token" | sha256sum | cut -d' ' -f1)}
+EOT
+umask 022
+ops_auth="Authorization: Bearer $ops_token"
 $bin/sightline-watchdog --config deploy/watchdog.yaml --brokers "$brokers" \
-  --http-port "$watchdog_port" --data-dir "$state/watchdog" >"$state/watchdog.log" 2>&1 &
+  --http-port "$watchdog_port" --data-dir "$state/watchdog" \
+  --auth-tokens-file "$state/ops-tokens.yaml" >"$state/watchdog.log" 2>&1 &
 echo $! >"$state/watchdog.pid"
 wait_ready watchdog "http://127.0.0.1:$watchdog_port/readyz"
 # Its first caught-up tick fires every clock that is overdue now, with the ladder it has climbed.
 for _ in $(seq 1 100); do
-  pending=$(curl -fsS "http://127.0.0.1:$watchdog_port/v1/status" | python3 -c 'import json,sys; j=json.load(sys.stdin); print(1 if j["horizon"] == "" or j["outbox_pending"] else 0)')
+  pending=$(curl -fsS -H "$ops_auth" "http://127.0.0.1:$watchdog_port/v1/status" | python3 -c 'import json,sys; j=json.load(sys.stdin); print(1 if j["horizon"] == "" or j["outbox_pending"] else 0)')
   [ "$pending" = 0 ] && break
   sleep 0.2
 done
-curl -fsS "http://127.0.0.1:$watchdog_port/v1/alerts" | python3 scripts/demo_show.py alerts
+curl -fsS -H "$ops_auth" "http://127.0.0.1:$watchdog_port/v1/alerts" | python3 scripts/demo_show.py alerts
 
 step "Alert lifecycle events on sightline.alerts.v1 (one decoded with protoc)"
 kcat -C -b "$brokers" -t sightline.alerts.v1 -p 0 -o 0 -c 1 -D '' -e -q |
@@ -172,14 +183,15 @@ sed -e "s#127.0.0.1:9095#127.0.0.1:$alertmanager_port#" -e "s#127.0.0.1:9096#127
   -e "s#http://127.0.0.1:8081/app#http://127.0.0.1:$projector_port/app#" deploy/notifier.yaml \
   >"$state/notifier.yaml"
 $bin/sightline-notifier --config "$state/notifier.yaml" --brokers "$brokers" \
-  --http-port "$notifier_port" --data-dir "$state/notifier" >"$state/notifier.log" 2>&1 &
+  --http-port "$notifier_port" --data-dir "$state/notifier" \
+  --auth-tokens-file "$state/ops-tokens.yaml" >"$state/notifier.log" 2>&1 &
 echo $! >"$state/notifier.pid"
 wait_ready notifier "http://127.0.0.1:$notifier_port/readyz"
 # Until every alert event is consumed and nothing waits for a receiver (twice in a row: the
 # status is refreshed a few times a second).
 settled=0
 for _ in $(seq 1 300); do
-  waiting=$(curl -fsS "http://127.0.0.1:$notifier_port/v1/status" | python3 -c 'import json,sys; j=json.load(sys.stdin); print(sum(r["waiting"] for r in j["receivers"]) + sum(p["high_watermark"] < 0 or p["applied_next"] < p["high_watermark"] for p in j["partitions"]) + (not j["partitions"]))')
+  waiting=$(curl -fsS -H "$ops_auth" "http://127.0.0.1:$notifier_port/v1/status" | python3 -c 'import json,sys; j=json.load(sys.stdin); print(sum(r["waiting"] for r in j["receivers"]) + sum(p["high_watermark"] < 0 or p["applied_next"] < p["high_watermark"] for p in j["partitions"]) + (not j["partitions"]))')
   if [ "$waiting" = 0 ]; then settled=$((settled + 1)); else settled=0; fi
   [ "$settled" -ge 2 ] && break
   sleep 0.3
@@ -210,6 +222,7 @@ On-call alerts in Alertmanager: http://127.0.0.1:$alertmanager_port/#/alerts (gr
 PagerDuty-shaped webhook events: $state/webhook.jsonl
 Notifier: http://127.0.0.1:$notifier_port/v1/status, /metrics
 Watchdog: http://127.0.0.1:$watchdog_port/v1/alerts, /v1/children/{id}/clocks, /v1/status, /metrics
+          (/v1 needs: -H "Authorization: Bearer \$(cat $state/ops.token)")
 Gateway:  http://127.0.0.1:$gateway_port  (POST /v1/events, /healthz, /readyz, /metrics)
 Kafka:    $brokers   (kcat -C -b $brokers -t sightline.events.v1)
 Events:   $state/day.ndjson

@@ -77,8 +77,8 @@ class HealthProbe {
     };
     std::size_t within = static_cast<std::size_t>(
         std::count_if(sorted.begin(), sorted.end(), [](auto l) { return l < kHealthBound; }));
-    std::cout << "[hostile] " << what << ": /healthz " << sorted.size() << " probes, p50 "
-              << at(50) << " ms, p95 " << at(95) << " ms, max " << at(100) << " ms, " << failures_
+    std::cout << "[hostile] " << what << ": /healthz " << sorted.size() << " probes, p50 " << at(50)
+              << " ms, p95 " << at(95) << " ms, max " << at(100) << " ms, " << failures_
               << " failed\n";
     EXPECT_EQ(failures_, 0) << what;
     EXPECT_GE(within * 100, sorted.size() * 95) << what << ": /healthz slower than 100 ms";

@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "ops_auth.h"
 #include "process.h"
 #include "sightline/http/client.h"
 #include "sightline/http/server.h"
@@ -49,7 +50,7 @@ class Alertmanager {
   }
   std::string url() const { return "http://127.0.0.1:" + std::to_string(port_); }
   nlohmann::json Get(const std::string& path) {
-    auto r = http::Get(url(), path);
+    auto r = OpsGet(url(), path);
     if (!r.ok() || r.value().status != 200) return nlohmann::json::array();
     return nlohmann::json::parse(r.value().body, nullptr, false);
   }
@@ -123,7 +124,7 @@ class NotifierHarness {
         << "delivery:\n  backoff_initial_ms: 100\n  backoff_max_ms: 1000\n"
         << "  undeliverable_after_seconds: 3\n  queue_max: " << queue_max << "\n"
         << "apply:\n  batch_max_events: " << batch_max_events << "\n"
-        << receivers_routes_heartbeat;
+        << receivers_routes_heartbeat << OpsAuthYaml();
   }
   ::testing::AssertionResult Start() {
     process_ = StartWithPortFile(
@@ -135,7 +136,7 @@ class NotifierHarness {
   void Kill() { process_->Kill(); }
   int Stop() { return process_->Stop(); }
   nlohmann::json Status() {
-    auto r = http::Get(url_, "/v1/status");
+    auto r = OpsGet(url_, "/v1/status");
     if (!r.ok()) return nullptr;
     return nlohmann::json::parse(r.value().body, nullptr, false);
   }

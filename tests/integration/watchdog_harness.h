@@ -12,6 +12,7 @@
 #include <sstream>
 #include <string>
 
+#include "ops_auth.h"
 #include "process.h"
 #include "sightline/alerts/v1/alerts.pb.h"
 #include "sightline/domain/events/validation.h"
@@ -34,7 +35,8 @@ class WatchdogHarness {
         << ".dlq\n  group_id: " << alerts_topic << ".watchdog\n"
         << "store:\n  data_dir: " << dir_ << "/data\n"
         << "policy_file: " << SourceDir() << "/deploy/watchdog-policy.yaml\n"
-        << "apply:\n  batch_max_events: 300\n  tick_ms: 50\n";
+        << "apply:\n  batch_max_events: 300\n  tick_ms: 50\n"
+        << OpsAuthYaml();
   }
 
   static ::testing::AssertionResult CreateTopics(const std::string& brokers,
@@ -71,7 +73,7 @@ class WatchdogHarness {
   int Stop() { return process_->Stop(); }
 
   nlohmann::json Status() {
-    auto r = http::Get(url_, "/v1/status");
+    auto r = OpsGet(url_, "/v1/status");
     if (!r.ok()) return nullptr;
     return nlohmann::json::parse(r.value().body, nullptr, false);
   }
@@ -86,7 +88,7 @@ class WatchdogHarness {
         timeout);
   }
   nlohmann::json Get(const std::string& path) {
-    auto r = http::Get(url_, path);
+    auto r = OpsGet(url_, path);
     if (!r.ok()) return nullptr;
     return nlohmann::json::parse(r.value().body, nullptr, false);
   }

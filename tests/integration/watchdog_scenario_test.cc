@@ -213,6 +213,15 @@ TEST_P(WatchdogScenarioTest, TopicHoldsExactlyTheHandWrittenLifecycle) {
   auto open = w.Get("/v1/alerts");
   ASSERT_TRUE(open.is_object());
   EXPECT_TRUE(open["alerts"].empty());  // Every alert of the scenario is resolved or cancelled.
+  // The API names children: without a credential it answers 401; the probes stay open.
+  for (const char* path : {"/v1/alerts", "/v1/status", "/v1/children/wa/clocks"}) {
+    auto anonymous = http::Get(w.url(), path);
+    ASSERT_TRUE(anonymous.ok());
+    EXPECT_EQ(anonymous.value().status, 401) << path;
+  }
+  auto probe = http::Get(w.url(), "/readyz");
+  ASSERT_TRUE(probe.ok());
+  EXPECT_NE(probe.value().status, 401);
   ASSERT_EQ(w.Stop(), 0);
 
   std::vector<alerts::v1::AlertEvent> got = ReadAlerts(brokers, alerts);

@@ -1,11 +1,13 @@
 #include "sightline/consumer/service_config.h"
 
 #include "sightline/config/http_options.h"
+#include "sightline/identity/config.h"
 
 namespace sightline::consumer {
 
 void ReadServiceConfig(config::YamlReader& yaml, ServiceConfig& c) {
   config::ReadHttpOptions(yaml, c.http);
+  identity::ReadAuthOptions(yaml, c.auth);
   c.brokers = yaml.String("kafka.brokers", c.brokers);
   c.dlq_topic = yaml.String("kafka.dead_letter_topic", c.dlq_topic);
   c.group_id = yaml.String("kafka.group_id", c.group_id);
@@ -28,6 +30,7 @@ Status ApplyServiceOverrides(const ServiceOverrides& o, ServiceConfig& c) {
     c.http.port = o.http_port;
   }
   if (!o.port_file.empty()) c.port_file = o.port_file;
+  if (!o.auth_tokens_file.empty()) c.auth.tokens_file = o.auth_tokens_file;
   return Status::Ok();
 }
 

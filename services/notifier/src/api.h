@@ -8,6 +8,7 @@
 #include "sightline/clock/clock.h"
 #include "sightline/consumer/shell.h"
 #include "sightline/http/server.h"
+#include "sightline/identity/authenticator.h"
 
 namespace sightline::notifier_service {
 
@@ -18,6 +19,7 @@ struct ApiDeps {
   const Deliverer& deliverer;
   const HeartbeatWatch& heartbeat;
   const Clock& clock;
+  const identity::Authenticator& auth;  // /v1 routes need a staff member or system client.
 };
 
 void RegisterApi(http::Server& server, const ApiDeps& deps);

@@ -37,6 +37,8 @@ int main(int argc, char** argv) {
   app.add_option("--http-port", overrides.http_port, "Port to listen on; 0 picks a free one")
       ->check(CLI::Range(0, 65535));
   app.add_option("--port-file", overrides.port_file, "Write the bound port to this file");
+  app.add_option("--auth-tokens-file", overrides.auth_tokens_file,
+                 "Static tokens (YAML, mode 0600), instead of auth.tokens_file");
   CLI11_PARSE(app, argc, argv);
 
   overrides.kafka.env = config::SightlineEnvironment();
@@ -69,13 +71,16 @@ int main(int argc, char** argv) {
                          .batch_max_records = c.batch_max_events,
                          .batch_wait = std::chrono::milliseconds(100),
                          .ready_max_lag = 1000});  // As the projector's default.
+  auto auth = identity::Authenticator::Create(c.auth, clock);
+  if (!auth.ok()) return Fail(auth.status().message());
   http::Server server(c.http);
   RegisterApi(server, {.config = c,
                        .shell = shell,
                        .handler = handler,
                        .deliverer = deliverer,
                        .heartbeat = heartbeat,
-                       .clock = clock});
+                       .clock = clock,
+                       .auth = *auth.value()});
   metrics::ServeMetrics(server, metrics.registry());
   auto port = server.Start();
   if (!port.ok()) return Fail(port.status().message());

@@ -173,6 +173,8 @@ int main(int argc, char** argv) {
   app.add_option("--http-port", overrides.http_port, "Port to listen on; 0 picks a free one")
       ->check(CLI::Range(0, 65535));
   app.add_option("--port-file", overrides.port_file, "Write the bound port to this file");
+  app.add_option("--auth-tokens-file", overrides.auth_tokens_file,
+                 "Static tokens (YAML, mode 0600), instead of auth.tokens_file");
   auto* serve = app.add_subcommand("serve", "Consume and serve (the default)");
   auto* rebuild = app.add_subcommand("rebuild", "Replay the topic into a fresh store, then swap");
   auto* dump = app.add_subcommand("dump", "Print the projection digest of the current store");

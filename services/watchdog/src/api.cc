@@ -1,5 +1,7 @@
 #include "api.h"
 
+#include "sightline/identity/guard.h"
+
 #include <nlohmann/json.hpp>
 
 #include "sightline/core/ids.h"
@@ -45,7 +47,7 @@ json StatusJson(const consumer::Shell& shell, const WatchdogHandler& handler) {
 }  // namespace
 
 void RegisterApi(http::Server& server, const consumer::Shell& shell, const WatchdogHandler& handler,
-                 WatchdogState& state) {
+                 WatchdogState& state, const identity::Authenticator& auth) {
   server.Get(
       "/healthz",
       [](const http::Request&) {
@@ -59,29 +61,30 @@ void RegisterApi(http::Server& server, const consumer::Shell& shell, const Watch
         return Json(body["ready"].get<bool>() ? 200 : 503, body);
       },
       http::Dispatch::kInline);
-  server.Get("/v1/status", [&shell, &handler](const http::Request&) {
-    return Json(200, StatusJson(shell, handler));
-  });
-  server.Get("/v1/alerts", [&state](const http::Request&) {
-    auto open = state.OpenClocks();
-    if (!open.ok()) return Json(503, {{"error", open.status().message()}});
-    json alerts = json::array();
-    for (const wv::Deadline& d : open.value()) {
-      if (d.raised()) alerts.push_back(DeadlineJson(d));
-    }
-    return Json(200, {{"alerts", alerts}});
-  });
-  server.Get("/v1/children/:id/clocks", [&state](const http::Request& req) {
-    const std::string& child = req.path_params.at("id");
-    if (!IsWellFormedId(child)) return Json(400, {{"error", "id: not a well-formed child id"}});
-    auto open = state.OpenClocks();
-    if (!open.ok()) return Json(503, {{"error", open.status().message()}});
-    json clocks = json::array();
-    for (const wv::Deadline& d : open.value()) {
-      if (d.child_id() == child) clocks.push_back(DeadlineJson(d));
-    }
-    return Json(200, {{"child_id", child}, {"clocks", clocks}});
-  });
+  server.Get("/v1/status", identity::Guard(auth, [&shell, &handler](const http::Request&) {
+               return Json(200, StatusJson(shell, handler));
+             }));
+  server.Get("/v1/alerts", identity::Guard(auth, [&state](const http::Request&) {
+               auto open = state.OpenClocks();
+               if (!open.ok()) return Json(503, {{"error", open.status().message()}});
+               json alerts = json::array();
+               for (const wv::Deadline& d : open.value()) {
+                 if (d.raised()) alerts.push_back(DeadlineJson(d));
+               }
+               return Json(200, {{"alerts", alerts}});
+             }));
+  server.Get("/v1/children/:id/clocks", identity::Guard(auth, [&state](const http::Request& req) {
+               const std::string& child = req.path_params.at("id");
+               if (!IsWellFormedId(child))
+                 return Json(400, {{"error", "id: not a well-formed child id"}});
+               auto open = state.OpenClocks();
+               if (!open.ok()) return Json(503, {{"error", open.status().message()}});
+               json clocks = json::array();
+               for (const wv::Deadline& d : open.value()) {
+                 if (d.child_id() == child) clocks.push_back(DeadlineJson(d));
+               }
+               return Json(200, {{"child_id", child}, {"clocks", clocks}});
+             }));
 }
 
 }  // namespace sightline::watchdog_service

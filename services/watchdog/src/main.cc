@@ -52,8 +52,11 @@ int Serve(const WatchdogConfig& c, const domain::ClockPolicy& policy) {
                          .batch_max_records = c.batch_max_events,
                          .batch_wait = c.batch_wait,
                          .ready_max_lag = 0});  // The tick needs every event: no lag at all.
+  auto auth =
+      identity::Authenticator::Create(c.auth, wall);  // Credentials expire by the wall clock.
+  if (!auth.ok()) return Fail(auth.status().message());
   http::Server server(c.http);
-  RegisterApi(server, shell, handler, *state.value());
+  RegisterApi(server, shell, handler, *state.value(), *auth.value());
   metrics::ServeMetrics(server, metrics.registry());
   auto port = server.Start();
   if (!port.ok()) return Fail(port.status().message());
@@ -101,6 +104,8 @@ int main(int argc, char** argv) {
   app.add_option("--http-port", overrides.http_port, "Port to listen on; 0 picks a free one")
       ->check(CLI::Range(0, 65535));
   app.add_option("--port-file", overrides.port_file, "Write the bound port to this file");
+  app.add_option("--auth-tokens-file", overrides.auth_tokens_file,
+                 "Static tokens (YAML, mode 0600), instead of auth.tokens_file");
   app.add_option("--simulated-clock-file", overrides.clock_file,
                  "Tests and demos: read the current time (Unix seconds) from this file");
   auto* serve = app.add_subcommand("serve", "Consume, tick and serve (the default)");

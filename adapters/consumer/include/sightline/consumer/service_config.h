@@ -9,6 +9,7 @@
 
 #include "sightline/config/yaml_reader.h"
 #include "sightline/http/server.h"
+#include "sightline/identity/authenticator.h"
 #include "sightline/kafka/properties.h"
 
 namespace sightline::consumer {
@@ -23,6 +24,8 @@ struct ServiceConfig {
   bool sync_writes = true;
   std::size_t batch_max_events = 2000;
   std::string port_file;  // --port-file only: where the bound port is written (tests, demos).
+  identity::AuthOptions
+      auth;  // Who may call the service's /v1 API (auth.tokens, tokens_file, jwt).
 };
 
 // Reads http.listen_address, http.port, kafka.brokers, kafka.dead_letter_topic, kafka.group_id,
@@ -37,6 +40,7 @@ struct ServiceOverrides {
   std::string data_dir;
   int http_port = -1;
   std::string port_file;
+  std::string auth_tokens_file;  // --auth-tokens-file
 };
 Status ApplyServiceOverrides(const ServiceOverrides& overrides, ServiceConfig& config);
 
