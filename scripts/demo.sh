@@ -103,7 +103,7 @@ echo
 step "A bad event is refused with the field and the reason"
 curl -sS -X POST "http://127.0.0.1:$gateway_port/v1/events" -H 'Content-Type: application/json' \
   -H "Authorization: Bearer $gw_mash_token" \
-  -d '{"eventId":"demo-bad-1","occurredAt":"2026-11-23T09:00:00Z","actor":{"userId":"u1","role":"ROLE_MASH_PRACTITIONER"},"sourceAgency":"AGENCY_POLICE","refs":{"contactId":"c1"},"ragRated":{"rating":"RAG_RATING_UNSPECIFIED"}}'
+  -d '{"eventId":"demo-bad-1","occurredAt":"2026-11-23T09:00:00Z","sourceAgency":"AGENCY_POLICE","refs":{"contactId":"c1"},"ragRated":{"rating":"RAG_RATING_UNSPECIFIED"}}'
 echo
 
 step "Projector on http://127.0.0.1:$projector_port (RocksDB projections + triage API)"

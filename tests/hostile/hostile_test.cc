@@ -262,7 +262,7 @@ TEST_F(Hostile, ProjectorSurvivesStreamFloodsAndSlowHeaders) {
   for (const char* who : {"pr1", "pr2", "pr3"})
     users += std::string("\n    - {id: ") + who +
              ", role: mash_practitioner, team: mash, token_sha256: " +
-             crypto::Sha256Hex(std::string("token-of-") + who) + "}";
+             crypto::Sha256Hex(std::string("token-of-0123456789abcdefghijklmnop-") + who) + "}";
   ProjectorHarness projector(brokers_, "hostile-projector", topic, users);
   ASSERT_TRUE(projector.Start());
   ASSERT_TRUE(WaitFor([&] { return projector.Ready().value("ready", false); }, 30s));
@@ -277,7 +277,8 @@ TEST_F(Hostile, ProjectorSurvivesStreamFloodsAndSlowHeaders) {
   for (const char* who : {"pr1", "pr2", "pr3"}) {
     for (int i = 0; i < 50; ++i) {
       auto s = std::make_unique<RawSocket>(port);
-      s->Send(std::string("GET /v1/stream HTTP/1.1\r\nHost: x\r\nAuthorization: bearer token-of-") +
+      s->Send(std::string("GET /v1/stream HTTP/1.1\r\nHost: x\r\nAuthorization: bearer "
+                          "token-of-0123456789abcdefghijklmnop-") +
               who + "\r\n\r\n");
       std::string head = s->Read(5s, "\r\n\r\n");
       if (StatusOf(head) == 200) {
@@ -307,12 +308,14 @@ TEST_F(Hostile, ProjectorSurvivesStreamFloodsAndSlowHeaders) {
   auto ready = http::Get(projector.url(), "/readyz", 2s);
   ASSERT_TRUE(ready.ok());
   EXPECT_EQ(ready.value().status, 200);
-  auto queue = http::Send(projector.url(), {.method = "GET",
-                                            .path = "/v1/queue",
-                                            .body = {},
-                                            .content_type = {},
-                                            .headers = {{"Authorization", "Bearer token-of-pr1"}},
-                                            .timeout = 5s});
+  auto queue =
+      http::Send(projector.url(),
+                 {.method = "GET",
+                  .path = "/v1/queue",
+                  .body = {},
+                  .content_type = {},
+                  .headers = {{"Authorization", "Bearer token-of-0123456789abcdefghijklmnop-pr1"}},
+                  .timeout = 5s});
   ASSERT_TRUE(queue.ok());
   EXPECT_EQ(queue.value().status, 200) << queue.value().body;
   slow.clear();
@@ -322,7 +325,9 @@ TEST_F(Hostile, ProjectorSurvivesStreamFloodsAndSlowHeaders) {
   ASSERT_TRUE(WaitFor(
       [&] {
         RawSocket s(port);
-        s.Send("GET /v1/stream HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer token-of-pr1\r\n\r\n");
+        s.Send(
+            "GET /v1/stream HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer "
+            "token-of-0123456789abcdefghijklmnop-pr1\r\n\r\n");
         return StatusOf(s.Read(2s, "\r\n\r\n")) == 200;
       },
       40s));

@@ -19,6 +19,11 @@ namespace {
 namespace v1 = events::v1;
 using nlohmann::json;
 
+// Each test user's static token (32+ characters, as the authenticator demands).
+std::string TokenOf(const std::string& user) {
+  return "token-" + user + "-0123456789abcdefghijklmnopq";
+}
+
 class RecordingAudit final : public audit_log::AuditSink {
  public:
   Status Record(const audit::v1::AccessAudited& e) override {
@@ -62,7 +67,12 @@ class ApiTest : public ::testing::Test {
              {"sm1", domain::UserRole::kServiceManager, "svc"},
              {"hos1", domain::UserRole::kHeadOfService, "svc"},
              {"aud1", domain::UserRole::kAuditor, "qa"}}) {
-      users_.push_back({{id, role, team}, crypto::Sha256Hex("token-" + id)});
+      identity::StaticToken t;
+      t.principal.subject = id;
+      t.principal.role = role;
+      t.principal.team_id = team;
+      t.token_sha256 = crypto::Sha256Hex(TokenOf(id));
+      auth_options_.tokens.push_back(t);
     }
     // child-q: waiting in the MASH queue; child-a: allocated to sw1 in team-1; child-r: waiting
     // and restricted; child-o: allocated in team-2. q and a share household h1.
@@ -120,6 +130,7 @@ class ApiTest : public ::testing::Test {
     ASSERT_TRUE(plan.ok()) << plan.status().ToString();
     ASSERT_TRUE(plan.value().dead.empty()) << plan.value().dead[0].detail;
     ASSERT_TRUE(store_->Write(plan.value().writes).ok());
+    auth_ = identity::Authenticator::Create(auth_options_, clock_).value();
     api_ = MakeApi(StreamLimits{});
   }
 
@@ -128,7 +139,7 @@ class ApiTest : public ::testing::Test {
         ApiDeps{.store = *store_,
                 .calendar = calendar_,
                 .access = access_,
-                .users = users_,
+                .auth = *auth_,
                 .audit = audit_,
                 .feed = feed_,
                 .metrics = metrics_,
@@ -141,7 +152,7 @@ class ApiTest : public ::testing::Test {
                     std::map<std::string, std::string> params = {}) {
     http::Request r;
     r.method = "GET";
-    if (!user.empty()) r.headers.emplace("authorization", "Bearer token-" + user);
+    if (!user.empty()) r.headers.emplace("authorization", "Bearer " + TokenOf(user));
     r.query = std::move(query);
     r.path_params = std::move(params);
     return r;
@@ -153,7 +164,8 @@ class ApiTest : public ::testing::Test {
   domain::Calendar calendar_;
   domain::ProjectionPolicy policy_;
   domain::AccessPolicy access_;
-  std::vector<ApiUser> users_;
+  identity::AuthOptions auth_options_;
+  std::unique_ptr<identity::Authenticator> auth_;
   RecordingAudit audit_;
   ChangeFeed feed_;
   ProjectorMetrics metrics_;
@@ -240,10 +252,12 @@ TEST_F(ApiTest, UnauthenticatedRequestsAreRefusedAndAudited) {
   EXPECT_EQ(api_->Queue(Req("")).status, 401);
   // The scheme's name is case-insensitive (RFC 9110 section 11.1); the token is not.
   http::Request lower = Req("");
-  lower.headers.emplace("authorization", "bearer   token-hos1 ");
+  lower.headers.emplace("authorization", "bearer   " + TokenOf("hos1") + " ");
   EXPECT_EQ(api_->Queue(lower).status, 200);
   http::Request upper_token = Req("");
-  upper_token.headers.emplace("authorization", "BEARER TOKEN-HOS1");
+  std::string upper = TokenOf("hos1");
+  for (char& ch : upper) ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
+  upper_token.headers.emplace("authorization", "BEARER " + upper);
   EXPECT_EQ(api_->Queue(upper_token).status, 401);
   EXPECT_EQ(api_->LineOfSight(Req("")).status, 401);
   EXPECT_EQ(api_->Household(Req("", {}, {{"id", "h1"}})).status, 401);

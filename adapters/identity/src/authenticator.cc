@@ -26,7 +26,7 @@ StatusOr<std::unique_ptr<Authenticator>> Authenticator::Create(AuthOptions optio
     if (Status s = yaml.value().Finish(); !s.ok()) return s;
     for (StaticToken& t : more.tokens) options.tokens.push_back(std::move(t));
   }
-  if (options.tokens.empty() && !options.jwt)
+  if (options.tokens.empty() && !options.jwt && !options.allow_none)
     return InvalidArgument(
         "auth: no credential configured (auth.tokens, auth.tokens_file or auth.jwt)");
   std::unique_ptr<Authenticator> a(new Authenticator(std::move(options), clock));

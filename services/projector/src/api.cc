@@ -129,22 +129,20 @@ bool TriageApi::Audit(const domain::User* user, const std::string& endpoint,
 std::optional<domain::User> TriageApi::Authenticate(const http::Request& req,
                                                     const std::string& endpoint,
                                                     http::Response& refusal) {
-  std::string header = req.Header("authorization").value_or("");
-  std::string fingerprint;
-  if (auto token = req.BearerToken()) {
-    std::string digest = crypto::Sha256Hex(*token);
-    fingerprint = digest.substr(0, 12);
-    const ApiUser* found = nullptr;
-    for (const ApiUser& u : d_.users) {
-      // Compare against every user, so timing does not tell how many matched before.
-      if (crypto::ConstantTimeEquals(u.token_sha256, digest)) found = &u;
-    }
-    if (found) return found->user;
+  identity::AuthResult who = d_.auth.Authenticate(req);
+  if (who.principal) {
+    if (auto user = who.principal->AsUser()) return user;
+    // A partner system's credential proves who it is, but the triage API is for staff.
+    refusal = Error(403, "'" + who.principal->subject + "' is not a member of staff");
+    http::Response audit_failed;
+    if (!Audit(nullptr, endpoint, "", "", au::OUTCOME_DENIED_NO_NEED_TO_KNOW, audit_failed,
+               who.fingerprint))
+      refusal = audit_failed;
+    return std::nullopt;
   }
-  refusal = Error(401, header.empty() ? "missing bearer token" : "unknown or malformed token");
-  refusal.headers["WWW-Authenticate"] = "Bearer realm=\"sightline\"";
+  refusal = identity::Authenticator::Refusal(who);
   http::Response audit_failed;
-  if (!Audit(nullptr, endpoint, "", "", au::OUTCOME_UNAUTHENTICATED, audit_failed, fingerprint))
+  if (!Audit(nullptr, endpoint, "", "", au::OUTCOME_UNAUTHENTICATED, audit_failed, who.fingerprint))
     refusal = audit_failed;
   return std::nullopt;
 }

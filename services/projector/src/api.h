@@ -1,6 +1,7 @@
 // The triage API (docs/api/openapi.yaml), served from the projector's RocksDB store.
 //
-// Every request carries a bearer token; its SHA-256 is looked up among the configured users.
+// Every request carries a bearer credential (a static token of access.users, or a JWT from the
+// council's identity provider); partner systems' credentials are refused (403).
 // Access follows domain/access (need to know; restricted records only for named roles).
 // Every read of a child's record, every list read and every refusal is audited to
 // sightline.audit.v1 before the answer goes out; if auditing fails the answer is 503.
@@ -22,6 +23,7 @@
 #include "sightline/domain/access/access.h"
 #include "sightline/domain/calendar/calendar.h"
 #include "sightline/http/server.h"
+#include "sightline/identity/authenticator.h"
 #include "sightline/storage/store.h"
 #include "stream_hub.h"
 
@@ -31,7 +33,7 @@ struct ApiDeps {
   const storage::Store& store;
   const domain::Calendar& calendar;
   const domain::AccessPolicy& access;
-  const std::vector<ApiUser>& users;
+  const identity::Authenticator& auth;  // access.users and the auth block (ADR 0009).
   audit_log::AuditSink& audit;
   ChangeFeed& feed;
   ProjectorMetrics& metrics;

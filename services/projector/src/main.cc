@@ -64,10 +64,23 @@ int Serve(const ProjectorConfig& c, const domain::Calendar& calendar) {
   consumer::Shell shell(*k.value().consumer, *k.value().producer, *store.value(),
                         metrics.registry(), ShellOptionsFor(c));
   audit_log::KafkaAuditSink audit(*k.value().producer, c.audit_topic);
+  identity::AuthOptions auth_options = c.auth;
+  auth_options.allow_none = true;  // No users yet: the projector still projects; its API says 401.
+  for (const ApiUser& u : c.users)
+    auth_options.tokens.push_back({.principal = {.subject = u.user.id,
+                                                 .role = u.user.role,
+                                                 .team_id = u.user.team_id,
+                                                 .agency = "",
+                                                 .kind = identity::CredentialKind::kStaticToken,
+                                                 .credential = "",
+                                                 .relay = false},
+                                   .token_sha256 = u.token_sha256});
+  auto auth = identity::Authenticator::Create(auth_options, clock);
+  if (!auth.ok()) return Fail(auth.status().message());
   TriageApi api({.store = *store.value(),
                  .calendar = calendar,
                  .access = c.access,
-                 .users = c.users,
+                 .auth = *auth.value(),
                  .audit = audit,
                  .feed = feed,
                  .metrics = metrics,

@@ -36,6 +36,9 @@ struct AuthOptions {
   std::optional<JwtPolicy> jwt;  // When set, jwks_file must name the provider's keys.
   std::string jwks_file;
   std::chrono::seconds jwks_recheck{30};  // How often the file's modification time is looked at.
+  // Start with no credential at all (every call then gets 401). Off by default: a service that
+  // nobody can call is usually a mistake in its config.
+  bool allow_none = false;
 };
 
 struct AuthResult {
