@@ -344,7 +344,9 @@ http::StreamResponse TriageApi::Stream(const http::Request& req) {
     return out;
   }
   domain::User who = *user;
-  out.open = [this, who](std::shared_ptr<http::StreamSink> sink) { hub_->Attach(who, sink); };
+  out.open = [this, who](const std::shared_ptr<http::StreamSink>& sink) {
+    hub_->Attach(who, sink);
+  };
   return out;
 }
 
