@@ -135,6 +135,10 @@ async function showHousehold(id) {
       el('td', {}, String(c.referrals_12m ?? '')), el('td', {}, (c.plans || []).map((p) => enumLabel(p.type, 'PLAN_TYPE_')).join(', ')),
       el('td', {}, (c.early_help || []).map((h) => enumLabel(h.intervention, 'INTERVENTION_') + (h.outcome ? ': ' + enumLabel(h.outcome, 'EARLY_HELP_OUTCOME_') : '')).join('; '))));
   }
+  if (body.hidden_members) {
+    $('#household tbody').append(el('tr', {}, el('td', { class: 'restricted', colspan: '6' },
+      body.hidden_members + ' other member' + (body.hidden_members === 1 ? '' : 's') + ' not shown (no need to know); not in the totals')));
+  }
 }
 
 async function showLineOfSight() {

@@ -115,6 +115,14 @@ class ApiTest : public ::testing::Test {
     events.push_back(restrict);
     contact("child-o", "h3", "Noah Jones");
     allocate("child-o", "h3", "team-2", "sw9");
+    // child-s: child-o's sibling in h3, allocated to team-2 too, and restricted.
+    contact("child-s", "h3", "Ruby Jones");
+    allocate("child-s", "h3", "team-2", "sw9");
+    v1::Envelope restrict_s = Base("ev-rs", "child-s", "h3");
+    restrict_s.mutable_access_restricted()->set_level(v1::RESTRICTION_STAFF_OR_RELATIVE);
+    restrict_s.mutable_access_restricted()->set_reason("staff relative");
+    restrict_s.mutable_access_restricted()->set_review_by("2027-02-20");
+    events.push_back(restrict_s);
     std::vector<kafka::Record> records;
     for (std::size_t i = 0; i < events.size(); ++i) {
       kafka::Record& r = records.emplace_back();
@@ -293,13 +301,45 @@ TEST_F(ApiTest, HouseholdShowsMembersAndCumulativeHistory) {
   http::Response r = api_->Household(Req("tm1", {}, {{"id", "h1"}}));
   ASSERT_EQ(r.status, 200) << r.body;
   json body = json::parse(r.body);
-  ASSERT_EQ(body["children"].size(), 2u);
-  EXPECT_EQ(body["totals"]["contacts_12m"], 2);
-  EXPECT_EQ(body["totals"]["referrals_12m"], 1);
-  for (const json& c : body["children"]) {
-    // tm1 (team-1) may read child-a (allocated to team-1) but not child-q (MASH queue).
-    EXPECT_EQ(c["details_hidden"], c["child_id"] == "child-q") << c;
-  }
+  // tm1 (team-1) may read child-a (allocated to team-1) but not child-q (MASH queue): child-q is
+  // neither listed nor counted, only said to exist.
+  ASSERT_EQ(body["children"].size(), 1u) << body;
+  EXPECT_EQ(body["children"][0]["child_id"], "child-a");
+  EXPECT_EQ(body["hidden_members"], 1);
+  EXPECT_EQ(body["totals"]["contacts_12m"], 1);
+  EXPECT_EQ(body.dump().find("child-q"), std::string::npos) << body;
+  // A head of service reads both: the totals are the household's.
+  json all = json::parse(api_->Household(Req("hos1", {}, {{"id", "h1"}})).body);
+  EXPECT_EQ(all["children"].size(), 2u);
+  EXPECT_EQ(all["hidden_members"], 0);
+  EXPECT_EQ(all["totals"]["contacts_12m"], 2);
+  EXPECT_EQ(all["totals"]["referrals_12m"], 1);
+  // The leak of issue 13: the difference between two readers' totals is only what the one may
+  // read and the other may not, never a hidden child's history.
+  EXPECT_EQ(all["totals"]["contacts_12m"].get<int>() - body["totals"]["contacts_12m"].get<int>(),
+            1);
+}
+
+// The leak of issue 13: a team manager could subtract to learn a restricted sibling's history.
+TEST_F(ApiTest, HouseholdTotalsCountOnlyWhatTheReaderMayRead) {
+  // tm2 manages team-2, which holds both children of h3; child-s is restricted.
+  json tm2 = json::parse(api_->Household(Req("tm2", {}, {{"id", "h3"}})).body);
+  ASSERT_EQ(tm2["children"].size(), 1u) << tm2;
+  EXPECT_EQ(tm2["children"][0]["child_id"], "child-o");
+  EXPECT_EQ(tm2["hidden_members"], 1);
+  EXPECT_EQ(tm2["totals"]["contacts_12m"], 1);
+  EXPECT_EQ(tm2["totals"]["referrals_12m"], 1);
+  EXPECT_EQ(tm2.dump().find("Ruby"), std::string::npos) << tm2;
+  // A head of service (named for restricted records) sees the whole household.
+  json hos = json::parse(api_->Household(Req("hos1", {}, {{"id", "h3"}})).body);
+  EXPECT_EQ(hos["children"].size(), 2u);
+  EXPECT_EQ(hos["hidden_members"], 0);
+  EXPECT_EQ(hos["totals"]["contacts_12m"], 2);
+  EXPECT_EQ(hos["totals"]["referrals_12m"], 2);
+  // A service manager reads every unrestricted record, but not the restricted one.
+  json sm = json::parse(api_->Household(Req("sm1", {}, {{"id", "h3"}})).body);
+  EXPECT_EQ(sm["hidden_members"], 1);
+  EXPECT_EQ(sm["totals"]["contacts_12m"], 1);
   EXPECT_EQ(api_->Household(Req("tm2", {}, {{"id", "h1"}})).status, 403);
   EXPECT_EQ(api_->Household(Req("tm1", {}, {{"id", "h-none"}})).status, 404);
 }
@@ -309,7 +349,7 @@ TEST_F(ApiTest, LineOfSightIsForManagersAndCountsEveryone) {
   http::Response r = api_->LineOfSight(Req("sm1"));
   ASSERT_EQ(r.status, 200) << r.body;
   json body = json::parse(r.body);
-  EXPECT_EQ(body["children"], 4);
+  EXPECT_EQ(body["children"], 5);
   EXPECT_EQ(body["awaiting_decision"]["count"], 2);
   EXPECT_EQ(body["awaiting_decision"]["overdue"], 2);
   EXPECT_EQ(body["by_team"]["team-1"]["open_cases"], 1);

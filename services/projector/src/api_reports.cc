@@ -56,6 +56,7 @@ http::Response TriageApi::Household(const http::Request& req) {
                  {"plans_ever", 0},
                  {"early_help_not_effective", 0}};
   bool any_granted = false;
+  int hidden = 0;
   std::vector<std::pair<std::string, Access>> decisions;
   for (const std::string& child : members) {
     Status st;
@@ -65,15 +66,22 @@ http::Response TriageApi::Household(const http::Request& req) {
     Access a = domain::CanReadChild(*user, *summary, d_.access);
     any_granted = any_granted || a == Access::kGranted;
     decisions.emplace_back(child, a);
+    // A member the reader may not read is neither listed nor counted in the totals: subtracting
+    // one reader's totals from another's must not reveal a hidden child's history (issue 13).
+    // Only how many members are hidden is said.
+    if (a != Access::kGranted) {
+      ++hidden;
+      continue;
+    }
     json entry = {{"child_id", child},
                   {"name", summary->name()},
                   {"restricted", summary->restriction() != events::v1::RESTRICTION_UNSPECIFIED},
-                  {"details_hidden", a != Access::kGranted}};
+                  {"details_hidden", false}};
     auto bytes = d_.store.Get(cf::kChildren, child);
     if (!bytes.ok()) return StoreError(bytes.status());
     pv::ChildRecord r;
     if (!bytes.value() || !r.ParseFromString(*bytes.value())) continue;
-    // Cumulative figures count every member (they are not details of any one child).
+    // Cumulative figures count the members the reader may read.
     int contacts = 0, referrals = 0, re_referrals = 0, eh_failed = 0;
     for (const auto& t : r.contact_times()) contacts += ToInstant(t) >= year_ago;
     for (const pv::Referral& ref : r.referrals()) {
@@ -89,7 +97,7 @@ http::Response TriageApi::Household(const http::Request& req) {
     totals["re_referrals_12m"] = totals["re_referrals_12m"].get<int>() + re_referrals;
     totals["plans_ever"] = totals["plans_ever"].get<int>() + r.plans_size();
     totals["early_help_not_effective"] = totals["early_help_not_effective"].get<int>() + eh_failed;
-    if (a == Access::kGranted) {
+    {
       entry["stage"] = domain::EnumLabel(pv::Stage_Name(r.stage()), "STAGE_");
       entry["rag"] = domain::EnumLabel(events::v1::RagRating_Name(r.rag()), "RAG_RATING_");
       entry["contacts_12m"] = contacts;
@@ -119,6 +127,7 @@ http::Response TriageApi::Household(const http::Request& req) {
   return Answer(200, {{"as_of", api_json::Iso(now)},
                       {"household_id", id},
                       {"children", children},
+                      {"hidden_members", hidden},
                       {"totals", totals}});
 }
 
