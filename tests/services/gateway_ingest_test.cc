@@ -88,8 +88,16 @@ class Ingest : public ::testing::Test {
   std::unique_ptr<identity::Authenticator> auth_ =
       identity::Authenticator::Create(Callers(), clock_).value();
   RecordingAudit audit_;
-  IngestHandler handler_{sink_,  clock_, metrics_,
-                         *auth_, audit_, IngestOptions{.limits = {}, .max_batch_events = 3}};
+  IngestHandler handler_{sink_,
+                         clock_,
+                         metrics_,
+                         *auth_,
+                         audit_,
+                         IngestOptions{.limits = {},
+                                       .max_batch_events = 3,
+                                       .writes = domain::DefaultWritePolicy(),
+                                       .service_name = "sightline-gateway",
+                                       .max_audited_refusals = 2}};
 };
 
 TEST_F(Ingest, CallersMustAuthenticateAndRefusalsAreAudited) {
@@ -116,6 +124,15 @@ TEST_F(Ingest, TheCredentialDecidesTheActor) {
   EXPECT_EQ(audit_.events[0].event_type(), "contact_received");
   // A social worker may not send a contact (the write matrix), nor anyone a heartbeat.
   EXPECT_EQ(Post(Contact("ev-2"), "application/json", "sw1").status, 403);
+  // A batch of refusals is answered whole but audited only up to the bound, the last record
+  // saying that more were refused.
+  audit_.events.clear();
+  r = Post(Contact("ev-4") + "\n" + Contact("ev-5") + "\n" + Contact("ev-6"),
+           "application/x-ndjson", "sw1");
+  EXPECT_EQ(r.status, 403);
+  EXPECT_EQ(json::parse(r.body)["refused"].size(), 3u);
+  ASSERT_EQ(audit_.events.size(), 2u);
+  EXPECT_THAT(audit_.events[1].detail(), HasSubstr("any later ones are not"));
   EXPECT_TRUE(sink_.written.empty());
   // A partner system's contact records the partner as actor and source.
   std::string anonymous =

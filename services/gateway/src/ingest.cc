@@ -106,7 +106,9 @@ http::Response IngestHandler::PostEvents(const http::Request& request) {
   for (const domain::NdjsonLine& line : lines) {
     Checked<v1::Envelope> parsed = domain::ParseEventJson(line.text);
     FieldErrors errors = parsed.ok() ? FieldErrors{} : parsed.errors();
-    std::string id = parsed.ok() ? parsed.value().event_id() : EventIdOf(line.text);
+    // Echoed in answers and audit records: at most 128 characters, whatever was sent.
+    std::string id =
+        (parsed.ok() ? parsed.value().event_id() : EventIdOf(line.text)).substr(0, 128);
     v1::Envelope e;
     if (parsed.ok()) {
       e = std::move(parsed).value();
@@ -114,9 +116,15 @@ http::Response IngestHandler::PostEvents(const http::Request& request) {
       if (auto refusal = domain::AuthoriseWrite(e, writer, options_.writes)) {
         forbidden.push_back(
             {{"line", line.number}, {"event_id", id}, {"errors", ErrorsJson({*refusal})}});
-        AuditRefusal(who, audit::v1::OUTCOME_DENIED_NOT_PERMITTED, id.substr(0, 128),
-                     domain::PayloadType(e), e.child_id().substr(0, 128),
-                     refusal->field + ": " + refusal->reason);
+        // Each refused event is audited, up to a bound per request: a batch of refusals must not
+        // turn into a thousand synchronous audit writes. The answer lists every one.
+        if (forbidden.size() <= options_.max_audited_refusals)
+          AuditRefusal(
+              who, audit::v1::OUTCOME_DENIED_NOT_PERMITTED, id, domain::PayloadType(e),
+              e.child_id().substr(0, 128),
+              forbidden.size() == options_.max_audited_refusals
+                  ? "the last refusal of this request audited one by one; any later ones are not"
+                  : refusal->field + ": " + refusal->reason);
         continue;
       }
       e.set_recorded_by(principal.subject);

@@ -39,6 +39,7 @@ struct IngestOptions {
   std::size_t max_batch_events = 1000;
   domain::WritePolicy writes = domain::DefaultWritePolicy();
   std::string service_name = "sightline-gateway";
+  std::size_t max_audited_refusals = 20;  // Refused events audited one by one per request.
 };
 
 class IngestHandler {
