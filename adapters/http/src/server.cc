@@ -613,28 +613,27 @@ Server::Server(ServerOptions options) : impl_(std::make_shared<Impl>()) {
 
 Server::~Server() { Stop(); }
 
+namespace {
+void AddRoute(std::vector<Route>& routes, const char* method, const std::string& pattern,
+              Handler handler, StreamHandler stream, Dispatch dispatch) {
+  routes.push_back({.method = method,
+                    .pattern = routing::Pattern(pattern),
+                    .handler = std::move(handler),
+                    .stream = std::move(stream),
+                    .dispatch = dispatch});
+}
+}  // namespace
+
 void Server::Get(const std::string& pattern, Handler handler, Dispatch dispatch) {
-  impl_->routes.push_back({.method = "GET",
-                           .pattern = routing::Pattern(pattern),
-                           .handler = std::move(handler),
-                           .stream = {},
-                           .dispatch = dispatch});
+  AddRoute(impl_->routes, "GET", pattern, std::move(handler), {}, dispatch);
 }
 
 void Server::Post(const std::string& pattern, Handler handler, Dispatch dispatch) {
-  impl_->routes.push_back({.method = "POST",
-                           .pattern = routing::Pattern(pattern),
-                           .handler = std::move(handler),
-                           .stream = {},
-                           .dispatch = dispatch});
+  AddRoute(impl_->routes, "POST", pattern, std::move(handler), {}, dispatch);
 }
 
 void Server::GetStream(const std::string& pattern, StreamHandler handler) {
-  impl_->routes.push_back({.method = "GET",
-                           .pattern = routing::Pattern(pattern),
-                           .handler = {},
-                           .stream = std::move(handler),
-                           .dispatch = Dispatch::kPool});
+  AddRoute(impl_->routes, "GET", pattern, {}, std::move(handler), Dispatch::kPool);
 }
 
 Status Server::ServeFiles(const std::string& mount, const std::string& root) {

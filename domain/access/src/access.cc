@@ -6,13 +6,19 @@
 namespace sightline::domain {
 namespace {
 
-constexpr std::array<std::pair<UserRole, std::string_view>, 6> kRoles = {{
-    {UserRole::kMashPractitioner, "mash_practitioner"},
-    {UserRole::kSocialWorker, "social_worker"},
-    {UserRole::kTeamManager, "team_manager"},
-    {UserRole::kServiceManager, "service_manager"},
-    {UserRole::kHeadOfService, "head_of_service"},
-    {UserRole::kAuditor, "auditor"},
+// Each role: its config name and the role the event schema records for it.
+struct RoleRow {
+  UserRole role;
+  std::string_view name;
+  events::v1::Role recorded;
+};
+constexpr std::array<RoleRow, 6> kRoles = {{
+    {UserRole::kMashPractitioner, "mash_practitioner", events::v1::ROLE_MASH_PRACTITIONER},
+    {UserRole::kSocialWorker, "social_worker", events::v1::ROLE_SOCIAL_WORKER},
+    {UserRole::kTeamManager, "team_manager", events::v1::ROLE_TEAM_MANAGER},
+    {UserRole::kServiceManager, "service_manager", events::v1::ROLE_SERVICE_MANAGER},
+    {UserRole::kHeadOfService, "head_of_service", events::v1::ROLE_HEAD_OF_SERVICE},
+    {UserRole::kAuditor, "auditor", events::v1::ROLE_AUDITOR},
 }};
 
 bool TeamMatches(const User& user, const projections::v1::ChildSummary& c) {
@@ -23,15 +29,21 @@ bool TeamMatches(const User& user, const projections::v1::ChildSummary& c) {
 }  // namespace
 
 std::optional<UserRole> ParseUserRole(std::string_view name) {
-  for (const auto& [role, text] : kRoles)
-    if (text == name) return role;
+  for (const RoleRow& r : kRoles)
+    if (r.name == name) return r.role;
   return std::nullopt;
 }
 
 std::string_view RoleName(UserRole role) {
-  for (const auto& [r, text] : kRoles)
-    if (r == role) return text;
+  for (const RoleRow& r : kRoles)
+    if (r.role == role) return r.name;
   return "unknown";
+}
+
+events::v1::Role RecordedRole(UserRole role) {
+  for (const RoleRow& r : kRoles)
+    if (r.role == role) return r.recorded;
+  return events::v1::ROLE_UNSPECIFIED;
 }
 
 Access CanReadChild(const User& user, const projections::v1::ChildSummary& c,

@@ -3,29 +3,8 @@
 #include <google/protobuf/descriptor.h>
 
 namespace sightline::domain {
-namespace {
 
 namespace v1 = events::v1;
-
-v1::Role EventRole(UserRole role) {
-  switch (role) {
-    case UserRole::kMashPractitioner:
-      return v1::ROLE_MASH_PRACTITIONER;
-    case UserRole::kSocialWorker:
-      return v1::ROLE_SOCIAL_WORKER;
-    case UserRole::kTeamManager:
-      return v1::ROLE_TEAM_MANAGER;
-    case UserRole::kServiceManager:
-      return v1::ROLE_SERVICE_MANAGER;
-    case UserRole::kHeadOfService:
-      return v1::ROLE_HEAD_OF_SERVICE;
-    case UserRole::kAuditor:
-      return v1::ROLE_AUDITOR;
-  }
-  return v1::ROLE_UNSPECIFIED;
-}
-
-}  // namespace
 
 std::string PayloadType(const v1::Envelope& event) {
   if (event.payload_case() == v1::Envelope::PAYLOAD_NOT_SET) return "";
@@ -77,7 +56,7 @@ std::optional<FieldError> AuthoriseWrite(v1::Envelope& event, const Writer& writ
     return FieldError{"actor.user_id", "you are authenticated as '" + writer.subject +
                                            "'; an event records its writer, not someone else"};
   if (writer.role) {
-    if (claimed.role() != v1::ROLE_UNSPECIFIED && claimed.role() != EventRole(*writer.role))
+    if (claimed.role() != v1::ROLE_UNSPECIFIED && claimed.role() != RecordedRole(*writer.role))
       return FieldError{"actor.role",
                         "your role is " + std::string(RoleName(*writer.role)) + ", not that one"};
     if (!claimed.team_id().empty() && claimed.team_id() != writer.team_id)
@@ -90,7 +69,7 @@ std::optional<FieldError> AuthoriseWrite(v1::Envelope& event, const Writer& writ
       return FieldError{"rag_rated.is_override", "only a manager may override a RAG rating"};
     v1::Actor* actor = event.mutable_actor();
     actor->set_user_id(writer.subject);
-    actor->set_role(EventRole(*writer.role));
+    actor->set_role(RecordedRole(*writer.role));
     actor->set_team_id(writer.team_id);
     return std::nullopt;
   }

@@ -38,12 +38,8 @@ std::string EventIdOf(std::string_view line) {
 void IngestHandler::AuditRefusal(const identity::AuthResult& auth, int outcome,
                                  const std::string& event_id, const std::string& event_type,
                                  const std::string& child_id, const std::string& detail) {
-  audit::v1::AccessAudited e;
-  Instant now = clock_.Now();
-  e.set_audit_id(options_.service_name + "-" +
-                 std::to_string(now.time_since_epoch() / std::chrono::microseconds(1)) + "-" +
-                 std::to_string(++audit_seq_));
-  *e.mutable_at() = ToTimestamp(now);
+  audit::v1::AccessAudited e =
+      audit_log::NewRecord(options_.service_name, clock_.Now(), ++audit_seq_);
   if (auth.principal) {
     e.set_user_id(auth.principal->subject);
     if (auth.principal->role) e.set_role(std::string(domain::RoleName(*auth.principal->role)));
@@ -53,7 +49,6 @@ void IngestHandler::AuditRefusal(const identity::AuthResult& auth, int outcome,
   e.set_token_fingerprint(auth.fingerprint);
   e.set_endpoint("POST /v1/events");
   e.set_outcome(static_cast<audit::v1::Outcome>(outcome));
-  e.set_service(options_.service_name);
   e.set_event_id(event_id);
   e.set_event_type(event_type);
   e.set_child_id(child_id);

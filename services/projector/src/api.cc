@@ -99,12 +99,7 @@ int AuditOutcome(Access a) {
 bool TriageApi::Audit(const domain::User* user, const std::string& endpoint,
                       const std::string& child, const std::string& household, int outcome,
                       http::Response& refusal, const std::string& token_fingerprint) {
-  au::AccessAudited e;
-  Instant now = d_.clock.Now();
-  e.set_audit_id(d_.service_name + "-" +
-                 std::to_string(now.time_since_epoch() / std::chrono::microseconds(1)) + "-" +
-                 std::to_string(++audit_seq));
-  *e.mutable_at() = ToTimestamp(now);
+  au::AccessAudited e = audit_log::NewRecord(d_.service_name, d_.clock.Now(), ++audit_seq);
   if (user) {
     e.set_user_id(user->id);
     e.set_role(std::string(domain::RoleName(user->role)));
@@ -114,7 +109,6 @@ bool TriageApi::Audit(const domain::User* user, const std::string& endpoint,
   e.set_household_id(household);
   e.set_endpoint(endpoint);
   e.set_outcome(static_cast<au::Outcome>(outcome));
-  e.set_service(d_.service_name);
   e.set_token_fingerprint(token_fingerprint);
   Status s = d_.audit.Record(e);
   if (!s.ok()) {

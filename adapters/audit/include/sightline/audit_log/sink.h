@@ -7,9 +7,14 @@
 
 #include "sightline/audit/v1/audit.pb.h"
 #include "sightline/core/status.h"
+#include "sightline/core/time.h"
 #include "sightline/kafka/producer.h"
 
 namespace sightline::audit_log {
+
+// A record with its id ("<service>-<microseconds>-<seq>"), time and reporting service filled in;
+// the caller adds who, what and the outcome.
+audit::v1::AccessAudited NewRecord(const std::string& service, Instant at, std::uint64_t seq);
 
 class AuditSink {
  public:

@@ -14,6 +14,7 @@
 #include <string>
 #include <string_view>
 
+#include "sightline/events/v1/common.pb.h"
 #include "sightline/projections/v1/projections.pb.h"
 
 namespace sightline::domain {
@@ -29,6 +30,7 @@ enum class UserRole {
 
 std::optional<UserRole> ParseUserRole(std::string_view name);  // "team_manager" -> kTeamManager.
 std::string_view RoleName(UserRole role);
+events::v1::Role RecordedRole(UserRole role);  // What an event's actor.role says for it.
 
 struct User {
   std::string id;
