@@ -70,6 +70,7 @@ EOT
 umask 022
 $bin/sightline-gateway --config deploy/gateway.yaml --brokers "$brokers" \
   --http-port "$gateway_port" --auth-tokens-file "$state/gateway-tokens.yaml" \
+  --data-dir "$state/gateway" \
   >"$state/gateway.log" 2>&1 &
 echo $! >"$state/gateway.pid"
 wait_ready gateway "http://127.0.0.1:$gateway_port/readyz"

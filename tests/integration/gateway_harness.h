@@ -30,6 +30,7 @@ class GatewayHarness {
         << "\n  audit_topic: " << topic_ << ".audit"
         << "\n  produce_timeout_ms: " << produce_timeout_ms << "\n"
         << "validation:\n  max_batch_events: 50\n"
+        << "store:\n  data_dir: " << dir_ << "/ids\n"
         << "heartbeat:\n  interval_seconds: " << heartbeat_seconds << "\n"
         << "auth:\n  tokens:\n"
         << "    - {id: importer, relay: true, token_sha256: " << crypto::Sha256Hex(kRelayToken)

@@ -88,11 +88,14 @@ class Ingest : public ::testing::Test {
   std::unique_ptr<identity::Authenticator> auth_ =
       identity::Authenticator::Create(Callers(), clock_).value();
   RecordingAudit audit_;
+  std::string dir_ = sightline::testing::TempDir("ingest-ids");
+  std::unique_ptr<IdLedger> ids_ = IdLedger::Open(dir_).value();
   IngestHandler handler_{sink_,
                          clock_,
                          metrics_,
                          *auth_,
                          audit_,
+                         *ids_,
                          IngestOptions{.limits = {},
                                        .max_batch_events = 3,
                                        .writes = domain::DefaultWritePolicy(),
@@ -188,6 +191,54 @@ TEST_F(Ingest, KafkaFailureIs503SayingWhatWasWritten) {
   EXPECT_TRUE(body["events"][0].contains("offset"));
   EXPECT_EQ(body["events"][1]["written"], false);
   EXPECT_THAT(body["message"].get<std::string>(), HasSubstr("1 of 2 events were not written"));
+}
+
+TEST_F(Ingest, AResentEventIsADuplicateNotWrittenTwice) {
+  ASSERT_EQ(Post(Contact("ev-1"), "application/json").status, 202);
+  auto r = Post(Contact("ev-1"), "application/json");
+  ASSERT_EQ(r.status, 202) << r.body;
+  EXPECT_EQ(json::parse(r.body)["events"][0]["duplicate"], true);
+  EXPECT_EQ(sink_.written, std::vector<std::string>{"ev-1"});
+  // After a failed write the id is free: resending the batch writes what was missing only.
+  sink_.fail_from = 2;  // ev-2 is written, ev-3 is not.
+  ASSERT_EQ(Post(Contact("ev-2") + "\n" + Contact("ev-3"), "application/x-ndjson").status, 503);
+  sink_.fail_from = -1;
+  r = Post(Contact("ev-2") + "\n" + Contact("ev-3"), "application/x-ndjson");
+  ASSERT_EQ(r.status, 202) << r.body;
+  EXPECT_EQ(json::parse(r.body)["events"][0]["duplicate"], true);
+  EXPECT_EQ(sink_.written, (std::vector<std::string>{"ev-1", "ev-2", "ev-3", "ev-3"}));
+}
+
+TEST_F(Ingest, AnEventIdCannotBeSquattedOrReused) {
+  // The police feed writes ev-9 first; a practitioner sending ev-9 (whatever it says) gets 409.
+  std::string police =
+      R"({"eventId":"ev-9","childId":"child-1","occurredAt":"2026-11-20T09:00:00Z","refs":{"contactId":"c"},"contactReceived":{"concerns":["CONCERN_CATEGORY_SEXUAL_ABUSE"]}})";
+  ASSERT_EQ(Post(police, "application/json", "police-feed").status, 202);
+  auto r = Post(Contact("ev-9"), "application/json");
+  ASSERT_EQ(r.status, 409) << r.body;
+  EXPECT_THAT(r.body, HasSubstr("already belongs to another client"));
+  ASSERT_EQ(audit_.events.size(), 1u);
+  EXPECT_EQ(audit_.events[0].outcome(), audit::v1::OUTCOME_DENIED_CONFLICT);
+  EXPECT_EQ(audit_.events[0].user_id(), "u1");
+  EXPECT_EQ(audit_.events[0].event_id(), "ev-9");
+  // The owner reusing its id for other content: 409 too, and nothing of the batch is written.
+  std::string changed = police;
+  changed.replace(changed.find("SEXUAL_ABUSE"), 12, "NEGLECT");
+  r = Post(changed, "application/json", "police-feed");
+  ASSERT_EQ(r.status, 409) << r.body;
+  EXPECT_THAT(r.body, HasSubstr("other content"));
+  r = Post(Contact("ev-10") + "\n" + Contact("ev-9"), "application/x-ndjson");
+  ASSERT_EQ(r.status, 409);
+  EXPECT_EQ(sink_.written, std::vector<std::string>{"ev-9"});
+  // ev-10 was released, not kept: the practitioner may still write it.
+  EXPECT_EQ(Post(Contact("ev-10"), "application/json").status, 202);
+  // Owners are kept on disk: a restarted gateway still knows them.
+  ids_.reset();
+  auto reopened = IdLedger::Open(dir_);
+  ASSERT_TRUE(reopened.ok()) << reopened.status().message();
+  auto claim = reopened.value()->Take("ev-9", "u1", "x");
+  ASSERT_TRUE(claim.ok());
+  EXPECT_EQ(claim.value().kind, ClaimKind::kConflict);
 }
 
 TEST_F(Ingest, ReadinessFollowsTheSink) {

@@ -27,6 +27,7 @@ EOT
   cat >"$work/gateway.yaml" <<EOT
 http: {port: 0}
 kafka: {brokers: "$brokers", topic: $topic, audit_topic: $topic.audit}
+store: {data_dir: "$work/gateway-ids"}
 auth:
   tokens:
     - {id: importer, relay: true, token_sha256: $(printf %s "$gateway_token" | sha256sum | cut -d' ' -f1)}

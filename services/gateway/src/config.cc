@@ -34,6 +34,8 @@ Status ReadGatewayConfig(config::YamlReader& yaml, GatewayConfig& c) {
   if (c.auth.tokens.empty() && c.auth.tokens_file.empty() && !c.auth.jwt)
     yaml.Fail("auth", "no credential configured: add auth.tokens, auth.tokens_file or auth.jwt");
   c.audit_topic = yaml.String("kafka.audit_topic", c.audit_topic);
+  c.data_dir = yaml.String("store.data_dir", c.data_dir);
+  if (c.data_dir.empty()) yaml.Fail("store.data_dir", "must not be empty");
   // writes.<event_type>: [role names, or "partner"] replaces that type's row of the matrix.
   for (const auto& [type, roles] : yaml.StringMap("writes")) {
     if (!c.writes.staff.contains(type) && type != "access_restricted") {
@@ -80,6 +82,7 @@ Status ApplyOverrides(const Overrides& o, GatewayConfig& c) {
   if (!o.http_host.empty()) c.http.host = o.http_host;
   if (!o.port_file.empty()) c.port_file = o.port_file;
   if (!o.auth_tokens_file.empty()) c.auth.tokens_file = o.auth_tokens_file;
+  if (!o.data_dir.empty()) c.data_dir = o.data_dir;
   return Status::Ok();
 }
 

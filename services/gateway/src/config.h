@@ -32,6 +32,7 @@ struct GatewayConfig {
   identity::AuthOptions auth;  // Who may call (auth.tokens, auth.jwt); at least one credential.
   domain::WritePolicy writes = domain::DefaultWritePolicy();  // writes.<event_type>: [roles]
   std::string audit_topic = "sightline.audit.v1";             // Refused calls are audited here.
+  std::string data_dir = "var/gateway";  // RocksDB: which client owns which event id.
 };
 
 // Reads every gateway key from `yaml` into `config` (keys absent keep their defaults).
@@ -46,6 +47,7 @@ struct Overrides {
   std::vector<std::string> kafka_properties;  // --kafka-property name=value (repeatable)
   std::string port_file;                      // --port-file
   std::string auth_tokens_file;               // --auth-tokens-file
+  std::string data_dir;                       // --data-dir
 };
 Status ApplyOverrides(const Overrides& overrides, GatewayConfig& config);
 

@@ -1,6 +1,7 @@
 #include "ingest.h"
 
 #include <chrono>
+#include <iostream>
 #include <map>
 #include <nlohmann/json.hpp>
 
@@ -94,6 +95,7 @@ http::Response IngestHandler::PostEvents(const http::Request& request) {
 
   Instant now = clock_.Now();
   std::vector<v1::Envelope> accepted;
+  std::vector<bool> stamped;  // recorded_at set by the gateway, not by the client.
   accepted.reserve(lines.size());
   json rejected = json::array();
   std::map<std::string, int> seen_ids;
@@ -105,6 +107,7 @@ http::Response IngestHandler::PostEvents(const http::Request& request) {
     std::string id =
         (parsed.ok() ? parsed.value().event_id() : EventIdOf(line.text)).substr(0, 128);
     v1::Envelope e;
+    bool stamp = false;
     if (parsed.ok()) {
       e = std::move(parsed).value();
       // The credential decides who wrote it, before anything else is believed.
@@ -123,7 +126,8 @@ http::Response IngestHandler::PostEvents(const http::Request& request) {
         continue;
       }
       e.set_recorded_by(principal.subject);
-      if (!e.has_recorded_at()) *e.mutable_recorded_at() = ToTimestamp(now);
+      stamp = !e.has_recorded_at();
+      if (stamp) *e.mutable_recorded_at() = ToTimestamp(now);
       errors = domain::ValidateEvent(e, now, options_.limits);
       auto [it, fresh] = seen_ids.emplace(id, line.number);
       if (!fresh) {
@@ -135,6 +139,7 @@ http::Response IngestHandler::PostEvents(const http::Request& request) {
       rejected.push_back({{"line", line.number}, {"event_id", id}, {"errors", ErrorsJson(errors)}});
     } else {
       accepted.push_back(std::move(e));
+      stamped.push_back(stamp);
     }
   }
   if (!forbidden.empty()) {
@@ -155,10 +160,73 @@ http::Response IngestHandler::PostEvents(const http::Request& request) {
               {"rejected", rejected}});
   }
 
+  // Each id is claimed for this client before anything is written (all or nothing).
+  std::vector<std::string> claimed;
+  std::vector<bool> duplicate(accepted.size(), false);
+  json conflicts = json::array();
+  std::string busy;
+  for (std::size_t i = 0; i < accepted.size(); ++i) {
+    const v1::Envelope& e = accepted[i];
+    auto claim = ids_.Take(e.event_id(), principal.subject, ContentDigest(e, stamped[i]));
+    if (!claim.ok()) {
+      busy = claim.status().message();
+      break;
+    }
+    switch (claim.value().kind) {
+      case ClaimKind::kFresh:
+        claimed.push_back(e.event_id());
+        break;
+      case ClaimKind::kDuplicate:
+        duplicate[i] = true;
+        break;
+      case ClaimKind::kBusy:
+        busy = claim.value().detail;
+        break;
+      case ClaimKind::kConflict:
+        conflicts.push_back({{"event_id", e.event_id()},
+                             {"errors", ErrorsJson({{"event_id", claim.value().detail}})}});
+        if (conflicts.size() <= options_.max_audited_refusals)
+          AuditRefusal(who, audit::v1::OUTCOME_DENIED_CONFLICT, e.event_id(),
+                       domain::PayloadType(e), e.child_id(), claim.value().detail);
+        break;
+    }
+    if (!busy.empty()) break;
+  }
+  if (!conflicts.empty() || !busy.empty()) {
+    if (Status s = ids_.Settle(claimed, std::vector<bool>(claimed.size(), false)); !s.ok())
+      std::cerr << "sightline-gateway: " << s.message() << "\n";
+    if (!conflicts.empty()) {
+      metrics_.Events("rejected", "conflict", static_cast<double>(conflicts.size()));
+      return Json(409, {{"error", "event id conflict"},
+                        {"message", std::to_string(conflicts.size()) + " of " +
+                                        std::to_string(accepted.size()) +
+                                        " event ids are taken; nothing was written"},
+                        {"conflicts", conflicts}});
+    }
+    http::Response r = Json(503, {{"error", "busy"}, {"message", busy}});
+    r.headers["Retry-After"] = "1";
+    return r;
+  }
+  std::vector<v1::Envelope> fresh;
+  std::vector<std::size_t> fresh_index;
+  for (std::size_t i = 0; i < accepted.size(); ++i) {
+    if (duplicate[i]) continue;
+    fresh_index.push_back(i);
+    fresh.push_back(accepted[i]);
+  }
   auto started = std::chrono::steady_clock::now();
-  std::vector<kafka::Delivery> deliveries = sink_.Write(accepted);
+  std::vector<kafka::Delivery> written =
+      fresh.empty() ? std::vector<kafka::Delivery>{} : sink_.Write(fresh);
   metrics_.ProduceLatency(
       std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
+  std::vector<kafka::Delivery> deliveries(accepted.size(), kafka::Delivery{Status::Ok(), -1, -1});
+  std::vector<bool> ok(claimed.size());
+  for (std::size_t k = 0; k < fresh_index.size(); ++k) {
+    deliveries[fresh_index[k]] = written[k];
+    ok[k] = written[k].status.ok();
+  }
+  if (Status s = ids_.Settle(claimed, ok); !s.ok())
+    std::cerr << "sightline-gateway: event ids not recorded: " << s.message() << "\n";
   json results = json::array();
   std::size_t failed = 0;
   std::string first_failure;
@@ -166,7 +234,10 @@ http::Response IngestHandler::PostEvents(const http::Request& request) {
     const kafka::Delivery& d = deliveries[i];
     std::string type(*domain::EventTypeName(accepted[i]));
     json item = {{"event_id", accepted[i].event_id()}};
-    if (d.status.ok()) {
+    if (duplicate[i]) {
+      item["duplicate"] = true;  // Written before by this client: not written again.
+      metrics_.Events("duplicate", type);
+    } else if (d.status.ok()) {
       item["partition"] = d.partition;
       item["offset"] = d.offset;
       metrics_.Events("accepted", type);

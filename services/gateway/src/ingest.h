@@ -5,14 +5,16 @@
 // EventSink, and turns the outcome into the response. All-or-nothing validation: if any event of a
 // batch is invalid, nothing is written and every rejection is listed (line, event_id, field,
 // reason). 202 only after the sink says every event is durable; otherwise 503 saying which were
-// written (resending them is harmless: event_id is the idempotency key). Thread-safe if the sink
-// is.
+// written (resending them is harmless: event_id is the idempotency key, held per client by the
+// IdLedger: another client's id, or the caller's with other content, is 409). Thread-safe if the
+// sink is.
 #pragma once
 
 #include <atomic>
 #include <span>
 #include <vector>
 
+#include "id_ledger.h"
 #include "metrics.h"
 #include "sightline/audit_log/sink.h"
 #include "sightline/clock/clock.h"
@@ -45,13 +47,14 @@ struct IngestOptions {
 class IngestHandler {
  public:
   IngestHandler(EventSink& sink, const Clock& clock, GatewayMetrics& metrics,
-                const identity::Authenticator& auth, audit_log::AuditSink& audit,
+                const identity::Authenticator& auth, audit_log::AuditSink& audit, IdLedger& ids,
                 IngestOptions options)
       : sink_(sink),
         clock_(clock),
         metrics_(metrics),
         auth_(auth),
         audit_(audit),
+        ids_(ids),
         options_(std::move(options)) {}
 
   http::Response PostEvents(const http::Request& request);
@@ -68,6 +71,7 @@ class IngestHandler {
   GatewayMetrics& metrics_;
   const identity::Authenticator& auth_;
   audit_log::AuditSink& audit_;
+  IdLedger& ids_;
   IngestOptions options_;
   std::atomic<std::uint64_t> audit_seq_{0};
 };

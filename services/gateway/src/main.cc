@@ -40,6 +40,8 @@ int main(int argc, char** argv) {
   app.add_option("--port-file", overrides.port_file, "Write the bound port to this file");
   app.add_option("--auth-tokens-file", overrides.auth_tokens_file,
                  "Static tokens (YAML, mode 0600), instead of auth.tokens_file");
+  app.add_option("--data-dir", overrides.data_dir,
+                 "RocksDB directory of the event-id ledger, instead of store.data_dir");
   CLI11_PARSE(app, argc, argv);
 
   overrides.env = config::SightlineEnvironment();
@@ -72,7 +74,9 @@ int main(int argc, char** argv) {
   auto auth = identity::Authenticator::Create(config.auth, clock);
   if (!auth.ok()) return Fail(auth.status().message());
   audit_log::KafkaAuditSink audit(sink.producer(), config.audit_topic);
-  gateway::IngestHandler ingest(sink, clock, metrics, *auth.value(), audit,
+  auto ids = gateway::IdLedger::Open(config.data_dir);
+  if (!ids.ok()) return Fail(ids.status().message());
+  gateway::IngestHandler ingest(sink, clock, metrics, *auth.value(), audit, *ids.value(),
                                 {.limits = config.limits,
                                  .max_batch_events = config.max_batch_events,
                                  .writes = config.writes,

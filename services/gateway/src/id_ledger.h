@@ -1,0 +1,60 @@
+// Which client owns which event id (issue 13: idempotency that cannot be hijacked). An event id
+// belongs to the first client that writes it, with the digest of what it said. The same client
+// resending the same content is a duplicate (answered 202, not written again); the same id from
+// another client, or with other content, is a conflict (409), never a silent dead letter
+// downstream. Ids are claimed before the write and recorded only once Kafka has acknowledged them,
+// so a failed write leaves the id free to resend. Kept in RocksDB beside the gateway (one store
+// per gateway instance; the projector's event_id_reused dead letter stays the backstop across
+// instances, ADR 0009). Thread-safe.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "sightline/core/status.h"
+#include "sightline/events/v1/envelope.pb.h"
+#include "sightline/storage/store.h"
+
+namespace sightline::gateway {
+
+// What an event is, for idempotency: its content without what the gateway itself stamps
+// (recorded_by always, recorded_at when the client left it out), as a SHA-256 hex digest.
+std::string ContentDigest(const events::v1::Envelope& event, bool recorded_at_stamped);
+
+enum class ClaimKind {
+  kFresh,      // Nobody has written this id: it is now held for the caller until Settle.
+  kDuplicate,  // The caller wrote this content under this id before: already on the topic.
+  kConflict,   // Another client's id, or the caller's with other content: 409.
+  kBusy,       // Being written right now by another request: retry shortly (503).
+};
+
+struct Claim {
+  ClaimKind kind;
+  std::string detail;  // Why, for conflicts and busy ids.
+};
+
+class IdLedger {
+ public:
+  static StatusOr<std::unique_ptr<IdLedger>> Open(const std::string& data_dir);
+
+  StatusOr<Claim> Take(const std::string& event_id, const std::string& owner,
+                       const std::string& digest);
+  // Ends the claims taken (kFresh) for these ids: written ones are recorded for good (one
+  // synchronous RocksDB write), the others released.
+  Status Settle(const std::vector<std::string>& event_ids, const std::vector<bool>& written);
+
+ private:
+  explicit IdLedger(std::unique_ptr<storage::Store> store) : store_(std::move(store)) {}
+
+  struct Holder {
+    std::string owner, digest;
+  };
+  std::unique_ptr<storage::Store> store_;
+  std::mutex mu_;
+  std::map<std::string, Holder, std::less<>> in_flight_;
+};
+
+}  // namespace sightline::gateway
