@@ -118,13 +118,14 @@ class NotifierHarness {
         << "http:\n  port: 0\n"
         << "kafka:\n  brokers: " << brokers << "\n  alerts_topic: " << alerts_topic
         << "\n  dead_letter_topic: " << alerts_topic << ".dlq\n  group_id: " << alerts_topic
-        << ".notifier\n"
+        << ".notifier\n  audit_topic: " << alerts_topic << ".notifier-audit\n"
         << "store:\n  data_dir: " << dir_ << "/data\n"
         << "links:\n  triage_base_url: http://127.0.0.1:8081\n"
         << "delivery:\n  backoff_initial_ms: 100\n  backoff_max_ms: 1000\n"
         << "  undeliverable_after_seconds: 3\n  queue_max: " << queue_max << "\n"
         << "apply:\n  batch_max_events: " << batch_max_events << "\n"
         << receivers_routes_heartbeat << OpsAuthYaml();
+    EnsureAuditTopic(brokers, alerts_topic + ".notifier-audit");
   }
   ::testing::AssertionResult Start() {
     process_ = StartWithPortFile(

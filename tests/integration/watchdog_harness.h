@@ -32,11 +32,13 @@ class WatchdogHarness {
         << "http:\n  port: 0\n"
         << "kafka:\n  brokers: " << brokers << "\n  topic: " << topic
         << "\n  alerts_topic: " << alerts_topic << "\n  dead_letter_topic: " << topic
-        << ".dlq\n  group_id: " << alerts_topic << ".watchdog\n"
+        << ".dlq\n  group_id: " << alerts_topic << ".watchdog\n  audit_topic: " << alerts_topic
+        << ".audit\n"
         << "store:\n  data_dir: " << dir_ << "/data\n"
         << "policy_file: " << SourceDir() << "/deploy/watchdog-policy.yaml\n"
         << "apply:\n  batch_max_events: 300\n  tick_ms: 50\n"
         << OpsAuthYaml();
+    EnsureAuditTopic(brokers, alerts_topic + ".audit");
   }
 
   static ::testing::AssertionResult CreateTopics(const std::string& brokers,

@@ -2,10 +2,13 @@
 // manager's static token, its config block and an authenticated GET.
 #pragma once
 
+#include <gtest/gtest.h>
+
 #include <string>
 
 #include "sightline/crypto/digest.h"
 #include "sightline/http/client.h"
+#include "sightline/kafka/admin.h"
 
 namespace sightline::testing {
 
@@ -15,6 +18,14 @@ inline constexpr const char* kOpsToken = "test-ops-token-0123456789abcdef0123456
 inline std::string OpsAuthYaml() {
   return "auth:\n  tokens:\n    - {id: ops-1, role: service_manager, team: ops, token_sha256: " +
          crypto::Sha256Hex(kOpsToken) + "}\n";
+}
+
+// Creates `topic` (one partition) for a service's audit records; a test fails without it.
+inline void EnsureAuditTopic(const std::string& brokers, const std::string& topic) {
+  auto r = kafka::EnsureTopics(
+      brokers, {}, {{.name = topic, .partitions = 1, .replication_factor = 1, .config = {}}},
+      std::chrono::seconds(30));
+  EXPECT_TRUE(r.ok()) << r.status().message();
 }
 
 inline StatusOr<http::ClientResponse> OpsGet(const std::string& url, const std::string& path) {

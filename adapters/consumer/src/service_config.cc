@@ -10,6 +10,7 @@ void ReadServiceConfig(config::YamlReader& yaml, ServiceConfig& c) {
   identity::ReadAuthOptions(yaml, c.auth);
   c.brokers = yaml.String("kafka.brokers", c.brokers);
   c.dlq_topic = yaml.String("kafka.dead_letter_topic", c.dlq_topic);
+  c.audit_topic = yaml.String("kafka.audit_topic", c.audit_topic);
   c.group_id = yaml.String("kafka.group_id", c.group_id);
   for (const auto& [name, value] : yaml.StringMap("kafka.properties"))
     c.kafka_properties[name] = value;

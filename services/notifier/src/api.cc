@@ -1,7 +1,5 @@
 #include "api.h"
 
-#include "sightline/identity/guard.h"
-
 #include <nlohmann/json.hpp>
 
 namespace sightline::notifier_service {
@@ -60,9 +58,9 @@ void RegisterApi(http::Server& server, const ApiDeps& deps) {
         return Json(s.Ready() ? 200 : 503, consumer::ToJson(s));
       },
       http::Dispatch::kInline);
-  server.Get("/v1/status", identity::Guard(deps.auth, [deps](const http::Request&) {
-               return Json(200, StatusJson(deps));
-             }));
+  server.Get("/v1/status", deps.door.Guard("GET /v1/status", [deps](const http::Request&) {
+    return Json(200, StatusJson(deps));
+  }));
 }
 
 }  // namespace sightline::notifier_service

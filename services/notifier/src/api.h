@@ -5,10 +5,10 @@
 #include "deliverer.h"
 #include "handler.h"
 #include "heartbeat.h"
+#include "sightline/audit_log/door.h"
 #include "sightline/clock/clock.h"
 #include "sightline/consumer/shell.h"
 #include "sightline/http/server.h"
-#include "sightline/identity/authenticator.h"
 
 namespace sightline::notifier_service {
 
@@ -19,7 +19,7 @@ struct ApiDeps {
   const Deliverer& deliverer;
   const HeartbeatWatch& heartbeat;
   const Clock& clock;
-  const identity::Authenticator& auth;  // /v1 routes need a staff member or system client.
+  audit_log::AuditedDoor& door;  // /v1 routes: a staff member or system client, audited.
 };
 
 void RegisterApi(http::Server& server, const ApiDeps& deps);

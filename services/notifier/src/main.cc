@@ -73,6 +73,8 @@ int main(int argc, char** argv) {
                          .ready_max_lag = 1000});  // As the projector's default.
   auto auth = identity::Authenticator::Create(c.auth, clock);
   if (!auth.ok()) return Fail(auth.status().message());
+  audit_log::KafkaAuditSink audit(*k.value().producer, c.audit_topic);
+  audit_log::AuditedDoor door(*auth.value(), audit, clock, "sightline-notifier");
   http::Server server(c.http);
   RegisterApi(server, {.config = c,
                        .shell = shell,
@@ -80,7 +82,7 @@ int main(int argc, char** argv) {
                        .deliverer = deliverer,
                        .heartbeat = heartbeat,
                        .clock = clock,
-                       .auth = *auth.value()});
+                       .door = door});
   metrics::ServeMetrics(server, metrics.registry());
   auto port = server.Start();
   if (!port.ok()) return Fail(port.status().message());

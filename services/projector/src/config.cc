@@ -41,7 +41,6 @@ Status ReadProjectorConfig(config::YamlReader& yaml, ProjectorConfig& c) {
   consumer::ReadServiceConfig(yaml, c);
   c.web_root = yaml.String("http.web_root", c.web_root);
   c.topic = yaml.String("kafka.topic", c.topic);
-  c.audit_topic = yaml.String("kafka.audit_topic", c.audit_topic);
   c.block_cache_bytes =
       static_cast<std::size_t>(yaml.Int(
           "store.block_cache_mb", static_cast<std::int64_t>(c.block_cache_bytes >> 20), 8, 65536))

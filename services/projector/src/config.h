@@ -27,7 +27,6 @@ struct ProjectorConfig : consumer::ServiceConfig {
   ProjectorConfig();
   std::string web_root = "web";  // Directory of the triage screen; empty serves no page.
   std::string topic = "sightline.events.v1";
-  std::string audit_topic = "sightline.audit.v1";
   std::size_t block_cache_bytes = 64 << 20;
   std::size_t write_buffer_bytes = 16 << 20;
   std::chrono::milliseconds batch_wait{100};

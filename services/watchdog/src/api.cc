@@ -1,7 +1,5 @@
 #include "api.h"
 
-#include "sightline/identity/guard.h"
-
 #include <nlohmann/json.hpp>
 
 #include "sightline/core/ids.h"
@@ -47,7 +45,7 @@ json StatusJson(const consumer::Shell& shell, const WatchdogHandler& handler) {
 }  // namespace
 
 void RegisterApi(http::Server& server, const consumer::Shell& shell, const WatchdogHandler& handler,
-                 WatchdogState& state, const identity::Authenticator& auth) {
+                 WatchdogState& state, audit_log::AuditedDoor& door) {
   server.Get(
       "/healthz",
       [](const http::Request&) {
@@ -61,19 +59,20 @@ void RegisterApi(http::Server& server, const consumer::Shell& shell, const Watch
         return Json(body["ready"].get<bool>() ? 200 : 503, body);
       },
       http::Dispatch::kInline);
-  server.Get("/v1/status", identity::Guard(auth, [&shell, &handler](const http::Request&) {
-               return Json(200, StatusJson(shell, handler));
-             }));
-  server.Get("/v1/alerts", identity::Guard(auth, [&state](const http::Request&) {
-               auto open = state.OpenClocks();
-               if (!open.ok()) return Json(503, {{"error", open.status().message()}});
-               json alerts = json::array();
-               for (const wv::Deadline& d : open.value()) {
-                 if (d.raised()) alerts.push_back(DeadlineJson(d));
-               }
-               return Json(200, {{"alerts", alerts}});
-             }));
-  server.Get("/v1/children/:id/clocks", identity::Guard(auth, [&state](const http::Request& req) {
+  server.Get("/v1/status", door.Guard("GET /v1/status", [&shell, &handler](const http::Request&) {
+    return Json(200, StatusJson(shell, handler));
+  }));
+  server.Get("/v1/alerts", door.Guard("GET /v1/alerts", [&state](const http::Request&) {
+    auto open = state.OpenClocks();
+    if (!open.ok()) return Json(503, {{"error", open.status().message()}});
+    json alerts = json::array();
+    for (const wv::Deadline& d : open.value()) {
+      if (d.raised()) alerts.push_back(DeadlineJson(d));
+    }
+    return Json(200, {{"alerts", alerts}});
+  }));
+  server.Get("/v1/children/:id/clocks",
+             door.Guard("GET /v1/children/{id}/clocks", [&state](const http::Request& req) {
                const std::string& child = req.path_params.at("id");
                if (!IsWellFormedId(child))
                  return Json(400, {{"error", "id: not a well-formed child id"}});

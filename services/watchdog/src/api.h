@@ -5,16 +5,17 @@
 #pragma once
 
 #include "handler.h"
+#include "sightline/audit_log/door.h"
 #include "sightline/consumer/shell.h"
 #include "sightline/http/server.h"
-#include "sightline/identity/authenticator.h"
 #include "state.h"
 
 namespace sightline::watchdog_service {
 
 // /healthz, /readyz and /metrics are open (platform probes, no child data); every /v1 route
-// needs an authenticated staff member or system client (`auth`, which must outlive the server).
+// needs an authenticated staff member or system client and is audited (`door`, which must outlive
+// the server).
 void RegisterApi(http::Server& server, const consumer::Shell& shell, const WatchdogHandler& handler,
-                 WatchdogState& state, const identity::Authenticator& auth);
+                 WatchdogState& state, audit_log::AuditedDoor& door);
 
 }  // namespace sightline::watchdog_service

@@ -55,8 +55,10 @@ int Serve(const WatchdogConfig& c, const domain::ClockPolicy& policy) {
   auto auth =
       identity::Authenticator::Create(c.auth, wall);  // Credentials expire by the wall clock.
   if (!auth.ok()) return Fail(auth.status().message());
+  audit_log::KafkaAuditSink audit(*k.value().producer, c.audit_topic);
+  audit_log::AuditedDoor door(*auth.value(), audit, wall, "sightline-watchdog");
   http::Server server(c.http);
-  RegisterApi(server, shell, handler, *state.value(), *auth.value());
+  RegisterApi(server, shell, handler, *state.value(), door);
   metrics::ServeMetrics(server, metrics.registry());
   auto port = server.Start();
   if (!port.ok()) return Fail(port.status().message());

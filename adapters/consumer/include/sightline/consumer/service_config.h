@@ -19,6 +19,7 @@ struct ServiceConfig {
   std::string brokers = "127.0.0.1:9092";
   kafka::Properties kafka_properties;
   std::string dlq_topic = "sightline.dlq.v1";
+  std::string audit_topic = "sightline.audit.v1";  // Every /v1 call is recorded here.
   std::string group_id;
   std::string data_dir;
   bool sync_writes = true;
@@ -28,7 +29,8 @@ struct ServiceConfig {
       auth;  // Who may call the service's /v1 API (auth.tokens, tokens_file, jwt).
 };
 
-// Reads http.listen_address, http.port, kafka.brokers, kafka.dead_letter_topic, kafka.group_id,
+// Reads http.listen_address, http.port, kafka.brokers, kafka.dead_letter_topic,
+// kafka.audit_topic, kafka.group_id,
 // kafka.properties, store.data_dir, store.sync_writes and apply.batch_max_events; an empty broker
 // list or data directory is reported through `yaml` with its key.
 void ReadServiceConfig(config::YamlReader& yaml, ServiceConfig& config);

@@ -1,6 +1,7 @@
 // Who is at the door: the authenticated principal of a request, whatever the credential.
 #pragma once
 
+#include <functional>
 #include <optional>
 #include <string>
 
@@ -25,5 +26,14 @@ struct Principal {
     return domain::User{subject, *role, team_id};
   }
 };
+
+// Whether a principal may use a route; for the operational APIs' guard (audit_log::AuditedDoor).
+using Allowed = std::function<bool(const Principal&)>;
+
+// Staff of any role, or a system client (a static token of no agency); partner agencies are not
+// staff.
+inline bool StaffOrSystem(const Principal& p) {
+  return p.role.has_value() || (p.kind == CredentialKind::kStaticToken && p.agency.empty());
+}
 
 }  // namespace sightline::identity
