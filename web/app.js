@@ -88,7 +88,8 @@ async function search() {
   const body = await api('/v1/search?' + new URLSearchParams({ name }));
   for (const r of body.results) {
     list.append(el('li', {}, r.can_read ? el('a', { href: '#child/' + encodeURIComponent(r.child_id) }, r.name)
-                                        : el('span', { class: 'restricted' }, r.name + (r.restricted ? ' (restricted)' : ' (not yours to see)'))));
+                                        : el('span', { class: 'restricted' }, r.restricted ? `Restricted record ${r.child_id} (ask: ${r.ask})`
+                                                                                           : r.name + ' (not yours to see)')));
   }
 }
 

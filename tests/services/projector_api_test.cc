@@ -4,8 +4,9 @@
 
 #include <atomic>
 #include <mutex>
-
 #include <nlohmann/json.hpp>
+#include <optional>
+#include <thread>
 
 #include "api.h"
 #include "applier.h"
@@ -28,11 +29,25 @@ class RecordingAudit final : public audit_log::AuditSink {
  public:
   Status Record(const audit::v1::AccessAudited& e) override {
     if (fail) return Unavailable("audit topic down");
+    std::lock_guard lock(mu);
     events.push_back(e);
     return Status::Ok();
   }
-  std::vector<audit::v1::AccessAudited> events;
-  bool fail = false;
+  // Records written from the stream hub's thread, once one says `detail`.
+  std::optional<audit::v1::AccessAudited> WaitFor(const std::string& detail) {
+    for (int i = 0; i < 500; ++i) {
+      {
+        std::lock_guard lock(mu);
+        for (const auto& e : events)
+          if (e.detail().find(detail) != std::string::npos) return e;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    return std::nullopt;
+  }
+  std::mutex mu;
+  std::vector<audit::v1::AccessAudited> events;  // Read under mu while streams are open.
+  std::atomic<bool> fail = false;
 };
 
 v1::Envelope Base(const std::string& id, const std::string& child, const std::string& household) {
@@ -192,6 +207,7 @@ TEST_F(ApiTest, QueueListsWaitingChildrenForTheirTeamWithRestrictedDetailsHidden
     bool restricted = item["child_id"] == "child-r";
     EXPECT_EQ(item["details_hidden"], restricted) << item;
     EXPECT_EQ(item.contains("contacts"), !restricted) << item;
+    EXPECT_EQ(item.contains("name"), !restricted) << item;  // Its wait shows; its name does not.
     EXPECT_EQ(item["overdue"], true) << item;  // Received Fri 20th, overdue from Tue 24th.
   }
   EXPECT_EQ(json::parse(api_->Queue(Req("tm2")).body)["total"], 0);  // Not team-2's queue.
@@ -344,30 +360,69 @@ TEST_F(ApiTest, HouseholdTotalsCountOnlyWhatTheReaderMayRead) {
   EXPECT_EQ(api_->Household(Req("tm1", {}, {{"id", "h-none"}})).status, 404);
 }
 
-TEST_F(ApiTest, LineOfSightIsForManagersAndCountsEveryone) {
+TEST_F(ApiTest, LineOfSightCountsWhatTheReaderMayReadAndOnlyHowManyAreHidden) {
   EXPECT_EQ(api_->LineOfSight(Req("p1")).status, 403);
-  http::Response r = api_->LineOfSight(Req("sm1"));
-  ASSERT_EQ(r.status, 200) << r.body;
-  json body = json::parse(r.body);
-  EXPECT_EQ(body["children"], 5);
-  EXPECT_EQ(body["awaiting_decision"]["count"], 2);
-  EXPECT_EQ(body["awaiting_decision"]["overdue"], 2);
-  EXPECT_EQ(body["by_team"]["team-1"]["open_cases"], 1);
-  // The oldest waiting child is restricted here or not, but never named to those who may not read.
-  const json& oldest = body["awaiting_decision"]["oldest"];
-  if (oldest["restricted"] == true) {
-    EXPECT_EQ(oldest["child_id"], "");
-  }
+  auto figures = [&](const std::string& user) {
+    http::Response r = api_->LineOfSight(Req(user));
+    EXPECT_EQ(r.status, 200) << r.body;
+    json body = json::parse(r.body);
+    int by_stage = 0;
+    for (const auto& [stage, n] : body["by_stage"].items()) by_stage += n.get<int>();
+    EXPECT_EQ(by_stage, body["children"].get<int>()) << user << ": stages add up";
+    EXPECT_EQ(body["children"].get<int>() + body["hidden"]["children"].get<int>(), 5) << user;
+    return body;
+  };
+  // The head of service reads every record, the restricted ones included.
+  json hos = figures("hos1");
+  EXPECT_EQ(hos["children"], 5);
+  EXPECT_EQ(hos["awaiting_decision"]["count"], 2);
+  EXPECT_EQ(hos["awaiting_decision"]["overdue"], 2);
+  EXPECT_EQ(hos["hidden"]["children"], 0);
+  // A service manager reads every unrestricted one: the restricted child-r waits, and is
+  // counted only as a hidden child that waits, late; child-s as a hidden child.
+  json sm = figures("sm1");
+  EXPECT_EQ(sm["children"], 3);
+  EXPECT_EQ(sm["awaiting_decision"]["count"], 1);
+  EXPECT_EQ(sm["awaiting_decision"]["oldest"]["child_id"], "child-q");
+  EXPECT_EQ(sm["hidden"]["children"], 2);
+  EXPECT_EQ(sm["hidden"]["awaiting_decision"], 1);
+  EXPECT_EQ(sm["hidden"]["decision_overdue"], 1);
+  EXPECT_EQ(sm["by_team"]["team-2"]["open_cases"], 1) << "child-s is not in team-2's figure";
+  EXPECT_EQ(sm.dump().find("child-r"), std::string::npos);
+  // A team manager sees their team's children; the rest is one number.
+  json tm2 = figures("tm2");
+  EXPECT_EQ(tm2["children"], 1);
+  EXPECT_EQ(tm2["by_team"].size(), 1u);
+  EXPECT_EQ(tm2["hidden"]["children"], 4);
 }
 
-TEST_F(ApiTest, SearchFindsRestrictedPeopleByNameOnly) {
+TEST_F(ApiTest, SearchFindsARestrictedRecordButNotItsNameAndIsAuditedWithTermAndIds) {
   http::Response r = api_->Search(Req("p1", {{"name", "grace"}}));
   ASSERT_EQ(r.status, 200) << r.body;
   json body = json::parse(r.body);
   ASSERT_EQ(body["results"].size(), 1u);
-  EXPECT_EQ(body["results"][0]["restricted"], true);
-  EXPECT_EQ(body["results"][0]["can_read"], false);
-  EXPECT_EQ(body["results"][0].size(), 4u);  // id, name, restricted, can_read: nothing more.
+  const json& hit = body["results"][0];
+  EXPECT_EQ(hit["child_id"], "child-r");
+  EXPECT_EQ(hit["restricted"], true);
+  EXPECT_EQ(hit["can_read"], false);
+  EXPECT_EQ(hit["ask"], "head_of_service");
+  EXPECT_FALSE(hit.contains("name")) << hit;
+  ASSERT_FALSE(audit_.events.empty());
+  const auto& record = audit_.events.back();
+  EXPECT_EQ(record.endpoint(), "GET /v1/search");
+  EXPECT_EQ(record.query(), "grace");
+  ASSERT_EQ(record.child_ids_shown_size(), 1);
+  EXPECT_EQ(record.child_ids_shown(0), "child-r");
+  // The head of service, who may open it, sees the name; the record's own 403 names nobody.
+  body = json::parse(api_->Search(Req("hos1", {{"name", "grace"}})).body);
+  EXPECT_EQ(body["results"][0]["name"], "Grace Hill");
+  r = Child("p1", "child-r");
+  EXPECT_EQ(r.status, 403);
+  EXPECT_EQ(r.body.find("Grace"), std::string::npos) << r.body;
+  // A queue read records the ids it showed.
+  ASSERT_EQ(api_->Queue(Req("p1")).status, 200);
+  EXPECT_EQ(audit_.events.back().endpoint(), "GET /v1/queue");
+  EXPECT_GE(audit_.events.back().child_ids_shown_size(), 1);
 }
 
 TEST_F(ApiTest, NothingIsShownWhenTheAuditCannotBeWritten) {
@@ -413,6 +468,15 @@ TEST_F(ApiTest, StreamSendsOnlyVisibleChanges) {
   EXPECT_NE(all.find("event: hello"), std::string::npos) << all;
   EXPECT_NE(all.find("child-o"), std::string::npos) << all;  // team-2's child.
   EXPECT_EQ(all.find("child-q"), std::string::npos) << all;  // Not tm2's to see.
+  // Opening and closing are audited; the close lists every child the stream named.
+  ASSERT_TRUE(audit_.WaitFor("stream opened"));
+  sink->Close();
+  auto closed = audit_.WaitFor("stream closed");
+  ASSERT_TRUE(closed);
+  EXPECT_EQ(closed->user_id(), "tm2");
+  EXPECT_EQ(closed->endpoint(), "GET /v1/stream");
+  ASSERT_EQ(closed->child_ids_shown_size(), 1);
+  EXPECT_EQ(closed->child_ids_shown(0), "child-o");
 }
 
 TEST_F(ApiTest, StreamsAreCappedPerUserAndFreedOnClose) {

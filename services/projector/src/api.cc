@@ -98,7 +98,7 @@ int AuditOutcome(Access a) {
 
 bool TriageApi::Audit(const domain::User* user, const std::string& endpoint,
                       const std::string& child, const std::string& household, int outcome,
-                      http::Response& refusal, const std::string& token_fingerprint) {
+                      http::Response& refusal, const AuditExtra& extra) {
   au::AccessAudited e = audit_log::NewRecord(d_.service_name, d_.clock.Now(), ++audit_seq);
   if (user) {
     e.set_user_id(user->id);
@@ -109,7 +109,10 @@ bool TriageApi::Audit(const domain::User* user, const std::string& endpoint,
   e.set_household_id(household);
   e.set_endpoint(endpoint);
   e.set_outcome(static_cast<au::Outcome>(outcome));
-  e.set_token_fingerprint(token_fingerprint);
+  e.set_token_fingerprint(extra.token_fingerprint);
+  e.set_query(extra.query);
+  for (const std::string& id : extra.shown) e.add_child_ids_shown(id);
+  e.set_detail(extra.detail);
   Status s = d_.audit.Record(e);
   if (!s.ok()) {
     refusal = Error(503, "access audit unavailable; nothing is shown unaudited");
@@ -130,13 +133,14 @@ std::optional<domain::User> TriageApi::Authenticate(const http::Request& req,
     refusal = Error(403, "'" + who.principal->subject + "' is not a member of staff");
     http::Response audit_failed;
     if (!Audit(nullptr, endpoint, "", "", au::OUTCOME_DENIED_NO_NEED_TO_KNOW, audit_failed,
-               who.fingerprint))
+               {.token_fingerprint = who.fingerprint, .detail = who.principal->subject}))
       refusal = audit_failed;
     return std::nullopt;
   }
   refusal = identity::Authenticator::Refusal(who);
   http::Response audit_failed;
-  if (!Audit(nullptr, endpoint, "", "", au::OUTCOME_UNAUTHENTICATED, audit_failed, who.fingerprint))
+  if (!Audit(nullptr, endpoint, "", "", au::OUTCOME_UNAUTHENTICATED, audit_failed,
+             {.token_fingerprint = who.fingerprint, .detail = who.reason}))
     refusal = audit_failed;
   return std::nullopt;
 }
@@ -148,7 +152,27 @@ TriageApi::TriageApi(ApiDeps deps)
           [this](const domain::User& user, const std::vector<std::string>& changed) {
             return VisibleChanges(user, changed);
           },
-          d_.stream_limits, [this](int open) { d_.metrics.StreamClients(open); })) {}
+          d_.stream_limits,
+          StreamHub::Hooks{.on_count = [this](int open) { d_.metrics.StreamClients(open); },
+                           .on_close =
+                               [this](const domain::User& user, std::chrono::seconds open_for,
+                                      const std::vector<std::string>& children) {
+                                 // Best effort: the stream is gone either way. At most 1,000 ids
+                                 // per record.
+                                 constexpr std::size_t kMaxIds = 1000;
+                                 std::vector<std::string> shown(
+                                     children.begin(),
+                                     children.begin() + static_cast<std::ptrdiff_t>(
+                                                            std::min(children.size(), kMaxIds)));
+                                 std::string detail =
+                                     "stream closed after " + std::to_string(open_for.count()) +
+                                     " s; named " + std::to_string(children.size()) + " children";
+                                 if (children.size() > kMaxIds)
+                                   detail += " (the first 1000 listed)";
+                                 http::Response ignored;
+                                 Audit(&user, "GET /v1/stream", "", "", au::OUTCOME_GRANTED,
+                                       ignored, {.shown = shown, .detail = detail});
+                               }})) {}
 
 std::vector<std::string> TriageApi::VisibleChanges(const domain::User& user,
                                                    const std::vector<std::string>& changed) const {
@@ -211,6 +235,7 @@ http::Response TriageApi::Queue(const http::Request& req) {
   json items = json::array();
   std::size_t total = 0;
   std::string next_cursor;
+  std::vector<std::string> shown;
   bool more = false, corrupt = false;
   Status s = d_.store.Scan(cf::kQueue, "", [&](std::string_view key, std::string_view value) {
     pv::ChildSummary c;
@@ -227,6 +252,7 @@ http::Response TriageApi::Queue(const http::Request& req) {
     if (static_cast<long>(items.size()) < limit) {
       bool full = domain::CanReadChild(*user, c, d_.access) == Access::kGranted;
       items.push_back(api_json::QueueItem(c, d_.calendar, now, full));
+      shown.push_back(c.child_id());
       if (static_cast<long>(items.size()) == limit) next_cursor = crypto::Hex(key);
     } else {
       more = true;  // Past the page: only counted for total.
@@ -235,7 +261,7 @@ http::Response TriageApi::Queue(const http::Request& req) {
   });
   if (!s.ok()) return StoreError(s);
   if (corrupt) return Error(500, "queue row does not parse");
-  if (!Audit(&*user, kEndpoint, "", "", au::OUTCOME_GRANTED, bad)) return bad;
+  if (!Audit(&*user, kEndpoint, "", "", au::OUTCOME_GRANTED, bad, {.shown = shown})) return bad;
   d_.metrics.Request("queue", 200);
   json body = {{"as_of", api_json::Iso(now)}, {"total", total}, {"items", items}};
   if (more) body["next_cursor"] = next_cursor;
@@ -262,8 +288,8 @@ http::Response TriageApi::Child(const http::Request& req) {
   if (access == Access::kRestricted) {
     return Answer(403, {{"error", "restricted record"},
                         {"child_id", id},
-                        {"name", summary->name()},
-                        {"restricted", true}});
+                        {"restricted", true},
+                        {"ask", RestrictedReaders()}});
   }
   if (access != Access::kGranted) return Error(403, "no need to know: not your team or case");
   auto bytes = d_.store.Get(cf::kChildren, id);
@@ -301,22 +327,43 @@ http::Response TriageApi::Search(const http::Request& req) {
     return Error(400, "required: 2 to 100 characters of a name", "name");
   std::string prefix = domain::keys::NamePrefix(it->second);
   json results = json::array();
+  std::vector<std::string> shown;
   Status s = d_.store.Scan(cf::kNames, prefix, [&](std::string_view key, std::string_view) {
     std::string child(key.substr(key.find('\0') + 1));
     Status st;
     auto summary = LoadSummary(d_.store, child, st);
     if (!st.ok() || !summary) return st.ok();
-    // Search shows who exists by name (so a restricted person is still found), never details.
-    results.push_back(
-        {{"child_id", child},
-         {"name", summary->name()},
-         {"restricted", summary->restriction() != events::v1::RESTRICTION_UNSPECIFIED},
-         {"can_read", domain::CanReadChild(*user, *summary, d_.access) == Access::kGranted}});
+    shown.push_back(child);
+    Access access = domain::CanReadChild(*user, *summary, d_.access);
+    // A restricted record the reader may not open is found, so a new concern reaches the people
+    // who hold it rather than starting a second record, but says nothing of its own (not even
+    // the name as recorded): only that it exists and who may read it (README, "restricted").
+    if (access == Access::kRestricted) {
+      results.push_back({{"child_id", child},
+                         {"restricted", true},
+                         {"can_read", false},
+                         {"ask", RestrictedReaders()}});
+    } else {
+      results.push_back(
+          {{"child_id", child},
+           {"name", summary->name()},
+           {"restricted", summary->restriction() != events::v1::RESTRICTION_UNSPECIFIED},
+           {"can_read", access == Access::kGranted}});
+    }
     return results.size() < 50;
   });
   if (!s.ok()) return StoreError(s);
-  if (!Audit(&*user, kEndpoint, "", "", au::OUTCOME_GRANTED, bad)) return bad;
+  if (!Audit(&*user, kEndpoint, "", "", au::OUTCOME_GRANTED, bad,
+             {.query = it->second, .shown = shown}))
+    return bad;
   return Answer(200, {{"results", results}});
+}
+
+std::string TriageApi::RestrictedReaders() const {
+  std::string roles;
+  for (domain::UserRole r : d_.access.restricted_roles)
+    roles += (roles.empty() ? "" : ", ") + std::string(domain::RoleName(r));
+  return roles;
 }
 
 http::Response TriageApi::Ready(const http::Request&) {
@@ -337,6 +384,11 @@ http::StreamResponse TriageApi::Stream(const http::Request& req) {
     out.head = *full;
     return out;
   }
+  // Opening is audited before anything is sent; the close is audited with every child the
+  // stream named (StreamHub's on_close).
+  if (!Audit(&*user, "GET /v1/stream", "", "", au::OUTCOME_GRANTED, out.head,
+             {.detail = "stream opened"}))
+    return out;
   domain::User who = *user;
   out.open = [this, who](const std::shared_ptr<http::StreamSink>& sink) {
     hub_->Attach(who, sink);

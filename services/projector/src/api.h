@@ -43,6 +43,14 @@ struct ApiDeps {
   StreamLimits stream_limits{};
 };
 
+// What an audit record says beyond who, where and the outcome.
+struct AuditExtra {
+  std::string token_fingerprint = {};   // Of a refused credential.
+  std::string query = {};               // A search's term.
+  std::vector<std::string> shown = {};  // Every child the answer showed.
+  std::string detail = {};
+};
+
 class TriageApi {
  public:
   explicit TriageApi(ApiDeps deps);
@@ -65,8 +73,10 @@ class TriageApi {
   // Writes one audit event; false (and `refusal` set to 503) when it could not be written.
   bool Audit(const domain::User* user, const std::string& endpoint, const std::string& child,
              const std::string& household, int outcome, http::Response& refusal,
-             const std::string& token_fingerprint = "");
+             const AuditExtra& extra = {});
 
+  // The roles that may open a restricted record, for those who may not ("head_of_service").
+  std::string RestrictedReaders() const;
   // Which of `changed` `user` may hear about on /v1/stream (in their queue or readable).
   std::vector<std::string> VisibleChanges(const domain::User& user,
                                           const std::vector<std::string>& changed) const;

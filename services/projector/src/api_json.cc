@@ -73,12 +73,15 @@ json Waiting(const pv::ChildSummary& s, const domain::Calendar& cal, Instant now
 json QueueItem(const pv::ChildSummary& s, const domain::Calendar& cal, Instant now, bool full) {
   json item = Waiting(s, cal, now);
   item["child_id"] = s.child_id();
-  item["name"] = s.name();
+  bool restricted = s.restriction() != events::v1::RESTRICTION_UNSPECIFIED;
+  // A restricted child waits in the queue like any other (the wait must stay visible), but one
+  // the reader may not open shows no name.
+  if (full || !restricted) item["name"] = s.name();
   item["rag"] = s.rag() == events::v1::RAG_RATING_UNSPECIFIED
                     ? "unrated"
                     : domain::EnumLabel(events::v1::RagRating_Name(s.rag()), "RAG_RATING_");
   item["team_id"] = s.queue_team_id();
-  item["restricted"] = s.restriction() != events::v1::RESTRICTION_UNSPECIFIED;
+  item["restricted"] = restricted;
   item["details_hidden"] = !full;
   if (!full) return item;
   item["stage"] = domain::EnumLabel(pv::Stage_Name(s.stage()), "STAGE_");

@@ -147,6 +147,7 @@ http::Response TriageApi::LineOfSight(const http::Request& req) {
   std::map<std::string, std::map<std::string, int>> by_team, by_manager, by_worker;
   std::map<std::string, int> waiting_age;  // Working days waited, bucketed.
   int awaiting = 0, overdue = 0, referrals = 0, re_referrals = 0, children = 0;
+  int hidden = 0, hidden_awaiting = 0, hidden_overdue = 0;
   std::optional<pv::ChildSummary> oldest;
   bool corrupt = false;
   Status s = d_.store.Scan(cf::kSummaries, "", [&](std::string_view, std::string_view value) {
@@ -154,6 +155,19 @@ http::Response TriageApi::LineOfSight(const http::Request& req) {
     if (!c.ParseFromArray(value.data(), static_cast<int>(value.size()))) {
       corrupt = true;
       return false;
+    }
+    // Figures count the children the reader may read. The others (another team's, or a
+    // restricted record) are one count, with how many of them wait for a decision and how many
+    // of those are late, so no wait is invisible and no hidden child can be singled out by
+    // team, stage or worker (issue 13).
+    if (domain::CanReadChild(*user, c, d_.access) != Access::kGranted) {
+      ++hidden;
+      if (c.awaiting_decision_size() > 0) {
+        ++hidden_awaiting;
+        hidden_overdue +=
+            c.has_decision_overdue_from() && now >= ToInstant(c.decision_overdue_from());
+      }
+      return true;
     }
     ++children;
     std::string stage = domain::EnumLabel(pv::Stage_Name(c.stage()), "STAGE_");
@@ -188,10 +202,8 @@ http::Response TriageApi::LineOfSight(const http::Request& req) {
   if (corrupt) return Error(500, "summary row does not parse");
   json oldest_json = nullptr;
   if (oldest) {
-    bool readable = domain::CanReadChild(*user, *oldest, d_.access) == Access::kGranted;
     oldest_json = api_json::Waiting(*oldest, d_.calendar, now);
-    oldest_json["child_id"] = readable ? oldest->child_id() : "";
-    oldest_json["restricted"] = !readable;
+    oldest_json["child_id"] = oldest->child_id();
     oldest_json["team_id"] = oldest->queue_team_id();
   }
   json caseload_workers = json::array(), caseload_managers = json::array();
@@ -215,7 +227,11 @@ http::Response TriageApi::LineOfSight(const http::Request& req) {
                         {"re_referral_rate", referrals ? double(re_referrals) / referrals : 0.0}}},
                       {"by_team", by_team},
                       {"caseload_by_worker", caseload_workers},
-                      {"caseload_by_manager", caseload_managers}});
+                      {"caseload_by_manager", caseload_managers},
+                      {"hidden",
+                       {{"children", hidden},
+                        {"awaiting_decision", hidden_awaiting},
+                        {"decision_overdue", hidden_overdue}}}});
 }
 
 }  // namespace sightline::projector

@@ -6,12 +6,11 @@
 
 namespace sightline::projector {
 
-StreamHub::StreamHub(ChangeFeed& feed, Filter filter, StreamLimits limits,
-                     std::function<void(int)> on_count)
+StreamHub::StreamHub(ChangeFeed& feed, Filter filter, StreamLimits limits, Hooks hooks)
     : feed_(feed),
       filter_(std::move(filter)),
       limits_(limits),
-      on_count_(std::move(on_count)),
+      hooks_(std::move(hooks)),
       start_(feed.Latest()),
       thread_([this] { Run(); }) {}
 
@@ -49,10 +48,11 @@ void StreamHub::Attach(const domain::User& user, const std::shared_ptr<http::Str
     std::lock_guard lock(mu_);
     std::uint64_t from = feed_.Latest();
     sink->Send("event: hello\ndata: {\"seq\":" + std::to_string(from) + "}\n\n");
-    clients_.push_back({user, sink, from});
+    clients_.push_back({user, sink, from, std::chrono::steady_clock::now(),
+                        std::make_shared<std::set<std::string>>()});
     count = static_cast<int>(clients_.size());
   }
-  if (on_count_) on_count_(count);
+  if (hooks_.on_count) hooks_.on_count(count);
 }
 
 int StreamHub::size() const {
@@ -62,16 +62,20 @@ int StreamHub::size() const {
 
 std::vector<StreamHub::Client> StreamHub::Prune() {
   std::vector<Client> alive;
-  int before = 0;
-  int after = 0;
+  std::vector<Client> closed;
   {
     std::lock_guard lock(mu_);
-    before = static_cast<int>(clients_.size());
-    std::erase_if(clients_, [](const Client& c) { return !c.sink->open(); });
-    after = static_cast<int>(clients_.size());
-    alive = clients_;
+    for (Client& c : clients_) (c.sink->open() ? alive : closed).push_back(std::move(c));
+    clients_ = alive;
   }
-  if (before != after && on_count_) on_count_(after);
+  if (closed.empty()) return alive;
+  if (hooks_.on_count) hooks_.on_count(static_cast<int>(alive.size()));
+  for (const Client& c : closed) {
+    if (!hooks_.on_close) break;
+    auto open_for = std::chrono::duration_cast<std::chrono::seconds>(
+        std::chrono::steady_clock::now() - c.opened);
+    hooks_.on_close(c.user, open_for, std::vector<std::string>(c.named->begin(), c.named->end()));
+  }
   return alive;
 }
 
@@ -88,7 +92,11 @@ void StreamHub::Run() {
     if (clients.empty()) continue;
     std::sort(changed.begin(), changed.end());
     changed.erase(std::unique(changed.begin(), changed.end()), changed.end());
-    std::map<std::string, std::string> message_for;  // user id -> event text
+    struct Message {
+      std::string text;
+      std::vector<std::string> children;
+    };
+    std::map<std::string, Message> message_for;  // By user id.
     for (const Client& c : clients) {
       if (c.from >= seq) continue;  // Joined after this batch.
       auto it = message_for.find(c.user.id);
@@ -99,9 +107,11 @@ void StreamHub::Run() {
           nlohmann::json data = {{"seq", seq}, {"children", visible}, {"reload", lost}};
           text = "event: changed\ndata: " + data.dump() + "\n\n";
         }
-        it = message_for.emplace(c.user.id, std::move(text)).first;
+        it = message_for.emplace(c.user.id, Message{std::move(text), std::move(visible)}).first;
       }
-      if (!it->second.empty()) c.sink->Send(it->second);
+      if (it->second.text.empty()) continue;
+      c.sink->Send(it->second.text);
+      c.named->insert(it->second.children.begin(), it->second.children.end());
     }
   }
 }

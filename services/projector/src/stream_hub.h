@@ -5,10 +5,12 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <string>
 #include <thread>
 #include <vector>
@@ -28,9 +30,15 @@ class StreamHub {
  public:
   using Filter = std::function<std::vector<std::string>(const domain::User& user,
                                                         const std::vector<std::string>& changed)>;
-  // `on_count` hears the number of open streams whenever it changes.
-  StreamHub(ChangeFeed& feed, Filter filter, StreamLimits limits,
-            std::function<void(int)> on_count);
+  struct Hooks {
+    std::function<void(int)> on_count;  // The number of open streams, whenever it changes.
+    // A stream that was attached has ended: for how long it was open and which children it
+    // named (each at most once; for the access audit).
+    std::function<void(const domain::User&, std::chrono::seconds open_for,
+                       const std::vector<std::string>& children)>
+        on_close;
+  };
+  StreamHub(ChangeFeed& feed, Filter filter, StreamLimits limits, Hooks hooks);
   ~StreamHub();
   StreamHub(const StreamHub&) = delete;
   StreamHub& operator=(const StreamHub&) = delete;
@@ -47,6 +55,8 @@ class StreamHub {
     domain::User user;
     std::shared_ptr<http::StreamSink> sink;
     std::uint64_t from = 0;  // The feed sequence in its hello.
+    std::chrono::steady_clock::time_point opened;
+    std::shared_ptr<std::set<std::string>> named;  // Children named to it so far.
   };
   void Run();
   // Drops closed clients; returns the survivors (a copy, to send to without the lock).
@@ -55,7 +65,7 @@ class StreamHub {
   ChangeFeed& feed_;
   Filter filter_;
   StreamLimits limits_;
-  std::function<void(int)> on_count_;
+  Hooks hooks_;
   std::uint64_t start_;
   mutable std::mutex mu_;
   std::vector<Client> clients_;
