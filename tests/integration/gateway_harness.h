@@ -19,8 +19,9 @@ namespace sightline::testing {
 class GatewayHarness {
  public:
   // heartbeat_seconds 0: no pipeline heartbeats, so the topic holds only what a test posts.
+  // `auth_extra`: more of the auth block (e.g. "  jwt: {...}\n").
   GatewayHarness(const std::string& brokers, const std::string& name, int produce_timeout_ms,
-                 int heartbeat_seconds = 0)
+                 int heartbeat_seconds = 0, const std::string& auth_extra = "")
       : brokers_(brokers), dir_(TempDir(name)) {
     static int counter = 0;
     topic_ = "test." + name + "." + std::to_string(getpid()) + "." + std::to_string(++counter);
@@ -34,7 +35,8 @@ class GatewayHarness {
         << "heartbeat:\n  interval_seconds: " << heartbeat_seconds << "\n"
         << "auth:\n  tokens:\n"
         << "    - {id: importer, relay: true, token_sha256: " << crypto::Sha256Hex(kRelayToken)
-        << "}\n";
+        << "}\n"
+        << auth_extra;
   }
 
   // A relay's token: it may send any event, for the staff the event names.

@@ -112,7 +112,8 @@ class NotifierHarness {
   // filled in for the test's topic and directory.
   NotifierHarness(const std::string& brokers, const std::string& name,
                   const std::string& alerts_topic, const std::string& receivers_routes_heartbeat,
-                  int queue_max = 100000, int batch_max_events = 500)
+                  int queue_max = 100000, int batch_max_events = 500,
+                  const std::string& auth_extra = "")
       : dir_(TempDir(name)) {
     std::ofstream(dir_ + "/notifier.yaml")
         << "http:\n  port: 0\n"
@@ -124,7 +125,7 @@ class NotifierHarness {
         << "delivery:\n  backoff_initial_ms: 100\n  backoff_max_ms: 1000\n"
         << "  undeliverable_after_seconds: 3\n  queue_max: " << queue_max << "\n"
         << "apply:\n  batch_max_events: " << batch_max_events << "\n"
-        << receivers_routes_heartbeat << OpsAuthYaml();
+        << receivers_routes_heartbeat << OpsAuthYaml(auth_extra);
     EnsureAuditTopic(brokers, alerts_topic + ".notifier-audit");
   }
   ::testing::AssertionResult Start() {
@@ -146,6 +147,7 @@ class NotifierHarness {
     return r.ok() ? r.value().body : "";
   }
   const std::string& dir() const { return dir_; }
+  const std::string& base_url() const { return url_; }
 
  private:
   std::string dir_;

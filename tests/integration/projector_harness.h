@@ -19,8 +19,10 @@ namespace sightline::testing {
 class ProjectorHarness {
  public:
   // `users_yaml` is the access.users block (indented list) or "[]".
+  // `extra_yaml`: more top-level keys (e.g. an auth block).
   ProjectorHarness(const std::string& brokers, const std::string& name, const std::string& topic,
-                   const std::string& users_yaml = " []", const std::string& web_root = "")
+                   const std::string& users_yaml = " []", const std::string& web_root = "",
+                   const std::string& extra_yaml = "")
       : brokers_(brokers), dir_(TempDir(name)), topic_(topic) {
     std::ofstream(dir_ + "/projector.yaml")
         << "http:\n  port: 0\n  web_root: \"" << web_root << "\"\n"
@@ -30,7 +32,8 @@ class ProjectorHarness {
         << "store:\n  data_dir: " << dir_ << "/data\n"
         << "apply:\n  batch_max_events: 500\n  ready_max_lag: 0\n"
         << "clocks:\n  calendar_file: " << SourceDir() << "/deploy/calendar/england-and-wales.txt\n"
-        << "access:\n  users:" << users_yaml << "\n";
+        << "access:\n  users:" << users_yaml << "\n"
+        << extra_yaml;
   }
 
   static ::testing::AssertionResult CreateTopics(const std::string& brokers,

@@ -26,7 +26,7 @@ namespace sightline::testing {
 class WatchdogHarness {
  public:
   WatchdogHarness(const std::string& brokers, const std::string& name, const std::string& topic,
-                  const std::string& alerts_topic)
+                  const std::string& alerts_topic, const std::string& auth_extra = "")
       : dir_(TempDir(name)) {
     std::ofstream(dir_ + "/watchdog.yaml")
         << "http:\n  port: 0\n"
@@ -37,7 +37,7 @@ class WatchdogHarness {
         << "store:\n  data_dir: " << dir_ << "/data\n"
         << "policy_file: " << SourceDir() << "/deploy/watchdog-policy.yaml\n"
         << "apply:\n  batch_max_events: 300\n  tick_ms: 50\n"
-        << OpsAuthYaml();
+        << OpsAuthYaml(auth_extra);
     EnsureAuditTopic(brokers, alerts_topic + ".audit");
   }
 

@@ -14,10 +14,11 @@ namespace sightline::testing {
 
 inline constexpr const char* kOpsToken = "test-ops-token-0123456789abcdef0123456789";
 
-// The `auth:` block naming the ops user (to append to a service's YAML).
-inline std::string OpsAuthYaml() {
+// The `auth:` block naming the ops user (to append to a service's YAML), and `extra` lines of
+// that block (e.g. "  jwt: {...}\n").
+inline std::string OpsAuthYaml(const std::string& extra = "") {
   return "auth:\n  tokens:\n    - {id: ops-1, role: service_manager, team: ops, token_sha256: " +
-         crypto::Sha256Hex(kOpsToken) + "}\n";
+         crypto::Sha256Hex(kOpsToken) + "}\n" + extra;
 }
 
 // Creates `topic` (one partition) for a service's audit records; a test fails without it.

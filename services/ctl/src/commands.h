@@ -3,9 +3,11 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
+#include "sightline/core/time.h"
 #include "sightline/kafka/admin.h"
 #include "sightline/kafka/properties.h"
 #include "sightline/simulator/simulate.h"
@@ -51,9 +53,22 @@ struct BacktestOptions {
   std::string until;        // YYYY-MM-DD or RFC 3339: simulated time stops here.
   std::string tick = "1m";  // Simulated clock step.
 };
+// YYYY-MM-DD (local midnight starting that day, or ending it with day_end) or RFC 3339.
+std::optional<Instant> ParseWhen(const std::string& text, bool day_end = false);
+
 // Prints every alert lifecycle event the policy would have emitted, as JSON lines.
 int Backtest(const BacktestOptions& options);
 // Loads and validates a policy; prints its rules.
 int CheckPolicy(const std::string& policy_file);
+
+struct AuditOptions {
+  std::string topic = "sightline.audit.v1";
+  std::string child;      // Who read this child's record (and which answers listed it).
+  std::string user;       // What this user read.
+  std::string from, to;   // Bounds: YYYY-MM-DD (whole local days) or RFC 3339.
+  bool refusals = false;  // For a child: refused attempts too (a user's are always shown).
+  bool json = false;
+};
+int Audit(const KafkaOptions& kafka, const AuditOptions& options);
 
 }  // namespace sightline::ctl

@@ -87,6 +87,25 @@ int main(int argc, char** argv) {
   backtest->add_option("--tick", backtest_opts.tick, "Simulated clock step (30s.. like 1m, 1h)")
       ->capture_default_str();
 
+  ctl::AuditOptions audit_opts;
+  CLI::App* audit = app.add_subcommand(
+      "audit", "Who read a child's record, or what a user read, from the access audit topic");
+  audit->require_subcommand(1);
+  CLI::App* audit_child = audit->add_subcommand(
+      "child", "Who read this child's record, when, through which endpoint (and what listed it)");
+  audit_child->add_option("id", audit_opts.child, "Child id")->required();
+  audit_child->add_flag("--refusals", audit_opts.refusals, "Refused attempts too");
+  CLI::App* audit_user =
+      audit->add_subcommand("user", "Every call this user made, and its outcome");
+  audit_user->add_option("id", audit_opts.user, "User id")->required();
+  for (CLI::App* a : {audit_child, audit_user}) {
+    a->add_option("--topic", audit_opts.topic, "Audit topic")->capture_default_str();
+    a->add_option("--from", audit_opts.from, "From (YYYY-MM-DD or RFC 3339)");
+    a->add_option("--to", audit_opts.to, "To, inclusive of a whole day (YYYY-MM-DD or RFC 3339)");
+    a->add_flag("--json", audit_opts.json, "One JSON object per line");
+    add_kafka(a);
+  }
+
   CLI11_PARSE(app, argc, argv);
   for (const std::string& p : props) {
     std::string bad;
@@ -101,5 +120,6 @@ int main(int argc, char** argv) {
   if (summary->parsed()) return ctl::Summary(kafka, summary_opts);
   if (check->parsed()) return ctl::CheckPolicy(backtest_opts.policy_file);
   if (backtest->parsed()) return ctl::Backtest(backtest_opts);
+  if (audit->parsed()) return ctl::Audit(kafka, audit_opts);
   return 1;
 }

@@ -18,14 +18,15 @@ namespace {
 
 namespace v1 = events::v1;
 
-std::optional<Instant> ParseWhen(const std::string& text) {
-  if (auto day = domain::ParseDay(text)) return domain::LocalMidnight(*day);
+}  // namespace
+
+std::optional<Instant> ParseWhen(const std::string& text, bool day_end) {
+  if (auto day = domain::ParseDay(text))
+    return domain::LocalMidnight(day_end ? *day + std::chrono::days(1) : *day);
   google::protobuf::Timestamp ts;
   if (!google::protobuf::util::TimeUtil::FromString(text, &ts)) return std::nullopt;
   return ToInstant(ts);
 }
-
-}  // namespace
 
 int CheckPolicy(const std::string& policy_file) {
   auto policy = config::LoadPolicy(policy_file);
