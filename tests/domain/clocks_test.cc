@@ -10,6 +10,7 @@
 
 #include "process.h"
 #include "sightline/config/policy_file.h"
+#include "sightline/domain/clocks/minimise.h"
 
 namespace sightline::domain {
 namespace {
@@ -549,6 +550,46 @@ rules:
       << m;
   EXPECT_NE(m.find("rules[0].limit: must read"), std::string::npos) << m;
   EXPECT_NE(m.find("rules[1].ladder: no ladder named 'nope'"), std::string::npos) << m;
+}
+
+TEST(Minimisation, TheWatchdogKeepsNoNamesDatesOfBirthEthnicityOrFreeText) {
+  v1::Envelope details;
+  details.set_event_id("e1");
+  details.set_child_id("c1");
+  details.mutable_refs()->set_contact_id("k1");
+  auto* d = details.mutable_child_details_recorded();
+  d->set_name("Ada Lovelace");
+  d->set_date_of_birth("2016-12-10");
+  d->set_ethnicity("WBRI");
+  d->set_gender(v1::GENDER_FEMALE);
+  d->set_unborn(false);
+  MinimiseForClocks(details);
+  EXPECT_EQ(details.child_details_recorded().ByteSizeLong(), 0u) << details.DebugString();
+  EXPECT_EQ(details.refs().contact_id(), "k1");
+
+  v1::Envelope contact;
+  contact.mutable_contact_received()->set_summary("Ada said her stepfather hit her");
+  contact.mutable_contact_received()->add_concerns(v1::CONCERN_CATEGORY_PHYSICAL_ABUSE);
+  contact.mutable_contact_received()->add_related_child_ids("c2");
+  MinimiseForClocks(contact);
+  EXPECT_TRUE(contact.contact_received().summary().empty());
+  EXPECT_EQ(contact.contact_received().concerns_size(), 1);  // What rules match on stays.
+  EXPECT_EQ(contact.contact_received().related_child_ids(0), "c2");
+
+  v1::Envelope fix;
+  fix.mutable_correction()->set_target_event_id("e1");
+  fix.mutable_correction()->set_reason("Ada's name was misspelt");
+  *fix.mutable_correction()->mutable_amended() = v1::Envelope();
+  fix.mutable_correction()->mutable_amended()->mutable_child_details_recorded()->set_name("Ada L");
+  MinimiseForClocks(fix);
+  EXPECT_EQ(fix.correction().target_event_id(), "e1");
+  EXPECT_TRUE(fix.correction().reason().empty());
+  EXPECT_TRUE(fix.correction().amended().child_details_recorded().name().empty());
+  // And no rule may depend on what is dropped.
+  auto m = MakeMatcher("contact_received", {{"summary", "hit"}});
+  ASSERT_FALSE(m.ok());
+  EXPECT_NE(m.status().message().find("does not keep"), std::string::npos);
+  EXPECT_TRUE(MakeMatcher("contact_received", {{"concerns", "physical_abuse"}}).ok());
 }
 
 }  // namespace

@@ -1,5 +1,7 @@
 #include "sightline/domain/clocks/policy.h"
 
+#include "sightline/domain/clocks/minimise.h"
+
 #include <algorithm>
 #include <cctype>
 
@@ -47,6 +49,10 @@ Status AddTest(const pb::Descriptor& payload, const std::string& name, const std
   std::string where = m.event + "." + name;
   if (f == nullptr) {
     return InvalidArgument("where: " + payload.full_name() + " has no field '" + name + "'");
+  }
+  if (!KeptForClocks(*f)) {
+    return InvalidArgument("where: " + where +
+                           ": personal data or free text, which the watchdog does not keep");
   }
   FieldTest t;
   t.field = f;

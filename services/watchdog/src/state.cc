@@ -3,6 +3,7 @@
 #include <set>
 
 #include "sightline/crypto/digest.h"
+#include "sightline/domain/clocks/minimise.h"
 #include "sightline/domain/events/validation.h"
 
 namespace sightline::watchdog_service {
@@ -128,7 +129,9 @@ StatusOr<Change> WatchdogState::ApplyBatch(std::span<const kafka::Record> record
       ++change.duplicates;
       continue;
     }
-    change.writes.Put(kEvents, key, r.value);
+    // Only what the rules can name is kept: no names, dates of birth, ethnicity or free text.
+    domain::MinimiseForClocks(e);
+    change.writes.Put(kEvents, key, e.SerializeAsString());
     fresh[e.child_id()].push_back(std::move(e));
     ++change.applied;
   }
