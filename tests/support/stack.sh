@@ -1,8 +1,9 @@
 # Sourced by CTest scripts that need a live gateway and projector (the browser test, the API
 # schema test): `start_stack NAME` creates topics of their own on the shared test broker
 # (SIGHTLINE_TEST_BROKERS), starts both services with one mash_practitioner token, seeds a
-# simulated day and waits for the projector to catch up. Sets: work, gw, app, token (the
-# projector's), gateway_token (a relay's, for the gateway; also in $work/gateway.token).
+# simulated day and waits for the projector to catch up. Sets: work, topic (the events topic),
+# gw, app, token (the projector's), gateway_token (a relay's, for the gateway; also in
+# $work/gateway.token). The day is in $work/day.ndjson, the projector's store in $work/data.
 # Everything started is stopped when the calling script exits.
 src=${SIGHTLINE_SOURCE_DIR:?} bin=${SIGHTLINE_BIN_DIR:?} brokers=${SIGHTLINE_TEST_BROKERS:?run through make test}
 stack_pids=()
@@ -10,7 +11,7 @@ stop_stack() { for p in "${stack_pids[@]}"; do kill "$p" 2>/dev/null || true; do
 trap stop_stack EXIT
 
 start_stack() {
-  local name=$1 topic hash day
+  local name=$1 hash day
   work=$(mktemp -d "/tmp/sightline-$name-XXXXXX")
   topic="test.$name.$$.$RANDOM"
   cat >"$work/topics.yaml" <<EOT
