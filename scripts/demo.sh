@@ -205,6 +205,17 @@ $bin/sightlinectl policy backtest --events "$state/day.ndjson" --until "$(date -
   >"$state/backtest.jsonl"
 echo "(every alert event as JSON lines in $state/backtest.jsonl)"
 
+step "Who read what: sightlinectl audit, from sightline.audit.v1"
+curl -fsS -H "Authorization: Bearer $mgr_token" "http://127.0.0.1:$projector_port/v1/children/$other" >/dev/null
+echo "Who read child $other (granted and refused):"
+$bin/sightlinectl audit child "$other" --refusals --brokers "$brokers"
+echo "What the MASH practitioner read:"
+$bin/sightlinectl audit user mash-pr1 --brokers "$brokers" | head -8
+
+step "Data minimisation: the watchdog and notifier keep no child's name (strings and ldb over their stores)"
+scripts/check-minimisation.sh --events "$state/day.ndjson" \
+  --none-in "$state/watchdog" --none-in "$state/notifier" --some-in "$state/projector"
+
 step "What landed in sightline.events.v1"
 $bin/sightlinectl summary --brokers "$brokers" --samples 1
 

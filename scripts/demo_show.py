@@ -7,7 +7,7 @@ import sys
 def queue(b):
     print(f"{b['total']} children awaiting a decision")
     for i in b["items"]:
-        name = i["name"] + (" (restricted)" if i["details_hidden"] else "")
+        name = i.get("name", "restricted record " + i["child_id"]) + (" (restricted)" if i["details_hidden"] else "")
         due = ("OVERDUE since " if i.get("overdue") else "due before ") + i.get("decision_overdue_from", "?")
         print(f"  {i['rag']:8} {name:28} waiting since {i['waiting_since'][:16]}  "
               f"{i['working_days_waited']} wd  {due}")
@@ -18,6 +18,10 @@ def line_of_sight(b):
     print(f"children known: {b['children']}; by stage: {b['by_stage']}")
     print(f"awaiting decision: {a['count']}, overdue: {a['overdue']}; "
           f"re-referral rate (12 months): {b['referrals_12m']['re_referral_rate']:.0%}")
+    h = b.get("hidden", {})
+    if h.get("children"):
+        print(f"not yours to see: {h['children']} children, {h['awaiting_decision']} of them awaiting "
+              f"a decision ({h['decision_overdue']} overdue); counted here only")
     print("caseload by manager:",
           ", ".join(f"{m['manager_id']} {m['open_cases']}" for m in b["caseload_by_manager"]))
 
