@@ -11,3 +11,4 @@ find_package(GTest REQUIRED)
 pkg_check_modules(RDKAFKA REQUIRED IMPORTED_TARGET rdkafka>=2.0)
 # Boost 1.81 for Beast/Asio (C++20 coroutines); header-only, so no components.
 find_package(Boost 1.81 REQUIRED)
+find_package(OpenSSL REQUIRED)

@@ -12,6 +12,7 @@
 #include <future>
 #include <thread>
 
+#include "process.h"
 #include "raw_socket.h"
 #include "sightline/http/client.h"
 
@@ -268,6 +269,81 @@ TEST(HttpServer, ServesFilesButNothingOutsideTheRoot) {
   ASSERT_TRUE(post.ok());
   EXPECT_EQ(post.value().status, 405);
   std::filesystem::remove_all(dir);
+}
+
+// A throwaway CA with server and client certificates (tests/support/make-test-pki.sh).
+std::string TestPki() {
+  std::string dir = testing::TempDir("pki");
+  EXPECT_EQ(testing::Run({testing::SourceDir() + "/tests/support/make-test-pki.sh", dir},
+                         dir + "/make.log"),
+            0);
+  return dir;
+}
+
+TEST(HttpServer, TlsListenersRefusePlaintextAndCanRequireClientCertificates) {
+  std::string pki = TestPki();
+  // Plaintext is for loopback only: a listener on every interface needs a certificate.
+  Server open({.host = "0.0.0.0", .port = 0, .max_body_bytes = 1024, .threads = 1});
+  auto refused = open.Start();
+  ASSERT_FALSE(refused.ok());
+  EXPECT_THAT(refused.status().message(), HasSubstr("plaintext"));
+
+  Server server({.host = "127.0.0.1",
+                 .port = 0,
+                 .max_body_bytes = 1024,
+                 .threads = 1,
+                 .tls = {.cert_file = pki + "/server.pem",
+                         .key_file = pki + "/server.key",
+                         .client_ca_file = ""}});
+  server.Get("/hello", [](const Request&) { return Text("hello over TLS"); });
+  auto port = server.Start();
+  ASSERT_TRUE(port.ok()) << port.status().message();
+  EXPECT_TRUE(server.Tls());
+  std::string https = "https://127.0.0.1:" + std::to_string(port.value());
+  ClientRequest get{.method = "GET",
+                    .path = "/hello",
+                    .body = {},
+                    .content_type = {},
+                    .headers = {},
+                    .timeout = 5s,
+                    .ca_file = pki + "/ca.pem"};
+  auto ok = Send(https, get);
+  ASSERT_TRUE(ok.ok()) << ok.status().message();
+  EXPECT_EQ(ok.value().body, "hello over TLS");
+  // A client that does not trust the CA refuses the server.
+  ClientRequest untrusting = get;
+  untrusting.ca_file = "";
+  EXPECT_FALSE(Send(https, untrusting).ok());
+  // A plaintext request gets no HTTP answer: the handshake fails and the connection is closed.
+  EXPECT_FALSE(Get(Url(port.value()), "/hello", 5s).ok());
+  Raw raw(port.value());
+  ASSERT_TRUE(raw.Send("GET /hello HTTP/1.1\r\nHost: x\r\n\r\n"));
+  std::string answer = raw.Read(5s);
+  EXPECT_EQ(answer.find("hello"), std::string::npos) << answer;
+  EXPECT_EQ(answer.find("HTTP/1.1"), std::string::npos) << answer;
+  EXPECT_TRUE(raw.closed());
+  EXPECT_GE(server.Stats().tls_refused, 2u);
+  server.Stop();
+
+  // Mutual TLS: without a client certificate the handshake fails; with one the CA signed, 200.
+  Server mutual({.host = "127.0.0.1",
+                 .port = 0,
+                 .max_body_bytes = 1024,
+                 .threads = 1,
+                 .tls = {.cert_file = pki + "/server.pem",
+                         .key_file = pki + "/server.key",
+                         .client_ca_file = pki + "/ca.pem"}});
+  mutual.Get("/hello", [](const Request&) { return Text("hello, known client"); });
+  auto mport = mutual.Start();
+  ASSERT_TRUE(mport.ok()) << mport.status().message();
+  std::string mhttps = "https://127.0.0.1:" + std::to_string(mport.value());
+  EXPECT_FALSE(Send(mhttps, get).ok());
+  ClientRequest with_cert = get;
+  with_cert.cert_file = pki + "/client.pem";
+  with_cert.key_file = pki + "/client.key";
+  auto known = Send(mhttps, with_cert);
+  ASSERT_TRUE(known.ok()) << known.status().message();
+  EXPECT_EQ(known.value().body, "hello, known client");
 }
 
 }  // namespace

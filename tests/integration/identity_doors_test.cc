@@ -534,5 +534,47 @@ TEST_F(IdentityDoors, SightlinectlAuditSaysWhoReadAChildAndWhatAUserRead) {
                            [](const json& row) { return row["user_id"] != "p1"; }));
 }
 
+TEST_F(IdentityDoors, AGatewayOnTlsServesHttpsAndRefusesPlaintext) {
+  std::string pki = TempDir("doors-pki");
+  ASSERT_EQ(testing::Run({SourceDir() + "/tests/support/make-test-pki.sh", pki}, pki + "/make.log"),
+            0);
+  std::string topic = "test.doors-tls." + std::to_string(getpid());
+  ASSERT_TRUE(WatchdogHarness::CreateTopics(brokers_, {topic, topic + ".audit"}));
+  std::ofstream(dir_ + "/gateway-tls.yaml")
+      << "http:\n  port: 0\n  tls: {cert_file: " << pki << "/server.pem, key_file: " << pki
+      << "/server.key}\n"
+      << "kafka: {brokers: \"" << brokers_ << "\", topic: " << topic << ", audit_topic: " << topic
+      << ".audit}\nstore: {data_dir: " << dir_ << "/tls-ids}\nheartbeat: {interval_seconds: 0}\n"
+      << "auth:\n"
+      << idp_.AuthYaml();
+  std::string plain_url;
+  auto gateway =
+      StartWithPortFile({BinDir() + "/sightline-gateway", "--config", dir_ + "/gateway-tls.yaml"},
+                        dir_ + "/gateway-tls.log", dir_ + "/gateway-tls.port", plain_url);
+  ASSERT_TRUE(gateway) << "see " << dir_ << "/gateway-tls.log";
+  std::string https = "https://" + plain_url.substr(7);
+  json body = json::parse(ContactJson("tls-ev-1", "tls-child"));
+  body.erase("actor");
+  std::map<std::string, std::string> headers = {
+      {"Authorization", "Bearer " + idp_.Token(Staff("v-1", "service_manager", "ops"))}};
+  auto sent = http::Send(https, {.method = "POST",
+                                 .path = "/v1/events",
+                                 .body = body.dump(),
+                                 .content_type = "application/json",
+                                 .headers = headers,
+                                 .timeout = 30s,
+                                 .ca_file = pki + "/ca.pem"});
+  ASSERT_TRUE(sent.ok()) << sent.status().message();
+  EXPECT_EQ(sent.value().status, 202) << sent.value().body;
+  // The same request in plaintext gets no answer at all.
+  auto plain =
+      Call(plain_url, "POST", "/v1/events", headers.begin()->second.substr(7), body.dump());
+  EXPECT_FALSE(plain.ok());
+  std::ifstream log(dir_ + "/gateway-tls.log");
+  std::stringstream text;
+  text << log.rdbuf();
+  EXPECT_THAT(text.str(), ::testing::HasSubstr("listening on https://127.0.0.1:"));
+}
+
 }  // namespace
 }  // namespace sightline::testing

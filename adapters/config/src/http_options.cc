@@ -25,6 +25,19 @@ void ReadHttpOptions(YamlReader& yaml, http::ServerOptions& o) {
       "http.max_connections_per_address", o.max_connections_per_address, 1, o.max_connections));
   o.max_pending_requests =
       static_cast<int>(yaml.Int("http.max_pending_requests", o.max_pending_requests, 1, 1'000'000));
+  o.tls.cert_file = yaml.String("http.tls.cert_file", o.tls.cert_file);
+  o.tls.key_file = yaml.String("http.tls.key_file", o.tls.key_file);
+  o.tls.client_ca_file = yaml.String("http.tls.client_ca_file", o.tls.client_ca_file);
+}
+
+std::string ListenerDescription(const http::Server& server, const http::ServerOptions& o,
+                                int port) {
+  std::string url = (server.Tls() ? "https://" : "http://") + o.host + ":" + std::to_string(port);
+  if (!server.Tls())
+    url += " (plaintext: loopback only)";
+  else if (!o.tls.client_ca_file.empty())
+    url += " (TLS, client certificates required)";
+  return url;
 }
 
 }  // namespace sightline::config

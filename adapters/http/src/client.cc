@@ -1,8 +1,11 @@
 #include "sightline/http/client.h"
 
 #include <boost/asio.hpp>
+#include <boost/asio/ssl.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
+#include <optional>
 
 #include "routing.h"
 
@@ -20,17 +23,39 @@ constexpr std::size_t kMaxResponseBytes = std::size_t{1} << 30;
 struct Endpoint {
   std::string host;
   std::string port;
+  bool tls = false;
 };
 
 StatusOr<Endpoint> ParseBase(const std::string& base_url) {
-  const std::string scheme = "http://";
-  if (base_url.compare(0, scheme.size(), scheme) != 0)
-    return InvalidArgument("'" + base_url + "' is not an http:// URL");
-  std::string rest = base_url.substr(scheme.size());
+  bool tls = base_url.starts_with("https://");
+  if (!tls && !base_url.starts_with("http://"))
+    return InvalidArgument("'" + base_url + "' is not an http:// or https:// URL");
+  std::string rest = base_url.substr(tls ? 8 : 7);
   while (!rest.empty() && rest.back() == '/') rest.pop_back();
   std::size_t colon = rest.rfind(':');
-  if (colon == std::string::npos) return Endpoint{rest, "80"};
-  return Endpoint{rest.substr(0, colon), rest.substr(colon + 1)};
+  if (colon == std::string::npos) return Endpoint{rest, tls ? "443" : "80", tls};
+  return Endpoint{rest.substr(0, colon), rest.substr(colon + 1), tls};
+}
+
+StatusOr<net::ssl::context> ClientContext(const ClientRequest& request) {
+  net::ssl::context ctx(net::ssl::context::tls_client);
+  ctx.set_options(net::ssl::context::default_workarounds | net::ssl::context::no_sslv2 |
+                  net::ssl::context::no_sslv3 | net::ssl::context::no_tlsv1 |
+                  net::ssl::context::no_tlsv1_1);
+  beast::error_code ec;
+  if (request.ca_file.empty()) {
+    ctx.set_default_verify_paths(ec);
+  } else {
+    ctx.load_verify_file(request.ca_file, ec);
+  }
+  if (ec) return InvalidArgument("CA file " + request.ca_file + ": " + ec.message());
+  ctx.set_verify_mode(net::ssl::verify_peer);
+  if (!request.cert_file.empty()) {
+    ctx.use_certificate_chain_file(request.cert_file, ec);
+    if (!ec) ctx.use_private_key_file(request.key_file, net::ssl::context::pem, ec);
+    if (ec) return InvalidArgument("client certificate " + request.cert_file + ": " + ec.message());
+  }
+  return ctx;
 }
 
 }  // namespace
@@ -42,7 +67,17 @@ StatusOr<ClientResponse> Send(const std::string& base_url, const ClientRequest& 
   std::string within = " (timeout " + std::to_string(request.timeout.count()) + " ms)";
 
   net::io_context ioc;
-  beast::tcp_stream stream(ioc);
+  std::optional<net::ssl::context> tls_context;
+  if (endpoint.value().tls) {
+    auto ctx = ClientContext(request);
+    if (!ctx.ok()) return ctx.status();
+    tls_context.emplace(std::move(ctx).value());
+  }
+  beast::tcp_stream plain(ioc);
+  std::optional<beast::ssl_stream<beast::tcp_stream&>> tls;
+  if (tls_context) tls.emplace(plain, *tls_context);
+  auto io = [&](auto&& op) { return tls ? op(*tls) : op(plain); };
+  beast::tcp_stream& stream = plain;
   std::string failure;
   ClientResponse out;
   auto deadline = std::chrono::steady_clock::now() + request.timeout;
@@ -67,6 +102,21 @@ StatusOr<ClientResponse> Send(const std::string& base_url, const ClientRequest& 
         }
         beast::error_code ignored;
         stream.socket().set_option(tcp::no_delay(true), ignored);
+        if (tls) {
+          const std::string& host = endpoint.value().host;
+          // SSL_set_tlsext_host_name, without the macro's C cast.
+          if (SSL_ctrl(tls->native_handle(), SSL_CTRL_SET_TLSEXT_HOSTNAME,
+                       TLSEXT_NAMETYPE_host_name, const_cast<char*>(host.c_str())) != 1) {
+            failure = "TLS: cannot set the server name";
+            co_return;
+          }
+          tls->set_verify_callback(net::ssl::host_name_verification(host));
+          auto [hec] = co_await tls->async_handshake(net::ssl::stream_base::client, kNoThrow);
+          if (hec) {
+            failure = "TLS handshake failed: " + hec.message();
+            co_return;
+          }
+        }
         bhttp::request<bhttp::string_body> req{bhttp::string_to_verb(request.method), request.path,
                                                11};
         req.set(bhttp::field::host, endpoint.value().host);
@@ -77,7 +127,7 @@ StatusOr<ClientResponse> Send(const std::string& base_url, const ClientRequest& 
         req.body() = request.body;
         req.keep_alive(false);
         req.prepare_payload();
-        auto [wec, wn] = co_await bhttp::async_write(stream, req, kNoThrow);
+        auto [wec, wn] = co_await io([&](auto& s) { return bhttp::async_write(s, req, kNoThrow); });
         if (wec) {
           failure = "sending the request failed: the connection closed or timed out" + within;
           co_return;
@@ -86,7 +136,8 @@ StatusOr<ClientResponse> Send(const std::string& base_url, const ClientRequest& 
         bhttp::response_parser<bhttp::string_body> parser;
         parser.body_limit(kMaxResponseBytes);
         parser.header_limit(64 * 1024);
-        auto [aec, an] = co_await bhttp::async_read(stream, buffer, parser, kNoThrow);
+        auto [aec, an] =
+            co_await io([&](auto& s) { return bhttp::async_read(s, buffer, parser, kNoThrow); });
         if (aec) {
           failure = "no complete answer: timed out or the connection closed" + within;
           co_return;

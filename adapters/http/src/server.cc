@@ -5,8 +5,10 @@
 #include <array>
 #include <atomic>
 #include <boost/asio.hpp>
+#include <boost/asio/ssl.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
 #include <deque>
 #include <filesystem>
 #include <fstream>
@@ -93,9 +95,23 @@ constexpr std::size_t kMaxFileBytes = 32 << 20;
 // One accepted connection. Its socket lives on a strand; `stream_out` and `wake` are touched only
 // there. The registry fields (id, idle, idle_since) are guarded by Impl::mu.
 struct Connection {
-  explicit Connection(tcp::socket socket)
-      : stream(std::move(socket)), wake(stream.get_executor()), deadline(stream.get_executor()) {}
-  beast::tcp_stream stream;
+  Connection(tcp::socket socket, net::ssl::context* tls_context)
+      : wake(socket.get_executor()), deadline(socket.get_executor()) {
+    if (tls_context) {
+      tls.emplace(std::move(socket), *tls_context);
+    } else {
+      plain.emplace(std::move(socket));
+    }
+  }
+  // One of the two: a plaintext stream, or TLS over one.
+  std::optional<beast::tcp_stream> plain;
+  std::optional<beast::ssl_stream<beast::tcp_stream>> tls;
+  beast::tcp_stream& Tcp() { return tls ? beast::get_lowest_layer(*tls) : *plain; }
+  // Runs an asynchronous operation on whichever stream carries HTTP (TLS or plain).
+  template <class Op>
+  auto Io(Op&& op) {
+    return tls ? op(*tls) : op(*plain);
+  }
   net::steady_timer wake;  // Wakes a stream's writer when chunks arrive.
   // Read deadlines cancel the read but keep the socket, so that a 408 can still be written
   // (beast's own stream timeout closes it). `generation` tells a stale expiry from a live one.
@@ -114,8 +130,8 @@ struct Connection {
   void Close() {
     closed = true;
     beast::error_code ec;
-    stream.socket().shutdown(tcp::socket::shutdown_both, ec);
-    stream.socket().close(ec);
+    Tcp().socket().shutdown(tcp::socket::shutdown_both, ec);
+    Tcp().socket().close(ec);
     wake.cancel();
     deadline.cancel();
   }
@@ -129,7 +145,7 @@ struct Connection {
       if (ec || self->generation != mine) return;
       self->expired = true;
       beast::error_code ignored;
-      self->stream.socket().cancel(ignored);
+      self->Tcp().socket().cancel(ignored);
     });
   }
   void Disarm() {
@@ -147,7 +163,7 @@ class Sink : public StreamSink {
     auto c = conn_.lock();
     if (!c || c->closed) return false;
     std::size_t limit = limit_;
-    net::post(c->stream.get_executor(), [c, limit, chunk = std::move(chunk)]() mutable {
+    net::post(c->Tcp().get_executor(), [c, limit, chunk = std::move(chunk)]() mutable {
       if (c->closed) return;
       if (c->stream_bytes + chunk.size() > limit) {
         c->Close();  // A client that does not read is not allowed to grow our memory.
@@ -213,6 +229,7 @@ struct Server::Impl {
   // clean-up touches the registry.
   net::io_context ioc;
   std::optional<tcp::acceptor> acceptor;
+  std::optional<net::ssl::context> tls_context;  // Set when the listener serves TLS.
   std::optional<net::thread_pool> pool;
   std::vector<std::thread> threads;
 
@@ -235,7 +252,7 @@ struct Server::Impl {
       }
       ++stats.evicted;
       ForgetLocked(*victim);
-      net::post(victim->stream.get_executor(), [victim] { victim->Close(); });
+      net::post(victim->Tcp().get_executor(), [victim] { victim->Close(); });
     }
     c->id = ++next_id;
     conns[c->id] = c;
@@ -296,6 +313,27 @@ net::awaitable<T> OnPool(net::thread_pool& pool, F work) {
       net::use_awaitable);
 }
 
+// TLS 1.2 or later with the certificate chain and key of `tls`; with a client CA, clients must
+// present a certificate it signed (mutual TLS).
+StatusOr<net::ssl::context> MakeServerContext(const TlsOptions& tls) {
+  net::ssl::context ctx(net::ssl::context::tls_server);
+  ctx.set_options(net::ssl::context::default_workarounds | net::ssl::context::no_sslv2 |
+                  net::ssl::context::no_sslv3 | net::ssl::context::no_tlsv1 |
+                  net::ssl::context::no_tlsv1_1 | net::ssl::context::single_dh_use);
+  beast::error_code ec;
+  ctx.use_certificate_chain_file(tls.cert_file, ec);
+  if (ec) return InvalidArgument("http.tls.cert_file " + tls.cert_file + ": " + ec.message());
+  ctx.use_private_key_file(tls.key_file, net::ssl::context::pem, ec);
+  if (ec) return InvalidArgument("http.tls.key_file " + tls.key_file + ": " + ec.message());
+  if (!tls.client_ca_file.empty()) {
+    ctx.load_verify_file(tls.client_ca_file, ec);
+    if (ec)
+      return InvalidArgument("http.tls.client_ca_file " + tls.client_ca_file + ": " + ec.message());
+    ctx.set_verify_mode(net::ssl::verify_peer | net::ssl::verify_fail_if_no_peer_cert);
+  }
+  return ctx;
+}
+
 void Report(const std::exception_ptr& e) {
   if (!e) return;
   try {
@@ -341,13 +379,13 @@ net::awaitable<void> Server::Impl::Accept() {
     // Small answers go out at once: without TCP_NODELAY every keep-alive request waited ~40 ms
     // for Nagle's algorithm to meet the client's delayed ACK.
     socket.set_option(tcp::no_delay(true), opt_ec);
-    auto c = std::make_shared<Connection>(std::move(socket));
-    auto remote = c->stream.socket().remote_endpoint(opt_ec);
+    auto c = std::make_shared<Connection>(std::move(socket), tls_context ? &*tls_context : nullptr);
+    auto remote = c->Tcp().socket().remote_endpoint(opt_ec);
     c->peer = opt_ec ? "unknown" : remote.address().to_string();
     if (!Admit(c)) {
       // Nothing idle to make room: say so briefly and close, without reading a byte.
       net::co_spawn(
-          c->stream.get_executor(),
+          c->Tcp().get_executor(),
           [this, c]() -> net::awaitable<void> {
             co_await Write(*c, ErrorResponse(503, "too many connections; retry shortly"), 11,
                            false);
@@ -356,7 +394,7 @@ net::awaitable<void> Server::Impl::Accept() {
           net::detached);
       continue;
     }
-    net::co_spawn(c->stream.get_executor(), Session(c), Report);
+    net::co_spawn(c->Tcp().get_executor(), Session(c), Report);
   }
 }
 
@@ -368,8 +406,8 @@ net::awaitable<bool> Server::Impl::Write(Connection& c, const Response& res, uns
   out.keep_alive(keep_alive);
   out.body() = res.body;
   out.prepare_payload();
-  c.stream.expires_after(options.write_timeout);
-  auto [ec, n] = co_await bhttp::async_write(c.stream, out, kNoThrow);
+  c.Tcp().expires_after(options.write_timeout);
+  auto [ec, n] = co_await c.Io([&](auto& s) { return bhttp::async_write(s, out, kNoThrow); });
   co_return !ec;
 }
 
@@ -418,20 +456,21 @@ net::awaitable<void> Server::Impl::Stream(std::shared_ptr<Connection> c, StreamR
   head.chunked(true);
   head.keep_alive(false);
   bhttp::response_serializer<bhttp::empty_body> serializer{head};
-  c->stream.expires_after(options.write_timeout);
-  auto [ec, n] = co_await bhttp::async_write_header(c->stream, serializer, kNoThrow);
+  c->Tcp().expires_after(options.write_timeout);
+  auto [ec, n] =
+      co_await c->Io([&](auto& s) { return bhttp::async_write_header(s, serializer, kNoThrow); });
   if (!ec) {
     auto sink = std::make_shared<Sink>(c, options.stream_buffer_bytes);
     res.open(sink);
     // A client that leaves is noticed at once, not at the next ping: read (and ignore) whatever
     // it sends until the connection ends.
     net::co_spawn(
-        c->stream.get_executor(),
+        c->Tcp().get_executor(),
         [c]() -> net::awaitable<void> {
           std::array<char, 512> scratch{};
           for (;;) {
-            auto [rec, rn] =
-                co_await c->stream.socket().async_read_some(net::buffer(scratch), kNoThrow);
+            auto [rec, rn] = co_await c->Io(
+                [&](auto& s) { return s.async_read_some(net::buffer(scratch), kNoThrow); });
             if (rec) break;
           }
           c->Close();
@@ -442,12 +481,13 @@ net::awaitable<void> Server::Impl::Stream(std::shared_ptr<Connection> c, StreamR
         std::string frame = ChunkFrame(c->stream_out.front());
         c->stream_bytes -= c->stream_out.front().size();
         c->stream_out.pop_front();
-        c->stream.expires_after(options.write_timeout);
-        auto [wec, wn] = co_await net::async_write(c->stream, net::buffer(frame), kNoThrow);
+        c->Tcp().expires_after(options.write_timeout);
+        auto [wec, wn] = co_await c->Io(
+            [&](auto& s) { return net::async_write(s, net::buffer(frame), kNoThrow); });
         if (wec) c->Close();
       }
       if (c->closed) break;
-      c->stream.expires_never();
+      c->Tcp().expires_never();
       c->wake.expires_after(options.stream_ping);
       auto [tec] = co_await c->wake.async_wait(kNoThrow);
       if (!tec && c->stream_out.empty()) c->stream_out.emplace_back(": ping\n\n");
@@ -464,6 +504,18 @@ net::awaitable<void> Server::Impl::Session(std::shared_ptr<Connection> c) {
     Connection* c;
     ~Forgetting() { impl->Forget(*c); }
   } forgetting{this, c.get()};
+  if (c->tls) {
+    // The TLS handshake must finish within the header deadline. Anything else (a plaintext
+    // request, say) fails it and the connection is closed without an answer.
+    c->Arm(options.header_timeout, c);
+    auto [hec] = co_await c->tls->async_handshake(net::ssl::stream_base::server, kNoThrow);
+    c->Disarm();
+    if (hec) {
+      Count(&ServerStats::tls_refused);
+      c->Close();
+      co_return;
+    }
+  }
   beast::flat_buffer buffer;
   bool first = true;
   while (!c->closed) {
@@ -471,9 +523,10 @@ net::awaitable<void> Server::Impl::Session(std::shared_ptr<Connection> c) {
     parser.header_limit(static_cast<std::uint32_t>(options.max_header_bytes));
     parser.body_limit(options.max_body_bytes);
     SetIdle(*c, true);
-    c->stream.expires_never();
+    c->Tcp().expires_never();
     c->Arm(first ? options.header_timeout : options.idle_timeout, c);
-    auto [ec, n] = co_await bhttp::async_read_header(c->stream, buffer, parser, kNoThrow);
+    auto [ec, n] = co_await c->Io(
+        [&](auto& s) { return bhttp::async_read_header(s, buffer, parser, kNoThrow); });
     c->Disarm();
     SetIdle(*c, false);
     if (ec) {
@@ -538,13 +591,15 @@ net::awaitable<void> Server::Impl::Session(std::shared_ptr<Connection> c) {
       auto expect = h.find(bhttp::field::expect);
       if (expect != h.end() && routing::Lower(expect->value()) == "100-continue") {
         bhttp::response<bhttp::empty_body> cont{bhttp::status::continue_, version};
-        c->stream.expires_after(options.write_timeout);
-        auto [cec, cn] = co_await bhttp::async_write(c->stream, cont, kNoThrow);
+        c->Tcp().expires_after(options.write_timeout);
+        auto [cec, cn] =
+            co_await c->Io([&](auto& s) { return bhttp::async_write(s, cont, kNoThrow); });
         if (cec) break;
       }
-      c->stream.expires_never();
+      c->Tcp().expires_never();
       c->Arm(options.body_timeout, c);
-      auto [bec, bn] = co_await bhttp::async_read(c->stream, buffer, parser, kNoThrow);
+      auto [bec, bn] =
+          co_await c->Io([&](auto& s) { return bhttp::async_read(s, buffer, parser, kNoThrow); });
       c->Disarm();
       if (bec) {
         if (bec == bhttp::error::body_limit) {
@@ -659,6 +714,20 @@ StatusOr<int> Server::Start() {
   auto address = net::ip::make_address(impl.options.host, ec);
   std::string where = impl.options.host + ":" + std::to_string(impl.options.port);
   if (ec) return InvalidArgument("cannot listen on " + where + ": not an IP address");
+  const TlsOptions& tls = impl.options.tls;
+  if (tls.cert_file.empty() != tls.key_file.empty())
+    return InvalidArgument("http.tls: cert_file and key_file go together");
+  if (tls.cert_file.empty() && !tls.client_ca_file.empty())
+    return InvalidArgument("http.tls.client_ca_file needs cert_file and key_file");
+  if (tls.cert_file.empty() && !address.is_loopback())
+    return InvalidArgument("cannot listen on " + where +
+                           " in plaintext: set http.tls.cert_file and key_file (plaintext is for "
+                           "loopback addresses only)");
+  if (!tls.cert_file.empty()) {
+    auto context = MakeServerContext(tls);
+    if (!context.ok()) return context.status();
+    impl.tls_context.emplace(std::move(context).value());
+  }
   tcp::endpoint endpoint(address, static_cast<unsigned short>(impl.options.port));
   tcp::acceptor acceptor(impl.ioc);
   acceptor.open(endpoint.protocol(), ec);
@@ -686,7 +755,7 @@ void Server::Stop() {
       if (auto c = weak.lock()) open.push_back(c);
   }
   if (impl.acceptor) net::post(impl.ioc, [&impl] { impl.acceptor->close(); });
-  for (auto& c : open) net::post(c->stream.get_executor(), [c] { c->Close(); });
+  for (auto& c : open) net::post(c->Tcp().get_executor(), [c] { c->Close(); });
   if (impl.pool) impl.pool->join();  // Handlers in flight finish.
   impl.ioc.stop();
   for (std::thread& t : impl.threads)
@@ -696,6 +765,8 @@ void Server::Stop() {
   if (impl.acceptor) impl.acceptor->close(ec);
   for (auto& c : open) c->Close();
 }
+
+bool Server::Tls() const { return impl_->tls_context.has_value(); }
 
 ServerStats Server::Stats() const {
   std::lock_guard lock(impl_->mu);

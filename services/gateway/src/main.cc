@@ -13,6 +13,7 @@
 #include "ingest.h"
 #include "kafka_sink.h"
 #include "sightline/clock/clock.h"
+#include "sightline/config/http_options.h"
 #include "sightline/metrics/exposition.h"
 
 namespace {
@@ -108,8 +109,9 @@ int main(int argc, char** argv) {
   if (!config.port_file.empty()) {
     std::ofstream(config.port_file) << port.value() << "\n";
   }
-  std::cerr << "sightline-gateway: listening on http://" << config.http.host << ":" << port.value()
-            << ", writing to " << config.topic << " at " << config.brokers << std::endl;
+  std::cerr << "sightline-gateway: listening on "
+            << config::ListenerDescription(server, config.http, port.value()) << ", writing to "
+            << config.topic << " at " << config.brokers << std::endl;
   std::unique_ptr<gateway::Heartbeat> heartbeat;
   if (config.heartbeat_interval.count() > 0) {
     heartbeat = std::make_unique<gateway::Heartbeat>(sink, clock, config.heartbeat_source,

@@ -8,6 +8,7 @@
 #include "api.h"
 #include "config.h"
 #include "handler.h"
+#include "sightline/config/http_options.h"
 #include "sightline/consumer/connect.h"
 #include "sightline/metrics/exposition.h"
 #include "sightline/runtime/serve.h"
@@ -87,9 +88,9 @@ int main(int argc, char** argv) {
   auto port = server.Start();
   if (!port.ok()) return Fail(port.status().message());
   if (!c.port_file.empty()) std::ofstream(c.port_file) << port.value() << "\n";
-  std::cerr << "sightline-notifier: " << c.receivers.size() << " receivers; status at http://"
-            << c.http.host << ":" << port.value() << "/v1/status; consuming " << c.alerts_topic
-            << std::endl;
+  std::cerr << "sightline-notifier: " << c.receivers.size() << " receivers; API at "
+            << config::ListenerDescription(server, c.http, port.value()) << "; consuming "
+            << c.alerts_topic << std::endl;
 
   return runtime::ServeUntilStopped(
       stop_signals, "sightline-notifier",

@@ -15,6 +15,7 @@
 #include "api.h"
 #include "config.h"
 #include "handler.h"
+#include "sightline/config/http_options.h"
 #include "sightline/config/policy_file.h"
 #include "sightline/consumer/connect.h"
 #include "sightline/consumer/offsets.h"
@@ -96,9 +97,9 @@ int Serve(const ProjectorConfig& c, const domain::Calendar& calendar) {
   auto port = server.Start();
   if (!port.ok()) return Fail(port.status().message());
   if (!c.port_file.empty()) std::ofstream(c.port_file) << port.value() << "\n";
-  std::cerr << "sightline-projector: triage screen at http://" << c.http.host << ":" << port.value()
-            << "/app/, consuming " << c.topic << " at " << c.brokers << " into "
-            << store.value()->path() << std::endl;
+  std::cerr << "sightline-projector: triage API and screen (/app/) at "
+            << config::ListenerDescription(server, c.http, port.value()) << ", consuming "
+            << c.topic << " at " << c.brokers << " into " << store.value()->path() << std::endl;
 
   return runtime::ServeUntilStopped(
       stop_signals, "sightline-projector",

@@ -13,6 +13,7 @@
 #include "api.h"
 #include "config.h"
 #include "handler.h"
+#include "sightline/config/http_options.h"
 #include "sightline/config/policy_file.h"
 #include "sightline/consumer/connect.h"
 #include "sightline/metrics/exposition.h"
@@ -63,9 +64,9 @@ int Serve(const WatchdogConfig& c, const domain::ClockPolicy& policy) {
   auto port = server.Start();
   if (!port.ok()) return Fail(port.status().message());
   if (!c.port_file.empty()) std::ofstream(c.port_file) << port.value() << "\n";
-  std::cerr << "sightline-watchdog: " << policy.rules.size() << " rules; API at http://"
-            << c.http.host << ":" << port.value() << "/v1/alerts; consuming " << c.topic
-            << ", alerting to " << c.alerts_topic
+  std::cerr << "sightline-watchdog: " << policy.rules.size() << " rules; API at "
+            << config::ListenerDescription(server, c.http, port.value()) << "; consuming "
+            << c.topic << ", alerting to " << c.alerts_topic
             << (c.clock_file.empty() ? "" : "; SIMULATED clock from " + c.clock_file) << std::endl;
   return runtime::ServeUntilStopped(
       stop_signals, "sightline-watchdog",

@@ -25,9 +25,16 @@ struct ClientRequest {
   std::string content_type;
   std::map<std::string, std::string> headers;
   std::chrono::milliseconds timeout{10'000};
+  // For https:// URLs: the CA to trust (PEM; empty: the system's), and a client certificate and
+  // key for servers that require one (mutual TLS).
+  std::string ca_file = {};
+  std::string cert_file = {};
+  std::string key_file = {};
 };
 
-// base_url is "http://host:port". Unavailable when the connection fails or times out.
+// base_url is "http://host:port" or "https://host:port" (the server's certificate is checked
+// against ca_file and the host name). Unavailable when the connection, the TLS handshake or the
+// exchange fails or times out.
 StatusOr<ClientResponse> Send(const std::string& base_url, const ClientRequest& request);
 
 StatusOr<ClientResponse> Post(const std::string& base_url, const std::string& path,

@@ -83,6 +83,14 @@ using StreamHandler = std::function<StreamResponse(const Request&)>;
 // behind a busy pool (/healthz, /readyz).
 enum class Dispatch { kPool, kInline };
 
+// TLS on a listener (PEM files). Without a certificate a listener serves plaintext, and only on
+// a loopback address.
+struct TlsOptions {
+  std::string cert_file;       // Certificate chain, leaf first.
+  std::string key_file;        // Its private key (keep it mode 0600).
+  std::string client_ca_file;  // When set, clients must present a certificate this CA signed.
+};
+
 struct ServerOptions {
   std::string host = "127.0.0.1";
   int port = 0;
@@ -99,6 +107,7 @@ struct ServerOptions {
   int max_pending_requests = 512;  // Waiting for or on the pool; beyond it, 503.
   std::chrono::milliseconds stream_ping{15'000};
   std::size_t stream_buffer_bytes = 1 << 20;
+  TlsOptions tls = {};
 };
 
 // Counts for tests and operators (a snapshot).
@@ -108,6 +117,7 @@ struct ServerStats {
   std::uint64_t evicted = 0;  // Idle connections closed to make room at a cap.
   std::uint64_t refused = 0;  // Connections refused at a cap with nothing idle to evict.
   std::uint64_t timed_out = 0;
+  std::uint64_t tls_refused = 0;  // Connections whose TLS handshake failed (plaintext, say).
 };
 
 class Server {
@@ -129,6 +139,7 @@ class Server {
   StatusOr<int> Start();
   void Stop();
   ServerStats Stats() const;
+  bool Tls() const;  // Whether the listener serves TLS (after Start).
 
  private:
   struct Impl;
