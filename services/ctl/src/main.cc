@@ -107,12 +107,14 @@ int main(int argc, char** argv) {
   }
 
   CLI11_PARSE(app, argc, argv);
-  for (const std::string& p : props) {
-    std::string bad;
-    if (!kafka::ParseProperties(p, kafka.properties, bad)) {
-      std::cerr << "--kafka-property: '" << p << "' is not name=value\n";
-      return 1;
-    }
+  // As the services: SIGHTLINE_KAFKA_PROPERTIES ("name=value;...", e.g. SASL credentials, kept
+  // out of `ps`), then --kafka-property flags.
+  if (Status s =
+          kafka::ApplyKafkaOverrides({.env = env, .brokers_flag = "", .property_flags = props},
+                                     kafka.brokers, kafka.properties);
+      !s.ok()) {
+    std::cerr << s.message() << "\n";
+    return 1;
   }
   if (simulate->parsed()) return ctl::Simulate(sim);
   if (emit_cmd->parsed()) return ctl::Emit(emit);
