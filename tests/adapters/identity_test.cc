@@ -3,6 +3,8 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <mutex>
+
 #include <filesystem>
 #include <fstream>
 #include <thread>
@@ -169,6 +171,50 @@ TEST_F(Identity, KeysRotateWhenTheJwksFileChanges) {
   std::this_thread::sleep_for(std::chrono::milliseconds(20));
   std::ofstream(dir_ + "/jwks.json") << "{not json";
   EXPECT_TRUE(Try(by_k3).principal);
+}
+
+TEST_F(Identity, KeysComeFromTheProvidersJwksUrlAndRotate) {
+  // The provider's JWKS endpoint, serving whatever `published` holds.
+  std::mutex mu;
+  std::string published = JwksOf({rsa_});
+  int fetches = 0;
+  http::Server idp({.host = "127.0.0.1", .port = 0, .max_body_bytes = 1024, .threads = 1});
+  idp.Get("/keys", [&](const http::Request&) {
+    std::lock_guard lock(mu);
+    ++fetches;
+    return http::Response{
+        .status = 200, .content_type = "application/json", .body = published, .headers = {}};
+  });
+  auto port = idp.Start();
+  ASSERT_TRUE(port.ok());
+  AuthOptions o;
+  o.jwt = JwtPolicy{.issuer = "https://idp.test", .audience = "sightline"};
+  o.jwks_url = "http://127.0.0.1:" + std::to_string(port.value()) + "/keys";
+  o.jwks_unknown_kid_refetch = std::chrono::seconds(0);
+  auto auth = Authenticator::Create(std::move(o), clock_);
+  ASSERT_TRUE(auth.ok()) << auth.status().message();
+  auto try_token = [&](const std::string& token) { return auth.value()->AuthenticateToken(token); };
+  EXPECT_TRUE(try_token(SignJwt(rsa_, Claims()).value()).principal);
+  // The provider rotates to k3: a token naming k3 makes us fetch again, once, and it verifies.
+  {
+    std::lock_guard lock(mu);
+    published = JwksOf({other_, rsa_});
+  }
+  int before = fetches;
+  EXPECT_TRUE(try_token(SignJwt(other_, Claims()).value()).principal);
+  EXPECT_EQ(fetches, before + 1);
+  EXPECT_TRUE(try_token(SignJwt(other_, Claims()).value()).principal);
+  EXPECT_EQ(fetches, before + 1) << "a known key needs no fetch";
+  // The endpoint down: the keys we have stay in use.
+  idp.Stop();
+  EXPECT_TRUE(try_token(SignJwt(rsa_, Claims()).value()).principal);
+  // Start-up without the endpoint fails, saying why.
+  AuthOptions down;
+  down.jwt = JwtPolicy{.issuer = "https://idp.test", .audience = "sightline"};
+  down.jwks_url = "http://127.0.0.1:" + std::to_string(port.value()) + "/keys";
+  auto refused = Authenticator::Create(std::move(down), clock_);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_NE(refused.status().message().find("jwks_url"), std::string::npos);
 }
 
 TEST(IdentityConfig, RefusesAJwksWithoutUsableKeys) {

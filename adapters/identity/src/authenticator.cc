@@ -4,6 +4,7 @@
 #include <sstream>
 
 #include "sightline/crypto/digest.h"
+#include "sightline/http/client.h"
 #include "sightline/identity/config.h"
 
 namespace sightline::identity {
@@ -39,25 +40,60 @@ StatusOr<std::unique_ptr<Authenticator>> Authenticator::Create(AuthOptions optio
 }
 
 Status Authenticator::Reload() const {
-  std::error_code ec;
-  auto mtime = std::filesystem::last_write_time(options_.jwks_file, ec);
-  if (ec) return InvalidArgument("jwt.jwks_file '" + options_.jwks_file + "': cannot read it");
-  std::ifstream in(options_.jwks_file);
-  std::stringstream text;
-  text << in.rdbuf();
-  auto keys = KeySet::Parse(text.str());
-  if (!keys.ok()) return InvalidArgument("jwt.jwks_file: " + keys.status().message());
+  std::string text;
+  std::string what;
+  std::filesystem::file_time_type mtime{};
+  if (!options_.jwks_url.empty()) {
+    what = "jwt.jwks_url";
+    fetched_ = std::chrono::steady_clock::now();
+    const std::string& url = options_.jwks_url;
+    std::size_t path_at =
+        url.find('/', url.find("://") == std::string::npos ? 0 : url.find("://") + 3);
+    std::string base = path_at == std::string::npos ? url : url.substr(0, path_at);
+    std::string path = path_at == std::string::npos ? "/" : url.substr(path_at);
+    auto got = http::Send(base, {.method = "GET",
+                                 .path = path,
+                                 .body = {},
+                                 .content_type = {},
+                                 .headers = {{"Accept", "application/json"}},
+                                 .timeout = std::chrono::seconds(5),
+                                 .ca_file = options_.jwks_ca_file});
+    if (!got.ok()) return Unavailable(what + " '" + url + "': " + got.status().message());
+    if (got.value().status != 200)
+      return Unavailable(what + " '" + url + "': HTTP " + std::to_string(got.value().status));
+    text = std::move(got.value().body);
+  } else {
+    what = "jwt.jwks_file";
+    std::error_code ec;
+    mtime = std::filesystem::last_write_time(options_.jwks_file, ec);
+    if (ec) return InvalidArgument(what + " '" + options_.jwks_file + "': cannot read it");
+    std::ifstream in(options_.jwks_file);
+    std::stringstream buffer;
+    buffer << in.rdbuf();
+    text = buffer.str();
+  }
+  auto keys = KeySet::Parse(text);
+  if (!keys.ok()) return InvalidArgument(what + ": " + keys.status().message());
   if (keys.value()->size() == 0)
-    return InvalidArgument("jwt.jwks_file: no usable signing key (" + keys.value()->skipped() +
-                           ")");
+    return InvalidArgument(what + ": no usable signing key (" + keys.value()->skipped() + ")");
   keys_ = keys.value();
   loaded_mtime_ = mtime;
   return Status::Ok();
 }
 
-std::shared_ptr<const KeySet> Authenticator::Keys() const {
+std::shared_ptr<const KeySet> Authenticator::Keys(const std::string& kid) const {
   std::lock_guard lock(mu_);
   auto now = std::chrono::steady_clock::now();
+  if (!options_.jwks_url.empty()) {
+    // Refreshed on schedule, or early (at most every jwks_unknown_kid_refetch) for a key we have
+    // not seen: the
+    // provider has rotated. A failed fetch keeps the keys we have.
+    bool due = now - fetched_ >= options_.jwks_refresh;
+    bool unknown =
+        !kid.empty() && !keys_->Has(kid) && now - fetched_ >= options_.jwks_unknown_kid_refetch;
+    if (due || unknown) Reload().IgnoreError();
+    return keys_;
+  }
   if (now - checked_ >= options_.jwks_recheck) {
     checked_ = now;
     std::error_code ec;
@@ -74,7 +110,7 @@ AuthResult Authenticator::AuthenticateToken(const std::string& token) const {
   r.fingerprint = digest.substr(0, 12);
   bool looks_like_jwt = std::count(token.begin(), token.end(), '.') == 2;
   if (looks_like_jwt && options_.jwt) {
-    auto p = VerifyJwt(token, *Keys(), *options_.jwt, clock_.Now());
+    auto p = VerifyJwt(token, *Keys(JwtKeyId(token)), *options_.jwt, clock_.Now());
     if (p.ok()) {
       r.principal = p.value();
     } else {

@@ -53,8 +53,17 @@ void ReadAuthOptions(config::YamlReader& yaml, AuthOptions& out, const std::stri
     p.team_claim = yaml.String("auth.jwt.team_claim", p.team_claim);
     p.agency_claim = yaml.String("auth.jwt.agency_claim", p.agency_claim);
     out.jwks_file = yaml.String("auth.jwt.jwks_file", "");
+    out.jwks_url = yaml.String("auth.jwt.jwks_url", "");
+    out.jwks_ca_file = yaml.String("auth.jwt.jwks_ca_file", "");
+    out.jwks_refresh = std::chrono::seconds(
+        yaml.Int("auth.jwt.jwks_refresh_seconds", out.jwks_refresh.count(), 30, 86400));
     if (p.audience.empty()) yaml.Fail("auth.jwt.audience", "required with auth.jwt.issuer");
-    if (out.jwks_file.empty()) yaml.Fail("auth.jwt.jwks_file", "required with auth.jwt.issuer");
+    if (out.jwks_file.empty() == out.jwks_url.empty())
+      yaml.Fail("auth.jwt", "give the provider's keys as exactly one of jwks_file or jwks_url");
+    if (!out.jwks_url.empty() && !out.jwks_url.starts_with("https://") &&
+        !out.jwks_url.starts_with("http://127.0.0.1") &&
+        !out.jwks_url.starts_with("http://localhost") && !out.jwks_url.starts_with("http://[::1]"))
+      yaml.Fail("auth.jwt.jwks_url", "must be https:// (plain http only on loopback)");
     out.jwt = p;
   }
 }

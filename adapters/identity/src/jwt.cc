@@ -28,6 +28,7 @@ KeySet::~KeySet() = default;
 std::size_t KeySet::size() const { return keys_ ? keys_->by_kid.size() : 0; }
 
 const KeySet::Key* KeySet::Find(const std::string& kid) const {
+  if (!keys_) return nullptr;
   auto it = keys_->by_kid.find(kid);
   return it == keys_->by_kid.end() ? nullptr : &it->second;
 }
@@ -109,6 +110,20 @@ std::string ClaimString(const json& claims, const std::string& name) {
 }
 
 }  // namespace
+
+std::string JwtKeyId(std::string_view token) {
+  std::size_t dot = token.find('.');
+  if (dot == std::string_view::npos || dot > 4096) return "";
+  std::uint8_t* raw = nullptr;
+  std::size_t raw_len = 0;
+  cjose_err err;
+  if (!cjose_base64url_decode(token.data(), dot, &raw, &raw_len, &err)) return "";
+  std::string header(reinterpret_cast<const char*>(raw), raw_len);
+  cjose_get_dealloc()(raw);
+  json h = json::parse(header, nullptr, false);
+  if (!h.is_object() || !h.contains("kid") || !h["kid"].is_string()) return "";
+  return h["kid"].get<std::string>();
+}
 
 StatusOr<Principal> VerifyJwt(std::string_view token, const KeySet& keys, const JwtPolicy& policy,
                               Instant now) {

@@ -61,6 +61,23 @@ int Backtest(const BacktestOptions& options);
 // Loads and validates a policy; prints its rules.
 int CheckPolicy(const std::string& policy_file);
 
+struct IdpOptions {
+  std::string dir = "var/idp";  // signing-key.jwk (0600) and jwks.json.
+  std::string alg = "ES256";
+  std::string kid;
+  bool rotate = false;
+  std::string issuer = "https://idp.sightline.local";
+  std::string audience = "sightline";
+  std::string subject, role, team, agency;
+  int ttl_minutes = 480;
+  std::string out;  // Token file (written 0600); "-" or empty: standard output.
+  int port = 8090;
+  std::string port_file;
+};
+int IdpInit(const IdpOptions& options);
+int IdpToken(const IdpOptions& options);
+int IdpServe(const IdpOptions& options);
+
 struct AuditOptions {
   std::string topic = "sightline.audit.v1";
   std::string child;      // Who read this child's record (and which answers listed it).

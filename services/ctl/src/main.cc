@@ -106,6 +106,35 @@ int main(int argc, char** argv) {
     add_kafka(a);
   }
 
+  ctl::IdpOptions idp;
+  CLI::App* idp_cmd = app.add_subcommand(
+      "idp", "A local identity provider for the demo and tests: keys, signed tokens, JWKS");
+  idp_cmd->require_subcommand(1);
+  CLI::App* idp_init = idp_cmd->add_subcommand("init", "Make a signing key and publish its JWKS");
+  idp_init->add_option("--alg", idp.alg, "RS256 or ES256")
+      ->check(CLI::IsMember({"RS256", "ES256"}))
+      ->capture_default_str();
+  idp_init->add_option("--kid", idp.kid, "Key id (default: from the time)");
+  idp_init->add_flag("--rotate", idp.rotate, "Replace the key, keeping the old one published");
+  CLI::App* idp_token = idp_cmd->add_subcommand("token", "Sign an access token (JWT)");
+  idp_token->add_option("--sub", idp.subject, "User or system id")->required();
+  idp_token->add_option("--role", idp.role, "Staff role, e.g. team_manager");
+  idp_token->add_option("--team", idp.team, "Staff team");
+  idp_token->add_option("--agency", idp.agency, "Partner agency, e.g. AGENCY_POLICE");
+  idp_token->add_option("--ttl-minutes", idp.ttl_minutes, "Lifetime")
+      ->check(CLI::Range(1, 24 * 60))
+      ->capture_default_str();
+  idp_token->add_option("--out", idp.out, "Write the token here (mode 0600); default stdout");
+  CLI::App* idp_serve = idp_cmd->add_subcommand("serve", "Serve the JWKS on loopback");
+  idp_serve->add_option("--port", idp.port, "Port (0: any)")->check(CLI::Range(0, 65535));
+  idp_serve->add_option("--port-file", idp.port_file, "Write the bound port here");
+  for (CLI::App* a : {idp_init, idp_token, idp_serve})
+    a->add_option("--dir", idp.dir, "Key directory")->capture_default_str();
+  for (CLI::App* a : {idp_token, idp_serve}) {
+    a->add_option("--issuer", idp.issuer, "iss")->capture_default_str();
+  }
+  idp_token->add_option("--audience", idp.audience, "aud")->capture_default_str();
+
   CLI11_PARSE(app, argc, argv);
   // As the services: SIGHTLINE_KAFKA_PROPERTIES ("name=value;...", e.g. SASL credentials, kept
   // out of `ps`), then --kafka-property flags.
@@ -123,5 +152,8 @@ int main(int argc, char** argv) {
   if (check->parsed()) return ctl::CheckPolicy(backtest_opts.policy_file);
   if (backtest->parsed()) return ctl::Backtest(backtest_opts);
   if (audit->parsed()) return ctl::Audit(kafka, audit_opts);
+  if (idp_init->parsed()) return ctl::IdpInit(idp);
+  if (idp_token->parsed()) return ctl::IdpToken(idp);
+  if (idp_serve->parsed()) return ctl::IdpServe(idp);
   return 1;
 }

@@ -33,9 +33,16 @@ struct AuthOptions {
   // A YAML file with more static tokens (`tokens:` in the same form), read at start-up; it must
   // not be readable by group or others (mode 0600), since it says who may do what.
   std::string tokens_file;
-  std::optional<JwtPolicy> jwt;  // When set, jwks_file must name the provider's keys.
+  std::optional<JwtPolicy> jwt;  // When set, jwks_file or jwks_url must give the provider's keys.
   std::string jwks_file;
   std::chrono::seconds jwks_recheck{30};  // How often the file's modification time is looked at.
+  // Or the provider's JWKS endpoint (https://, or http:// on loopback), fetched at start-up
+  // (which fails without it) and again every jwks_refresh; a failed fetch keeps the keys we
+  // have. A token naming a key we do not know triggers a fetch too, at most every 30 s.
+  std::string jwks_url;
+  std::string jwks_ca_file;  // The CA of the JWKS endpoint's certificate (empty: the system's).
+  std::chrono::seconds jwks_refresh{300};
+  std::chrono::seconds jwks_unknown_kid_refetch{30};  // Least time between early fetches.
   // Start with no credential at all (every call then gets 401). Off by default: a service that
   // nobody can call is usually a mistake in its config.
   bool allow_none = false;
@@ -61,7 +68,8 @@ class Authenticator {
  private:
   Authenticator(AuthOptions options, const Clock& clock)
       : options_(std::move(options)), clock_(clock) {}
-  std::shared_ptr<const KeySet> Keys() const;
+  // The keys to check a token against; `kid` unknown to them may trigger a fetch (URL only).
+  std::shared_ptr<const KeySet> Keys(const std::string& kid) const;
   Status Reload() const;
 
   AuthOptions options_;
@@ -70,6 +78,7 @@ class Authenticator {
   mutable std::shared_ptr<const KeySet> keys_;
   mutable std::chrono::steady_clock::time_point checked_;
   mutable std::filesystem::file_time_type loaded_mtime_;
+  mutable std::chrono::steady_clock::time_point fetched_;
 };
 
 }  // namespace sightline::identity

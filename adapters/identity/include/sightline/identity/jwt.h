@@ -36,6 +36,7 @@ class KeySet {
 
   struct Key;
   const Key* Find(const std::string& kid) const;
+  bool Has(const std::string& kid) const { return Find(kid) != nullptr; }
 
  private:
   KeySet() = default;
@@ -43,6 +44,10 @@ class KeySet {
   std::unique_ptr<Keys> keys_;
   std::string skipped_;
 };
+
+// The key id a token's header names ("" when it is not a readable JWT). Unverified: only for
+// choosing keys.
+std::string JwtKeyId(std::string_view token);
 
 // The principal a token proves at `now`, or why it proves nothing (InvalidArgument, with a
 // reason safe to log: never the token).
