@@ -3,10 +3,9 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
-#include <mutex>
-
 #include <filesystem>
 #include <fstream>
+#include <mutex>
 #include <thread>
 
 #include "process.h"
