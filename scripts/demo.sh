@@ -16,11 +16,12 @@ watchdog_port=${WATCHDOG_PORT:-8082}
 notifier_port=${NOTIFIER_PORT:-8083}
 alertmanager_port=${ALERTMANAGER_PORT:-9095}
 webhook_port=${WEBHOOK_PORT:-9096}
+idp_port=${IDP_PORT:-8090}
 bin=build/bin
 brokers=127.0.0.1:$kafka_port
 
 stop_all() {
-  for svc in notifier webhook alertmanager watchdog projector gateway; do
+  for svc in notifier webhook alertmanager watchdog projector gateway idp; do
     if [ -f "$state/$svc.pid" ] && kill -0 "$(cat "$state/$svc.pid")" 2>/dev/null; then
       kill -TERM "$(cat "$state/$svc.pid")" && echo "$svc: stopped"
     fi
@@ -54,6 +55,21 @@ scripts/kafka/broker.sh start --dir "$state/kafka" --port "$kafka_port"
 step "Topics (deploy/topics.yaml)"
 $bin/sightlinectl topics ensure --brokers "$brokers" --file deploy/topics.yaml
 
+step "Identity provider on http://127.0.0.1:$idp_port (sightlinectl idp, standing in for the council's)"
+# Staff sign in with access tokens (JWTs) this provider signs; the services fetch its public keys
+# from the JWKS URL. System clients (the case-management relay, monitoring) keep static tokens.
+$bin/sightlinectl idp init --dir "$state/idp"
+$bin/sightlinectl idp serve --dir "$state/idp" --port "$idp_port" >"$state/idp.log" 2>&1 &
+echo $! >"$state/idp.pid"
+wait_ready idp "http://127.0.0.1:$idp_port/jwks.json"
+jwt_block="  jwt: {issuer: \"https://idp.sightline.local\", audience: sightline, jwks_url: \"http://127.0.0.1:$idp_port/jwks.json\"}"
+issue_token() {  # user role team -> an 8-hour access token, also kept in $state/tokens/<user>.jwt (0600)
+  mkdir -p "$state/tokens"
+  $bin/sightlinectl idp token --dir "$state/idp" --sub "$1" --role "$2" --team "$3" \
+    --out "$state/tokens/$1.jwt"
+  cat "$state/tokens/$1.jwt"
+}
+
 step "Gateway on http://127.0.0.1:$gateway_port"
 # Who may write: a relay (the simulated county's case-management bridge, which records for the
 # staff it names) and a MASH practitioner. Only SHA-256 sums go to the gateway; every secret file
@@ -61,14 +77,14 @@ step "Gateway on http://127.0.0.1:$gateway_port"
 umask 077
 relay_token=$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')
 printf '%s\n' "$relay_token" >"$state/relay.token"
-gw_mash_token=$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')
 cat >"$state/gateway-tokens.yaml" <<EOT
 tokens:
   - {id: cms-bridge, relay: true, token_sha256: $(printf %s "$relay_token" | sha256sum | cut -d' ' -f1)}
-  - {id: mash-pr1, role: mash_practitioner, team: mash, token_sha256: $(printf %s "$gw_mash_token" | sha256sum | cut -d' ' -f1)}
 EOT
+gw_mash_token=$(issue_token mash-pr1 mash_practitioner mash)
 umask 022
-$bin/sightline-gateway --config deploy/gateway.yaml --brokers "$brokers" \
+sed "s|^  tokens_file: .*|&\n$jwt_block|" deploy/gateway.yaml >"$state/gateway.yaml"
+$bin/sightline-gateway --config "$state/gateway.yaml" --brokers "$brokers" \
   --http-port "$gateway_port" --auth-tokens-file "$state/gateway-tokens.yaml" \
   --data-dir "$state/gateway" \
   >"$state/gateway.log" 2>&1 &
@@ -108,18 +124,15 @@ curl -sS -X POST "http://127.0.0.1:$gateway_port/v1/events" -H 'Content-Type: ap
 echo
 
 step "Projector on http://127.0.0.1:$projector_port (RocksDB projections + triage API)"
-# Demo users, one per role, with fresh random tokens; the config holds only their SHA-256.
-users=""
+# Demo users, one per role, signed in by the identity provider (tokens.txt and tokens/ are 0600).
 (umask 077 && : >"$state/tokens.txt")
 for spec in mash-pr1:mash_practitioner:mash team-1-tm1:team_manager:team-1 \
             svc-mgr1:service_manager:childrens-services hos1:head_of_service:childrens-services \
             qa-aud1:auditor:qa; do
   IFS=: read -r id role team <<<"$spec"
-  token=$(head -c 18 /dev/urandom | od -An -tx1 | tr -d ' \n')
-  echo "$id $role $token" >>"$state/tokens.txt"
-  users+="    - {id: $id, role: $role, team: $team, token_sha256: $(printf %s "$token" | sha256sum | cut -d' ' -f1)}\n"
+  echo "$id $role $(issue_token "$id" "$role" "$team")" >>"$state/tokens.txt"
 done
-sed "s|^  users: \[\]|  users:\n${users%\\n}|" deploy/projector.yaml >"$state/projector.yaml"
+{ cat deploy/projector.yaml; printf 'auth:\n%s\n' "$jwt_block"; } >"$state/projector.yaml"
 $bin/sightline-projector --config "$state/projector.yaml" --brokers "$brokers" \
   --http-port "$projector_port" --data-dir "$state/projector" >"$state/projector.log" 2>&1 &
 echo $! >"$state/projector.pid"

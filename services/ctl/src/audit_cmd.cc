@@ -110,6 +110,7 @@ int Audit(const KafkaOptions& kafka, const AuditOptions& o) {
                 << std::right;
       if (!o.child.empty()) {
         std::cout << " " << HowShown(e, o.child);
+        if (e.outcome() != au::OUTCOME_GRANTED) std::cout << " (" << Outcome(e) << ")";
       } else {
         if (!e.child_id().empty()) std::cout << " child " << e.child_id();
         if (!e.household_id().empty()) std::cout << " household " << e.household_id();
