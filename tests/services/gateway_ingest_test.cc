@@ -8,6 +8,7 @@
 #include "heartbeat.h"
 #include "ingest.h"
 #include "process.h"
+#include "sightline/config/policy_file.h"
 #include "sightline/crypto/digest.h"
 
 namespace sightline::gateway {
@@ -68,6 +69,9 @@ identity::AuthOptions Callers() {
   add("u1", domain::UserRole::kMashPractitioner, "", "");
   add("sw1", domain::UserRole::kSocialWorker, "team-2", "");
   add("police-feed", std::nullopt, "", "AGENCY_POLICE");
+  add("tm1", domain::UserRole::kTeamManager, "team-2", "");
+  add("sm1", domain::UserRole::kServiceManager, "svc", "");
+  add("hos1", domain::UserRole::kHeadOfService, "svc", "");
   return o;
 }
 
@@ -239,6 +243,54 @@ TEST_F(Ingest, AnEventIdCannotBeSquattedOrReused) {
   auto claim = reopened.value()->Take("ev-9", "u1", "x");
   ASSERT_TRUE(claim.ok());
   EXPECT_EQ(claim.value().kind, ClaimKind::kConflict);
+}
+
+TEST_F(Ingest, OnlyTheRoleAnAlertLevelIsRoutedToMayAcknowledgeIt) {
+  auto policy =
+      config::LoadPolicy(sightline::testing::SourceDir() + "/deploy/watchdog-policy.yaml");
+  ASSERT_TRUE(policy.ok()) << policy.status().message();
+  auto shared = std::make_shared<domain::ClockPolicy>(std::move(policy).value());
+  IngestHandler acks(sink_, clock_, metrics_, *auth_, audit_, *ids_,
+                     IngestOptions{.limits = {},
+                                   .max_batch_events = 3,
+                                   .writes = domain::DefaultWritePolicy(),
+                                   .service_name = "sightline-gateway",
+                                   .max_audited_refusals = 2,
+                                   .routed_role = [shared](std::string_view alert) {
+                                     return domain::RoutedRole(*shared, alert);
+                                   }});
+  int n = 0;
+  auto ack = [&](const std::string& who, const std::string& level) {
+    http::Request r;
+    r.method = "POST";
+    r.body =
+        R"({"eventId":"ack-)" + std::to_string(++n) +
+        R"(","childId":"child-1","occurredAt":"2026-11-20T09:00:00Z","sourceAgency":"AGENCY_CHILDRENS_SOCIAL_CARE","alertAcknowledged":{"alertId":"contact-decision/child-1/ev-1/)" +
+        level + R"(","note":"on it"}})";
+    r.headers.emplace("content-type", "application/json");
+    r.headers.emplace("authorization", "Bearer " + TokenOf(who));
+    return acks.PostEvents(r);
+  };
+  // The front-door ladder: team manager, service manager, head of service, director.
+  auto first = ack("tm1", "L1");
+  EXPECT_EQ(first.status, 202) << first.body;
+  auto r = ack("sm1", "L1");
+  EXPECT_EQ(r.status, 403);
+  EXPECT_THAT(r.body, HasSubstr("routed to team_manager"));
+  EXPECT_EQ(ack("tm1", "L2").status, 403);
+  EXPECT_EQ(ack("sm1", "L2").status, 202);
+  EXPECT_EQ(ack("hos1", "L3").status, 202);
+  EXPECT_EQ(ack("hos1", "L4").status, 202) << "heads of service answer for the director";
+  EXPECT_EQ(ack("tm1", "L9").status, 403);
+  EXPECT_EQ(audit_.events.back().outcome(), audit::v1::OUTCOME_DENIED_NOT_PERMITTED);
+  // An alert id no rule of the policy makes is refused, not guessed at.
+  http::Request bogus;
+  bogus.method = "POST";
+  bogus.body =
+      R"({"eventId":"ack-x","childId":"child-1","occurredAt":"2026-11-20T09:00:00Z","sourceAgency":"AGENCY_CHILDRENS_SOCIAL_CARE","alertAcknowledged":{"alertId":"no-such-rule/child-1/ev-1/L1"}})";
+  bogus.headers.emplace("content-type", "application/json");
+  bogus.headers.emplace("authorization", "Bearer " + TokenOf("tm1"));
+  EXPECT_EQ(acks.PostEvents(bogus).status, 403);
 }
 
 TEST_F(Ingest, ReadinessFollowsTheSink) {

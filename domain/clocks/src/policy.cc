@@ -322,4 +322,27 @@ FieldErrors ValidatePolicy(const ClockPolicy& policy) {
   return errors;
 }
 
+std::optional<std::string> RoutedRole(const ClockPolicy& policy, std::string_view alert_id) {
+  std::size_t level_at = alert_id.rfind("/L");
+  std::size_t rule_end = alert_id.find('/');
+  if (level_at == std::string_view::npos || rule_end == std::string_view::npos ||
+      rule_end >= level_at)
+    return std::nullopt;
+  std::string_view digits = alert_id.substr(level_at + 2);
+  if (digits.empty() || digits.size() > 2) return std::nullopt;
+  std::size_t level = 0;
+  for (char c : digits) {
+    if (c < '0' || c > '9') return std::nullopt;
+    level = level * 10 + static_cast<std::size_t>(c - '0');
+  }
+  std::string_view rule_id = alert_id.substr(0, rule_end);
+  for (const Rule& r : policy.rules) {
+    if (r.id != rule_id) continue;
+    const Ladder& ladder = policy.ladders.at(r.ladder);
+    if (level < 1 || level > ladder.levels.size()) return std::nullopt;
+    return ladder.levels[level - 1].role;
+  }
+  return std::nullopt;
+}
+
 }  // namespace sightline::domain

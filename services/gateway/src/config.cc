@@ -35,6 +35,7 @@ Status ReadGatewayConfig(config::YamlReader& yaml, GatewayConfig& c) {
     yaml.Fail("auth", "no credential configured: add auth.tokens, auth.tokens_file or auth.jwt");
   c.audit_topic = yaml.String("kafka.audit_topic", c.audit_topic);
   c.data_dir = yaml.String("store.data_dir", c.data_dir);
+  c.alerts_policy_file = yaml.String("alerts.policy_file", c.alerts_policy_file);
   if (c.data_dir.empty()) yaml.Fail("store.data_dir", "must not be empty");
   // writes.<event_type>: [role names, or "partner"] replaces that type's row of the matrix.
   for (const auto& [type, roles] : yaml.StringMap("writes")) {

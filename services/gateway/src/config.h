@@ -33,6 +33,8 @@ struct GatewayConfig {
   domain::WritePolicy writes = domain::DefaultWritePolicy();  // writes.<event_type>: [roles]
   std::string audit_topic = "sightline.audit.v1";             // Refused calls are audited here.
   std::string data_dir = "var/gateway";  // RocksDB: which client owns which event id.
+  // The watchdog's policy, for who may acknowledge which alert level (alerts.policy_file).
+  std::string alerts_policy_file;
 };
 
 // Reads every gateway key from `yaml` into `config` (keys absent keep their defaults).

@@ -58,6 +58,20 @@ void IngestHandler::AuditRefusal(const identity::AuthResult& auth, int outcome,
   metrics_.Audited(s.ok() ? "written" : "failed");
 }
 
+std::optional<FieldError> IngestHandler::AcknowledgementRefusal(const v1::Envelope& e) const {
+  if (!e.has_alert_acknowledged() || !options_.routed_role) return std::nullopt;
+  const std::string& alert = e.alert_acknowledged().alert_id();
+  std::optional<std::string> role = options_.routed_role(alert);
+  if (!role)
+    return FieldError{"alert_acknowledged.alert_id", "not an alert of the watchdog's policy"};
+  // Sightline has no director role: heads of service answer for the director's level.
+  auto routed = domain::ParseUserRole(*role == "director" ? "head_of_service" : *role);
+  if (!routed || e.actor().role() != domain::RecordedRole(*routed))
+    return FieldError{"alert_acknowledged.alert_id", "this alert's level is routed to " + *role +
+                                                         "; only that role may acknowledge it"};
+  return std::nullopt;
+}
+
 http::Response IngestHandler::PostEvents(const http::Request& request) {
   identity::AuthResult who = auth_.Authenticate(request);
   if (!who.principal) {
@@ -111,7 +125,9 @@ http::Response IngestHandler::PostEvents(const http::Request& request) {
     if (parsed.ok()) {
       e = std::move(parsed).value();
       // The credential decides who wrote it, before anything else is believed.
-      if (auto refusal = domain::AuthoriseWrite(e, writer, options_.writes)) {
+      std::optional<FieldError> refusal = domain::AuthoriseWrite(e, writer, options_.writes);
+      if (!refusal) refusal = AcknowledgementRefusal(e);
+      if (refusal) {
         forbidden.push_back(
             {{"line", line.number}, {"event_id", id}, {"errors", ErrorsJson({*refusal})}});
         // Each refused event is audited, up to a bound per request: a batch of refusals must not

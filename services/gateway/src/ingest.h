@@ -11,6 +11,8 @@
 #pragma once
 
 #include <atomic>
+#include <functional>
+#include <optional>
 #include <span>
 #include <vector>
 
@@ -42,6 +44,9 @@ struct IngestOptions {
   domain::WritePolicy writes = domain::DefaultWritePolicy();
   std::string service_name = "sightline-gateway";
   std::size_t max_audited_refusals = 20;  // Refused events audited one by one per request.
+  // The role an alert's level is routed to, from the watchdog's policy (domain::RoutedRole):
+  // only that role may acknowledge it. Unset: the write matrix alone decides.
+  std::function<std::optional<std::string>(std::string_view alert_id)> routed_role = {};
 };
 
 class IngestHandler {
@@ -61,6 +66,8 @@ class IngestHandler {
   http::Response Ready();
 
  private:
+  // Why `e` (an acknowledgement) may not be sent by its actor, or nullopt.
+  std::optional<FieldError> AcknowledgementRefusal(const events::v1::Envelope& e) const;
   // Records a refused call on the audit topic (best effort: the call is refused either way).
   void AuditRefusal(const identity::AuthResult& auth, int outcome, const std::string& event_id,
                     const std::string& event_type, const std::string& child_id,

@@ -14,6 +14,7 @@
 #include "kafka_sink.h"
 #include "sightline/clock/clock.h"
 #include "sightline/config/http_options.h"
+#include "sightline/config/policy_file.h"
 #include "sightline/metrics/exposition.h"
 
 namespace {
@@ -77,11 +78,23 @@ int main(int argc, char** argv) {
   audit_log::KafkaAuditSink audit(sink.producer(), config.audit_topic);
   auto ids = gateway::IdLedger::Open(config.data_dir);
   if (!ids.ok()) return Fail(ids.status().message());
+  std::function<std::optional<std::string>(std::string_view)> routed_role;
+  if (!config.alerts_policy_file.empty()) {
+    auto policy = config::LoadPolicy(config.alerts_policy_file);
+    if (!policy.ok()) return Fail("alerts.policy_file: " + policy.status().message());
+    routed_role = [p = std::make_shared<domain::ClockPolicy>(std::move(policy).value())](
+                      std::string_view alert) { return domain::RoutedRole(*p, alert); };
+  } else {
+    std::cerr << "sightline-gateway: alerts.policy_file not set: any manager may acknowledge "
+                 "any alert level\n";
+  }
   gateway::IngestHandler ingest(sink, clock, metrics, *auth.value(), audit, *ids.value(),
                                 {.limits = config.limits,
                                  .max_batch_events = config.max_batch_events,
                                  .writes = config.writes,
-                                 .service_name = "sightline-gateway"});
+                                 .service_name = "sightline-gateway",
+                                 .max_audited_refusals = 20,
+                                 .routed_role = routed_role});
 
   http::Server server(config.http);
   auto counted = [&metrics](const std::string& endpoint, http::Handler handler) {

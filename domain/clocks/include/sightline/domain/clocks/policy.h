@@ -105,6 +105,11 @@ struct ClockPolicy {
   Instant OverdueAt(const Limit& limit, Instant from, const std::string& team_id) const;
 };
 
+// The role an alert's level is routed to ("team_manager", ..., "director"), read from its id
+// ("<rule>/<child>/<anchor event>/L<level>", ADR 0005): who may acknowledge it. Nullopt when the
+// id does not name a level of a rule of `policy`.
+std::optional<std::string> RoutedRole(const ClockPolicy& policy, std::string_view alert_id);
+
 // Every problem of the model, named by rule and field ("rules[3] (cp-visits).limits: ...").
 FieldErrors ValidatePolicy(const ClockPolicy& policy);
 
