@@ -53,7 +53,7 @@ const std::map<std::string, std::string> kMatrix = {
     {"sibling_linked", "MSTVH"},
     {"case_closed", "TVH"},
     {"alert_acknowledged", "TVH"},
-    {"correction", "TVH"},
+    {"correction", "MSTVH"},  // Practitioners: their own team's events (the gateway checks).
     {"child_details_recorded", "MSTVH"},
     {"access_restricted", "VH"},
     {"pipeline_heartbeat", ""},

@@ -303,6 +303,11 @@ TEST_F(IdentityDoors, TheGatewayEnforcesTheWriteMatrixCellByCell) {
       bool want = writer.role
                       ? policy.staff.contains(type) && policy.staff.at(type).contains(*writer.role)
                       : policy.partner.contains(type);
+      // A practitioner corrects only their own team's events; this target never came through
+      // the gateway, so only managers may correct it.
+      if (type == "correction" && (writer.role == domain::UserRole::kMashPractitioner ||
+                                   writer.role == domain::UserRole::kSocialWorker))
+        want = false;
       if (!writer.role) {
         e.clear_source_agency();
         if (e.has_contact_received()) e.mutable_contact_received()->clear_source();

@@ -72,6 +72,8 @@ identity::AuthOptions Callers() {
   add("tm1", domain::UserRole::kTeamManager, "team-2", "");
   add("sm1", domain::UserRole::kServiceManager, "svc", "");
   add("hos1", domain::UserRole::kHeadOfService, "svc", "");
+  add("m2", domain::UserRole::kMashPractitioner, "mash", "");
+  add("m3", domain::UserRole::kMashPractitioner, "mash", "");
   return o;
 }
 
@@ -240,7 +242,7 @@ TEST_F(Ingest, AnEventIdCannotBeSquattedOrReused) {
   ids_.reset();
   auto reopened = IdLedger::Open(dir_);
   ASSERT_TRUE(reopened.ok()) << reopened.status().message();
-  auto claim = reopened.value()->Take("ev-9", "u1", "x");
+  auto claim = reopened.value()->Take("ev-9", "u1", "x", "");
   ASSERT_TRUE(claim.ok());
   EXPECT_EQ(claim.value().kind, ClaimKind::kConflict);
 }
@@ -291,6 +293,32 @@ TEST_F(Ingest, OnlyTheRoleAnAlertLevelIsRoutedToMayAcknowledgeIt) {
   bogus.headers.emplace("content-type", "application/json");
   bogus.headers.emplace("authorization", "Bearer " + TokenOf("tm1"));
   EXPECT_EQ(acks.PostEvents(bogus).status, 403);
+}
+
+TEST_F(Ingest, PractitionersCorrectOnlyTheirOwnTeamsEventsAndManagersAny) {
+  json contact = json::parse(Contact("ev-c"));
+  contact.erase("actor");  // m2's own contact, as the token says.
+  ASSERT_EQ(Post(contact.dump(), "application/json", "m2").status, 202);
+  int n = 0;
+  auto retract = [&](const std::string& who, const std::string& target) {
+    json fix = {
+        {"eventId", "fix-" + std::to_string(++n)},
+        {"childId", "child-1"},
+        {"occurredAt", "2026-11-20T10:00:00Z"},
+        {"sourceAgency", "AGENCY_CHILDRENS_SOCIAL_CARE"},
+        {"correction",
+         {{"targetEventId", target}, {"reason", "entered twice"}, {"retract", json::object()}}}};
+    return Post(fix.dump(), "application/json", who);
+  };
+  auto r = retract("m3", "ev-c");
+  EXPECT_EQ(r.status, 202) << "a colleague in the MASH team: " << r.body;
+  r = retract("sw1", "ev-c");
+  EXPECT_EQ(r.status, 403);
+  EXPECT_THAT(r.body, HasSubstr("another team"));
+  EXPECT_EQ(retract("tm1", "ev-c").status, 202) << "a manager corrects any record";
+  r = retract("m3", "ev-never-seen");
+  EXPECT_EQ(r.status, 403);
+  EXPECT_THAT(r.body, HasSubstr("a manager must correct it"));
 }
 
 TEST_F(Ingest, ReadinessFollowsTheSink) {

@@ -31,10 +31,11 @@ WritePolicy DefaultWritePolicy() {
         "plan_reviewed", "plan_ended", "early_help_started", "early_help_closed",
         "accommodation_recorded", "legal_stage_reached"})
     p.staff[t] = casework;
-  for (const char* t : {"child_details_recorded", "household_linked", "sibling_linked"})
-    p.staff[t] = staff;
+  // Corrections: the gateway further limits practitioners to their own team's events.
   for (const char* t :
-       {"contact_decided", "case_allocated", "case_closed", "alert_acknowledged", "correction"})
+       {"child_details_recorded", "household_linked", "sibling_linked", "correction"})
+    p.staff[t] = staff;
+  for (const char* t : {"contact_decided", "case_allocated", "case_closed", "alert_acknowledged"})
     p.staff[t] = managers;
   p.staff["access_restricted"] = {R::kServiceManager, R::kHeadOfService};
   p.staff["qa_audit_completed"] = {R::kAuditor, R::kServiceManager, R::kHeadOfService};

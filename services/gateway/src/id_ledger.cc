@@ -8,13 +8,30 @@
 namespace sightline::gateway {
 namespace {
 
-constexpr const char* kIds = "event_ids";  // event_id -> owner '\0' digest.
+constexpr const char* kIds = "event_ids";  // event_id -> owner '\0' digest '\0' team.
 
-std::string Encode(const std::string& owner, const std::string& digest) {
+std::string Encode(const std::string& owner, const std::string& digest, const std::string& team) {
   std::string v = owner;
   v.push_back('\0');
   v += digest;
+  v.push_back('\0');
+  v += team;
   return v;
+}
+
+struct Decoded {
+  std::string_view owner, digest, team;
+};
+
+Decoded Decode(std::string_view v) {
+  Decoded d;
+  std::size_t a = v.find('\0');
+  d.owner = v.substr(0, a);
+  if (a == std::string_view::npos) return d;
+  std::size_t b = v.find('\0', a + 1);
+  d.digest = v.substr(a + 1, b == std::string_view::npos ? std::string_view::npos : b - a - 1);
+  if (b != std::string_view::npos) d.team = v.substr(b + 1);
+  return d;
 }
 
 }  // namespace
@@ -41,7 +58,7 @@ StatusOr<std::unique_ptr<IdLedger>> IdLedger::Open(const std::string& data_dir) 
 }
 
 StatusOr<Claim> IdLedger::Take(const std::string& event_id, const std::string& owner,
-                               const std::string& digest) {
+                               const std::string& digest, const std::string& team) {
   std::lock_guard lock(mu_);
   auto flying = in_flight_.find(event_id);
   if (flying != in_flight_.end()) {
@@ -55,21 +72,25 @@ StatusOr<Claim> IdLedger::Take(const std::string& event_id, const std::string& o
   auto stored = store_->Get(kIds, event_id);
   if (!stored.ok()) return stored.status();
   if (stored.value()) {
-    const std::string& v = *stored.value();
-    std::size_t cut = v.find('\0');
-    std::string_view held_owner = std::string_view(v).substr(0, cut);
-    std::string_view held_digest =
-        cut == std::string::npos ? std::string_view() : std::string_view(v).substr(cut + 1);
-    if (held_owner != owner)
+    Decoded held = Decode(*stored.value());
+    if (held.owner != owner)
       return Claim{ClaimKind::kConflict, "event_id already belongs to another client"};
-    if (held_digest != digest)
+    if (held.digest != digest)
       return Claim{ClaimKind::kConflict,
                    "event_id was already used for an event with other content; a new event "
                    "needs a new event_id"};
     return Claim{ClaimKind::kDuplicate, ""};
   }
-  in_flight_.emplace(event_id, Holder{owner, digest});
+  in_flight_.emplace(event_id, Holder{owner, digest, team});
   return Claim{ClaimKind::kFresh, ""};
+}
+
+StatusOr<std::optional<IdLedger::Author>> IdLedger::AuthorOf(const std::string& event_id) const {
+  auto stored = store_->Get(kIds, event_id);
+  if (!stored.ok()) return stored.status();
+  if (!stored.value()) return std::optional<Author>();
+  Decoded d = Decode(*stored.value());
+  return std::optional<Author>(Author{std::string(d.owner), std::string(d.team)});
 }
 
 Status IdLedger::Settle(const std::vector<std::string>& event_ids,
@@ -80,7 +101,8 @@ Status IdLedger::Settle(const std::vector<std::string>& event_ids,
     for (std::size_t i = 0; i < event_ids.size(); ++i) {
       auto held = in_flight_.find(event_ids[i]);
       if (held != in_flight_.end() && written[i])
-        batch.Put(kIds, event_ids[i], Encode(held->second.owner, held->second.digest));
+        batch.Put(kIds, event_ids[i],
+                  Encode(held->second.owner, held->second.digest, held->second.team));
     }
   }
   // Written outside the lock (an fsync must not hold up other requests); the ids stay claimed

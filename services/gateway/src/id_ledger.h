@@ -5,12 +5,14 @@
 // downstream. Ids are claimed before the write and recorded only once Kafka has acknowledged them,
 // so a failed write leaves the id free to resend. Kept in RocksDB beside the gateway (one store
 // per gateway instance; the projector's event_id_reused dead letter stays the backstop across
-// instances, ADR 0009). Thread-safe.
+// instances, ADR 0009). It also remembers each event's author and team, for corrections.
+// Thread-safe.
 #pragma once
 
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -40,8 +42,15 @@ class IdLedger {
  public:
   static StatusOr<std::unique_ptr<IdLedger>> Open(const std::string& data_dir);
 
+  // `team`: the team of the event's actor, kept so that a correction can be checked against
+  // the team that wrote what it corrects.
   StatusOr<Claim> Take(const std::string& event_id, const std::string& owner,
-                       const std::string& digest);
+                       const std::string& digest, const std::string& team);
+  struct Author {
+    std::string owner, team;
+  };
+  // Who wrote a recorded event (nullopt: no event of that id came through this gateway).
+  StatusOr<std::optional<Author>> AuthorOf(const std::string& event_id) const;
   // Ends the claims taken (kFresh) for these ids: written ones are recorded for good (one
   // synchronous RocksDB write), the others released.
   Status Settle(const std::vector<std::string>& event_ids, const std::vector<bool>& written);
@@ -50,10 +59,10 @@ class IdLedger {
   explicit IdLedger(std::unique_ptr<storage::Store> store) : store_(std::move(store)) {}
 
   struct Holder {
-    std::string owner, digest;
+    std::string owner, digest, team;
   };
   std::unique_ptr<storage::Store> store_;
-  std::mutex mu_;
+  mutable std::mutex mu_;
   std::map<std::string, Holder, std::less<>> in_flight_;
 };
 

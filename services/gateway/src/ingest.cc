@@ -72,6 +72,26 @@ std::optional<FieldError> IngestHandler::AcknowledgementRefusal(const v1::Envelo
   return std::nullopt;
 }
 
+std::optional<FieldError> IngestHandler::CorrectionRefusal(const v1::Envelope& e) const {
+  if (!e.has_correction()) return std::nullopt;
+  v1::Role role = e.actor().role();
+  if (role == v1::ROLE_TEAM_MANAGER || role == v1::ROLE_SERVICE_MANAGER ||
+      role == v1::ROLE_HEAD_OF_SERVICE)
+    return std::nullopt;  // Managers correct any record.
+  const std::string& target = e.correction().target_event_id();
+  auto author = ids_.AuthorOf(target);
+  if (!author.ok())
+    return FieldError{"correction.target_event_id", "cannot look up its author; retry"};
+  if (!author.value())
+    return FieldError{"correction.target_event_id",
+                      "no event " + target.substr(0, 128) +
+                          " came through this gateway; a manager must correct it"};
+  if (author.value()->team.empty() || author.value()->team != e.actor().team_id())
+    return FieldError{"correction.target_event_id",
+                      "written by another team; only its team or a manager may correct it"};
+  return std::nullopt;
+}
+
 http::Response IngestHandler::PostEvents(const http::Request& request) {
   identity::AuthResult who = auth_.Authenticate(request);
   if (!who.principal) {
@@ -127,6 +147,7 @@ http::Response IngestHandler::PostEvents(const http::Request& request) {
       // The credential decides who wrote it, before anything else is believed.
       std::optional<FieldError> refusal = domain::AuthoriseWrite(e, writer, options_.writes);
       if (!refusal) refusal = AcknowledgementRefusal(e);
+      if (!refusal) refusal = CorrectionRefusal(e);
       if (refusal) {
         forbidden.push_back(
             {{"line", line.number}, {"event_id", id}, {"errors", ErrorsJson({*refusal})}});
@@ -183,7 +204,8 @@ http::Response IngestHandler::PostEvents(const http::Request& request) {
   std::string busy;
   for (std::size_t i = 0; i < accepted.size(); ++i) {
     const v1::Envelope& e = accepted[i];
-    auto claim = ids_.Take(e.event_id(), principal.subject, ContentDigest(e, stamped[i]));
+    auto claim = ids_.Take(e.event_id(), principal.subject, ContentDigest(e, stamped[i]),
+                           e.actor().team_id());
     if (!claim.ok()) {
       busy = claim.status().message();
       break;

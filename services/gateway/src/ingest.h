@@ -68,6 +68,9 @@ class IngestHandler {
  private:
   // Why `e` (an acknowledgement) may not be sent by its actor, or nullopt.
   std::optional<FieldError> AcknowledgementRefusal(const events::v1::Envelope& e) const;
+  // Why a correction may not be sent by its actor: practitioners correct only what their own
+  // team wrote; managers anything.
+  std::optional<FieldError> CorrectionRefusal(const events::v1::Envelope& e) const;
   // Records a refused call on the audit topic (best effort: the call is refused either way).
   void AuditRefusal(const identity::AuthResult& auth, int outcome, const std::string& event_id,
                     const std::string& event_type, const std::string& child_id,
