@@ -92,6 +92,57 @@ std::optional<FieldError> IngestHandler::CorrectionRefusal(const v1::Envelope& e
   return std::nullopt;
 }
 
+std::optional<http::Response> IngestHandler::ClaimIds(const identity::AuthResult& who,
+                                                      const std::vector<v1::Envelope>& accepted,
+                                                      const std::vector<bool>& stamped,
+                                                      std::vector<std::string>& claimed,
+                                                      std::vector<bool>& duplicate) {
+  json conflicts = json::array();
+  std::string busy;
+  for (std::size_t i = 0; i < accepted.size() && busy.empty(); ++i) {
+    const v1::Envelope& e = accepted[i];
+    auto claim = ids_.Take(e.event_id(), who.principal->subject, ContentDigest(e, stamped[i]),
+                           e.actor().team_id());
+    if (!claim.ok()) {
+      busy = claim.status().message();
+      break;
+    }
+    switch (claim.value().kind) {
+      case ClaimKind::kFresh:
+        claimed.push_back(e.event_id());
+        break;
+      case ClaimKind::kDuplicate:
+        duplicate[i] = true;
+        break;
+      case ClaimKind::kBusy:
+        busy = claim.value().detail;
+        break;
+      case ClaimKind::kConflict:
+        conflicts.push_back({{"event_id", e.event_id()},
+                             {"errors", ErrorsJson({{"event_id", claim.value().detail}})}});
+        if (conflicts.size() <= options_.max_audited_refusals)
+          AuditRefusal(who, audit::v1::OUTCOME_DENIED_CONFLICT, e.event_id(),
+                       domain::PayloadType(e), e.child_id(), claim.value().detail);
+        break;
+    }
+  }
+  if (conflicts.empty() && busy.empty()) return std::nullopt;
+  if (Status s = ids_.Settle(claimed, std::vector<bool>(claimed.size(), false)); !s.ok())
+    std::cerr << "sightline-gateway: " << s.message() << "\n";
+  claimed.clear();
+  if (!conflicts.empty()) {
+    metrics_.Events("rejected", "conflict", static_cast<double>(conflicts.size()));
+    return Json(409, {{"error", "event id conflict"},
+                      {"message", std::to_string(conflicts.size()) + " of " +
+                                      std::to_string(accepted.size()) +
+                                      " event ids are taken; nothing was written"},
+                      {"conflicts", conflicts}});
+  }
+  http::Response r = Json(503, {{"error", "busy"}, {"message", busy}});
+  r.headers["Retry-After"] = "1";
+  return r;
+}
+
 http::Response IngestHandler::PostEvents(const http::Request& request) {
   identity::AuthResult who = auth_.Authenticate(request);
   if (!who.principal) {
@@ -200,51 +251,7 @@ http::Response IngestHandler::PostEvents(const http::Request& request) {
   // Each id is claimed for this client before anything is written (all or nothing).
   std::vector<std::string> claimed;
   std::vector<bool> duplicate(accepted.size(), false);
-  json conflicts = json::array();
-  std::string busy;
-  for (std::size_t i = 0; i < accepted.size(); ++i) {
-    const v1::Envelope& e = accepted[i];
-    auto claim = ids_.Take(e.event_id(), principal.subject, ContentDigest(e, stamped[i]),
-                           e.actor().team_id());
-    if (!claim.ok()) {
-      busy = claim.status().message();
-      break;
-    }
-    switch (claim.value().kind) {
-      case ClaimKind::kFresh:
-        claimed.push_back(e.event_id());
-        break;
-      case ClaimKind::kDuplicate:
-        duplicate[i] = true;
-        break;
-      case ClaimKind::kBusy:
-        busy = claim.value().detail;
-        break;
-      case ClaimKind::kConflict:
-        conflicts.push_back({{"event_id", e.event_id()},
-                             {"errors", ErrorsJson({{"event_id", claim.value().detail}})}});
-        if (conflicts.size() <= options_.max_audited_refusals)
-          AuditRefusal(who, audit::v1::OUTCOME_DENIED_CONFLICT, e.event_id(),
-                       domain::PayloadType(e), e.child_id(), claim.value().detail);
-        break;
-    }
-    if (!busy.empty()) break;
-  }
-  if (!conflicts.empty() || !busy.empty()) {
-    if (Status s = ids_.Settle(claimed, std::vector<bool>(claimed.size(), false)); !s.ok())
-      std::cerr << "sightline-gateway: " << s.message() << "\n";
-    if (!conflicts.empty()) {
-      metrics_.Events("rejected", "conflict", static_cast<double>(conflicts.size()));
-      return Json(409, {{"error", "event id conflict"},
-                        {"message", std::to_string(conflicts.size()) + " of " +
-                                        std::to_string(accepted.size()) +
-                                        " event ids are taken; nothing was written"},
-                        {"conflicts", conflicts}});
-    }
-    http::Response r = Json(503, {{"error", "busy"}, {"message", busy}});
-    r.headers["Retry-After"] = "1";
-    return r;
-  }
+  if (auto refused = ClaimIds(who, accepted, stamped, claimed, duplicate)) return *refused;
   std::vector<v1::Envelope> fresh;
   std::vector<std::size_t> fresh_index;
   for (std::size_t i = 0; i < accepted.size(); ++i) {

@@ -66,6 +66,14 @@ class IngestHandler {
   http::Response Ready();
 
  private:
+  // Claims every accepted event's id for the caller, all or nothing (IdLedger). The answer when
+  // any is another's or reused (409) or being written (503), else nullopt with `claimed` (to
+  // Settle) and `duplicate` (written before: not to be written again) filled in.
+  std::optional<http::Response> ClaimIds(const identity::AuthResult& who,
+                                         const std::vector<events::v1::Envelope>& accepted,
+                                         const std::vector<bool>& stamped,
+                                         std::vector<std::string>& claimed,
+                                         std::vector<bool>& duplicate);
   // Why `e` (an acknowledgement) may not be sent by its actor, or nullopt.
   std::optional<FieldError> AcknowledgementRefusal(const events::v1::Envelope& e) const;
   // Why a correction may not be sent by its actor: practitioners correct only what their own
