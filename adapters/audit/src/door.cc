@@ -2,9 +2,7 @@
 
 namespace sightline::audit_log {
 
-bool AuditedDoor::Record(const identity::AuthResult& who, const std::string& endpoint,
-                         const http::Request& request, audit::v1::Outcome outcome) {
-  audit::v1::AccessAudited e = NewRecord(service_, clock_.Now(), ++seq_);
+void RecordCaller(audit::v1::AccessAudited& e, const identity::AuthResult& who) {
   if (who.principal) {
     e.set_user_id(who.principal->subject);
     if (who.principal->role) e.set_role(std::string(domain::RoleName(*who.principal->role)));
@@ -12,6 +10,12 @@ bool AuditedDoor::Record(const identity::AuthResult& who, const std::string& end
     e.set_credential(who.principal->credential);
   }
   e.set_token_fingerprint(who.fingerprint);
+}
+
+bool AuditedDoor::Record(const identity::AuthResult& who, const std::string& endpoint,
+                         const http::Request& request, audit::v1::Outcome outcome) {
+  audit::v1::AccessAudited e = NewRecord(service_, clock_.Now(), ++seq_);
+  RecordCaller(e, who);
   e.set_endpoint(endpoint);
   e.set_outcome(outcome);
   if (auto id = request.path_params.find("id"); id != request.path_params.end())

@@ -41,13 +41,7 @@ void IngestHandler::AuditRefusal(const identity::AuthResult& auth, int outcome,
                                  const std::string& child_id, const std::string& detail) {
   audit::v1::AccessAudited e =
       audit_log::NewRecord(options_.service_name, clock_.Now(), ++audit_seq_);
-  if (auth.principal) {
-    e.set_user_id(auth.principal->subject);
-    if (auth.principal->role) e.set_role(std::string(domain::RoleName(*auth.principal->role)));
-    e.set_team_id(auth.principal->team_id);
-    e.set_credential(auth.principal->credential);
-  }
-  e.set_token_fingerprint(auth.fingerprint);
+  audit_log::RecordCaller(e, auth);
   e.set_endpoint("POST /v1/events");
   e.set_outcome(static_cast<audit::v1::Outcome>(outcome));
   e.set_event_id(event_id);

@@ -18,6 +18,7 @@
 
 #include "id_ledger.h"
 #include "metrics.h"
+#include "sightline/audit_log/door.h"
 #include "sightline/audit_log/sink.h"
 #include "sightline/clock/clock.h"
 #include "sightline/domain/access/write.h"

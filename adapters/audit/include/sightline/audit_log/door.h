@@ -15,6 +15,10 @@
 
 namespace sightline::audit_log {
 
+// Says who called in `record`: user, role, team and credential of an authenticated caller, and
+// the fingerprint of whatever credential was presented.
+void RecordCaller(audit::v1::AccessAudited& record, const identity::AuthResult& who);
+
 class AuditedDoor {
  public:
   AuditedDoor(const identity::Authenticator& auth, AuditSink& sink, const Clock& clock,
