@@ -182,7 +182,9 @@ TEST_F(IdentityDoors, EveryDoorRefusesEachBadCredentialWith401AndAuditsIt) {
   // Every refusal is on the door's audit topic (the projector shares the gateway's here).
   std::map<std::string, int> expected;
   for (const Door& door : doors) expected[door.audit_topic] += static_cast<int>(bad.size());
-  for (const auto& [topic, n] : expected) {
+  for (const auto& entry : expected) {
+    const std::string& topic = entry.first;  // Named, not bound: lambdas capture them below.
+    int n = entry.second;
     std::vector<au::AccessAudited> records;
     ASSERT_TRUE(WaitFor(
         [&] {

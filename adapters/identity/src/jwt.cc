@@ -113,7 +113,7 @@ std::string ClaimString(const json& claims, const std::string& name) {
 
 std::string JwtKeyId(std::string_view token) {
   std::size_t dot = token.find('.');
-  if (dot == std::string_view::npos || dot > 4096) return "";
+  if (dot > 4096) return "";  // Also when there is no dot (npos).
   std::uint8_t* raw = nullptr;
   std::size_t raw_len = 0;
   cjose_err err;
