@@ -14,6 +14,7 @@
 #include <sstream>
 
 #include "commands.h"
+#include "sightline/clock/clock.h"
 #include "sightline/http/server.h"
 #include "sightline/identity/issuer.h"
 #include "sightline/runtime/serve.h"
@@ -73,7 +74,8 @@ int IdpInit(const IdpOptions& o) {
   if (kid.empty()) {
     std::random_device random;
     std::ostringstream id;
-    id << "sightline-idp-" << std::time(nullptr) << "-" << std::hex << (random() & 0xffff);
+    id << "sightline-idp-" << UnixSeconds(SystemClock().Now()) << "-" << std::hex
+       << (random() & 0xffff);
     kid = id.str();
   }
   auto key = identity::NewSigningKey(o.alg, kid);
@@ -104,7 +106,7 @@ int IdpToken(const IdpOptions& o) {
     std::cerr << "idp token: --sub and exactly one of --role (staff) or --agency (partner)\n";
     return 1;
   }
-  auto now = std::time(nullptr);
+  std::int64_t now = UnixSeconds(SystemClock().Now());
   json claims = {{"iss", o.issuer},  {"aud", o.audience},
                  {"sub", o.subject}, {"iat", now},
                  {"nbf", now - 5},   {"exp", now + static_cast<std::int64_t>(o.ttl_minutes) * 60}};
