@@ -22,10 +22,23 @@ cleanup() {
   done
   for p in "${pids[@]}"; do kill -9 "$p" 2>/dev/null || true; done
   wait 2>/dev/null || true
-  rm -rf "$work"
+  # The work directory (logs) is kept when the test failed.
+  [ "${passed:-0}" = 1 ] && rm -rf "$work"
+  return 0
 }
 trap cleanup EXIT
-fail() { echo "FAIL: $*" >&2; exit 1; }
+fail() { echo "FAIL: $*; logs in $work" >&2; exit 1; }
+# Waits (up to 60 s: a loaded CI machine is slow to start a JVM and a TLS session) for a service's
+# port file; fails with its log when the service has died or never answered.
+wait_port() {  # port-file log pid
+  for _ in $(seq 1 600); do
+    [ -s "$1" ] && return 0
+    kill -0 "$3" 2>/dev/null || break
+    sleep 0.1
+  done
+  tail -20 "$2" >&2
+  fail "no port in $1"
+}
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 "$src/scripts/kafka/fetch.sh" >/dev/null
 "$src/tests/support/make-test-pki.sh" "$work/pki"
@@ -79,7 +92,7 @@ echo "secure broker on $brokers with ACLs; topics created"
 
 # A gateway with the gateway's credentials: an event is acknowledged.
 token=$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')
-start_gateway() {  # name, kafka properties
+start_gateway() {  # name, kafka properties; sets `url` (not in a subshell: pids must be kept)
   cat >"$work/$1.yaml" <<EOT
 http: {port: 0}
 kafka: {brokers: "$brokers", produce_timeout_ms: 5000}
@@ -90,26 +103,29 @@ EOT
   SIGHTLINE_KAFKA_PROPERTIES=$2 "$bin/sightline-gateway" --config "$work/$1.yaml" \
     --port-file "$work/$1.port" >"$work/$1.log" 2>&1 &
   pids+=($!)
-  for _ in $(seq 1 100); do [ -s "$work/$1.port" ] && break; sleep 0.1; done
-  echo "http://127.0.0.1:$(cat "$work/$1.port")"
+  wait_port "$work/$1.port" "$work/$1.log" $!
+  url="http://127.0.0.1:$(cat "$work/$1.port")"
 }
 post() {  # url, event id -> HTTP status
   curl -sS -o "$work/last.json" -w '%{http_code}' -X POST "$1/v1/events" \
     -H "Authorization: Bearer $token" -H 'Content-Type: application/json' \
     -d '{"eventId":"'"$2"'","childId":"acl-child-1","occurredAt":"2026-11-20T09:00:00Z","actor":{"userId":"mash-1","role":"ROLE_MASH_PRACTITIONER","teamId":"mash"},"sourceAgency":"AGENCY_POLICE","refs":{"contactId":"c-'"$2"'"},"contactReceived":{"source":"AGENCY_POLICE","concerns":["CONCERN_CATEGORY_NEGLECT"]}}'
 }
-gw=$(start_gateway gw-ok "$(props gateway)")
+start_gateway gw-ok "$(props gateway)"
+gw=$url
 status=$(post "$gw" acl-ev-1)
 [ "$status" = 202 ] || fail "gateway with its own credentials: $status $(cat "$work/last.json")"
 echo "ok: the gateway with its credentials writes (202)"
 
 # A wrong password, and a valid user without ACLs: nothing is acknowledged (503), nothing written.
-gw_bad=$(start_gateway gw-badpw "$(props gateway not-the-password)")
+start_gateway gw-badpw "$(props gateway not-the-password)"
+gw_bad=$url
 status=$(post "$gw_bad" acl-ev-2)
 [ "$status" = 503 ] || fail "gateway with a wrong password: $status"
 grep -qi "authentication" "$work/gw-badpw.log" "$work/last.json" || fail "no authentication failure reported"
 echo "ok: a wrong password is refused (503; the log says authentication failed)"
-gw_intruder=$(start_gateway gw-intruder "$(props intruder)")
+start_gateway gw-intruder "$(props intruder)"
+gw_intruder=$url
 status=$(post "$gw_intruder" acl-ev-3)
 [ "$status" = 503 ] || fail "a user without ACLs: $status"
 grep -qi "authoriz" "$work/last.json" "$work/gw-intruder.log" || fail "no authorisation failure reported"
@@ -134,7 +150,7 @@ echo "ok: the auditor reads the audit topic, the projector may not"
 
 # The projector with its own credentials applies the event written above.
 cat >"$work/projector.yaml" <<EOT
-http: {port: 0}
+http: {port: 0, web_root: "$src/web"}
 kafka: {brokers: "$brokers"}
 store: {data_dir: "$work/projector"}
 apply: {ready_max_lag: 0}
@@ -143,14 +159,15 @@ EOT
 SIGHTLINE_KAFKA_PROPERTIES=$(props projector) "$bin/sightline-projector" --config "$work/projector.yaml" \
   --port-file "$work/pr.port" >"$work/projector.log" 2>&1 &
 pids+=($!)
-for _ in $(seq 1 100); do [ -s "$work/pr.port" ] && break; sleep 0.1; done
+wait_port "$work/pr.port" "$work/projector.log" $!
 pr="http://127.0.0.1:$(cat "$work/pr.port")"
 applied=0
-for _ in $(seq 1 150); do
+for _ in $(seq 1 300); do
   applied=$(curl -fsS "$pr/readyz" 2>/dev/null | python3 -c 'import json,sys; print(sum(p["applied_next"] for p in json.load(sys.stdin)["partitions"]))' 2>/dev/null || echo 0)
   [ "$applied" -ge 1 ] && break
   sleep 0.2
 done
 [ "$applied" -ge 1 ] || fail "the projector applied nothing; see $work/projector.log"
 echo "ok: the projector with its credentials reads events ($applied applied)"
+passed=1
 echo "kafka ACL test passed in ${SECONDS} s"
