@@ -250,16 +250,23 @@ TEST(ClocksTest, BankHolidaysAndSummerTimeMoveTheDeadline) {
 }
 
 TEST(ClocksTest, RedCasesRunAroundTheClockAndAmberInWorkingHours) {
-  Story red;  // Saturday night: red is worked out of hours.
+  // Both run from the contact's receipt, not from the rating (issue 14): a contact rated red ten
+  // minutes after it arrived is not due ten minutes late.
+  Story red;  // Saturday night: red is worked out of hours. Received 01:50, due 05:50.
   red.Contact("e1", L("2026-11-21", 1, 50)).Rag("e2", L("2026-11-21", 2, 0), v1::RAG_RATING_RED);
   auto out = RunStory(red, L("2026-11-21", 1), L("2026-11-21", 8));
   EXPECT_EQ(Lines(out, "contact-decision-red"),
-            (Lines_t{"raised L1 @ 2026-11-21 06:00", "escalated L2 @ 2026-11-21 07:00"}));
-  Story amber;  // Friday 16:00 + 8 working hours: 1 on Friday, 7 on Monday from 09:00.
+            (Lines_t{"raised L1 @ 2026-11-21 05:50", "escalated L2 @ 2026-11-21 06:50"}));
+  Story amber;  // Friday 15:50 + 8 working hours: 1h10 on Friday, 6h50 on Monday from 09:00.
   amber.Contact("e1", L("2026-11-20", 15, 50))
       .Rag("e2", L("2026-11-20", 16, 0), v1::RAG_RATING_AMBER);
   auto out2 = RunStory(amber, L("2026-11-20", 15), L("2026-11-23", 16, 30));
-  EXPECT_EQ(Lines(out2, "contact-decision-amber"), Lines_t{"raised L1 @ 2026-11-23 16:00"});
+  EXPECT_EQ(Lines(out2, "contact-decision-amber"), Lines_t{"raised L1 @ 2026-11-23 15:50"});
+  // A rating whose contact is not (yet) known runs from the rating itself.
+  Story orphan;
+  orphan.Rag("e2", L("2026-11-21", 2, 0), v1::RAG_RATING_RED);
+  auto out3 = RunStory(orphan, L("2026-11-21", 1), L("2026-11-21", 6, 30));
+  EXPECT_EQ(Lines(out3, "contact-decision-red"), Lines_t{"raised L1 @ 2026-11-21 06:00"});
 }
 
 TEST(ClocksTest, DowngradedRedClockIsCancelledBeforeItFires) {
@@ -273,12 +280,13 @@ TEST(ClocksTest, DowngradedRedClockIsCancelledBeforeItFires) {
 TEST(ClocksTest, AcknowledgementHoldsTheLadderUntilItLapses) {
   Story s;
   s.Contact("e1", L("2026-11-23", 10)).Rag("e2", L("2026-11-23", 10, 5), v1::RAG_RATING_RED);
-  // Red due 14:05; the team manager acknowledges at 14:30 (lasts 4h, until 18:30).
+  // Red due 14:00 (4 hours from the contact's receipt); the team manager acknowledges at 14:30
+  // (lasts 4h, until 18:30).
   s.Ack("e3", L("2026-11-23", 14, 30), "contact-decision-red/c1/e2/L1", "tm-jo");
   s.Decide("e4", L("2026-11-23", 20, 0), v1::CONTACT_DECISION_S17_ASSESSMENT, "r1");
   auto out = RunStory(s, L("2026-11-23", 10), L("2026-11-24", 0));
   EXPECT_EQ(Lines(out, "contact-decision-red"),
-            (Lines_t{"raised L1 @ 2026-11-23 14:05", "acknowledged L1 @ 2026-11-23 14:30",
+            (Lines_t{"raised L1 @ 2026-11-23 14:00", "acknowledged L1 @ 2026-11-23 14:30",
                      "ack_expired L1 @ 2026-11-23 18:30", "escalated L2 @ 2026-11-23 19:30",
                      "resolved L2 @ 2026-11-23 20:00"}));
   auto ack = std::find_if(out.begin(), out.end(),
@@ -550,6 +558,15 @@ rules:
       << m;
   EXPECT_NE(m.find("rules[0].limit: must read"), std::string::npos) << m;
   EXPECT_NE(m.find("rules[1].ladder: no ladder named 'nope'"), std::string::npos) << m;
+  // A clock anchored on an earlier event must name a real type and the ref the two share.
+  ClockPolicy p = Policy();
+  p.rules[0].from_event = "contact_recieved";
+  p.rules[0].match.clear();
+  std::string errors;
+  for (const FieldError& e : ValidatePolicy(p)) errors += e.field + ": " + e.reason + "\n";
+  EXPECT_NE(errors.find("from_event: 'contact_recieved' is not an event type"), std::string::npos)
+      << errors;
+  EXPECT_NE(errors.find("from_event: needs `match`"), std::string::npos) << errors;
 }
 
 TEST(Minimisation, TheWatchdogKeepsNoNamesDatesOfBirthEthnicityOrFreeText) {

@@ -142,7 +142,7 @@ std::set<std::string> Expected(bool downtime) {
       "contact-decision/wa/a1/L3/escalated @ 2026-11-18 03:00",
       "contact-decision/wa/a1/L4/escalated @ 2026-11-18 07:00",
       "contact-decision/wa/a1/resolved @ 2026-11-18 10:00",
-      "contact-decision-red/wb/b2/L1/raised @ 2026-11-16 14:05",
+      "contact-decision-red/wb/b2/L1/raised @ 2026-11-16 14:00",  // 4 h from receipt (10:00).
       "contact-decision-red/wb/b2/L1/ack/0 @ 2026-11-16 14:20",
       "contact-decision-red/wb/b2/L1/ack-expired/0 @ 2026-11-16 18:20",
       "contact-decision-red/wb/b2/L2/escalated @ 2026-11-16 19:20",

@@ -186,6 +186,7 @@ StatusOr<ClockPolicy> ParsePolicy(const std::string& text, const std::string& or
     r.until = ReadMatchers(y, key + ".until");
     r.match = y.String(key + ".match", "");
     r.from = y.String(key + ".from", "occurred_at");
+    r.from_event = y.String(key + ".from_event", "");
     if (std::string limit = y.String(key + ".limit", ""); !limit.empty()) {
       if (auto l = ReadLimit(y, key + ".limit", limit)) r.limits.push_back(*l);
     }

@@ -23,8 +23,20 @@ bool AnyMatches(const std::vector<Matcher>& ms, const v1::Envelope& e) {
   return std::any_of(ms.begin(), ms.end(), [&](const Matcher& m) { return m.Matches(e); });
 }
 
-// The start time of a clock: the event's occurred_at, or local midnight of a payload date.
-std::optional<Instant> StartTime(const Rule& r, const v1::Envelope& e) {
+using Events = std::vector<const v1::Envelope*>;
+
+// The start time of a clock: the event's occurred_at, local midnight of a payload date, or when
+// the earlier event the rule names (from_event) happened, for the same ref.
+std::optional<Instant> StartTime(const Rule& r, const v1::Envelope& e, const Events& events) {
+  if (!r.from_event.empty()) {
+    std::string ref = RefOf(e, r.match);
+    if (!ref.empty()) {
+      for (const v1::Envelope* earlier : events) {
+        if (PayloadName(*earlier) == r.from_event && RefOf(*earlier, r.match) == ref)
+          return ToInstant(earlier->occurred_at());
+      }
+    }
+  }
   if (r.from == "occurred_at") return ToInstant(e.occurred_at());
   const pb::FieldDescriptor* f =
       v1::Envelope::descriptor()->FindFieldByNumber(static_cast<int>(e.payload_case()));
@@ -36,8 +48,6 @@ std::optional<Instant> StartTime(const Rule& r, const v1::Envelope& e) {
   if (!day) return std::nullopt;
   return LocalMidnight(*day);
 }
-
-using Events = std::vector<const v1::Envelope*>;
 
 // Finds the first event after position `after` (or anywhere, when `anywhere` and a ref is
 // shared) that matches one of `ms` and, if the rule matches on a ref, carries the same ref.
@@ -127,7 +137,7 @@ void DeriveRecurring(const ClockPolicy& policy, std::size_t ri, const std::strin
       continue;
     }
     std::string ref = RefOf(*events[i], r.match);
-    auto started = StartTime(r, *events[i]);
+    auto started = StartTime(r, *events[i], events);
     if (!started) {
       ++i;
       continue;
@@ -209,7 +219,7 @@ std::vector<ClockInstance> DeriveClocks(const ClockPolicy& policy, const std::st
       case RuleKind::kImmediate:
         for (std::size_t i = 0; i < events.size(); ++i) {
           if (!r.start.Matches(*events[i])) continue;
-          auto started = StartTime(r, *events[i]);
+          auto started = StartTime(r, *events[i], events);
           if (!started) continue;
           ClockInstance c =
               NewClock(policy, ri, child_id, *events[i], *started, RefOf(*events[i], r.match));

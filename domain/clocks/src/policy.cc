@@ -291,6 +291,15 @@ FieldErrors ValidatePolicy(const ClockPolicy& policy) {
                               r.from + "' is neither"});
       }
     }
+    if (!r.from_event.empty()) {
+      const pb::FieldDescriptor* type = v1::Envelope::descriptor()->FindFieldByName(r.from_event);
+      if (type == nullptr || type->containing_oneof() == nullptr)
+        errors.push_back({at + ".from_event", "'" + r.from_event + "' is not an event type"});
+      if (r.match.empty())
+        errors.push_back({at + ".from_event", "needs `match`: the ref the two events share"});
+      if (r.from != "occurred_at")
+        errors.push_back({at + ".from_event", "give either from or from_event, not both"});
+    }
     bool immediate = r.kind == RuleKind::kImmediate || r.kind == RuleKind::kCount;
     if (immediate && !r.limits.empty()) {
       errors.push_back({at + ".limit", "immediate and count rules fire at the event: no limit"});

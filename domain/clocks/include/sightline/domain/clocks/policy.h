@@ -86,10 +86,13 @@ struct Rule {
   std::vector<Matcher> until;   // kRecurring: events that end the state.
   std::string match;            // CaseRefs field that start and stop/cancel/until share, or "".
   std::string from = "occurred_at";  // Or a YYYY-MM-DD string field of the start payload.
-  std::vector<Limit> limits;         // kRecurring: successive limits, the last one repeating.
-  int count = 0;                     // kCount.
-  Limit window;                      // kCount.
-  std::size_t ladder = 0;            // Index into ClockPolicy::ladders.
+  // Or (`from_event`) the clock runs from the first event of this type that shares the start's
+  // `match` ref, when there is one: a red rating's clock from the contact's receipt.
+  std::string from_event;
+  std::vector<Limit> limits;  // kRecurring: successive limits, the last one repeating.
+  int count = 0;              // kCount.
+  Limit window;               // kCount.
+  std::size_t ladder = 0;     // Index into ClockPolicy::ladders.
   bool cancel_on_case_closed = true;
 };
 
