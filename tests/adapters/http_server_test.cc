@@ -271,17 +271,9 @@ TEST(HttpServer, ServesFilesButNothingOutsideTheRoot) {
   std::filesystem::remove_all(dir);
 }
 
-// A throwaway CA with server and client certificates (tests/support/make-test-pki.sh).
-std::string TestPki() {
-  std::string dir = testing::TempDir("pki");
-  EXPECT_EQ(testing::Run({testing::SourceDir() + "/tests/support/make-test-pki.sh", dir},
-                         dir + "/make.log"),
-            0);
-  return dir;
-}
-
 TEST(HttpServer, TlsListenersRefusePlaintextAndCanRequireClientCertificates) {
-  std::string pki = TestPki();
+  std::string pki = testing::MakeTestPki("pki");
+  ASSERT_FALSE(pki.empty());
   // Plaintext is for loopback only: a listener on every interface needs a certificate.
   Server open({.host = "0.0.0.0", .port = 0, .max_body_bytes = 1024, .threads = 1});
   auto refused = open.Start();

@@ -542,9 +542,8 @@ TEST_F(IdentityDoors, SightlinectlAuditSaysWhoReadAChildAndWhatAUserRead) {
 }
 
 TEST_F(IdentityDoors, AGatewayOnTlsServesHttpsAndRefusesPlaintext) {
-  std::string pki = TempDir("doors-pki");
-  ASSERT_EQ(testing::Run({SourceDir() + "/tests/support/make-test-pki.sh", pki}, pki + "/make.log"),
-            0);
+  std::string pki = MakeTestPki("doors-pki");
+  ASSERT_FALSE(pki.empty());
   std::string topic = "test.doors-tls." + std::to_string(getpid());
   ASSERT_TRUE(WatchdogHarness::CreateTopics(brokers_, {topic, topic + ".audit"}));
   std::ofstream(dir_ + "/gateway-tls.yaml")

@@ -123,6 +123,12 @@ std::string TempDir(const std::string& name) {
   return pattern;
 }
 
+std::string MakeTestPki(const std::string& name) {
+  std::string dir = TempDir(name);
+  int rc = Run({SourceDir() + "/tests/support/make-test-pki.sh", dir}, dir + "/make.log");
+  return rc == 0 ? dir : "";
+}
+
 std::string Env(const char* name, const std::string& fallback) {
   // Tests read their environment before they start threads, and nothing sets it meanwhile.
   const char* v = std::getenv(name);  // NOLINT(concurrency-mt-unsafe)

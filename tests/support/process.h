@@ -40,6 +40,11 @@ int FreePort();
 // A fresh temporary directory, removed by the caller if wanted.
 std::string TempDir(const std::string& name);
 
+// A throwaway CA with server (127.0.0.1, localhost) and client certificates, made by
+// tests/support/make-test-pki.sh in a fresh directory: ca.pem, server.pem/.key, client.pem/.key.
+// "" when it could not be made.
+std::string MakeTestPki(const std::string& name);
+
 // An environment variable, or `fallback` when it is unset.
 std::string Env(const char* name, const std::string& fallback = "");
 

@@ -39,13 +39,12 @@ StatusOr<std::unique_ptr<Authenticator>> Authenticator::Create(AuthOptions optio
   return a;
 }
 
-Status Authenticator::Reload() const {
+StatusOr<Authenticator::Loaded> Authenticator::Load() const {
   std::string text;
   std::string what;
   std::filesystem::file_time_type mtime{};
   if (!options_.jwks_url.empty()) {
     what = "jwt.jwks_url";
-    fetched_ = std::chrono::steady_clock::now();
     const std::string& url = options_.jwks_url;
     std::size_t path_at =
         url.find('/', url.find("://") == std::string::npos ? 0 : url.find("://") + 3);
@@ -76,22 +75,34 @@ Status Authenticator::Reload() const {
   if (!keys.ok()) return InvalidArgument(what + ": " + keys.status().message());
   if (keys.value()->size() == 0)
     return InvalidArgument(what + ": no usable signing key (" + keys.value()->skipped() + ")");
-  keys_ = keys.value();
-  loaded_mtime_ = mtime;
+  return Loaded{keys.value(), mtime};
+}
+
+Status Authenticator::Reload() const {
+  fetched_ = std::chrono::steady_clock::now();
+  auto loaded = Load();
+  if (!loaded.ok()) return loaded.status();
+  keys_ = loaded.value().keys;
+  loaded_mtime_ = loaded.value().mtime;
   return Status::Ok();
 }
 
 std::shared_ptr<const KeySet> Authenticator::Keys(const std::string& kid) const {
-  std::lock_guard lock(mu_);
+  std::unique_lock lock(mu_);
   auto now = std::chrono::steady_clock::now();
   if (!options_.jwks_url.empty()) {
     // Refreshed on schedule, or early (at most every jwks_unknown_kid_refetch) for a key we have
-    // not seen: the
-    // provider has rotated. A failed fetch keeps the keys we have.
+    // not seen: the provider has rotated. One caller fetches, outside the lock, so the others go
+    // on with the keys we have (which a failed fetch also keeps).
     bool due = now - fetched_ >= options_.jwks_refresh;
     bool unknown =
         !kid.empty() && !keys_->Has(kid) && now - fetched_ >= options_.jwks_unknown_kid_refetch;
-    if (due || unknown) Reload().IgnoreError();
+    if (!due && !unknown) return keys_;
+    fetched_ = now;
+    lock.unlock();
+    auto loaded = Load();
+    lock.lock();
+    if (loaded.ok()) keys_ = loaded.value().keys;
     return keys_;
   }
   if (now - checked_ >= options_.jwks_recheck) {

@@ -70,7 +70,13 @@ class Authenticator {
       : options_(std::move(options)), clock_(clock) {}
   // The keys to check a token against; `kid` unknown to them may trigger a fetch (URL only).
   std::shared_ptr<const KeySet> Keys(const std::string& kid) const;
-  Status Reload() const;
+  // Reads the keys from the file or URL, changing nothing.
+  struct Loaded {
+    std::shared_ptr<const KeySet> keys;
+    std::filesystem::file_time_type mtime;  // Of the file; unset for a URL.
+  };
+  StatusOr<Loaded> Load() const;
+  Status Reload() const;  // Load, then use them (under mu_, or before anyone else can call).
 
   AuthOptions options_;
   const Clock& clock_;
