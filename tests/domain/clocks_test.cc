@@ -93,11 +93,24 @@ class Story {
     Add(id, at).mutable_case_closed()->set_reason(v1::CLOSURE_REASON_NO_FURTHER_ACTION);
     return *this;
   }
-  Story& Seen(const std::string& id, Instant at, v1::SeenStatus status) {
+  Story& Seen(const std::string& id, Instant at, v1::SeenStatus status,
+              const std::string& plan = "p1") {
     v1::Envelope& e = Add(id, at);
     e.mutable_child_seen()->set_status(status);
     e.mutable_child_seen()->set_context(v1::VISIT_CONTEXT_CHILD_PROTECTION);
+    e.mutable_refs()->set_plan_id(plan);
     return *this;
+  }
+  // An event about one piece of work, named by `refs` alone ({"assessment_id", "a1"}, ...).
+  v1::Envelope& Work(const std::string& id, Instant at,
+                     const std::vector<std::pair<std::string, std::string>>& refs) {
+    v1::Envelope& e = Add(id, at);
+    e.mutable_refs()->Clear();
+    for (const auto& [field, value] : refs) {
+      const auto* f = v1::CaseRefs::descriptor()->FindFieldByName(field);
+      e.mutable_refs()->GetReflection()->SetString(e.mutable_refs(), f, value);
+    }
+    return e;
   }
   Story& PlanStart(const std::string& id, Instant at, v1::PlanType type, const std::string& plan) {
     v1::Envelope& e = Add(id, at);
@@ -440,6 +453,86 @@ TEST(ClocksTest, ChildProtectionVisitsEveryTenWorkingDaysChildSeen) {
   ASSERT_NE(last, clocks.end());
   EXPECT_FALSE(last->stopped);
   EXPECT_EQ(last->end_event_id, "e5");
+}
+
+// A clock's state at the end of a story: the clock whose id starts with `prefix`.
+const ClockInstance* Find(const std::vector<ClockInstance>& clocks, const std::string& prefix) {
+  for (const ClockInstance& c : clocks) {
+    if (c.clock_id.starts_with(prefix)) return &c;
+  }
+  return nullptr;
+}
+
+TEST(ClocksTest, AssessmentCompletedByItsOwnIdStopsTheReferralsClock) {
+  // The gateway accepts a completion named by its assessment id alone; its start tied the
+  // assessment to the referral, and that is enough to stop the 45-working-day clock.
+  Story s;
+  s.Contact("e1", L("2026-11-02", 9));
+  s.Decide("e2", L("2026-11-02", 10), v1::CONTACT_DECISION_S17_ASSESSMENT, "r1");
+  s.Work("e3", L("2026-11-03", 10), {{"referral_id", "r1"}, {"assessment_id", "a1"}})
+      .mutable_assessment_started()
+      ->set_type(v1::ASSESSMENT_TYPE_S17_CHILD_AND_FAMILY);
+  s.Work("e4", L("2026-12-14", 15), {{"assessment_id", "a1"}})
+      .mutable_assessment_completed()
+      ->set_outcome(v1::ASSESSMENT_OUTCOME_NO_FURTHER_ACTION);
+  auto clocks = DeriveClocks(Policy(), "c1", s.events_);
+  const ClockInstance* c = Find(clocks, "assessment/c1/e2");
+  ASSERT_NE(c, nullptr);
+  EXPECT_TRUE(c->stopped);
+  EXPECT_EQ(c->end_event_id, "e4");
+  EXPECT_EQ(c->ended, L("2026-12-14", 15));
+  EXPECT_TRUE(Lines(RunStory(s, L("2026-11-02", 8), L("2027-02-01", 0)), "assessment").empty());
+  // Another referral's assessment stops nothing here.
+  s.events_.pop_back();
+  s.Work("e5", L("2026-12-14", 15), {{"referral_id", "r2"}, {"assessment_id", "a2"}})
+      .mutable_assessment_started();
+  s.Work("e6", L("2026-12-15", 15), {{"assessment_id", "a2"}}).mutable_assessment_completed();
+  EXPECT_FALSE(Find(DeriveClocks(Policy(), "c1", s.events_), "assessment/c1/e2")->ended);
+}
+
+TEST(ClocksTest, EnquiryCompletedByItsOwnIdStopsTheConferenceAndAssessmentClocks) {
+  Story s;
+  s.Contact("e1", L("2026-11-02", 9));
+  s.Decide("e2", L("2026-11-02", 10), v1::CONTACT_DECISION_S47_STRATEGY, "r1");
+  s.Work("e3", L("2026-11-03", 10), {{"referral_id", "r1"}, {"strategy_id", "s1"}})
+      .mutable_strategy_discussion_held()
+      ->set_s47_threshold_met(true);
+  s.Work("e4", L("2026-11-03", 11), {{"strategy_id", "s1"}, {"s47_id", "x1"}})
+      .mutable_s47_enquiry_started();
+  s.Work("e5", L("2026-11-12", 16), {{"s47_id", "x1"}})
+      .mutable_s47_enquiry_completed()
+      ->set_outcome(v1::S47_OUTCOME_CONCERNS_NOT_SUBSTANTIATED);
+  auto clocks = DeriveClocks(Policy(), "c1", s.events_);
+  const ClockInstance* conference = Find(clocks, "initial-conference/c1/e3");
+  ASSERT_NE(conference, nullptr);
+  EXPECT_EQ(conference->end_event_id, "e5");  // Cancelled: concerns not substantiated.
+  EXPECT_FALSE(conference->stopped);
+  const ClockInstance* assessment = Find(clocks, "assessment/c1/e2");
+  ASSERT_NE(assessment, nullptr);
+  EXPECT_TRUE(assessment->stopped);  // s47 -> strategy s1 -> referral r1.
+  EXPECT_EQ(assessment->end_event_id, "e5");
+  auto out = RunStory(s, L("2026-11-02", 8), L("2027-02-01", 0));
+  EXPECT_TRUE(Lines(out, "initial-conference").empty());
+  EXPECT_TRUE(Lines(out, "assessment").empty());
+}
+
+TEST(ClocksTest, OnlyAVisitUnderThePlanRestartsItsVisitClock) {
+  Story s;
+  s.PlanStart("e1", L("2026-11-02", 10), v1::PLAN_TYPE_CHILD_PROTECTION, "p1");
+  s.PlanStart("e2", L("2026-11-02", 11), v1::PLAN_TYPE_CHILD_IN_NEED, "p2");
+  // Seen on day 9, but on the child-in-need plan's visit: the CP plan still waits from the 2nd.
+  s.Seen("e3", L("2026-11-13", 10), v1::SEEN_STATUS_SEEN_ALONE, "p2");
+  s.Seen("e4", L("2026-11-19", 10), v1::SEEN_STATUS_SEEN_ALONE, "p1");
+  auto out = RunStory(s, L("2026-11-02", 9), L("2026-11-20", 0));
+  // 10 working days from Monday 2 November: due Monday 16th, overdue Tuesday 17th 00:00.
+  EXPECT_EQ(Lines(out, "cp-visits"),
+            (Lines_t{"raised L1 @ 2026-11-17 00:00", "escalated L2 @ 2026-11-18 00:00",
+                     "resolved L2 @ 2026-11-19 10:00"}));
+  // A visit naming no plan restarts no plan's clock either.
+  Story n;
+  n.PlanStart("e1", L("2026-11-02", 10), v1::PLAN_TYPE_CHILD_PROTECTION, "p1");
+  n.Seen("e2", L("2026-11-13", 10), v1::SEEN_STATUS_SEEN_ALONE, "");
+  EXPECT_EQ(Find(DeriveClocks(Policy(), "c1", n.events_), "cp-visits/c1/e1")->ended, std::nullopt);
 }
 
 TEST(ClocksTest, ReviewSchedulesFollowTheirLimits) {

@@ -2,6 +2,7 @@
 #include "sightline/domain/clocks/clocks.h"
 
 #include <algorithm>
+#include <map>
 
 #include "sightline/domain/events/effective.h"
 #include "sightline/domain/events/names.h"
@@ -161,8 +162,13 @@ void DeriveRecurring(const ClockPolicy& policy, std::size_t ri, const std::strin
       ClockInstance c = NewClock(policy, ri, child_id, *events[anchor], anchor_time, ref);
       const Limit& limit = r.limits[std::min(n, r.limits.size() - 1)];
       c.due = policy.OverdueAt(limit, anchor_time, c.team_id);
+      // Only a stop event for the same piece of work restarts the clock: a visit recorded
+      // against another plan (or against none) is not a visit under this one.
+      auto restarts = [&](const v1::Envelope& e) {
+        return AnyMatches(r.stop, e) && (r.match.empty() || RefOf(e, r.match) == ref);
+      };
       std::size_t next = anchor + 1;
-      while (next < state_end && !AnyMatches(r.stop, *events[next])) ++next;
+      while (next < state_end && !restarts(*events[next])) ++next;
       if (next < state_end) {
         SetEnd(c, {events[next], true, "awaited event arrived"});
         out.push_back(std::move(c));
@@ -204,7 +210,8 @@ void DeriveCount(const ClockPolicy& policy, std::size_t ri, const std::string& c
 
 std::vector<ClockInstance> DeriveClocks(const ClockPolicy& policy, const std::string& child_id,
                                         std::span<const v1::Envelope> input) {
-  Events events = EffectiveEvents(input);
+  Effective effective = Resolve(input);
+  const Events& events = effective.events;
   std::vector<ClockInstance> out;
   for (std::size_t ri = 0; ri < policy.rules.size(); ++ri) {
     const Rule& r = policy.rules[ri];

@@ -3,6 +3,7 @@
 // history (the projection fold, the clocks) resolves it the same way, here.
 #pragma once
 
+#include <list>
 #include <set>
 #include <span>
 #include <string>
@@ -17,16 +18,23 @@ bool EventOrder(const events::v1::Envelope* a, const events::v1::Envelope* b);
 
 // The events that count, after duplicates and corrections: amended events replace their
 // originals, retracted ones disappear. Corrections stay listed (for the chronology). Pointers
-// into the input (or into a correction's amended copy there).
+// into the input (or into a correction's amended copy there, or into `linked`).
+//
+// Refs are linked: an event that names a piece of work only by its own id (an assessment
+// completed with just its assessment_id, an s47 enquiry completed with just its s47_id) takes the
+// ids it lacks from the child's events that name that piece of work with them (the assessment's
+// start carries its referral). Only the ids a piece of work belongs to are filled (an assessment
+// belongs to its referral, which belongs to its contact), never the other way: a visit recorded
+// against a referral is not made a visit to some plan of it. Such events are copies in `linked`
+// with the refs filled in, so every reader (the projection fold, the clocks) ties the completion to
+// the same referral. The gateway accepts such events (validation requires only the event's own id);
+// this is where they are tied back.
 struct Effective {
   std::vector<const events::v1::Envelope*> events;       // Event-time order, no corrections.
   std::vector<const events::v1::Envelope*> corrections;  // Event-time order.
   std::set<std::string> amended;                         // Ids replaced by an amended copy.
+  std::list<events::v1::Envelope> linked;                // Events whose refs were completed.
 };
 Effective Resolve(std::span<const events::v1::Envelope> input);
-
-// Resolve(events).events.
-std::vector<const events::v1::Envelope*> EffectiveEvents(
-    std::span<const events::v1::Envelope> events);
 
 }  // namespace sightline::domain
