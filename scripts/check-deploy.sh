@@ -10,4 +10,17 @@ done
 promtool check config deploy/prometheus/prometheus.yml >/dev/null
 promtool test rules deploy/prometheus/sightline-rules.test.yml >/dev/null
 amtool check-config deploy/alertmanager/alertmanager.yml >/dev/null
-echo "deploy configs: ok (promtool check config, promtool test rules, amtool check-config)"
+# Paging (ADR 0010): urgent alerts out of hours reach the rotas; the rest the day ladder.
+route() {  # expected-receivers label=value...
+  local want=$1; shift
+  amtool config routes test --config.file=deploy/alertmanager/alertmanager.yml \
+    --verify.receivers="$want" alertname=SightlineClockOverdue "$@" >/dev/null 2>&1 ||
+    { echo "check-deploy: $* should route to $want"; exit 1; }
+}
+route emergency-duty-team,on-call-manager level=1 urgency=urgent team=mash \
+  paged=emergency_duty_team,on_call_manager
+route on-call-manager level=2 urgency=urgent team=mash paged=on_call_manager
+route front-door-team-managers level=1 urgency=urgent team=mash paged=team_manager
+route front-door-team-managers level=1 urgency=working-hours team=mash paged=team_manager
+route heads-of-service-and-director level=3 urgency=working-hours team=mash paged=head_of_service
+echo "deploy configs: ok (promtool check config, promtool test rules, amtool check-config, routes)"

@@ -11,6 +11,7 @@
 #include "process.h"
 #include "sightline/config/policy_file.h"
 #include "sightline/domain/clocks/minimise.h"
+#include "sightline/domain/clocks/paging.h"
 
 namespace sightline::domain {
 namespace {
@@ -223,20 +224,53 @@ TEST(ClocksTest, DefaultPolicyLoads) {
   EXPECT_EQ(Policy().ladders.size(), 2u);
 }
 
-TEST(ClocksTest, FridayContactIsDueMondayAndEscalatesOvernight) {
+TEST(ClocksTest, FridayContactIsDueMondayAndPagedTuesdayMorning) {
+  // Overdue from Tuesday 00:00, but a decision clock is not urgent: the team manager is paged
+  // when the team opens at 09:00, not at midnight (issue 14).
   Story s;
   s.Contact("e1", L("2026-12-18", 16, 30));
   s.Decide("e2", L("2026-12-22", 10, 0), v1::CONTACT_DECISION_EARLY_HELP);
   auto out = RunStory(s, L("2026-12-18", 16), L("2026-12-23", 0));
   EXPECT_EQ(Lines(out, "contact-decision"),
-            (Lines_t{"raised L1 @ 2026-12-22 00:00", "escalated L2 @ 2026-12-22 01:00",
-                     "escalated L3 @ 2026-12-22 03:00", "escalated L4 @ 2026-12-22 07:00",
-                     "resolved L4 @ 2026-12-22 10:00"}));
-  EXPECT_EQ(out.back().late_by_seconds(), 10 * 3600);
+            (Lines_t{"raised L1 @ 2026-12-22 09:00", "resolved L1 @ 2026-12-22 10:00"}));
+  EXPECT_EQ(out.back().late_by_seconds(), 10 * 3600);  // Still late from midnight.
   EXPECT_EQ(out.back().stop_event_id(), "e2");
   EXPECT_EQ(out.front().alert_id(), "contact-decision/c1/e1/L1");
   EXPECT_EQ(out.front().event_id(), "contact-decision/c1/e1/L1/raised");
   EXPECT_EQ(out.front().level_role(), "team_manager");
+  EXPECT_FALSE(out.front().urgent());
+  EXPECT_FALSE(out.front().out_of_hours());
+  ASSERT_EQ(out.front().paged_roles_size(), 1);
+  EXPECT_EQ(out.front().paged_roles(0), "team_manager");
+}
+
+TEST(ClocksTest, ClocksThatAreNotUrgentClimbInWorkingTimeAndNeverToTheDirector) {
+  // Undecided: paged 09:00 Tuesday, service manager after 1 working hour, head of service after
+  // 2 more; the director's level is for urgent rules only.
+  Story s;
+  s.Contact("e1", L("2026-12-18", 16, 30));
+  auto out = RunStory(s, L("2026-12-18", 16), L("2026-12-24", 0));
+  EXPECT_EQ(Lines(out, "contact-decision"),
+            (Lines_t{"raised L1 @ 2026-12-22 09:00", "escalated L2 @ 2026-12-22 10:00",
+                     "escalated L3 @ 2026-12-22 12:00"}));
+  EXPECT_EQ(out.back().levels(), 3);
+  // A wait that runs past closing goes on at the next opening: an amber contact received Monday
+  // 16:30 is due after 8 working hours, Tuesday 16:30; the service manager's hour is half an
+  // hour on Tuesday and half on Wednesday.
+  Story amber;
+  amber.Contact("e1", L("2026-11-23", 16, 30))
+      .Rag("e2", L("2026-11-23", 16, 40), v1::RAG_RATING_AMBER);
+  auto out2 = RunStory(amber, L("2026-11-23", 16), L("2026-11-25", 15));
+  EXPECT_EQ(Lines(out2, "contact-decision-amber"),
+            (Lines_t{"raised L1 @ 2026-11-24 16:30", "escalated L2 @ 2026-11-25 09:30",
+                     "escalated L3 @ 2026-11-25 11:30"}));
+  // One that falls due at closing is paged at the next opening.
+  Story closing;
+  closing.Contact("e1", L("2026-11-23", 8, 30))
+      .Rag("e2", L("2026-11-23", 8, 40), v1::RAG_RATING_AMBER);
+  auto out3 = RunStory(closing, L("2026-11-23", 8), L("2026-11-24", 9, 30));
+  EXPECT_EQ(Lines(out3, "contact-decision-amber"), Lines_t{"raised L1 @ 2026-11-24 09:00"});
+  EXPECT_EQ(Format(ToInstant(out3[0].due_at())), "2026-11-23 17:00");
 }
 
 TEST(ClocksTest, DecisionInTimeRaisesNothing) {
@@ -251,15 +285,15 @@ TEST(ClocksTest, BankHolidaysAndSummerTimeMoveTheDeadline) {
   // overdue from local midnight, which is 23:00 UTC since the clocks went forward on the 28th.
   Story s;
   s.Contact("e1", L("2027-03-25", 15));
-  auto out = RunStory(s, L("2027-03-25", 15), L("2027-03-31", 0, 30));
+  auto out = RunStory(s, L("2027-03-25", 15), L("2027-03-31", 9, 30));
   ASSERT_FALSE(out.empty());
-  EXPECT_EQ(Lines(out, "contact-decision")[0], "raised L1 @ 2027-03-31 00:00");
+  EXPECT_EQ(Lines(out, "contact-decision")[0], "raised L1 @ 2027-03-31 09:00");
   EXPECT_EQ(ToInstant(out[0].due_at()), Instant(*ParseDay("2027-03-30")) + hours(23));
   // The state funeral, 19 September 2022: a Friday contact is due on Tuesday the 20th.
   Story f;
   f.Contact("e1", L("2022-09-16", 11));
-  auto out2 = RunStory(f, L("2022-09-16", 11), L("2022-09-21", 0));
-  EXPECT_EQ(Lines(out2, "contact-decision"), Lines_t{"raised L1 @ 2022-09-21 00:00"});
+  auto out2 = RunStory(f, L("2022-09-16", 11), L("2022-09-21", 9, 30));
+  EXPECT_EQ(Lines(out2, "contact-decision"), Lines_t{"raised L1 @ 2022-09-21 09:00"});
 }
 
 TEST(ClocksTest, RedCasesRunAroundTheClockAndAmberInWorkingHours) {
@@ -270,6 +304,22 @@ TEST(ClocksTest, RedCasesRunAroundTheClockAndAmberInWorkingHours) {
   auto out = RunStory(red, L("2026-11-21", 1), L("2026-11-21", 8));
   EXPECT_EQ(Lines(out, "contact-decision-red"),
             (Lines_t{"raised L1 @ 2026-11-21 05:50", "escalated L2 @ 2026-11-21 06:50"}));
+  // Urgent, out of hours: level 1 pages the emergency duty team and the on-call manager, named
+  // by the rotas (weekly from Monday 5 January: the week of 16 November is week 45, so the
+  // second of two EDT seniors, handing over at 17:00, and the second of four managers).
+  const av::AlertEvent& raised = out[0];
+  EXPECT_TRUE(raised.urgent());
+  EXPECT_TRUE(raised.out_of_hours());
+  EXPECT_EQ(std::vector<std::string>(raised.paged_roles().begin(), raised.paged_roles().end()),
+            (std::vector<std::string>{"emergency_duty_team", "on_call_manager"}));
+  EXPECT_EQ(raised.on_call().at("emergency_duty_team"), "edt-senior-2");
+  EXPECT_EQ(raised.on_call().at("on_call_manager"), "sm-south");
+  EXPECT_EQ(out[1].on_call().at("on_call_manager"), "sm-south");
+  EXPECT_EQ(out[1].paged_roles_size(), 1);
+  // Nobody answers: urgent alerts climb to the director in calendar time (1h + 2h + 4h).
+  auto night = RunStory(red, L("2026-11-21", 1), L("2026-11-21", 13));
+  EXPECT_EQ(Lines(night, "contact-decision-red").back(), "escalated L4 @ 2026-11-21 12:50");
+  EXPECT_EQ(night.back().paged_roles(0), "director");
   Story amber;  // Friday 15:50 + 8 working hours: 1h10 on Friday, 6h50 on Monday from 09:00.
   amber.Contact("e1", L("2026-11-20", 15, 50))
       .Rag("e2", L("2026-11-20", 16, 0), v1::RAG_RATING_AMBER);
@@ -280,6 +330,56 @@ TEST(ClocksTest, RedCasesRunAroundTheClockAndAmberInWorkingHours) {
   orphan.Rag("e2", L("2026-11-21", 2, 0), v1::RAG_RATING_RED);
   auto out3 = RunStory(orphan, L("2026-11-21", 1), L("2026-11-21", 6, 30));
   EXPECT_EQ(Lines(out3, "contact-decision-red"), Lines_t{"raised L1 @ 2026-11-21 06:00"});
+}
+
+TEST(Paging, OvernightClocksArriveAsOneMorningPagePerTeamAndRole) {
+  // Three contacts of one team fall due overnight, one of another team, and a red contact at
+  // night: the old way pages at midnight and climbs to the director; now the team manager of
+  // each team gets one page at 09:00 and only the red contact pages out of hours.
+  Story s;
+  s.Contact("e1", L("2026-11-23", 10), "k1").Contact("e2", L("2026-11-23", 11), "k2");
+  s.Contact("e3", L("2026-11-23", 12), "k3").Contact("e4", L("2026-11-23", 13), "k4");
+  s.events_.back().mutable_actor()->set_team_id("mash-south");
+  s.Contact("e5", L("2026-11-24", 22), "k5").Rag("e6", L("2026-11-24", 22, 5), v1::RAG_RATING_RED);
+  s.events_.back().mutable_refs()->set_contact_id("k5");
+  for (std::string who : {"e1", "e2", "e3", "e4"}) {
+    s.Decide("d" + who, L("2026-11-25", 9, 30), v1::CONTACT_DECISION_EARLY_HELP);
+    s.events_.back().mutable_refs()->set_contact_id("k" + who.substr(1));
+  }
+  s.Decide("d5", L("2026-11-25", 2, 30), v1::CONTACT_DECISION_S47_STRATEGY, "r5");
+  s.events_.back().mutable_refs()->set_contact_id("k5");
+  // (Four contacts about one child also trip repeat-contacts; only the decision clocks count here.)
+  auto decisions = [](std::vector<av::AlertEvent> steps) {
+    std::erase_if(steps, [](const av::AlertEvent& a) { return a.rule_id() == "repeat-contacts"; });
+    return steps;
+  };
+  auto now = decisions(RunStory(s, L("2026-11-23", 9), L("2026-11-25", 12)));
+  PagingReport after = CountPages(Policy(), now);
+  EXPECT_EQ(after.roles["team_manager"].total, 2);  // One digest per team at 09:00.
+  EXPECT_EQ(after.roles["team_manager"].in_hours, 2);
+  EXPECT_EQ(after.roles["emergency_duty_team"].total, 1);  // The red contact, due 02:00.
+  EXPECT_EQ(after.roles["on_call_manager"].total, 1);
+  EXPECT_EQ(after.roles["on_call_manager"].nights, 1);
+  EXPECT_EQ(after.roles.count("director"), 0u);
+  EXPECT_EQ(after.non_urgent_out_of_hours, 0);
+  // Round the clock: every contact pages its team manager at midnight, then up the ladder.
+  ClockPolicy old = RoundTheClock(Policy());
+  AlertEngine before_engine(old);
+  std::vector<av::AlertEvent> before;
+  for (Instant t = L("2026-11-23", 9); t <= L("2026-11-25", 12); t += minutes(15)) {
+    std::vector<v1::Envelope> known;
+    for (const auto& e : s.events_) {
+      Instant r = ToInstant(e.recorded_at());
+      if (r > t - minutes(15) && r <= t) known.push_back(e);
+    }
+    for (auto& a : before_engine.Apply(known, t, t)) before.push_back(a);
+    for (auto& a : before_engine.Tick(t)) before.push_back(a);
+  }
+  PagingReport old_report = CountPages(Policy(), decisions(before));
+  EXPECT_EQ(old_report.roles["team_manager"].out_of_hours, 3);  // Midnight, both teams + red.
+  EXPECT_GT(old_report.roles["director"].total, 0);
+  EXPECT_GT(old_report.non_urgent_out_of_hours, 0);
+  EXPECT_NE(FormatPagingReport(after).find("emergency_duty_team"), std::string::npos);
 }
 
 TEST(ClocksTest, DowngradedRedClockIsCancelledBeforeItFires) {
@@ -312,14 +412,14 @@ TEST(ClocksTest, AcknowledgementHoldsTheLadderUntilItLapses) {
 TEST(ClocksTest, LateRecordedDecisionInTimeResolvesTheAlert) {
   Story s;
   s.Contact("e1", L("2026-11-23", 10));
-  // Decided on time (Tuesday 15:00) but typed in on Wednesday 09:00, after the alert.
+  // Decided on time (Tuesday 15:00) but typed in on Wednesday 11:00, after the alert.
   s.Decide("e2", L("2026-11-24", 15), v1::CONTACT_DECISION_EARLY_HELP);
-  *s.events_.back().mutable_recorded_at() = ToTimestamp(L("2026-11-25", 9));
+  *s.events_.back().mutable_recorded_at() = ToTimestamp(L("2026-11-25", 11));
   auto out = RunStory(s, L("2026-11-23", 9), L("2026-11-25", 12));
   auto lines = Lines(out, "contact-decision");
-  ASSERT_EQ(lines.size(), 5u);
-  EXPECT_EQ(lines[0], "raised L1 @ 2026-11-25 00:00");
-  EXPECT_EQ(lines[4], "resolved L4 @ 2026-11-24 15:00");
+  ASSERT_EQ(lines.size(), 3u);
+  EXPECT_EQ(lines[0], "raised L1 @ 2026-11-25 09:00");
+  EXPECT_EQ(lines[2], "resolved L2 @ 2026-11-24 15:00");
   EXPECT_LT(out.back().late_by_seconds(), 0);
   EXPECT_EQ(out.back().reason(), "awaited event happened in time (recorded late)");
 }
@@ -364,7 +464,9 @@ TEST(ClocksTest, OrderDuplicatesAndBatchingDoNotChangeTheOutcome) {
   EXPECT_TRUE(in_order.contains("contact-decision-red/c9/e2/L1/raised"));
   EXPECT_TRUE(in_order.contains("contact-decision-red/c9/e2/L1/ack/0"));
   EXPECT_TRUE(in_order.contains("contact-decision-red/c9/e2/resolved"));
-  EXPECT_TRUE(in_order.contains("strategy-discussion/c9/e4/resolved"));
+  // Held at 10:00 on the day its page was due at 09:00, and known before the next (6-hourly)
+  // tick: nobody is paged about a discussion already held.
+  EXPECT_FALSE(in_order.contains("strategy-discussion/c9/e4/L1/raised"));
 }
 
 TEST(ClocksTest, ReplayingHistoryDoesNotReAlert) {
@@ -377,8 +479,9 @@ TEST(ClocksTest, ReplayingHistoryDoesNotReAlert) {
   // A fresh watchdog that has never ticked replays the log: its horizon is the epoch.
   EXPECT_TRUE(engine.Apply(s.events_, Instant{}, now).empty());
   auto fired = engine.Tick(now);
-  // Only the contact still waiting alerts (with its whole ladder by now); the resolved one not.
-  EXPECT_EQ(Lines(fired, "contact-decision").size(), 4u);
+  // Only the contact still waiting alerts (up to the head of service by now: the director is
+  // paged for urgent rules only); the resolved one not.
+  EXPECT_EQ(Lines(fired, "contact-decision").size(), 3u);
   for (auto& e : fired) EXPECT_EQ(e.anchor_event_id(), "e3");
   EXPECT_TRUE(engine.Tick(now).empty());
   EXPECT_TRUE(engine.Apply(s.events_, now, now).empty());
@@ -387,11 +490,11 @@ TEST(ClocksTest, ReplayingHistoryDoesNotReAlert) {
 TEST(ClocksTest, RetractionAndClosureCancel) {
   Story s;
   s.Contact("e1", L("2026-11-23", 10));
-  s.Retract("e2", L("2026-11-25", 9), "e1");
+  s.Retract("e2", L("2026-11-25", 9, 30), "e1");
   auto out = RunStory(s, L("2026-11-23", 9), L("2026-11-25", 10));
   auto lines = Lines(out, "contact-decision");
   ASSERT_FALSE(lines.empty());
-  EXPECT_EQ(lines[0], "raised L1 @ 2026-11-25 00:00");
+  EXPECT_EQ(lines[0], "raised L1 @ 2026-11-25 09:00");
   EXPECT_EQ(out.back().step(), av::STEP_CANCELLED);
   EXPECT_EQ(out.back().reason(), "the starting event was retracted or corrected");
   // Retracted before it fell due: nothing at all.
@@ -425,7 +528,7 @@ TEST(ClocksTest, InitialConferenceWithin15WorkingDaysOrCancelledByTheEnquiry) {
   auto out = RunStory(s, L("2026-11-02", 9), L("2026-11-25", 0));
   // 15 working days from Monday 2 November: due Monday 23rd, overdue from Tuesday 00:00.
   EXPECT_EQ(Lines(out, "initial-conference"),
-            (Lines_t{"raised L1 @ 2026-11-24 00:00", "resolved L1 @ 2026-11-24 10:00"}));
+            (Lines_t{"raised L1 @ 2026-11-24 09:00", "resolved L1 @ 2026-11-24 10:00"}));
   Story c;
   c.Strategy("e1", L("2026-11-02", 10), "s1");
   c.S47Done("e2", L("2026-11-10", 10), "s1", v1::S47_OUTCOME_CONCERNS_NOT_SUBSTANTIATED);
@@ -441,10 +544,10 @@ TEST(ClocksTest, ChildProtectionVisitsEveryTenWorkingDaysChildSeen) {
   s.Seen("e4", L("2026-11-30", 10), v1::SEEN_STATUS_SEEN_NOT_ALONE);
   s.PlanEnd("e5", L("2026-12-04", 10), v1::PLAN_TYPE_CHILD_PROTECTION, "p1");
   auto out = RunStory(s, L("2026-11-02", 9), L("2026-12-31", 0));
-  // From the 13th: 10 working days -> due Friday 27th, overdue Saturday 28th 00:00; seen 30th.
+  // From the 13th: 10 working days -> due Friday 27th, overdue Saturday 28th 00:00, paged when
+  // the team opens on Monday 30th at 09:00; seen at 10:00.
   EXPECT_EQ(Lines(out, "cp-visits"),
-            (Lines_t{"raised L1 @ 2026-11-28 00:00", "escalated L2 @ 2026-11-29 00:00",
-                     "resolved L2 @ 2026-11-30 10:00"}));
+            (Lines_t{"raised L1 @ 2026-11-30 09:00", "resolved L1 @ 2026-11-30 10:00"}));
   EXPECT_EQ(out.back().anchor_event_id(), "e2");
   // The plan ended on 4 December: the clock from the 30th is cancelled silently.
   auto clocks = DeriveClocks(Policy(), "c1", s.events_);
@@ -524,9 +627,10 @@ TEST(ClocksTest, OnlyAVisitUnderThePlanRestartsItsVisitClock) {
   s.Seen("e3", L("2026-11-13", 10), v1::SEEN_STATUS_SEEN_ALONE, "p2");
   s.Seen("e4", L("2026-11-19", 10), v1::SEEN_STATUS_SEEN_ALONE, "p1");
   auto out = RunStory(s, L("2026-11-02", 9), L("2026-11-20", 0));
-  // 10 working days from Monday 2 November: due Monday 16th, overdue Tuesday 17th 00:00.
+  // 10 working days from Monday 2 November: due Monday 16th, overdue Tuesday 17th 00:00, paged
+  // at 09:00; the casework ladder's 1-day wait is one working day.
   EXPECT_EQ(Lines(out, "cp-visits"),
-            (Lines_t{"raised L1 @ 2026-11-17 00:00", "escalated L2 @ 2026-11-18 00:00",
+            (Lines_t{"raised L1 @ 2026-11-17 09:00", "escalated L2 @ 2026-11-18 09:00",
                      "resolved L2 @ 2026-11-19 10:00"}));
   // A visit naming no plan restarts no plan's clock either.
   Story n;
@@ -606,12 +710,12 @@ TEST(ClocksTest, CareProceedingsWithin26Weeks) {
 TEST(ClocksTest, LedgerMakesReconcileIdempotent) {
   Story s;
   s.Contact("e1", L("2026-11-23", 10));
-  Instant now = L("2026-11-25", 5);
+  Instant now = L("2026-11-25", 11);
   auto first = ReconcileChild(Policy(), "c1", s.events_, {}, now, now);
-  EXPECT_EQ(first.emit.size(), 3u);  // Raised at 00:00, level 2 at 01:00, level 3 at 03:00.
+  EXPECT_EQ(first.emit.size(), 2u);  // Raised at 09:00, level 2 at 10:00.
   ASSERT_EQ(first.open.size(), 1u);
-  EXPECT_EQ(first.open[0].level(), 3);
-  EXPECT_EQ(ToInstant(first.open[0].next_wake()), L("2026-11-25", 7));
+  EXPECT_EQ(first.open[0].level(), 2);
+  EXPECT_EQ(ToInstant(first.open[0].next_wake()), L("2026-11-25", 12));
   auto again = ReconcileChild(Policy(), "c1", s.events_, first.ledger, now, now);
   EXPECT_TRUE(again.emit.empty());
   EXPECT_EQ(again.open.size(), 1u);
@@ -651,6 +755,9 @@ rules:
       << m;
   EXPECT_NE(m.find("rules[0].limit: must read"), std::string::npos) << m;
   EXPECT_NE(m.find("rules[1].ladder: no ladder named 'nope'"), std::string::npos) << m;
+  EXPECT_NE(m.find("rules[0].urgent: required: true (pages around the clock) or false"),
+            std::string::npos)
+      << m;
   // A clock anchored on an earlier event must name a real type and the ref the two share.
   ClockPolicy p = Policy();
   p.rules[0].from_event = "contact_recieved";

@@ -99,7 +99,21 @@ TEST(Notify, LabelsCarryIdentityAndRoutingButNoPersonalDetail) {
                                                 {"level", "3"},
                                                 {"level_role", "service_manager"},
                                                 {"team", "mash"},
-                                                {"child", "c-1"}}));
+                                                {"child", "c-1"},
+                                                {"urgency", "working-hours"}}));
+  // Urgent steps out of hours name the rotas paged and who is on call (ADR 0010).
+  av::AlertEvent night = Step("raised-night", av::STEP_RAISED, 1);
+  night.set_alert_id("contact-decision/c-1/ev-1/L1");
+  night.set_urgent(true);
+  night.add_paged_roles("emergency_duty_team");
+  night.add_paged_roles("on_call_manager");
+  (*night.mutable_on_call())["on_call_manager"] = "sm-east";
+  (*night.mutable_on_call())["emergency_duty_team"] = "edt-senior-1";
+  nv::ClockNotice other;
+  auto paged = AlertLabels(ApplyAlertEvent(other, night, Routes()).at(0).alert);
+  EXPECT_EQ(paged["urgency"], "urgent");
+  EXPECT_EQ(paged["paged"], "emergency_duty_team,on_call_manager");
+  EXPECT_EQ(paged["on_call"], "emergency_duty_team:edt-senior-1,on_call_manager:sm-east");
   EXPECT_EQ(AlertSummary(n[0].alert),
             "Contact decision within 1 working day: child c-1 overdue since 2026-11-23 00:00 "
             "(level 3, service_manager)");

@@ -72,6 +72,7 @@ identity::AuthOptions Callers() {
   add("tm1", domain::UserRole::kTeamManager, "team-2", "");
   add("sm1", domain::UserRole::kServiceManager, "svc", "");
   add("hos1", domain::UserRole::kHeadOfService, "svc", "");
+  add("sm-north", domain::UserRole::kServiceManager, "svc", "");  // On the on-call rota.
   add("m2", domain::UserRole::kMashPractitioner, "mash", "");
   add("m3", domain::UserRole::kMashPractitioner, "mash", "");
   return o;
@@ -258,17 +259,18 @@ TEST_F(Ingest, OnlyTheRoleAnAlertLevelIsRoutedToMayAcknowledgeIt) {
                                    .writes = domain::DefaultWritePolicy(),
                                    .service_name = "sightline-gateway",
                                    .max_audited_refusals = 2,
-                                   .routed_role = [shared](std::string_view alert) {
-                                     return domain::RoutedRole(*shared, alert);
+                                   .acknowledgers = [shared](std::string_view alert) {
+                                     return domain::WhoMayAcknowledge(*shared, alert);
                                    }});
   int n = 0;
-  auto ack = [&](const std::string& who, const std::string& level) {
+  auto ack = [&](const std::string& who, const std::string& level,
+                 const std::string& rule = "contact-decision") {
     http::Request r;
     r.method = "POST";
     r.body =
         R"({"eventId":"ack-)" + std::to_string(++n) +
-        R"(","childId":"child-1","occurredAt":"2026-11-20T09:00:00Z","sourceAgency":"AGENCY_CHILDRENS_SOCIAL_CARE","alertAcknowledged":{"alertId":"contact-decision/child-1/ev-1/)" +
-        level + R"(","note":"on it"}})";
+        R"(","childId":"child-1","occurredAt":"2026-11-20T09:00:00Z","sourceAgency":"AGENCY_CHILDRENS_SOCIAL_CARE","alertAcknowledged":{"alertId":")" +
+        rule + "/child-1/ev-1/" + level + R"(","note":"on it"}})";
     r.headers.emplace("content-type", "application/json");
     r.headers.emplace("authorization", "Bearer " + TokenOf(who));
     return acks.PostEvents(r);
@@ -285,6 +287,14 @@ TEST_F(Ingest, OnlyTheRoleAnAlertLevelIsRoutedToMayAcknowledgeIt) {
   EXPECT_EQ(ack("hos1", "L4").status, 202) << "heads of service answer for the director";
   EXPECT_EQ(ack("tm1", "L9").status, 403);
   EXPECT_EQ(audit_.events.back().outcome(), audit::v1::OUTCOME_DENIED_NOT_PERMITTED);
+  // An urgent rule's level 1 pages the emergency duty team and the on-call manager out of hours:
+  // the people on those rotas may acknowledge it; another service manager may not.
+  EXPECT_EQ(ack("sm-north", "L1", "contact-decision-red").status, 202);
+  r = ack("sm1", "L1", "contact-decision-red");
+  EXPECT_EQ(r.status, 403);
+  EXPECT_THAT(r.body, HasSubstr("its on-call rotas"));
+  // A rule that is not urgent pages nobody out of hours: the rota is no way in.
+  EXPECT_EQ(ack("sm-north", "L1").status, 403);
   // An alert id no rule of the policy makes is refused, not guessed at.
   http::Request bogus;
   bogus.method = "POST";

@@ -146,6 +146,29 @@ StatusOr<ClockPolicy> ParsePolicy(const std::string& text, const std::string& or
     if (ParseHours(y, "calendar.teams." + team, hours, h)) policy.team_hours[team] = h;
   }
 
+  // Rotas: who is on call out of hours.
+  for (std::size_t i = 0, n = y.ListSize("paging.rotas"); i < n; ++i) {
+    std::string at = "paging.rotas[" + std::to_string(i) + "]";
+    domain::Rota rota;
+    rota.id = y.String(at + ".id", "");
+    for (std::size_t k = 0, m = y.ListSize(at + ".people"); k < m; ++k)
+      rota.people.push_back(y.String(at + ".people[" + std::to_string(k) + "]", ""));
+    std::string starts = y.String(at + ".starts", "");
+    if (auto d = domain::ParseDay(starts)) {
+      rota.starts = *d;
+    } else {
+      y.Fail(at + ".starts", "required: the day the first person's week begins, YYYY-MM-DD");
+    }
+    std::string handover = y.String(at + ".handover", "09:00");
+    if (auto t = ClockTime(handover)) {
+      rota.handover = *t;
+    } else {
+      y.Fail(at + ".handover", "must be a time of day HH:MM, got '" + handover + "'");
+    }
+    if (policy.rotas.contains(rota.id)) y.Fail(at + ".id", "used twice");
+    policy.rotas[rota.id] = std::move(rota);
+  }
+
   // Ladders.
   std::map<std::string, std::size_t> ladder_index;
   for (std::size_t i = 0, n = y.ListSize("ladders"); i < n; ++i) {
@@ -155,7 +178,11 @@ StatusOr<ClockPolicy> ParsePolicy(const std::string& text, const std::string& or
     l.acknowledgement_lasts = ReadDuration(y, at + ".acknowledgement_lasts");
     for (std::size_t k = 0, m = y.ListSize(at + ".levels"); k < m; ++k) {
       std::string lv = at + ".levels[" + std::to_string(k) + "]";
-      l.levels.push_back({y.String(lv + ".role", ""), ReadDuration(y, lv + ".acknowledge_within")});
+      domain::Level level{y.String(lv + ".role", ""), ReadDuration(y, lv + ".acknowledge_within")};
+      for (std::size_t o = 0, p = y.ListSize(lv + ".out_of_hours"); o < p; ++o)
+        level.out_of_hours.push_back(y.String(lv + ".out_of_hours[" + std::to_string(o) + "]", ""));
+      level.urgent_only = y.Bool(lv + ".urgent_only", false);
+      l.levels.push_back(std::move(level));
     }
     ladder_index[l.id] = i;
     policy.ladders.push_back(std::move(l));
@@ -205,6 +232,14 @@ StatusOr<ClockPolicy> ParsePolicy(const std::string& text, const std::string& or
       y.Fail(key + ".ladder", "no ladder named '" + ladder + "'");
     }
     r.cancel_on_case_closed = y.Bool(key + ".cancel_on_case_closed", true);
+    if (std::string urgent = y.String(key + ".urgent", ""); urgent == "true" || urgent == "false") {
+      r.urgent = urgent == "true";
+    } else {
+      y.Fail(key + ".urgent",
+             "required: true (pages around the clock) or false (in working hours "
+             "only), got '" +
+                 urgent + "'");
+    }
     policy.rules.push_back(std::move(r));
   }
   if (Status s = y.Finish(); !s.ok()) return s;

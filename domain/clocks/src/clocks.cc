@@ -60,18 +60,24 @@ AlertPlan PlanAlert(const ClockPolicy& policy, const ClockInstance& c, Instant h
   AlertPlan plan;
   const Rule& rule = policy.rules[c.rule];
   const Ladder& ladder = policy.ladders[rule.ladder];
-  int levels = static_cast<int>(ladder.levels.size());
+  int top = policy.TopLevel(rule);
   bool resolve_on_ack = rule.stop.empty();
-  // Ended before it fell due, or ended by an event we already hold although the deadline is past
-  // the horizon: no alert.
-  if (c.ended && (*c.ended < c.due || c.due > horizon)) {
+  // The first page: when the clock falls due, or for a rule that is not urgent, the team's next
+  // opening after that (docs/adr/0010-paging.md).
+  Instant first = rule.urgent ? c.due : policy.NextInHours(c.due, c.team_id);
+  // Ended before its first page, or ended by an event we already hold although the page is past
+  // the horizon: no alert. (A late decision still counts as late in the figures.)
+  if (c.ended && (*c.ended < first || first > horizon)) {
     plan.terminal = true;
     return plan;
   }
-  if (c.due > horizon) {
-    plan.next_wake = c.due;
+  if (first > horizon) {
+    plan.next_wake = first;
     return plan;
   }
+  auto wait = [&](Instant from, std::chrono::minutes w) {
+    return policy.AfterWait(from, w, rule.urgent, c.team_id);
+  };
   auto push = [&](av::Step s, int level, int cycle, Instant at, const Acknowledgement* ack) {
     PlannedStep p{s, level, cycle, at, ack, ""};
     p.event_id = StepId(c.clock_id, p);
@@ -79,8 +85,8 @@ AlertPlan PlanAlert(const ClockPolicy& policy, const ClockInstance& c, Instant h
   };
   int level = 1, cycle = 0;
   bool acked = false;
-  Instant since = c.due, cursor = c.due, ack_at{};
-  push(av::STEP_RAISED, 1, 0, c.due, nullptr);
+  Instant since = first, cursor = first, ack_at{};
+  push(av::STEP_RAISED, 1, 0, first, nullptr);
   std::size_t next_ack = 0;
   for (int guard = 0; guard < 10000; ++guard) {
     while (next_ack < c.acks.size() && c.acks[next_ack].at < cursor) ++next_ack;
@@ -95,10 +101,10 @@ AlertPlan PlanAlert(const ClockPolicy& policy, const ClockInstance& c, Instant h
     if (c.ended) offer(kEnd, std::max(*c.ended, cursor));
     if (!acked && next_ack < c.acks.size()) offer(kAck, c.acks[next_ack].at);
     if (acked && !resolve_on_ack && ladder.acknowledgement_lasts.count() > 0) {
-      offer(kExpiry, ack_at + ladder.acknowledgement_lasts);
+      offer(kExpiry, wait(ack_at, ladder.acknowledgement_lasts));
     }
-    if (!acked && level < levels)
-      offer(kEscalate, since + ladder.levels[level - 1].acknowledge_within);
+    if (!acked && level < top)
+      offer(kEscalate, wait(since, ladder.levels[level - 1].acknowledge_within));
     if (kind == kNone) break;
     if (kind == kEnd) {
       PlannedStep term = Terminal(c, level, cycle);
@@ -168,13 +174,19 @@ av::AlertEvent MakeEvent(const ClockPolicy& policy, const ClockInstance& c, cons
   *e.mutable_emitted_at() = ToTimestamp(emitted_at);
   e.set_cycle(s.cycle);
   e.set_ladder(ladder.id);
-  e.set_levels(static_cast<int>(ladder.levels.size()));
+  e.set_levels(policy.TopLevel(rule));
+  e.set_urgent(rule.urgent);
+  Page page = PageFor(policy, rule, s.level, s.at, c.team_id);
+  for (const std::string& r : page.roles) e.add_paged_roles(r);
+  for (const auto& [rota, user] : page.on_call) (*e.mutable_on_call())[rota] = user;
+  e.set_out_of_hours(!policy.InHours(s.at, c.team_id));
   if (s.ack != nullptr) {
     e.set_acknowledged_by(s.ack->by);
     e.set_note(s.ack->note);
     if (s.step == av::STEP_ACKNOWLEDGED && !rule.stop.empty() &&
         ladder.acknowledgement_lasts.count() > 0) {
-      *e.mutable_acknowledged_until() = ToTimestamp(s.ack->at + ladder.acknowledgement_lasts);
+      *e.mutable_acknowledged_until() = ToTimestamp(
+          policy.AfterWait(s.ack->at, ladder.acknowledgement_lasts, rule.urgent, c.team_id));
     }
   }
   if (s.step == av::STEP_RESOLVED) {

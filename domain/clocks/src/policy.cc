@@ -212,6 +212,73 @@ const BusinessHours& ClockPolicy::HoursFor(const std::string& team_id) const {
   return it == team_hours.end() ? business_hours : it->second;
 }
 
+bool ClockPolicy::InHours(Instant t, const std::string& team_id) const {
+  Day day = LocalDay(t);
+  if (!calendar.IsWorkingDay(day)) return false;
+  const BusinessHours& h = HoursFor(team_id);
+  auto time_of_day = std::chrono::duration_cast<std::chrono::minutes>(t - LocalMidnight(day));
+  return time_of_day >= h.start && time_of_day < h.end;
+}
+
+Instant ClockPolicy::NextInHours(Instant t, const std::string& team_id) const {
+  if (InHours(t, team_id)) return t;
+  // Counting working time starts at the next opening; one minute on, less that minute.
+  return calendar.AddWorkingHours(t, std::chrono::minutes(1), HoursFor(team_id)) -
+         std::chrono::minutes(1);
+}
+
+Instant ClockPolicy::AfterWait(Instant from, std::chrono::minutes wait, bool urgent,
+                               const std::string& team_id) const {
+  if (urgent) return from + wait;
+  constexpr std::chrono::minutes kDay{24 * 60};
+  if (wait >= kDay && wait % kDay == std::chrono::minutes(0)) {
+    Day day = LocalDay(from);
+    auto time_of_day = from - LocalMidnight(day);
+    Day to = calendar.AddWorkingDays(from, static_cast<int>(wait / kDay));
+    return NextInHours(LocalMidnight(to) + time_of_day, team_id);
+  }
+  return NextInHours(calendar.AddWorkingHours(from, wait, HoursFor(team_id)), team_id);
+}
+
+int ClockPolicy::TopLevel(const Rule& rule) const {
+  const Ladder& ladder = ladders.at(rule.ladder);
+  int top = static_cast<int>(ladder.levels.size());
+  if (rule.urgent) return top;
+  for (int i = 0; i < top; ++i) {
+    if (ladder.levels[static_cast<std::size_t>(i)].urgent_only) return std::max(i, 1);
+  }
+  return top;
+}
+
+std::string Rota::OnCallAt(Instant t) const {
+  if (people.empty()) return "";
+  Instant first = LocalMidnight(starts) + handover;
+  auto weeks =
+      std::chrono::floor<std::chrono::weeks>(t + LondonOffset(t) - (first + LondonOffset(first)))
+          .count();
+  auto n = static_cast<std::int64_t>(people.size());
+  return people[static_cast<std::size_t>(((weeks % n) + n) % n)];
+}
+
+Page PageFor(const ClockPolicy& policy, const Rule& rule, int level, Instant at,
+             const std::string& team_id) {
+  Page page;
+  const Ladder& ladder = policy.ladders.at(rule.ladder);
+  std::size_t li = static_cast<std::size_t>(std::clamp(level, 1, int(ladder.levels.size())) - 1);
+  const Level& l = ladder.levels[li];
+  if (rule.urgent && !l.out_of_hours.empty() && !policy.InHours(at, team_id)) {
+    page.out_of_hours = true;
+    page.roles = l.out_of_hours;
+    for (const std::string& r : l.out_of_hours) {
+      if (auto it = policy.rotas.find(r); it != policy.rotas.end())
+        page.on_call[r] = it->second.OnCallAt(at);
+    }
+  } else {
+    page.roles = {l.role};
+  }
+  return page;
+}
+
 Instant ClockPolicy::OverdueAt(const Limit& limit, Instant from, const std::string& team_id) const {
   using std::chrono::hours;
   switch (limit.unit) {
@@ -261,7 +328,25 @@ FieldErrors ValidatePolicy(const ClockPolicy& policy) {
       if (last && l.levels[k].acknowledge_within != std::chrono::minutes(0)) {
         errors.push_back({lv + ".acknowledge_within", "the last level has nobody above it"});
       }
+      if (k == 0 && l.levels[k].urgent_only) {
+        errors.push_back({lv + ".urgent_only", "the first level pages every alert"});
+      }
+      for (const std::string& r : l.levels[k].out_of_hours) {
+        if (!policy.rotas.contains(r)) {
+          errors.push_back({lv + ".out_of_hours", "no rota named '" + r + "' in paging.rotas"});
+        }
+      }
     }
+  }
+  for (const auto& [id, rota] : policy.rotas) {
+    std::string at = "paging.rotas." + id;
+    bool name_ok = !rota.id.empty() && std::all_of(rota.id.begin(), rota.id.end(), [](char c) {
+      return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_';
+    });
+    if (!name_ok) errors.push_back({at, "lower-case letters, digits, '-' or '_'"});
+    if (rota.people.empty()) errors.push_back({at + ".people", "at least one person"});
+    if (rota.handover < std::chrono::minutes(0) || rota.handover >= std::chrono::minutes(24 * 60))
+      errors.push_back({at + ".handover", "a time of day HH:MM"});
   }
   std::set<std::string> rule_ids;
   const pb::Descriptor* refs = v1::CaseRefs::descriptor();
@@ -329,6 +414,24 @@ FieldErrors ValidatePolicy(const ClockPolicy& policy) {
   }
   if (policy.rules.empty()) errors.push_back({"rules", "at least one rule"});
   return errors;
+}
+
+std::optional<Acknowledgers> WhoMayAcknowledge(const ClockPolicy& policy,
+                                               std::string_view alert_id) {
+  std::optional<std::string> role = RoutedRole(policy, alert_id);
+  if (!role) return std::nullopt;
+  Acknowledgers who{*role, {}};
+  std::string_view rule_id = alert_id.substr(0, alert_id.find('/'));
+  std::size_t level =
+      static_cast<std::size_t>(std::stoi(std::string(alert_id.substr(alert_id.rfind("/L") + 2))));
+  for (const Rule& r : policy.rules) {
+    if (r.id != rule_id || !r.urgent) continue;
+    for (const std::string& rota : policy.ladders.at(r.ladder).levels[level - 1].out_of_hours) {
+      const Rota& people = policy.rotas.at(rota);
+      who.on_call_people.insert(people.people.begin(), people.people.end());
+    }
+  }
+  return who;
 }
 
 std::optional<std::string> RoutedRole(const ClockPolicy& policy, std::string_view alert_id) {

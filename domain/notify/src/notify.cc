@@ -35,6 +35,9 @@ nv::LevelAlert FromEvent(const av::AlertEvent& e) {
   a.set_team_id(e.team_id());
   a.set_level(e.level());
   a.set_level_role(e.level_role());
+  a.set_urgent(e.urgent());
+  *a.mutable_paged_roles() = e.paged_roles();
+  *a.mutable_on_call() = e.on_call();
   *a.mutable_due_at() = e.due_at();
   *a.mutable_started_at() = e.at();
   a.set_state(nv::ALERT_STATE_FIRING);
@@ -130,6 +133,19 @@ std::map<std::string, std::string> AlertLabels(const nv::LevelAlert& a) {
   if (!a.rule_id().empty()) l["rule"] = a.rule_id();
   if (a.level() > 0) l["level"] = std::to_string(a.level());
   if (!a.level_role().empty()) l["level_role"] = a.level_role();
+  if (a.alertname() == "SightlineClockOverdue") {
+    // Routing and grouping (deploy/alertmanager/alertmanager.yml, ADR 0010): rules that are not
+    // urgent are grouped per team and role into the morning digest; out of hours, urgent ones
+    // go to the rotas named here, with the person on call.
+    l["urgency"] = a.urgent() ? "urgent" : "working-hours";
+    std::string paged, on_call;
+    for (const std::string& r : a.paged_roles()) paged += (paged.empty() ? "" : ",") + r;
+    std::map<std::string, std::string> sorted(a.on_call().begin(), a.on_call().end());
+    for (const auto& [rota, user] : sorted)
+      on_call += (on_call.empty() ? "" : ",") + rota + ":" + user;
+    if (!paged.empty()) l["paged"] = paged;
+    if (!on_call.empty()) l["on_call"] = on_call;
+  }
   l["team"] = a.team_id().empty() ? "sightline-operations" : a.team_id();
   if (!a.child_id().empty()) l["child"] = a.child_id();
   return l;

@@ -52,6 +52,10 @@ struct BacktestOptions {
   std::string events_file;  // NDJSON, one event per line (as `simulate` writes).
   std::string until;        // YYYY-MM-DD or RFC 3339: simulated time stops here.
   std::string tick = "1m";  // Simulated clock step.
+  // As if every rule paged around the clock to the day ladder (how Sightline paged before rules
+  // had an urgency): the "before" of a paging comparison.
+  bool round_the_clock = false;
+  std::string pages_file;  // Also write the pages-per-role table here.
 };
 // YYYY-MM-DD (local midnight starting that day, or ending it with day_end) or RFC 3339.
 std::optional<Instant> ParseWhen(const std::string& text, bool day_end = false);

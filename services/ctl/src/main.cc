@@ -84,6 +84,10 @@ int main(int argc, char** argv) {
   backtest->add_option("--policy", backtest_opts.policy_file, "Policy file")->capture_default_str();
   backtest->add_option("--events", backtest_opts.events_file, "NDJSON events")->required();
   backtest->add_option("--until", backtest_opts.until, "End of simulated time")->required();
+  backtest->add_flag("--round-the-clock", backtest_opts.round_the_clock,
+                     "As if every rule paged around the clock to the day ladder (the old way)");
+  backtest->add_option("--pages-file", backtest_opts.pages_file,
+                       "Also write the pages-per-role table to this file");
   backtest->add_option("--tick", backtest_opts.tick, "Simulated clock step (30s.. like 1m, 1h)")
       ->capture_default_str();
 

@@ -11,6 +11,7 @@
 #include "commands.h"
 #include "sightline/config/policy_file.h"
 #include "sightline/domain/clocks/clocks.h"
+#include "sightline/domain/clocks/paging.h"
 #include "sightline/domain/events/codec.h"
 
 namespace sightline::ctl {
@@ -45,8 +46,9 @@ int CheckPolicy(const std::string& policy_file) {
     if (r.kind == domain::RuleKind::kCount) {
       limit = std::to_string(r.count) + " in " + domain::FormatLimit(r.window);
     }
-    std::cout << "  " << r.id << ": " << (limit.empty() ? "at once" : limit) << " - " << r.title
-              << "\n";
+    std::cout << "  " << r.id << ": " << (limit.empty() ? "at once" : limit)
+              << (r.urgent ? ", urgent (around the clock)" : ", in working hours") << " - "
+              << r.title << "\n";
   }
   return 0;
 }
@@ -90,8 +92,11 @@ int Backtest(const BacktestOptions& o) {
   std::stable_sort(events.begin(), events.end(), [](const auto& a, const auto& b) {
     return ToInstant(a.recorded_at()) < ToInstant(b.recorded_at());
   });
-  domain::AlertEngine engine(policy.value());
+  const domain::ClockPolicy run_policy =
+      o.round_the_clock ? domain::RoundTheClock(policy.value()) : policy.value();
+  domain::AlertEngine engine(run_policy);
   std::map<std::pair<std::string, std::string>, int> counts;
+  std::vector<alerts::v1::AlertEvent> all;
   google::protobuf::util::JsonPrintOptions json;
   json.preserve_proto_field_names = true;
   auto print = [&](const std::vector<alerts::v1::AlertEvent>& out) {
@@ -100,6 +105,7 @@ int Backtest(const BacktestOptions& o) {
       if (!google::protobuf::util::MessageToJsonString(a, &text, json).ok()) continue;
       std::cout << text << "\n";
       ++counts[{a.rule_id(), alerts::v1::Step_Name(a.step()).substr(5)}];
+      all.push_back(a);
     }
   };
   if (events.empty()) {
@@ -123,6 +129,21 @@ int Backtest(const BacktestOptions& o) {
     std::cerr << "  " << key.first << " " << key.second << ": " << n << "\n";
   }
   std::cerr << "  open clocks at the end: " << engine.OpenClocks().size() << "\n";
+  // Pages per role, judged by the policy file's urgency and hours (ADR 0010).
+  domain::PagingReport pages = domain::CountPages(policy.value(), all);
+  std::string table =
+      std::string("pages per role") +
+      (o.round_the_clock ? " (every rule round the clock, as before urgency)" : "") + ", over " +
+      std::to_string(pages.weeks) + " week(s):\n" + domain::FormatPagingReport(pages);
+  std::cerr << table;
+  if (!o.pages_file.empty()) {
+    std::ofstream f(o.pages_file);
+    f << table;
+    if (!f) {
+      std::cerr << "--pages-file: cannot write '" << o.pages_file << "'\n";
+      return 1;
+    }
+  }
   return 0;
 }
 

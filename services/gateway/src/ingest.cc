@@ -53,16 +53,22 @@ void IngestHandler::AuditRefusal(const identity::AuthResult& auth, int outcome,
 }
 
 std::optional<FieldError> IngestHandler::AcknowledgementRefusal(const v1::Envelope& e) const {
-  if (!e.has_alert_acknowledged() || !options_.routed_role) return std::nullopt;
+  if (!e.has_alert_acknowledged() || !options_.acknowledgers) return std::nullopt;
   const std::string& alert = e.alert_acknowledged().alert_id();
-  std::optional<std::string> role = options_.routed_role(alert);
-  if (!role)
+  std::optional<domain::Acknowledgers> who = options_.acknowledgers(alert);
+  if (!who)
     return FieldError{"alert_acknowledged.alert_id", "not an alert of the watchdog's policy"};
+  // Out of hours, the people on the rotas the level pages answer for it.
+  if (who->on_call_people.contains(e.actor().user_id())) return std::nullopt;
   // Sightline has no director role: heads of service answer for the director's level.
-  auto routed = domain::ParseUserRole(*role == "director" ? "head_of_service" : *role);
+  const std::string& role = who->role;
+  auto routed = domain::ParseUserRole(role == "director" ? "head_of_service" : role);
   if (!routed || e.actor().role() != domain::RecordedRole(*routed))
-    return FieldError{"alert_acknowledged.alert_id", "this alert's level is routed to " + *role +
-                                                         "; only that role may acknowledge it"};
+    return FieldError{
+        "alert_acknowledged.alert_id",
+        "this alert's level is routed to " + role +
+            (who->on_call_people.empty() ? "" : " (out of hours: its on-call rotas)") +
+            "; only they may acknowledge it"};
   return std::nullopt;
 }
 

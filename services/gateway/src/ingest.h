@@ -22,6 +22,7 @@
 #include "sightline/audit_log/sink.h"
 #include "sightline/clock/clock.h"
 #include "sightline/domain/access/write.h"
+#include "sightline/domain/clocks/policy.h"
 #include "sightline/domain/events/validation.h"
 #include "sightline/events/v1/envelope.pb.h"
 #include "sightline/http/server.h"
@@ -45,9 +46,10 @@ struct IngestOptions {
   domain::WritePolicy writes = domain::DefaultWritePolicy();
   std::string service_name = "sightline-gateway";
   std::size_t max_audited_refusals = 20;  // Refused events audited one by one per request.
-  // The role an alert's level is routed to, from the watchdog's policy (domain::RoutedRole):
-  // only that role may acknowledge it. Unset: the write matrix alone decides.
-  std::function<std::optional<std::string>(std::string_view alert_id)> routed_role = {};
+  // Who may acknowledge an alert, from the watchdog's policy (domain::WhoMayAcknowledge): the
+  // role its level is routed to, or a person on a rota that level pages out of hours. Unset: the
+  // write matrix alone decides.
+  std::function<std::optional<domain::Acknowledgers>(std::string_view alert_id)> acknowledgers = {};
 };
 
 class IngestHandler {

@@ -78,12 +78,12 @@ int main(int argc, char** argv) {
   audit_log::KafkaAuditSink audit(sink.producer(), config.audit_topic);
   auto ids = gateway::IdLedger::Open(config.data_dir);
   if (!ids.ok()) return Fail(ids.status().message());
-  std::function<std::optional<std::string>(std::string_view)> routed_role;
+  std::function<std::optional<domain::Acknowledgers>(std::string_view)> acknowledgers;
   if (!config.alerts_policy_file.empty()) {
     auto policy = config::LoadPolicy(config.alerts_policy_file);
     if (!policy.ok()) return Fail("alerts.policy_file: " + policy.status().message());
-    routed_role = [p = std::make_shared<domain::ClockPolicy>(std::move(policy).value())](
-                      std::string_view alert) { return domain::RoutedRole(*p, alert); };
+    acknowledgers = [p = std::make_shared<domain::ClockPolicy>(std::move(policy).value())](
+                        std::string_view alert) { return domain::WhoMayAcknowledge(*p, alert); };
   } else {
     std::cerr << "sightline-gateway: alerts.policy_file not set: any manager may acknowledge "
                  "any alert level\n";
@@ -94,7 +94,7 @@ int main(int argc, char** argv) {
                                  .writes = config.writes,
                                  .service_name = "sightline-gateway",
                                  .max_audited_refusals = 20,
-                                 .routed_role = routed_role});
+                                 .acknowledgers = acknowledgers});
 
   http::Server server(config.http);
   auto counted = [&metrics](const std::string& endpoint, http::Handler handler) {

@@ -67,6 +67,21 @@ StatusOr<std::chrono::minutes> ParseDuration(std::string_view text);
 struct Level {
   std::string role;  // Who is told: team_manager, service_manager, head_of_service, director.
   std::chrono::minutes acknowledge_within{0};  // Before the next level is told; 0 on the last.
+  // Who an urgent alert at this level pages outside business hours instead of `role` (rota
+  // names: emergency_duty_team, on_call_manager). Empty: `role` around the clock.
+  std::vector<std::string> out_of_hours = {};
+  // Only urgent alerts climb to this level: a director is not paged for casework clocks.
+  bool urgent_only = false;
+};
+
+// Who of a rota is on call when: the people take a week each in turn, handing over at
+// `handover` (local time) on the weekday of `starts`, the first person from `starts`.
+struct Rota {
+  std::string id;                   // The name ladders use in out_of_hours (on_call_manager, ...).
+  std::vector<std::string> people;  // User ids, as the identity provider names them.
+  Day starts{};
+  std::chrono::minutes handover{9 * 60};
+  std::string OnCallAt(Instant t) const;
 };
 
 struct Ladder {
@@ -94,6 +109,12 @@ struct Rule {
   Limit window;               // kCount.
   std::size_t ladder = 0;     // Index into ClockPolicy::ladders.
   bool cancel_on_case_closed = true;
+  // Urgent rules (a red contact, access refused, unsuitable accommodation) page around the clock
+  // in calendar time, routed out of hours to each level's out_of_hours rotas. The rest never page
+  // outside the team's business hours: what falls due overnight is delivered at the next opening
+  // (one group per team, docs/adr/0010-paging.md), their ladder waits count working time, and
+  // they stop below the urgent_only levels.
+  bool urgent = false;
 };
 
 struct ClockPolicy {
@@ -102,16 +123,46 @@ struct ClockPolicy {
   std::map<std::string, BusinessHours> team_hours;  // Team id -> its hours, when not the default.
   std::vector<Ladder> ladders;
   std::vector<Rule> rules;
+  std::map<std::string, Rota> rotas;  // By id.
 
   const BusinessHours& HoursFor(const std::string& team_id) const;
   // When a clock of `limit` started at `from` (by a team) becomes overdue.
   Instant OverdueAt(const Limit& limit, Instant from, const std::string& team_id) const;
+  // Inside the team's business hours on a working day.
+  bool InHours(Instant t, const std::string& team_id) const;
+  // t when InHours, else the team's next opening.
+  Instant NextInHours(Instant t, const std::string& team_id) const;
+  // When a ladder wait (acknowledge_within, acknowledgement_lasts) started at `from` runs out:
+  // calendar time for urgent rules; for the rest, whole days count working days (the same time
+  // of day N working days on) and shorter waits working hours, and the end is moved into hours.
+  Instant AfterWait(Instant from, std::chrono::minutes wait, bool urgent,
+                    const std::string& team_id) const;
+  // The highest level a rule's alerts may reach (1-based).
+  int TopLevel(const Rule& rule) const;
 };
+
+// Who an alert level pages: its role in hours; out of hours, for urgent rules, the rotas of the
+// level's out_of_hours (each with the person on call at `at`), when it has any.
+struct Page {
+  std::vector<std::string> roles;
+  std::map<std::string, std::string> on_call;  // Rota id -> user id at that instant.
+  bool out_of_hours = false;
+};
+Page PageFor(const ClockPolicy& policy, const Rule& rule, int level, Instant at,
+             const std::string& team_id);
 
 // The role an alert's level is routed to ("team_manager", ..., "director"), read from its id
 // ("<rule>/<child>/<anchor event>/L<level>", ADR 0005): who may acknowledge it. Nullopt when the
 // id does not name a level of a rule of `policy`.
 std::optional<std::string> RoutedRole(const ClockPolicy& policy, std::string_view alert_id);
+// Everyone who may acknowledge the alert: its level's role, and the people of the rotas that
+// level pages out of hours (for urgent rules). Nullopt as RoutedRole.
+struct Acknowledgers {
+  std::string role;
+  std::set<std::string> on_call_people;
+};
+std::optional<Acknowledgers> WhoMayAcknowledge(const ClockPolicy& policy,
+                                               std::string_view alert_id);
 
 // Every problem of the model, named by rule and field ("rules[3] (cp-visits).limits: ...").
 FieldErrors ValidatePolicy(const ClockPolicy& policy);
