@@ -215,9 +215,10 @@ python3 scripts/demo_show.py webhook <"$state/webhook.jsonl"
 
 step "Policy backtest: what the rules would have emitted over the same week, in simulated time"
 $bin/sightlinectl policy backtest --events "$state/day.ndjson" --until "$(date -u +%F)" --tick 5m \
-  --round-the-clock --pages-file "$state/pages-before.txt" >/dev/null 2>&1
+  --round-the-clock --pages-from "$start" --pages-file "$state/pages-before.txt" >/dev/null 2>&1
 $bin/sightlinectl policy backtest --events "$state/day.ndjson" --until "$(date -u +%F)" --tick 5m \
-  --pages-file "$state/pages-after.txt" >"$state/backtest.jsonl" 2>"$state/backtest.log"
+  --pages-from "$start" --pages-file "$state/pages-after.txt" \
+  >"$state/backtest.jsonl" 2>"$state/backtest.log"
 echo "(every alert event as JSON lines in $state/backtest.jsonl)"
 echo
 echo "Before: every rule paging around the clock, waits in calendar time, up to the director"

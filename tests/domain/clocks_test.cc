@@ -354,7 +354,7 @@ TEST(Paging, OvernightClocksArriveAsOneMorningPagePerTeamAndRole) {
     return steps;
   };
   auto now = decisions(RunStory(s, L("2026-11-23", 9), L("2026-11-25", 12)));
-  PagingReport after = CountPages(Policy(), now);
+  PagingReport after = CountPages(Policy(), now, L("2026-11-23", 0), L("2026-11-26", 0));
   EXPECT_EQ(after.roles["team_manager"].total, 2);  // One digest per team at 09:00.
   EXPECT_EQ(after.roles["team_manager"].in_hours, 2);
   EXPECT_EQ(after.roles["emergency_duty_team"].total, 1);  // The red contact, due 02:00.
@@ -375,7 +375,9 @@ TEST(Paging, OvernightClocksArriveAsOneMorningPagePerTeamAndRole) {
     for (auto& a : before_engine.Apply(known, t, t)) before.push_back(a);
     for (auto& a : before_engine.Tick(t)) before.push_back(a);
   }
-  PagingReport old_report = CountPages(Policy(), decisions(before));
+  PagingReport old_report =
+      CountPages(Policy(), decisions(before), L("2026-11-23", 0), L("2026-11-26", 0));
+  EXPECT_DOUBLE_EQ(old_report.weeks, 3.0 / 7);
   EXPECT_EQ(old_report.roles["team_manager"].out_of_hours, 3);  // Midnight, both teams + red.
   EXPECT_GT(old_report.roles["director"].total, 0);
   EXPECT_GT(old_report.non_urgent_out_of_hours, 0);

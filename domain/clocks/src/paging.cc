@@ -21,18 +21,17 @@ Day NightOf(Instant t) { return LocalDay(t - std::chrono::hours(12)); }
 
 }  // namespace
 
-PagingReport CountPages(const ClockPolicy& policy, const std::vector<av::AlertEvent>& steps) {
+PagingReport CountPages(const ClockPolicy& policy, const std::vector<av::AlertEvent>& steps,
+                        Instant from, Instant until) {
   PagingReport report;
   std::map<std::string, bool> urgent_rule;
   for (const Rule& r : policy.rules) urgent_rule[r.id] = r.urgent;
   std::set<std::tuple<std::string, std::string, std::int64_t>> digests;  // team, role, minute
   std::map<std::string, std::map<Day, int>> per_night;
-  std::optional<Instant> first, last;
   for (const av::AlertEvent& s : steps) {
     if (!IsPage(s.step())) continue;
     Instant at = ToInstant(s.at());
-    first = first ? std::min(*first, at) : at;
-    last = last ? std::max(*last, at) : at;
+    if (at < from || at >= until) continue;
     bool in_hours = policy.InHours(at, s.team_id());
     bool urgent = urgent_rule[s.rule_id()];
     if (!in_hours && !urgent) ++report.non_urgent_out_of_hours;
@@ -59,10 +58,8 @@ PagingReport CountPages(const ClockPolicy& policy, const std::vector<av::AlertEv
     r.nights = static_cast<int>(nights.size());
     for (const auto& [night, n] : nights) r.most_in_a_night = std::max(r.most_in_a_night, n);
   }
-  if (first && last) {
-    auto days = std::chrono::duration_cast<std::chrono::days>(*last - *first).count() + 1;
-    report.weeks = static_cast<int>(std::max<std::int64_t>(1, (days + 6) / 7));
-  }
+  auto minutes = std::chrono::duration_cast<std::chrono::minutes>(until - from).count();
+  report.weeks = std::max(1.0, static_cast<double>(minutes)) / (7 * 24 * 60);
   return report;
 }
 
@@ -75,7 +72,7 @@ std::string FormatPagingReport(const PagingReport& report) {
   for (const auto& [role, r] : report.roles) {
     std::snprintf(line, sizeof line, "  %-22s %6d %9d %13d %7d %7d %11d %9.1f\n", role.c_str(),
                   r.total, r.in_hours, r.out_of_hours, r.urgent, r.nights, r.most_in_a_night,
-                  static_cast<double>(r.total) / report.weeks);
+                  r.total / report.weeks);
     out << line;
   }
   out << "  paging steps from rules that are not urgent, out of hours: "

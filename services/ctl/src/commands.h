@@ -56,6 +56,7 @@ struct BacktestOptions {
   // had an urgency): the "before" of a paging comparison.
   bool round_the_clock = false;
   std::string pages_file;  // Also write the pages-per-role table here.
+  std::string pages_from;  // Count pages from here (YYYY-MM-DD or RFC 3339); default: the start.
 };
 // YYYY-MM-DD (local midnight starting that day, or ending it with day_end) or RFC 3339.
 std::optional<Instant> ParseWhen(const std::string& text, bool day_end = false);

@@ -88,6 +88,8 @@ int main(int argc, char** argv) {
                      "As if every rule paged around the clock to the day ladder (the old way)");
   backtest->add_option("--pages-file", backtest_opts.pages_file,
                        "Also write the pages-per-role table to this file");
+  backtest->add_option("--pages-from", backtest_opts.pages_from,
+                       "Count pages from this day or instant (default: the first event)");
   backtest->add_option("--tick", backtest_opts.tick, "Simulated clock step (30s.. like 1m, 1h)")
       ->capture_default_str();
 

@@ -4,6 +4,7 @@
 #include <google/protobuf/util/time_util.h>
 
 #include <algorithm>
+#include <cmath>
 #include <fstream>
 #include <iostream>
 #include <map>
@@ -130,11 +131,22 @@ int Backtest(const BacktestOptions& o) {
   }
   std::cerr << "  open clocks at the end: " << engine.OpenClocks().size() << "\n";
   // Pages per role, judged by the policy file's urgency and hours (ADR 0010).
-  domain::PagingReport pages = domain::CountPages(policy.value(), all);
+  Instant pages_from = ToInstant(events.front().recorded_at());
+  if (!o.pages_from.empty()) {
+    auto f = ParseWhen(o.pages_from);
+    if (!f) {
+      std::cerr << "--pages-from: must be YYYY-MM-DD or RFC 3339, got '" << o.pages_from << "'\n";
+      return 1;
+    }
+    pages_from = *f;
+  }
+  domain::PagingReport pages = domain::CountPages(policy.value(), all, pages_from, *until);
   std::string table =
       std::string("pages per role") +
-      (o.round_the_clock ? " (every rule round the clock, as before urgency)" : "") + ", over " +
-      std::to_string(pages.weeks) + " week(s):\n" + domain::FormatPagingReport(pages);
+      (o.round_the_clock ? " (every rule round the clock, as before urgency)" : "") + ", " +
+      domain::FormatDay(domain::LocalDay(pages_from)) + " to " + o.until + " (" +
+      std::to_string(std::lround(pages.weeks * 7)) + " days):\n" +
+      domain::FormatPagingReport(pages);
   std::cerr << table;
   if (!o.pages_file.empty()) {
     std::ofstream f(o.pages_file);

@@ -27,14 +27,15 @@ struct RolePages {
 
 struct PagingReport {
   std::map<std::string, RolePages> roles;  // By role or rota id.
-  int weeks = 1;                           // Weeks the stream covers (at least 1).
+  double weeks = 1;                        // The span counted, in weeks (for "per week").
   int non_urgent_out_of_hours = 0;         // Must be 0 under a policy with urgency.
 };
 
 // Urgency and business hours are `policy`'s (so a stream made under another policy, such as
 // RoundTheClock's, is judged by this one's idea of what is urgent).
-PagingReport CountPages(const ClockPolicy& policy,
-                        const std::vector<alerts::v1::AlertEvent>& steps);
+// Only steps in [from, until) count; weeks is that span in weeks.
+PagingReport CountPages(const ClockPolicy& policy, const std::vector<alerts::v1::AlertEvent>& steps,
+                        Instant from, Instant until);
 
 // The report as a table, one row per role: pages, in hours, out of hours, from urgent rules,
 // nights paged, most in one night, per week.
