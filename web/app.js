@@ -150,7 +150,8 @@ async function showLineOfSight() {
   try { b = await api('/v1/line-of-sight'); } catch (e) { $('#error').textContent = e.message; return; }
   const a = b.awaiting_decision;
   box.append(el('div', { class: 'cards' },
-    el('div', { class: 'card' }, el('strong', {}, String(a.count)), 'awaiting a decision'),
+    el('div', { class: 'card' }, el('strong', {}, String(a.count)), 'awaiting a decision',
+      el('small', {}, a.in_stage + ' new to us, ' + a.on_open_cases + ' on open cases')),
     el('div', { class: 'card' }, el('strong', { class: a.overdue ? 'breached' : '' }, String(a.overdue)), 'decisions overdue'),
     el('div', { class: 'card' }, el('strong', {}, a.oldest ? String(a.oldest.working_days_waited) : '0'), 'working days, oldest wait'),
     el('div', { class: 'card' }, el('strong', {}, (100 * b.referrals_12m.re_referral_rate).toFixed(0) + '%'), 're-referrals, 12 months')));

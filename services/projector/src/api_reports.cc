@@ -147,6 +147,7 @@ http::Response TriageApi::LineOfSight(const http::Request& req) {
   std::map<std::string, std::map<std::string, int>> by_team, by_manager, by_worker;
   std::map<std::string, int> waiting_age;  // Working days waited, bucketed.
   int awaiting = 0, overdue = 0, referrals = 0, re_referrals = 0, children = 0;
+  int awaiting_in_stage = 0, awaiting_on_open_cases = 0;
   int hidden = 0, hidden_awaiting = 0, hidden_overdue = 0;
   std::optional<pv::ChildSummary> oldest;
   bool corrupt = false;
@@ -181,6 +182,13 @@ http::Response TriageApi::LineOfSight(const http::Request& req) {
     const auto& alloc = c.allocation();
     if (c.awaiting_decision_size() > 0) {
       ++awaiting;
+      // A new contact about a child whose case is already open is awaiting a decision too, but
+      // the child's stage is the case's: both figures say which (docs/api/openapi.yaml).
+      if (c.stage() == pv::STAGE_AWAITING_DECISION) {
+        ++awaiting_in_stage;
+      } else {
+        ++awaiting_on_open_cases;
+      }
       bool late = c.has_decision_overdue_from() && now >= ToInstant(c.decision_overdue_from());
       overdue += late;
       int wd = d_.calendar.WorkingDaysBetween(ToInstant(c.waiting_since()), now);
@@ -218,6 +226,8 @@ http::Response TriageApi::LineOfSight(const http::Request& req) {
                       {"by_stage", by_stage},
                       {"awaiting_decision",
                        {{"count", awaiting},
+                        {"in_stage", awaiting_in_stage},
+                        {"on_open_cases", awaiting_on_open_cases},
                         {"overdue", overdue},
                         {"working_days_waited", waiting_age},
                         {"oldest", oldest_json}}},
