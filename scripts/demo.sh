@@ -132,7 +132,8 @@ for spec in mash-pr1:mash_practitioner:mash team-1-tm1:team_manager:team-1 \
   IFS=: read -r id role team <<<"$spec"
   echo "$id $role $(issue_token "$id" "$role" "$team")" >>"$state/tokens.txt"
 done
-{ cat deploy/projector.yaml; printf 'auth:\n%s\n' "$jwt_block"; } >"$state/projector.yaml"
+{ sed "s|^  url: \"\" .*|  url: http://127.0.0.1:$gateway_port|" deploy/projector.yaml
+  printf 'auth:\n%s\n' "$jwt_block"; } >"$state/projector.yaml"
 $bin/sightline-projector --config "$state/projector.yaml" --brokers "$brokers" \
   --http-port "$projector_port" --data-dir "$state/projector" >"$state/projector.log" 2>&1 &
 echo $! >"$state/projector.pid"
@@ -212,6 +213,27 @@ for _ in $(seq 1 300); do
 done
 curl -fsS "http://127.0.0.1:$alertmanager_port/api/v2/alerts?active=true" | python3 scripts/demo_show.py alertmanager
 python3 scripts/demo_show.py webhook <"$state/webhook.jsonl"
+
+step "The alerts panel of the triage screen (GET /v1/alerts), as the service manager sees it"
+for _ in $(seq 1 50); do  # The projector's alert board follows the alerts topic.
+  n=$(curl -fsS -H "Authorization: Bearer $mgr_token" "http://127.0.0.1:$projector_port/v1/alerts" |
+      python3 -c 'import json,sys; print(len(json.load(sys.stdin)["alerts"]))')
+  [ "$n" -gt 0 ] && break
+  sleep 0.2
+done
+curl -fsS -H "Authorization: Bearer $mgr_token" "http://127.0.0.1:$projector_port/v1/alerts" \
+  >"$state/alerts.json"
+python3 - "$state/alerts.json" <<'PY'
+import json, sys
+b = json.load(open(sys.argv[1]))
+print(f"{len(b['alerts'])} open alerts; {b['hidden']} more about children this manager may not read")
+for rule, levels in sorted(b["by_rule_level"].items()):
+    print(f"  {rule}: " + ", ".join(f"{n} at {l}" for l, n in sorted(levels.items())))
+for a in b["alerts"][:5]:
+    pages = ",".join(a.get("paged_roles", []))
+    print(f"  due {a['due_at'][:16]}  {a['child_id']:<16} {a['rule_id']:<24} L{a['level']} {a['state']:<12} pages {pages}")
+PY
+echo "(open http://127.0.0.1:$projector_port/app/#alerts with a manager's token to acknowledge from the screen)"
 
 step "Policy backtest: what the rules would have emitted over the same week, in simulated time"
 $bin/sightlinectl policy backtest --events "$state/day.ndjson" --until "$(date -u +%F)" --tick 5m \

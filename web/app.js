@@ -27,7 +27,7 @@ async function api(path) {
 }
 
 function show(id) {
-  for (const s of ['login', 'queue-view', 'child-view', 'household-view', 'los-view']) $('#' + s).hidden = s !== id;
+  for (const s of ['login', 'queue-view', 'child-view', 'household-view', 'los-view', 'alerts-view']) $('#' + s).hidden = s !== id;
   $('#error').textContent = '';
 }
 
@@ -116,9 +116,79 @@ async function showChild(id) {
   for (const c of body.clocks) {
     $('#child-clocks').append(el('li', { class: c.overdue ? 'breached' : '' }, `${c.name} (${c.ref}): ${c.overdue ? 'overdue since' : 'due before'} ${when(c.overdue_from)}`));
   }
+  renderChildAlerts(body.alerts || []);
   for (const c of (r.chronology || [])) {
     $('#chronology tbody').append(el('tr', {}, el('td', {}, when(c.occurred_at)), el('td', {}, c.summary + (c.amended ? ' (amended)' : '')), el('td', {}, c.actor_user_id)));
   }
+}
+
+// Who an alert pages now, in words: the role by day; out of hours the rotas and who is on call.
+function pages(a) {
+  const roles = (a.paged_roles && a.paged_roles.length ? a.paged_roles : [a.level_role]).map((r) => r.replace(/_/g, ' '));
+  const people = Object.entries(a.on_call || {}).map(([rota, user]) => `${user} (${rota.replace(/_/g, ' ')})`);
+  return roles.join(', ') + (people.length ? ' — on call: ' + people.join(', ') : '');
+}
+
+function ackButton(a, after) {
+  if (a.state !== 'open') return el('span', {}, a.state === 'acknowledged' ? 'with ' + a.acknowledged_by : '');
+  const note = el('input', { type: 'text', 'aria-label': 'Note for ' + a.alert_id, placeholder: 'What you are doing', maxlength: '1000' });
+  const button = el('button', { type: 'button' }, 'Acknowledge');
+  const status = el('span', { role: 'status' });
+  button.addEventListener('click', async () => {
+    button.disabled = true;
+    try {
+      const res = await fetch('/v1/acknowledgements', {
+        method: 'POST',
+        headers: { Authorization: 'Bearer ' + state.token, 'Content-Type': 'application/json' },
+        body: JSON.stringify({ alert_id: a.alert_id, note: note.value })
+      });
+      const body = await res.json().catch(() => ({}));
+      if (!res.ok) throw new Error(body.error || (body.errors && body.errors.map((x) => x.field + ': ' + x.reason).join('; ')) || res.statusText);
+      status.textContent = 'Acknowledged; the ladder stops while you have it.';
+      setTimeout(after, 1500);
+    } catch (e) { status.textContent = 'Not acknowledged: ' + e.message; button.disabled = false; }
+  });
+  return el('span', { class: 'ack' }, note, button, status);
+}
+
+function renderChildAlerts(alerts) {
+  const box = $('#child-alerts');
+  box.replaceChildren();
+  if (!alerts.length) { box.append(el('p', {}, 'No alerts.')); return; }
+  for (const a of alerts) {
+    const history = el('ol', { class: 'history' }, ...(a.history || []).map((h) =>
+      el('li', {}, `${when(h.at)}: ${h.step} at level ${h.level}` + (h.by ? ` by ${h.by}` : '') + (h.note ? ` — “${h.note}”` : '') +
+        (h.paged_roles && h.paged_roles.length ? ` (paged ${h.paged_roles.join(', ').replace(/_/g, ' ')})` : ''))));
+    box.append(el('div', { class: 'alert-card ' + a.state },
+      el('h4', {}, a.rule_title || a.rule_id),
+      el('p', {}, `Why: ${a.rule_title || a.rule_id}; started by event ${a.anchor_event_id}, due ${when(a.due_at)}` +
+        (a.urgent ? ' (urgent: pages around the clock)' : ' (pages in working hours)')),
+      el('p', {}, `Now: ${a.state}, level ${a.level} of ${a.levels || '?'}, paging ${pages(a)}` + (a.reason ? ` — ${a.reason}` : '')),
+      ackButton(a, () => showChild(a.child_id)), history));
+  }
+}
+
+async function showAlerts() {
+  show('alerts-view');
+  const tbody = $('#alerts tbody');
+  let body;
+  try { body = await api('/v1/alerts'); } catch (e) { $('#error').textContent = 'Alerts: ' + e.message; return; }
+  tbody.replaceChildren();
+  $('#alerts-count').textContent = `(${body.alerts.length})`;
+  $('#alerts-summary').replaceChildren(el('p', {}, Object.entries(body.by_rule_level).map(([rule, levels]) =>
+    rule + ': ' + Object.entries(levels).map(([l, n]) => `${n} at ${l}`).join(', ')).join('; ') || 'Nothing open.'));
+  for (const a of body.alerts) {
+    tbody.append(el('tr', { 'data-alert': a.alert_id },
+      el('td', {}, when(a.due_at)),
+      el('td', {}, el('a', { href: '#child/' + encodeURIComponent(a.child_id) }, a.child_name || a.child_id)),
+      el('td', {}, a.rule_title || a.rule_id),
+      el('td', {}, `${a.level} (${(a.level_role || '').replace(/_/g, ' ')})`),
+      el('td', {}, pages(a)),
+      el('td', {}, a.team_id),
+      el('td', {}, a.state),
+      el('td', {}, ackButton(a, showAlerts))));
+  }
+  $('#alerts-hidden').textContent = body.hidden ? `${body.hidden} other alert${body.hidden === 1 ? '' : 's'} about children you have no need to know.` : '';
 }
 
 async function showHousehold(id) {
@@ -194,7 +264,8 @@ function onChanged(change) {
   clearTimeout(reloadTimer);
   reloadTimer = setTimeout(() => {
     const h = location.hash;
-    if (!h.startsWith('#child/') && !h.startsWith('#household/') && h !== '#line-of-sight') loadQueue();
+    if (h === '#alerts') showAlerts();
+    else if (!h.startsWith('#child/') && !h.startsWith('#household/') && h !== '#line-of-sight') loadQueue();
     else if (h.startsWith('#child/') && change.children.includes(decodeURIComponent(h.slice(7)))) showChild(decodeURIComponent(h.slice(7)));
   }, 250);
 }
@@ -205,6 +276,7 @@ async function route() {
   if (h.startsWith('#child/')) return showChild(decodeURIComponent(h.slice(7)));
   if (h.startsWith('#household/')) return showHousehold(decodeURIComponent(h.slice(11)));
   if (h === '#line-of-sight') return showLineOfSight();
+  if (h === '#alerts') return showAlerts();
   show('queue-view');
   return loadQueue();
 }

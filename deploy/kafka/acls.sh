@@ -2,7 +2,7 @@
 # Grants each Sightline service exactly what it needs on a broker with an authorizer (issue 13);
 # everything else is denied (allow.everyone.if.no.acl.found=false). One SCRAM user per service:
 #   gateway    writes events and audit records
-#   projector  reads events; writes dead letters and audit records
+#   projector  reads events and alerts (its alert board); writes dead letters and audit records
 #   watchdog   reads events; writes alerts, dead letters and audit records
 #   notifier   reads alerts; writes dead letters and audit records
 #   auditor    reads audit records (sightlinectl audit)
@@ -31,7 +31,7 @@ read_topic() {  # user group topic...
   acl --allow-principal "User:$user" --operation Read --group "$group" --resource-pattern-type prefixed
 }
 write gateway sightline.events.v1 sightline.audit.v1
-read_topic projector sightline-projector sightline.events.v1
+read_topic projector sightline-projector sightline.events.v1 sightline.alerts.v1
 write projector sightline.dlq.v1 sightline.audit.v1
 read_topic watchdog sightline-watchdog sightline.events.v1
 write watchdog sightline.alerts.v1 sightline.dlq.v1 sightline.audit.v1

@@ -8,10 +8,14 @@
 #include <optional>
 #include <thread>
 
+#include "alert_board.h"
 #include "api.h"
 #include "applier.h"
 #include "process.h"
+#include "sightline/alerts/v1/alerts.pb.h"
 #include "sightline/crypto/digest.h"
+#include "sightline/domain/events/codec.h"
+#include "sightline/domain/events/validation.h"
 #include "sightline/simulator/simulate.h"
 #include "store_layout.h"
 
@@ -464,6 +468,139 @@ TEST_F(ApiTest, LineOfSightFiguresAddUpOverASimulatedCountyMonth) {
               hos["children"].get<int>())
         << who;
   }
+}
+
+// One step of a clock's alert, as the watchdog writes it to sightline.alerts.v1.
+::sightline::alerts::v1::AlertEvent AlertStep(const std::string& child, const std::string& team,
+                                              ::sightline::alerts::v1::Step step, int level,
+                                              int hour) {
+  ::sightline::alerts::v1::AlertEvent e;
+  std::string clock = "contact-decision/" + child + "/ev-c-" + child;
+  e.set_clock_id(clock);
+  e.set_alert_id(clock + "/L" + std::to_string(level));
+  e.set_event_id(e.alert_id() + "/" + ::sightline::alerts::v1::Step_Name(step));
+  e.set_step(step);
+  e.set_child_id(child);
+  e.set_rule_id("contact-decision");
+  e.set_rule_title("Contact decision within 1 working day of receipt");
+  e.set_anchor_event_id("ev-c-" + child);
+  e.set_team_id(team);
+  e.set_level(level);
+  e.set_level_role(level == 1 ? "team_manager" : "service_manager");
+  e.add_paged_roles(e.level_role());
+  e.set_levels(3);
+  Instant day = Instant(std::chrono::sys_days{std::chrono::November / 24 / 2026});
+  *e.mutable_due_at() = ToTimestamp(day);
+  *e.mutable_at() = ToTimestamp(day + std::chrono::hours(hour));
+  return e;
+}
+
+TEST_F(ApiTest, AlertsPanelShowsOpenAlertsOldestFirstAndAcknowledgesThroughTheGateway) {
+  auto board = OpenAlertBoard(sightline::testing::TempDir("alert-board"), false);
+  ASSERT_TRUE(board.ok());
+  namespace av = ::sightline::alerts::v1;
+  std::vector<av::AlertEvent> steps = {
+      AlertStep("child-q", "mash", av::STEP_RAISED, 1, 9),
+      AlertStep("child-q", "mash", av::STEP_ESCALATED, 2, 10),
+      AlertStep("child-q", "mash", av::STEP_ESCALATED, 2, 10),  // Delivered twice.
+      AlertStep("child-r", "mash", av::STEP_RAISED, 1, 9),      // Restricted.
+      AlertStep("child-o", "team-2", av::STEP_RAISED, 1, 11),
+      AlertStep("child-o", "team-2", av::STEP_RESOLVED, 1, 12),
+  };
+  *steps[4].mutable_due_at() =
+      ToTimestamp(Instant(std::chrono::sys_days{std::chrono::November / 20 / 2026}));
+  *steps[5].mutable_due_at() = steps[4].due_at();
+  std::vector<kafka::Record> records;
+  for (std::size_t i = 0; i < steps.size(); ++i) {
+    kafka::Record& r = records.emplace_back();
+    r.offset = static_cast<std::int64_t>(i);
+    r.key = steps[i].child_id();
+    steps[i].SerializeToString(&r.value);
+  }
+  records.emplace_back().value = "not an alert";
+  AlertBoardHandler handler(*board.value(), nullptr);
+  auto batch = handler.Prepare(records);
+  ASSERT_TRUE(batch.ok());
+  EXPECT_EQ(batch.value().dead.size(), 1u);
+  ASSERT_TRUE(board.value()->Write(batch.value().writes).ok());
+  std::vector<std::string> written;
+  int gateway_status = 202;
+  std::string authorization;
+  ApiDeps deps{.store = *store_,
+               .calendar = calendar_,
+               .access = access_,
+               .auth = *auth_,
+               .audit = audit_,
+               .feed = feed_,
+               .metrics = metrics_,
+               .clock = clock_,
+               .consumer_status = [] { return consumer::ShellStatus{}; },
+               .alerts = board.value().get(),
+               .write_event =
+                   [&](const std::string& auth, const std::string& event) {
+                     authorization = auth;
+                     written.push_back(event);
+                     return StatusOr<http::ClientResponse>(
+                         http::ClientResponse{.status = gateway_status,
+                                              .body = R"({"error":"refused by the gateway"})",
+                                              .content_type = "application/json",
+                                              .headers = {}});
+                   }};
+  TriageApi api(deps);
+  // The head of service sees the open alerts, restricted ones included; the resolved one not.
+  http::Response r = api.Alerts(Req("hos1"));
+  ASSERT_EQ(r.status, 200) << r.body;
+  json hos = json::parse(r.body);
+  ASSERT_EQ(hos["alerts"].size(), 2u);
+  EXPECT_EQ(hos["alerts"][0]["alert_id"], "contact-decision/child-q/ev-c-child-q/L2");
+  EXPECT_EQ(hos["alerts"][0]["state"], "open");
+  EXPECT_EQ(hos["alerts"][0]["level_role"], "service_manager");
+  EXPECT_EQ(hos["alerts"][0]["child_name"], "Amelia Smith");
+  EXPECT_EQ(hos["by_rule_level"]["contact-decision"]["L2"], 1);
+  // A service manager may not read the restricted child: one number, no id, no name.
+  json sm = json::parse(api.Alerts(Req("sm1")).body);
+  EXPECT_EQ(sm["alerts"].size(), 1u);
+  EXPECT_EQ(sm["hidden"], 1);
+  EXPECT_EQ(sm.dump().find("child-r"), std::string::npos);
+  EXPECT_EQ(api.Alerts(Req("sm1", {{"level", "x"}})).status, 400);
+  EXPECT_EQ(json::parse(api.Alerts(Req("sm1", {{"team", "team-2"}})).body)["alerts"].size(), 0u);
+  // The child's page shows why, who, and the history, each step once.
+  json child = json::parse(api.Child(Req("hos1", {}, {{"id", "child-q"}})).body);
+  ASSERT_EQ(child["alerts"].size(), 1u);
+  EXPECT_EQ(child["alerts"][0]["anchor_event_id"], "ev-c-child-q");
+  EXPECT_EQ(child["alerts"][0]["history"].size(), 2u);
+  // Acknowledging: the event goes to the gateway as the caller, with their token passed on.
+  auto ack = [&](const std::string& who, const std::string& body) {
+    http::Request q = Req(who);
+    q.method = "POST";
+    q.body = body;
+    return api.Acknowledge(q);
+  };
+  r = ack("sm1",
+          R"({"alert_id":"contact-decision/child-q/ev-c-child-q/L2","note":"Calling school"})");
+  EXPECT_EQ(r.status, 202) << r.body;
+  ASSERT_EQ(written.size(), 1u);
+  EXPECT_EQ(authorization, "Bearer " + TokenOf("sm1"));
+  auto event = domain::ParseEventJson(written[0]);
+  ASSERT_TRUE(event.ok());
+  EXPECT_EQ(event.value().actor().user_id(), "sm1");
+  EXPECT_EQ(event.value().actor().role(), v1::ROLE_SERVICE_MANAGER);
+  EXPECT_EQ(event.value().child_id(), "child-q");
+  EXPECT_EQ(event.value().alert_acknowledged().note(), "Calling school");
+  EXPECT_TRUE(domain::ValidateEvent(event.value(), clock_.Now(), {}).empty());
+  // An old level, a resolved alert, a child one may not read, a bad body: refused here.
+  EXPECT_EQ(ack("sm1", R"({"alert_id":"contact-decision/child-q/ev-c-child-q/L1"})").status, 409);
+  EXPECT_EQ(ack("hos1", R"({"alert_id":"contact-decision/child-o/ev-c-child-o/L1"})").status, 409);
+  EXPECT_EQ(ack("sm1", R"({"alert_id":"contact-decision/child-r/ev-c-child-r/L1"})").status, 403);
+  EXPECT_EQ(ack("sm1", R"({"alert_id":"nope/L1"})").status, 404);
+  EXPECT_EQ(ack("sm1", R"({"note":"x"})").status, 400);
+  EXPECT_EQ(ack("sm1", "[1]").status, 400);
+  EXPECT_EQ(written.size(), 1u);
+  // The gateway's own refusal (the role the level is routed to) is passed back as it is.
+  gateway_status = 403;
+  r = ack("hos1", R"({"alert_id":"contact-decision/child-q/ev-c-child-q/L2"})");
+  EXPECT_EQ(r.status, 403);
+  EXPECT_NE(r.body.find("refused by the gateway"), std::string::npos);
 }
 
 TEST_F(ApiTest, SearchFindsARestrictedRecordButNotItsNameAndIsAuditedWithTermAndIds) {

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <atomic>
 
+#include "alert_board.h"
 #include "api_internal.h"
 #include "api_json.h"
 #include "sightline/core/text.h"
@@ -306,6 +307,16 @@ http::Response TriageApi::Child(const http::Request& req) {
   }
   json body = {
       {"as_of", api_json::Iso(now)}, {"record", api_json::FromProto(record)}, {"clocks", clocks}};
+  // The watchdog's alerts about this child: why each fired (rule, the starting event, due),
+  // who it pages, its state and its history (issue 14).
+  json alerts = json::array();
+  if (d_.alerts != nullptr) {
+    auto rows = AlertsOfChild(*d_.alerts, id);
+    if (!rows.ok()) return StoreError(rows.status());
+    for (const pv::AlertRow& row : rows.value())
+      alerts.push_back(api_internal::AlertJson(row, d_.calendar, now));
+  }
+  body["alerts"] = alerts;
   if (summary->awaiting_decision_size() > 0)
     body["waiting"] = api_json::Waiting(*summary, d_.calendar, now);
   d_.metrics.Request("child", 200);
@@ -403,6 +414,8 @@ void TriageApi::Register(http::Server& server, const std::string& web_root) {
   server.Get("/v1/households/:id", [this](const http::Request& r) { return Household(r); });
   server.Get("/v1/line-of-sight", [this](const http::Request& r) { return LineOfSight(r); });
   server.Get("/v1/search", [this](const http::Request& r) { return Search(r); });
+  server.Get("/v1/alerts", [this](const http::Request& r) { return Alerts(r); });
+  server.Post("/v1/acknowledgements", [this](const http::Request& r) { return Acknowledge(r); });
   server.GetStream("/v1/stream", [this](const http::Request& r) { return Stream(r); });
   server.Get(
       "/readyz", [this](const http::Request& r) { return Ready(r); }, http::Dispatch::kInline);

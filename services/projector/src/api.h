@@ -22,6 +22,7 @@
 #include "sightline/consumer/shell.h"
 #include "sightline/domain/access/access.h"
 #include "sightline/domain/calendar/calendar.h"
+#include "sightline/http/client.h"
 #include "sightline/http/server.h"
 #include "sightline/identity/authenticator.h"
 #include "sightline/storage/store.h"
@@ -41,6 +42,13 @@ struct ApiDeps {
   std::function<consumer::ShellStatus()> consumer_status;  // For /readyz.
   std::string service_name = "sightline-projector";
   StreamLimits stream_limits{};
+  // The alert board (alert_board.h); null: no alerts are shown.
+  const storage::Store* alerts = nullptr;
+  // Writes an event through the gateway as the caller (their Authorization header passed on),
+  // for acknowledging from the screen; unset: acknowledging from the screen is off (501).
+  std::function<StatusOr<http::ClientResponse>(const std::string& authorization,
+                                               const std::string& event_json)>
+      write_event = {};
 };
 
 // What an audit record says beyond who, where and the outcome.
@@ -62,6 +70,10 @@ class TriageApi {
   http::Response Household(const http::Request& req);
   http::Response LineOfSight(const http::Request& req);
   http::Response Search(const http::Request& req);
+  // GET /v1/alerts: open and acknowledged alerts the caller may see, oldest due first.
+  http::Response Alerts(const http::Request& req);
+  // POST /v1/acknowledgements {alert_id, note}: the caller acknowledges through the gateway.
+  http::Response Acknowledge(const http::Request& req);
   http::Response Ready(const http::Request& req);
   http::StreamResponse Stream(const http::Request& req);
 

@@ -1,10 +1,12 @@
 // Helpers shared by the triage API's handler files (api.cc, api_reports.cc). Internal.
 #pragma once
 
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 
 #include "sightline/domain/access/access.h"
+#include "sightline/domain/calendar/calendar.h"
 #include "sightline/http/server.h"
 #include "sightline/projections/v1/projections.pb.h"
 #include "sightline/storage/store.h"
@@ -18,5 +20,8 @@ std::optional<projections::v1::ChildSummary> LoadSummary(const storage::Store& s
 http::Response StoreError(const Status& s);
 // The audit outcome (sightline.audit.v1.Outcome number) of an access decision.
 int AuditOutcome(domain::Access access);
+// An alert board row as the API shows it: the row, its state in words, working days overdue.
+nlohmann::json AlertJson(const projections::v1::AlertRow& row, const domain::Calendar& calendar,
+                         Instant now);
 
 }  // namespace sightline::projector::api_internal

@@ -41,6 +41,12 @@ Status ReadProjectorConfig(config::YamlReader& yaml, ProjectorConfig& c) {
   consumer::ReadServiceConfig(yaml, c);
   c.web_root = yaml.String("http.web_root", c.web_root);
   c.topic = yaml.String("kafka.topic", c.topic);
+  c.alerts_topic = yaml.String("kafka.alerts_topic", c.alerts_topic);
+  c.gateway_url = yaml.String("gateway.url", c.gateway_url);
+  c.gateway_ca_file = yaml.String("gateway.ca_file", c.gateway_ca_file);
+  if (!c.gateway_url.empty() && !c.gateway_url.starts_with("http://") &&
+      !c.gateway_url.starts_with("https://"))
+    yaml.Fail("gateway.url", "must start with http:// or https://, got '" + c.gateway_url + "'");
   c.block_cache_bytes =
       static_cast<std::size_t>(yaml.Int(
           "store.block_cache_mb", static_cast<std::int64_t>(c.block_cache_bytes >> 20), 8, 65536))

@@ -35,6 +35,13 @@ struct ProjectorConfig : consumer::ServiceConfig {
   domain::ProjectionPolicy policy;
   domain::AccessPolicy access;
   std::vector<ApiUser> users;
+  // The alert board (issue 14): the watchdog's alert topic, consumed into <data_dir>/alerts.
+  // Empty: no alerts are shown.
+  std::string alerts_topic = "sightline.alerts.v1";
+  // Where acknowledgements from the screen are written, as the signed-in user (their token is
+  // passed on): the gateway's base URL, and the CA for https. Empty: acknowledging is off.
+  std::string gateway_url;
+  std::string gateway_ca_file;
 };
 
 Status ReadProjectorConfig(config::YamlReader& yaml, ProjectorConfig& config);

@@ -9,9 +9,11 @@
 #include <csignal>
 #include <fstream>
 #include <iostream>
+#include <optional>
 #include <sstream>
 #include <thread>
 
+#include "alert_board.h"
 #include "api.h"
 #include "config.h"
 #include "handler.h"
@@ -78,6 +80,46 @@ int Serve(const ProjectorConfig& c, const domain::Calendar& calendar) {
                                    .token_sha256 = u.token_sha256});
   auto auth = identity::Authenticator::Create(auth_options, clock);
   if (!auth.ok()) return Fail(auth.status().message());
+  // The alert board: a second consumer, of the watchdog's alerts, into a store of its own.
+  std::unique_ptr<storage::Store> alert_store;
+  std::optional<consumer::KafkaHandles> alert_kafka;
+  std::unique_ptr<consumer::Shell> alert_shell;
+  std::unique_ptr<AlertBoardHandler> alert_board;
+  if (!c.alerts_topic.empty()) {
+    auto opened = OpenAlertBoard(c.data_dir + "/alerts", c.sync_writes);
+    if (!opened.ok()) return Fail(opened.status().ToString());
+    alert_store = std::move(opened).value();
+    auto ak = consumer::Connect({.brokers = c.brokers,
+                                 .properties = c.kafka_properties,
+                                 .topic = c.alerts_topic,
+                                 .group_id = c.group_id + "-alerts",
+                                 .client_id = "sightline-projector-alerts"});
+    if (!ak.ok()) return Fail(ak.status().ToString());
+    alert_kafka = std::move(ak).value();
+    alert_board = std::make_unique<AlertBoardHandler>(*alert_store, &feed);
+    alert_shell = std::make_unique<consumer::Shell>(
+        *alert_kafka->consumer, *alert_kafka->producer, *alert_store, metrics.registry(),
+        consumer::Options{.service = "sightline-projector-alerts",
+                          .topic = c.alerts_topic,
+                          .dlq_topic = c.dlq_topic,
+                          .offsets_cf = alerts_cf::kMeta,
+                          .batch_max_records = c.batch_max_events,
+                          .batch_wait = c.batch_wait,
+                          .ready_max_lag = c.ready_max_lag});
+  }
+  std::function<StatusOr<http::ClientResponse>(const std::string&, const std::string&)> write;
+  if (!c.gateway_url.empty()) {
+    write = [&c](const std::string& authorization, const std::string& event_json) {
+      http::ClientRequest r;
+      r.method = "POST";
+      r.path = "/v1/events";
+      r.body = event_json;
+      r.content_type = "application/json";
+      if (!authorization.empty()) r.headers["Authorization"] = authorization;
+      r.ca_file = c.gateway_ca_file;
+      return http::Send(c.gateway_url, r);
+    };
+  }
   TriageApi api({.store = *store.value(),
                  .calendar = calendar,
                  .access = c.access,
@@ -86,7 +128,9 @@ int Serve(const ProjectorConfig& c, const domain::Calendar& calendar) {
                  .feed = feed,
                  .metrics = metrics,
                  .clock = clock,
-                 .consumer_status = [&shell] { return shell.Snapshot(); }});
+                 .consumer_status = [&shell] { return shell.Snapshot(); },
+                 .alerts = alert_store.get(),
+                 .write_event = write});
   http::Server server(c.http);
   api.Register(server, c.web_root);
   if (!c.web_root.empty()) {
@@ -103,7 +147,31 @@ int Serve(const ProjectorConfig& c, const domain::Calendar& calendar) {
 
   return runtime::ServeUntilStopped(
       stop_signals, "sightline-projector",
-      [&](const std::atomic<bool>& stop) { return shell.Run(handler, stop); },
+      [&](const std::atomic<bool>& stop) {
+        // Both consumers stop together: on a signal, or when either fails (the service then
+        // exits 2 and is restarted whole, like any consumer; ADR 0007).
+        std::atomic<bool> inner{false};
+        std::thread relay([&] {
+          while (!stop && !inner) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+          inner = true;
+        });
+        Status alerts_result;
+        std::thread alerts_worker;
+        if (alert_shell) {
+          alerts_worker = std::thread([&] {
+            alerts_result = alert_shell->Run(*alert_board, inner);
+            inner = true;
+          });
+        }
+        Status result = shell.Run(handler, inner);
+        inner = true;
+        if (alerts_worker.joinable()) alerts_worker.join();
+        relay.join();
+        if (!alerts_result.ok()) {
+          std::cerr << "sightline-projector: alert board: " << alerts_result.ToString() << "\n";
+        }
+        return result.ok() ? alerts_result : result;
+      },
       [&] {
         feed.Close();
         server.Stop();

@@ -1,0 +1,112 @@
+// The alert board in Debian's headless chromium (issue 14): a team manager opens the alerts
+// panel, acknowledges a red contact's alert from the screen with a note, and the alert stops
+// escalating: after the watchdog's clock moves on two hours, the alerts topic (read with kcat)
+// holds the acknowledgement and no escalation for it, while the same red contact left alone was
+// escalated. Saves screenshots of the alerts panel, the child page and the line of sight.
+// Env: see alerts.sh.
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { renameSync, writeFileSync } from 'node:fs';
+import { chromium } from 'playwright-core';
+
+const env = (k) => { assert.ok(process.env[k], `missing ${k}`); return process.env[k]; };
+const app = env('SIGHTLINE_APP_URL'), gateway = env('SIGHTLINE_GATEWAY_URL'), watchdog = env('SIGHTLINE_WATCHDOG_URL');
+const now = Number(env('SIGHTLINE_NOW')), shots = env('SIGHTLINE_SCREENSHOT_DIR');
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+async function until(what, check, ms = 30000) {
+  const end = Date.now() + ms;
+  for (;;) {
+    const v = await check();
+    if (v) return v;
+    if (Date.now() > end) throw new Error('timed out waiting for ' + what);
+    await sleep(200);
+  }
+}
+
+// Two red contacts received 4h10m before the watchdog's "now": due 10 minutes ago.
+const run = `ab${Date.now()}`;
+const at = (minutesAgo) => new Date((now - minutesAgo * 60) * 1000).toISOString();
+const staff = { user_id: 'mash-pr1', role: 'ROLE_MASH_PRACTITIONER', team_id: 'mash' };
+function redContact(child, name) {
+  const refs = { contact_id: `${child}-k` };
+  const base = { child_id: child, household_id: `${child}-hh`, actor: staff, source_agency: 'AGENCY_POLICE', refs };
+  return [
+    { ...base, event_id: `${child}-d`, occurred_at: at(251), child_details_recorded: { name, date_of_birth: '2016-03-01', gender: 'GENDER_MALE', disability: 'DISABILITY_NONE' } },
+    { ...base, event_id: `${child}-c`, occurred_at: at(250), contact_received: { source: 'AGENCY_POLICE', concerns: ['CONCERN_CATEGORY_PHYSICAL_ABUSE'], summary: 'Police: injury seen at school.' } },
+    { ...base, event_id: `${child}-r`, occurred_at: at(245), rag_rated: { rating: 'RAG_RATING_RED' } },
+  ];
+}
+const acked = `${run}-a`, control = `${run}-b`;
+for (const e of [...redContact(acked, 'Leo Acknowledged'), ...redContact(control, 'Max Control')]) {
+  const res = await fetch(`${gateway}/v1/events`, { method: 'POST', headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${env('SIGHTLINE_RELAY_TOKEN')}` }, body: JSON.stringify(e) });
+  assert.equal(res.status, 202, await res.text());
+}
+const alertOf = (child) => `contact-decision-red/${child}/${child}-r`;
+
+const browser = await chromium.launch({ executablePath: process.env.CHROMIUM || '/usr/bin/chromium', args: ['--no-sandbox'] });
+try {
+  const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(String(e)));
+  await page.goto(`${app}/app/#token=${encodeURIComponent(env('SIGHTLINE_TOKEN'))}`);
+  await page.waitForSelector('#queue-view:not([hidden])', { timeout: 20000 });
+  // The manager opens the alerts panel from the navigation, by keyboard.
+  await page.focus('#nav-alerts');
+  await page.keyboard.press('Enter');
+  const row = (child) => page.locator(`#alerts tbody tr[data-alert="${alertOf(child)}/L1"]`);
+  await until('both red alerts on the panel', async () => {
+    if (await row(acked).count() && await row(control).count()) return true;
+    await page.evaluate(() => { location.hash = '#queue'; location.hash = '#alerts'; });
+    await sleep(500);
+    return false;
+  }, 60000);
+  const text = await row(acked).innerText();
+  assert.match(text, /Red-rated contact decided within 4 hours/);
+  assert.match(text, /Leo Acknowledged/);
+  await page.screenshot({ path: `${shots}/alerts-panel.png`, fullPage: true });
+
+  // Acknowledge from the screen, with a note.
+  await row(acked).locator('input').fill('Calling the school and the police now.');
+  await row(acked).locator('button').click();
+  await page.waitForSelector('text=Acknowledged; the ladder stops while you have it.', { timeout: 20000 });
+
+  // The watchdog hears it (through the gateway and the events topic) and says so on the topic,
+  // once its clock reaches the acknowledgement's time (the browser's click, in real time).
+  const setClock = (t) => {
+    writeFileSync(`${env('SIGHTLINE_CLOCK_FILE')}.tmp`, `${t}\n`);
+    renameSync(`${env('SIGHTLINE_CLOCK_FILE')}.tmp`, env('SIGHTLINE_CLOCK_FILE'));
+  };
+  const clicked = Math.ceil(Date.now() / 1000) + 1;
+  setClock(clicked);
+  const topicText = () => execFileSync('kcat', ['-C', '-b', env('SIGHTLINE_BROKERS'), '-t', env('SIGHTLINE_ALERTS_TOPIC'), '-e', '-q', '-f', '%s\n'], { encoding: 'latin1' });
+  await until('the acknowledgement on the alerts topic', () => topicText().includes(`${alertOf(acked)}/L1/ack/0`));
+  // Two hours on: the level-1 wait (1 hour) has passed for both; only the control escalates.
+  const later = clicked + 2 * 3600;
+  setClock(later);
+  await until('the watchdog ticked two hours on', async () => {
+    const res = await fetch(`${watchdog}/v1/status`, { headers: { Authorization: `Bearer ${env('SIGHTLINE_OPS_TOKEN')}` } });
+    return res.ok && (await res.json()).horizon_unix >= later;
+  });
+  await until('the control escalated', () => topicText().includes(`${alertOf(control)}/L2/escalated`));
+  const topic = topicText();
+  assert.ok(topic.includes(`${alertOf(acked)}/L1/raised`), 'the acknowledged alert was raised');
+  assert.ok(!topic.includes(`${alertOf(acked)}/L2/escalated`), 'the acknowledged alert did not escalate');
+
+  // The child's page: its clock, the alert, who has it, and the history.
+  await page.goto(`${app}/app/#child/${encodeURIComponent(acked)}`);
+  await page.waitForSelector('#child-alerts .alert-card', { timeout: 20000 });
+  await until('the acknowledgement on the child page', async () => {
+    await page.goto(`${app}/app/#child/${encodeURIComponent(acked)}`);
+    await page.waitForSelector('#child-alerts .alert-card', { timeout: 20000 });
+    return /acknowledged at level 1 by tm-mash/.test(await page.locator('#child-alerts').innerText());
+  });
+  assert.match(await page.locator('#child-alerts').innerText(), /Calling the school and the police now/);
+  await page.screenshot({ path: `${shots}/child-page.png`, fullPage: true });
+  await page.goto(`${app}/app/#line-of-sight`);
+  await page.waitForSelector('#los .card', { timeout: 20000 });
+  await page.screenshot({ path: `${shots}/line-of-sight.png`, fullPage: true });
+  assert.deepEqual(errors, [], 'no script errors on the page');
+  console.log('alerts browser test: acknowledged from the screen; no escalation after 2 hours; the control escalated');
+} finally {
+  await browser.close();
+}
