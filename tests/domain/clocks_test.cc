@@ -220,7 +220,7 @@ std::vector<av::AlertEvent> RunStory(const Story& s, Instant from, Instant until
 using Lines_t = std::vector<std::string>;
 
 TEST(ClocksTest, DefaultPolicyLoads) {
-  EXPECT_EQ(Policy().rules.size(), 15u);
+  EXPECT_EQ(Policy().rules.size(), 24u);
   EXPECT_EQ(Policy().ladders.size(), 2u);
 }
 
@@ -639,6 +639,144 @@ TEST(ClocksTest, OnlyAVisitUnderThePlanRestartsItsVisitClock) {
   n.PlanStart("e1", L("2026-11-02", 10), v1::PLAN_TYPE_CHILD_PROTECTION, "p1");
   n.Seen("e2", L("2026-11-13", 10), v1::SEEN_STATUS_SEEN_ALONE, "");
   EXPECT_EQ(Find(DeriveClocks(Policy(), "c1", n.events_), "cp-visits/c1/e1")->ended, std::nullopt);
+}
+
+// The detectors for the seed's failures (issue 14), each with times written by hand. None is
+// urgent: each pages at the team's next opening after it fires.
+TEST(Detectors, PlanDriftAfter15MonthsAndTwoReviewsWithoutProgress) {
+  Story s;
+  s.PlanStart("e1", L("2026-01-05", 10), v1::PLAN_TYPE_CHILD_PROTECTION, "p1");
+  // 15 months from Monday 5 January 2026: due by the end of 5 April 2027, overdue from Tuesday
+  // 6 April 00:00, paged at 09:00.
+  EXPECT_EQ(Lines(RunStory(s, L("2027-04-05", 8), L("2027-04-06", 10)), "cp-plan-drift"),
+            Lines_t{"raised L1 @ 2027-04-06 09:00"});
+  s.PlanEnd("e2", L("2027-03-31", 10), v1::PLAN_TYPE_CHILD_PROTECTION, "p1");
+  EXPECT_TRUE(Lines(RunStory(s, L("2027-04-05", 8), L("2027-04-06", 10)), "cp-plan-drift").empty());
+  // Two reviews recording no progress (or worse) within a year: at the second.
+  Story r;
+  r.PlanStart("e1", L("2026-01-05", 10), v1::PLAN_TYPE_CHILD_IN_NEED, "p1");
+  auto review = [&](const std::string& id, Instant at, v1::PlanProgress progress) {
+    r.PlanReview(id, at, v1::PLAN_TYPE_CHILD_IN_NEED, "p1");
+    r.events_.back().mutable_plan_reviewed()->set_progress(progress);
+  };
+  review("e2", L("2026-03-02", 10), v1::PLAN_PROGRESS_NONE);
+  review("e3", L("2026-06-01", 10), v1::PLAN_PROGRESS_GOOD);
+  EXPECT_TRUE(
+      Lines(RunStory(r, L("2026-06-01", 8), L("2026-06-02", 0)), "plan-no-progress").empty());
+  review("e4", L("2026-09-01", 14), v1::PLAN_PROGRESS_WORSENING);
+  EXPECT_EQ(Lines(RunStory(r, L("2026-09-01", 8), L("2026-09-02", 0)), "plan-no-progress"),
+            Lines_t{"raised L1 @ 2026-09-01 14:00"});
+}
+
+TEST(Detectors, ASecondChildProtectionPlan) {
+  Story s;
+  s.PlanStart("e1", L("2024-02-05", 10), v1::PLAN_TYPE_CHILD_PROTECTION, "p1");
+  s.PlanEnd("e2", L("2025-01-06", 10), v1::PLAN_TYPE_CHILD_PROTECTION, "p1");
+  s.PlanStart("e3", L("2026-11-02", 11), v1::PLAN_TYPE_CHILD_PROTECTION, "p2");
+  auto out = RunStory(s, L("2026-11-02", 8), L("2026-11-02", 12));
+  EXPECT_EQ(Lines(out, "repeat-cp-plan"), Lines_t{"raised L1 @ 2026-11-02 11:00"});
+  EXPECT_EQ(out.back().anchor_event_id(), "e3");
+}
+
+TEST(Detectors, NeglectPlanWithoutLegalPlanningMeetingAfter9Months) {
+  Story s;
+  s.PlanStart("e1", L("2026-01-05", 10), v1::PLAN_TYPE_CHILD_PROTECTION, "p1");
+  s.events_.back().mutable_plan_started()->set_category(v1::ABUSE_CATEGORY_NEGLECT);
+  // 9 months: due by the end of Monday 5 October 2026, paged Tuesday 6 October at 09:00.
+  EXPECT_EQ(Lines(RunStory(s, L("2026-10-05", 8), L("2026-10-06", 10)), "neglect-legal-planning"),
+            Lines_t{"raised L1 @ 2026-10-06 09:00"});
+  // A legal planning meeting for this plan in time: nothing. One for another plan counts not.
+  Story met = s;
+  met.Work("e2", L("2026-09-01", 10), {{"plan_id", "p1"}, {"legal_case_id", "lc1"}})
+      .mutable_legal_stage_reached()
+      ->set_stage(v1::LEGAL_STAGE_LEGAL_PLANNING_MEETING);
+  EXPECT_TRUE(
+      Lines(RunStory(met, L("2026-10-05", 8), L("2026-10-06", 10)), "neglect-legal-planning")
+          .empty());
+  Story other = s;
+  other.Work("e2", L("2026-09-01", 10), {{"plan_id", "p9"}, {"legal_case_id", "lc9"}})
+      .mutable_legal_stage_reached()
+      ->set_stage(v1::LEGAL_STAGE_LEGAL_PLANNING_MEETING);
+  EXPECT_EQ(
+      Lines(RunStory(other, L("2026-10-05", 8), L("2026-10-06", 10)), "neglect-legal-planning")
+          .size(),
+      1u);
+  // A physical-abuse plan is not a neglect plan.
+  Story physical;
+  physical.PlanStart("e1", L("2026-01-05", 10), v1::PLAN_TYPE_CHILD_PROTECTION, "p1");
+  physical.events_.back().mutable_plan_started()->set_category(v1::ABUSE_CATEGORY_PHYSICAL);
+  EXPECT_TRUE(
+      Lines(RunStory(physical, L("2026-10-05", 8), L("2026-10-06", 10)), "neglect-legal-planning")
+          .empty());
+}
+
+TEST(Detectors, PreProceedingsLongerThan16Weeks) {
+  Story s;
+  s.Legal("e1", L("2026-03-02", 10), v1::LEGAL_STAGE_PRE_PROCEEDINGS);
+  // 16 weeks = 112 days from Monday 2 March: due by the end of Monday 22 June, paged Tuesday.
+  EXPECT_EQ(Lines(RunStory(s, L("2026-06-22", 8), L("2026-06-23", 10)), "pre-proceedings"),
+            Lines_t{"raised L1 @ 2026-06-23 09:00"});
+  s.Legal("e2", L("2026-06-01", 10), v1::LEGAL_STAGE_PROCEEDINGS_ISSUED);
+  EXPECT_TRUE(
+      Lines(RunStory(s, L("2026-06-22", 8), L("2026-06-23", 10)), "pre-proceedings").empty());
+}
+
+TEST(Detectors, ChildInNeedVisitsEvery20WorkingDays) {
+  Story s;
+  s.PlanStart("e1", L("2026-11-02", 10), v1::PLAN_TYPE_CHILD_IN_NEED, "p3");
+  // 20 working days from Monday 2 November: due by the end of Monday 30 November.
+  EXPECT_EQ(Lines(RunStory(s, L("2026-11-30", 8), L("2026-12-01", 10)), "cin-visits"),
+            Lines_t{"raised L1 @ 2026-12-01 09:00"});
+  s.Seen("e2", L("2026-11-27", 10), v1::SEEN_STATUS_SEEN_ALONE, "p3");
+  EXPECT_TRUE(Lines(RunStory(s, L("2026-11-30", 8), L("2026-12-01", 10)), "cin-visits").empty());
+}
+
+TEST(Detectors, CareLeaverWithoutPersonalAdviserContactFor8Weeks) {
+  Story s;
+  s.PlanStart("e1", L("2026-09-07", 10), v1::PLAN_TYPE_PATHWAY, "p4");
+  auto contact = [&](const std::string& id, Instant at, v1::VisitContext context) {
+    s.Seen(id, at, v1::SEEN_STATUS_SEEN_ALONE, "p4");
+    s.events_.back().mutable_child_seen()->set_context(context);
+  };
+  contact("e2", L("2026-10-05", 10), v1::VISIT_CONTEXT_CARE_LEAVER);
+  contact("e3", L("2026-11-16", 10), v1::VISIT_CONTEXT_OTHER);  // Not the adviser's contact.
+  // 8 weeks = 56 days from Monday 5 October: due by the end of Monday 30 November.
+  EXPECT_EQ(Lines(RunStory(s, L("2026-11-30", 8), L("2026-12-01", 10)), "care-leaver-contact"),
+            Lines_t{"raised L1 @ 2026-12-01 09:00"});
+}
+
+TEST(Detectors, AssessmentCompletedWithoutTheChildSeenAlone) {
+  Story s;
+  s.Work("e1", L("2026-11-03", 15), {{"assessment_id", "a1"}})
+      .mutable_assessment_completed()
+      ->set_child_seen(v1::SEEN_STATUS_SEEN_NOT_ALONE);
+  s.Ack("e2", L("2026-11-03", 16), "assessment-not-seen-alone/c1/e1/L1", "tm-jo");
+  EXPECT_EQ(
+      Lines(RunStory(s, L("2026-11-03", 14), L("2026-11-03", 17)), "assessment-not-seen-alone"),
+      (Lines_t{"raised L1 @ 2026-11-03 15:00", "acknowledged L1 @ 2026-11-03 16:00",
+               "resolved L1 @ 2026-11-03 16:00"}));
+  Story alone;
+  alone.Work("e1", L("2026-11-03", 15), {{"assessment_id", "a1"}})
+      .mutable_assessment_completed()
+      ->set_child_seen(v1::SEEN_STATUS_SEEN_ALONE);
+  EXPECT_TRUE(
+      Lines(RunStory(alone, L("2026-11-03", 14), L("2026-11-04", 0)), "assessment-not-seen-alone")
+          .empty());
+}
+
+TEST(Detectors, PartnerCheckOutstandingAfter2WorkingDays) {
+  Story s;
+  s.Work("e1", L("2026-11-02", 11), {{"contact_id", "k1"}, {"check_id", "ch1"}})
+      .mutable_partner_check_requested()
+      ->set_partner(v1::AGENCY_HEALTH_OTHER);
+  s.Work("e2", L("2026-11-05", 11), {{"contact_id", "k1"}, {"check_id", "ch1"}})
+      .mutable_partner_check_returned()
+      ->set_partner(v1::AGENCY_HEALTH_OTHER);
+  // 2 working days from Monday: due by the end of Wednesday, paged Thursday 09:00.
+  // The front-door ladder's first wait is 1 working hour: the service manager at 10:00.
+  EXPECT_EQ(Lines(RunStory(s, L("2026-11-02", 10), L("2026-11-05", 12)), "partner-checks"),
+            (Lines_t{"raised L1 @ 2026-11-05 09:00", "escalated L2 @ 2026-11-05 10:00",
+                     "resolved L2 @ 2026-11-05 11:00"}));
 }
 
 TEST(ClocksTest, ReviewSchedulesFollowTheirLimits) {
