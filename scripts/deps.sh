@@ -34,13 +34,18 @@ if [ ${#missing[@]} -gt 0 ]; then
   $sudo_cmd apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 "$(dirname "$0")/kafka/fetch.sh"
-# playwright-core for the browser test, pinned by tests/browser/package-lock.json; it drives
-# Debian's chromium (installed above), so no browser is downloaded.
+# playwright-core and axe-core for the browser tests, pinned by tests/browser/package-lock.json;
+# playwright drives Debian's chromium (installed above), so no browser is downloaded. `npm ls`
+# fails when anything pinned is missing or of another version.
 browser_dir="$(dirname "$0")/../tests/browser"
-want=$(sed -n 's/.*"playwright-core": "\(.*\)".*/\1/p' "$browser_dir/package.json")
-have=$(sed -n 's/^  "version": "\(.*\)".*/\1/p' "$browser_dir/node_modules/playwright-core/package.json" 2>/dev/null || true)
-if [ "$want" != "$have" ]; then
+if ! (cd "$browser_dir" && npm ls --depth=0 >/dev/null 2>&1); then
   (cd "$browser_dir" && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund --silent)
+fi
+# GOV.UK Frontend for the triage screen (ADR 0012), pinned by web/package-lock.json: its compiled
+# CSS is served from web/node_modules as a static file.
+web_dir="$(dirname "$0")/../web"
+if ! (cd "$web_dir" && npm ls --depth=0 >/dev/null 2>&1); then
+  (cd "$web_dir" && npm ci --no-audit --no-fund --silent)
 fi
 # Python test tools (schemathesis), pinned, in a venv of Debian's python3.
 venv="$(dirname "$0")/../build/venv"

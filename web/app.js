@@ -5,8 +5,13 @@
 const $ = (sel) => document.querySelector(sel);
 const state = { token: sessionStorage.getItem('sightline-token') || '', items: [], me: null };
 
+// GOV.UK Frontend's classes for the elements the screen builds (ADR 0012), unless given.
+const govuk = { table: 'govuk-table', caption: 'govuk-table__caption govuk-table__caption--m', tr: 'govuk-table__row',
+  th: 'govuk-table__header', td: 'govuk-table__cell', button: 'govuk-button govuk-button--secondary',
+  input: 'govuk-input', p: 'govuk-body', h4: 'govuk-heading-s', a: 'govuk-link', ol: 'govuk-list govuk-list--number' };
 function el(tag, attrs = {}, ...children) {
   const e = document.createElement(tag);
+  if (govuk[tag] && !('class' in attrs)) e.className = govuk[tag];
   for (const [k, v] of Object.entries(attrs)) {
     if (k === 'class') e.className = v; else if (k.startsWith('on')) e.addEventListener(k.slice(2), v);
     else e.setAttribute(k, v);
@@ -14,6 +19,13 @@ function el(tag, attrs = {}, ...children) {
   for (const c of children) e.append(c instanceof Node ? c : document.createTextNode(c ?? ''));
   return e;
 }
+// One row of a GOV.UK summary list.
+const fact = (key, ...value) => el('div', { class: 'govuk-summary-list__row' },
+  el('dt', { class: 'govuk-summary-list__key' }, key), el('dd', { class: 'govuk-summary-list__value' }, ...value));
+// A RAG rating in words, as a GOV.UK tag; a contact nobody has rated yet says so.
+const ragColour = { red: 'red', amber: 'orange', green: 'green', blue: 'blue' };
+const ragText = (rag) => (ragColour[rag] ? rag : 'not yet rated');
+const ragTag = (rag) => el('strong', { class: 'govuk-tag govuk-tag--' + (ragColour[rag] || 'grey') + ' rag rag-' + rag }, ragText(rag));
 const label = (s) => String(s || '').replace(/^[A-Z]+(_[A-Z]+)*?_(?=[A-Z])/, '').toLowerCase().replace(/_/g, ' ');
 const enumLabel = (s, prefix) => String(s || '').replace(prefix, '').toLowerCase().replace(/_/g, ' ');
 const when = (iso) => iso ? new Date(iso).toLocaleString('en-GB', { dateStyle: 'medium', timeStyle: 'short' }) : '';
@@ -54,7 +66,7 @@ function renderQueue() {
     const name = item.details_hidden ? el('span', { class: 'restricted' }, (item.name || item.child_id) + ' (restricted)')
                                      : (item.name || item.child_id);
     const tr = el('tr', { tabindex: '0', 'data-child': item.child_id },
-      el('td', {}, el('span', { class: 'rag rag-' + item.rag }, item.rag)),
+      el('td', {}, ragTag(item.rag)),
       el('td', {}, name, el('br'), el('small', {}, item.child_id)),
       el('td', {}, when(item.waiting_since)),
       el('td', {}, String(item.working_days_waited)),
@@ -106,13 +118,13 @@ async function showChild(id) {
   }
   const r = body.record;
   $('#child-title').textContent = (r.name || r.child_id) + ' — ' + enumLabel(r.stage, 'STAGE_');
-  const facts = [['Child ID', r.child_id], ['RAG', enumLabel(r.rag, 'RAG_RATING_')],
+  const facts = [['Child ID', r.child_id], ['RAG rating', ragText(enumLabel(r.rag, 'RAG_RATING_'))],
     ['Date of birth', r.details?.unborn ? 'unborn (due ' + r.details?.expected_date + ')' : r.details?.date_of_birth],
     ['Allocated', r.allocation ? `${r.allocation.worker_id} (${r.allocation.team_id})` : 'not allocated'],
     ['Last seen alone', when(r.last_seen_alone) || 'never recorded'], ['Contacts', String(r.contacts || 0)]];
-  for (const [k, v] of facts) $('#child-facts').append(el('dt', {}, k), el('dd', {}, v || ''));
-  if (r.household_id) $('#child-facts').append(el('dt', {}, 'Household'), el('dd', {}, el('a', { href: '#household/' + encodeURIComponent(r.household_id) }, r.household_id)));
-  if ((r.flags || []).length) $('#child-facts').append(el('dt', {}, 'Flags'), el('dd', {}, ...(r.flags.map((f) => el('span', { class: 'flag' }, f.replace(/_/g, ' '))))));
+  for (const [k, v] of facts) $('#child-facts').append(fact(k, v || ''));
+  if (r.household_id) $('#child-facts').append(fact('Household', el('a', { href: '#household/' + encodeURIComponent(r.household_id) }, r.household_id)));
+  if ((r.flags || []).length) $('#child-facts').append(fact('Flags', ...(r.flags.map((f) => el('strong', { class: 'govuk-tag govuk-tag--red flag' }, f.replace(/_/g, ' '))))));
   for (const c of body.clocks) {
     $('#child-clocks').append(el('li', { class: c.overdue ? 'breached' : '' }, `${c.name} (${c.ref}): ${c.overdue ? 'overdue since' : 'due before'} ${when(c.overdue_from)}`));
   }
@@ -131,8 +143,8 @@ function pages(a) {
 
 function ackButton(a, after) {
   if (a.state !== 'open') return el('span', {}, a.state === 'acknowledged' ? 'with ' + a.acknowledged_by : '');
-  const note = el('input', { type: 'text', 'aria-label': 'Note for ' + a.alert_id, placeholder: 'What you are doing', maxlength: '1000' });
-  const button = el('button', { type: 'button' }, 'Acknowledge');
+  const note = el('input', { type: 'text', class: 'govuk-input govuk-input--width-20', 'aria-label': 'Note for ' + a.alert_id, placeholder: 'What you are doing', maxlength: '1000' });
+  const button = el('button', { type: 'button', class: 'govuk-button govuk-!-margin-bottom-0' }, 'Acknowledge');
   const status = el('span', { role: 'status' });
   button.addEventListener('click', async () => {
     button.disabled = true;
@@ -198,7 +210,7 @@ async function showHousehold(id) {
   $('#household-totals').replaceChildren();
   let body;
   try { body = await api('/v1/households/' + encodeURIComponent(id)); } catch (e) { $('#error').textContent = e.message; return; }
-  for (const [k, v] of Object.entries(body.totals)) $('#household-totals').append(el('dt', {}, k.replace(/_/g, ' ')), el('dd', {}, String(v)));
+  for (const [k, v] of Object.entries(body.totals)) $('#household-totals').append(fact(k.replace(/_/g, ' '), String(v)));
   for (const c of body.children) {
     const name = c.details_hidden ? el('span', { class: 'restricted' }, c.name + ' (details hidden)')
                                   : el('a', { href: '#child/' + encodeURIComponent(c.child_id) }, c.name || c.child_id);

@@ -2,11 +2,13 @@
 // panel, acknowledges a red contact's alert from the screen with a note, and the alert stops
 // escalating: after the watchdog's clock moves on two hours, the alerts topic (read with kcat)
 // holds the acknowledgement and no escalation for it, while the same red contact left alone was
-// escalated. Saves screenshots of the alerts panel, the child page and the line of sight.
+// escalated. Saves screenshots of the alerts panel, the child page and the line of sight, and
+// checks each page with axe-core against WCAG 2.2 AA: no serious or critical violation.
 // Env: see alerts.sh.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { renameSync, writeFileSync } from 'node:fs';
+import AxeBuilder from '@axe-core/playwright';
 import { chromium } from 'playwright-core';
 
 const env = (k) => { assert.ok(process.env[k], `missing ${k}`); return process.env[k]; };
@@ -41,15 +43,29 @@ for (const e of [...redContact(acked, 'Leo Acknowledged'), ...redContact(control
   const res = await fetch(`${gateway}/v1/events`, { method: 'POST', headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${env('SIGHTLINE_RELAY_TOKEN')}` }, body: JSON.stringify(e) });
   assert.equal(res.status, 202, await res.text());
 }
+// WCAG 2.2 AA (the Public Sector Bodies Accessibility Regulations cover staff tools): axe-core in
+// the page, serious and critical findings fail the test.
+const axeSummary = [];
+async function accessible(page, name) {
+  const result = await new AxeBuilder({ page })
+    .withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa']).analyze();
+  const bad = result.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+  assert.deepEqual(bad.map((v) => `${v.id} (${v.impact}): ${v.help} - ${v.nodes.map((n) => n.target.join(' ')).slice(0, 3).join('; ')}`), [],
+    `${name}: axe-core found serious or critical violations`);
+  axeSummary.push(`${name}: ${result.passes.length} rules passed, ${result.violations.length} minor/moderate`);
+}
 const alertOf = (child) => `contact-decision-red/${child}/${child}-r`;
 
 const browser = await chromium.launch({ executablePath: process.env.CHROMIUM || '/usr/bin/chromium', args: ['--no-sandbox'] });
 try {
-  const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  const page = await context.newPage();
   const errors = [];
   page.on('pageerror', (e) => errors.push(String(e)));
   await page.goto(`${app}/app/#token=${encodeURIComponent(env('SIGHTLINE_TOKEN'))}`);
   await page.waitForSelector('#queue-view:not([hidden])', { timeout: 20000 });
+  await page.waitForSelector('#queue tbody tr', { timeout: 20000 });
+  await accessible(page, 'queue');
   // The manager opens the alerts panel from the navigation, by keyboard.
   await page.focus('#nav-alerts');
   await page.keyboard.press('Enter');
@@ -64,6 +80,7 @@ try {
   assert.match(text, /Red-rated contact decided within 4 hours/);
   assert.match(text, /Leo Acknowledged/);
   await page.screenshot({ path: `${shots}/alerts-panel.png`, fullPage: true });
+  await accessible(page, 'alerts panel');
 
   // Acknowledge from the screen, with a note.
   await row(acked).locator('input').fill('Calling the school and the police now.');
@@ -102,11 +119,14 @@ try {
   });
   assert.match(await page.locator('#child-alerts').innerText(), /Calling the school and the police now/);
   await page.screenshot({ path: `${shots}/child-page.png`, fullPage: true });
+  await accessible(page, 'child page');
   await page.goto(`${app}/app/#line-of-sight`);
   await page.waitForSelector('#los .card', { timeout: 20000 });
   await page.screenshot({ path: `${shots}/line-of-sight.png`, fullPage: true });
+  await accessible(page, 'line of sight');
   assert.deepEqual(errors, [], 'no script errors on the page');
   console.log('alerts browser test: acknowledged from the screen; no escalation after 2 hours; the control escalated');
+  console.log('axe-core (WCAG 2.2 AA, 0 serious or critical):\n  ' + axeSummary.join('\n  '));
 } finally {
   await browser.close();
 }
