@@ -137,7 +137,7 @@ async function showChild(id) {
 // Who an alert pages now, in words: the role by day; out of hours the rotas and who is on call.
 function pages(a) {
   const roles = (a.paged_roles && a.paged_roles.length ? a.paged_roles : [a.level_role]).map((r) => r.replace(/_/g, ' '));
-  const people = Object.entries(a.on_call || {}).map(([rota, user]) => `${user} (${rota.replace(/_/g, ' ')})`);
+  const people = (a.on_call || []).map((o) => `${o.user_id} (${o.rota.replace(/_/g, ' ')})`);
   return roles.join(', ') + (people.length ? ' — on call: ' + people.join(', ') : '');
 }
 
@@ -237,11 +237,65 @@ async function showLineOfSight() {
     el('div', { class: 'card' }, el('strong', { class: a.overdue ? 'breached' : '' }, String(a.overdue)), 'decisions overdue'),
     el('div', { class: 'card' }, el('strong', {}, a.oldest ? String(a.oldest.working_days_waited) : '0'), 'working days, oldest wait'),
     el('div', { class: 'card' }, el('strong', {}, (100 * b.referrals_12m.re_referral_rate).toFixed(0) + '%'), 're-referrals, 12 months')));
+  const c = b.care_leavers || { count: 0, unsuitable_accommodation: 0, accommodation_not_known: 0 };
+  box.append(el('div', { class: 'cards' },
+    el('div', { class: 'card' }, el('strong', {}, String(c.count)), 'care leavers'),
+    el('div', { class: 'card' }, el('strong', { class: c.unsuitable_accommodation ? 'breached' : '' }, String(c.unsuitable_accommodation)), 'in unsuitable accommodation'),
+    el('div', { class: 'card' }, el('strong', {}, String(c.accommodation_not_known)), 'accommodation not known')));
+  if (b.weekly) box.append(weeklyChart(b.weekly));
+  if (b.acknowledgements_by_user && b.acknowledgements_by_user.length) {
+    box.append(el('table', {}, el('caption', {}, 'Acknowledging pages, 12 weeks'),
+      el('thead', { class: 'govuk-table__head' }, el('tr', {}, el('th', { scope: 'col' }, 'Who'), el('th', { scope: 'col' }, 'Acknowledged'), el('th', { scope: 'col' }, 'Median minutes from the page'))),
+      el('tbody', { class: 'govuk-table__body' }, ...b.acknowledgements_by_user.map((u) => el('tr', {}, el('th', { scope: 'row' }, u.user_id), el('td', {}, String(u.acknowledged)), el('td', {}, u.median_minutes === null ? '' : u.median_minutes.toFixed(0)))))));
+  }
+  if (b.alerts_raised_12w_by_team && Object.keys(b.alerts_raised_12w_by_team).length) {
+    box.append(el('table', {}, el('caption', {}, 'Breaches (alerts raised) by team, 12 weeks'),
+      el('tbody', { class: 'govuk-table__body' }, ...Object.entries(b.alerts_raised_12w_by_team).map(([t, n]) => el('tr', {}, el('th', { scope: 'row' }, t), el('td', {}, String(n)))))));
+  }
   const stages = el('table', {}, el('caption', {}, 'Children by stage'), el('tbody', {}, ...Object.entries(b.by_stage).map(([k, v]) => el('tr', {}, el('th', { scope: 'row' }, k), el('td', {}, String(v))))));
   const teams = el('table', {}, el('caption', {}, 'By team'), el('thead', {}, el('tr', {}, el('th', {}, 'Team'), el('th', {}, 'Awaiting'), el('th', {}, 'Overdue'), el('th', {}, 'Open cases'))),
     el('tbody', {}, ...Object.entries(b.by_team).map(([t, v]) => el('tr', {}, el('th', { scope: 'row' }, t), el('td', {}, String(v.awaiting_decision || 0)), el('td', {}, String(v.decision_overdue || 0)), el('td', {}, String(v.open_cases || 0))))));
   const managers = el('table', {}, el('caption', {}, 'Caseload by manager'), el('tbody', {}, ...b.caseload_by_manager.map((m) => el('tr', {}, el('th', { scope: 'row' }, m.manager_id), el('td', {}, String(m.open_cases))))));
   box.append(stages, teams, managers);
+}
+
+// Twelve weeks as small bars drawn in inline SVG: no charting library and no build step
+// (ADR 0012). The same figures follow as a table, so the chart is never the only way to read them.
+function weeklyChart(w) {
+  const ns = 'http://www.w3.org/2000/svg';
+  const svg = document.createElementNS(ns, 'svg');
+  const series = [['referrals', 'Referrals', '#1d70b8'], ['alerts_raised', 'Breaches (alerts raised)', '#d4351c']];
+  const max = Math.max(1, ...series.flatMap(([k]) => w[k]));
+  const W = 720, H = 160, n = w.week_starting.length, slot = W / n, bar = (slot - 8) / series.length;
+  svg.setAttribute('viewBox', `0 0 ${W} ${H + 20}`);
+  svg.setAttribute('width', String(W));
+  svg.setAttribute('role', 'img');
+  svg.setAttribute('aria-label', 'Referrals and breaches per week for 12 weeks; the figures are in the table below');
+  w.week_starting.forEach((week, i) => {
+    series.forEach(([k, , colour], j) => {
+      const h = Math.round((w[k][i] / max) * H);
+      const r = document.createElementNS(ns, 'rect');
+      r.setAttribute('x', String(i * slot + 4 + j * bar));
+      r.setAttribute('y', String(H - h));
+      r.setAttribute('width', String(bar - 1));
+      r.setAttribute('height', String(h));
+      r.setAttribute('fill', colour);
+      svg.append(r);
+    });
+    const t = document.createElementNS(ns, 'text');
+    t.setAttribute('x', String(i * slot + 4));
+    t.setAttribute('y', String(H + 14));
+    t.setAttribute('font-size', '11');
+    t.textContent = week.slice(5);
+    svg.append(t);
+  });
+  const legend = el('p', { class: 'govuk-body-s' }, ...series.map(([, label, colour]) => el('span', { class: 'legend' }, el('span', { class: 'swatch', style: 'background:' + colour }), label + ' ')));
+  const table = el('table', {}, el('caption', {}, 'Week by week, 12 weeks'),
+    el('thead', { class: 'govuk-table__head' }, el('tr', {}, el('th', { scope: 'col' }, 'Week starting'), el('th', { scope: 'col' }, 'Referrals'), el('th', { scope: 'col' }, 'Re-referrals'),
+      el('th', { scope: 'col' }, 'Breaches'), el('th', { scope: 'col' }, 'Acknowledged'), el('th', { scope: 'col' }, 'Median minutes to acknowledge'))),
+    el('tbody', { class: 'govuk-table__body' }, ...w.week_starting.map((week, i) => el('tr', {}, el('th', { scope: 'row' }, week), el('td', {}, String(w.referrals[i])), el('td', {}, String(w.re_referrals[i])),
+      el('td', {}, String(w.alerts_raised[i])), el('td', {}, String(w.alerts_acknowledged[i])), el('td', {}, w.median_minutes_to_acknowledge[i] === null ? '' : w.median_minutes_to_acknowledge[i].toFixed(0))))));
+  return el('div', { class: 'weekly' }, el('h2', { class: 'govuk-heading-m' }, 'The last 12 weeks'), svg, legend, table);
 }
 
 async function follow() {

@@ -107,8 +107,12 @@ TEST(Notify, LabelsCarryIdentityAndRoutingButNoPersonalDetail) {
   night.set_urgent(true);
   night.add_paged_roles("emergency_duty_team");
   night.add_paged_roles("on_call_manager");
-  (*night.mutable_on_call())["on_call_manager"] = "sm-east";
-  (*night.mutable_on_call())["emergency_duty_team"] = "edt-senior-1";
+  for (auto [rota, user] : {std::pair{"on_call_manager", "sm-east"},
+                            std::pair{"emergency_duty_team", "edt-senior-1"}}) {
+    av::OnCall* who = night.add_on_call();
+    who->set_rota(rota);
+    who->set_user_id(user);
+  }
   nv::ClockNotice other;
   auto paged = AlertLabels(ApplyAlertEvent(other, night, Routes()).at(0).alert);
   EXPECT_EQ(paged["urgency"], "urgent");

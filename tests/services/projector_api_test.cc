@@ -461,6 +461,16 @@ TEST_F(ApiTest, LineOfSightFiguresAddUpOverASimulatedCountyMonth) {
   EXPECT_GT(hos["awaiting_decision"]["in_stage"].get<int>(), 0);
   EXPECT_GT(hos["awaiting_decision"]["on_open_cases"].get<int>(), 0)
       << "the simulated month should have new contacts about open cases";
+  // The whole month lies inside the 12 weeks: the weeks hold every referral of the year's figure.
+  int weekly = 0;
+  for (const json& n : hos["weekly"]["referrals"]) weekly += n.get<int>();
+  EXPECT_EQ(weekly, hos["referrals_12m"]["count"].get<int>());
+  const json& leavers = hos["care_leavers"];
+  EXPECT_EQ(leavers["count"], params.care_leavers);
+  EXPECT_GT(leavers["unsuitable_accommodation"].get<int>(), 0);
+  EXPECT_LE(leavers["unsuitable_accommodation"].get<int>() +
+                leavers["accommodation_not_known"].get<int>(),
+            leavers["count"].get<int>());
   for (std::string who : {"sm1", "tm1", "tm2"}) {
     json body = json::parse(api_->LineOfSight(Req(who)).body);
     ExpectFiguresAddUp(body, who);
@@ -495,9 +505,73 @@ TEST_F(ApiTest, LineOfSightFiguresAddUpOverASimulatedCountyMonth) {
   return e;
 }
 
-TEST_F(ApiTest, AlertsPanelShowsOpenAlertsOldestFirstAndAcknowledgesThroughTheGateway) {
+// An alert board store holding `steps` (as the alert board's consumer would write them) and
+// whether the batch had `dead` dead letters.
+std::unique_ptr<storage::Store> FillBoard(
+    const std::vector<::sightline::alerts::v1::AlertEvent>& steps, const std::string& junk,
+    std::size_t& dead) {
   auto board = OpenAlertBoard(sightline::testing::TempDir("alert-board"), false);
-  ASSERT_TRUE(board.ok());
+  if (!board.ok()) return nullptr;
+  std::vector<kafka::Record> records;
+  for (std::size_t i = 0; i < steps.size(); ++i) {
+    kafka::Record& r = records.emplace_back();
+    r.offset = static_cast<std::int64_t>(i);
+    r.key = steps[i].child_id();
+    steps[i].SerializeToString(&r.value);
+  }
+  if (!junk.empty()) records.emplace_back().value = junk;
+  AlertBoardHandler handler(*board.value(), nullptr);
+  auto batch = handler.Prepare(records);
+  if (!batch.ok() || !board.value()->Write(batch.value().writes).ok()) return nullptr;
+  dead = batch.value().dead.size();
+  return std::move(board).value();
+}
+
+TEST_F(ApiTest, LineOfSightCountsBreachesAndAcknowledgementTimesOverTwelveWeeks) {
+  namespace av = ::sightline::alerts::v1;
+  av::AlertEvent ack = AlertStep("child-q", "mash", av::STEP_ACKNOWLEDGED, 1, 11);
+  ack.set_acknowledged_by("tm-mash");
+  std::size_t dead = 0;
+  auto board = FillBoard({AlertStep("child-q", "mash", av::STEP_RAISED, 1, 9), ack,
+                          AlertStep("child-r", "mash", av::STEP_RAISED, 1, 10),
+                          AlertStep("child-o", "team-2", av::STEP_RAISED, 1, 8)},
+                         "", dead);
+  ASSERT_NE(board, nullptr);
+  TriageApi api(ApiDeps{.store = *store_,
+                        .calendar = calendar_,
+                        .access = access_,
+                        .auth = *auth_,
+                        .audit = audit_,
+                        .feed = feed_,
+                        .metrics = metrics_,
+                        .clock = clock_,
+                        .consumer_status = [] { return consumer::ShellStatus{}; },
+                        .alerts = board.get()});
+  auto sum = [](const json& a) {
+    int n = 0;
+    for (const json& v : a) n += v.get<int>();
+    return n;
+  };
+  json hos = json::parse(api.LineOfSight(Req("hos1")).body);
+  ExpectFiguresAddUp(hos, "hos1");
+  const json& w = hos["weekly"];
+  ASSERT_EQ(w["week_starting"].size(), 12u);
+  EXPECT_EQ(w["week_starting"].back(), "2026-11-23");  // The clock says Tuesday 24 November.
+  EXPECT_EQ(w["alerts_raised"].back(), 3);
+  EXPECT_EQ(sum(w["alerts_raised"]), 3);
+  EXPECT_EQ(w["alerts_acknowledged"].back(), 1);
+  EXPECT_EQ(w["median_minutes_to_acknowledge"].back(), 120.0);  // Raised 09:00, acknowledged 11:00.
+  EXPECT_TRUE(w["median_minutes_to_acknowledge"][0].is_null());
+  EXPECT_EQ(hos["acknowledgements_by_user"][0]["user_id"], "tm-mash");
+  EXPECT_EQ(hos["alerts_raised_12w_by_team"]["mash"], 2);
+  EXPECT_EQ(hos["alerts_raised_12w_by_team"]["team-2"], 1);
+  // The restricted child's breach is not the service manager's to count.
+  json sm = json::parse(api.LineOfSight(Req("sm1")).body);
+  EXPECT_EQ(sum(sm["weekly"]["alerts_raised"]), 2);
+  EXPECT_EQ(sm["alerts_raised_12w_by_team"]["mash"], 1);
+}
+
+TEST_F(ApiTest, AlertsPanelShowsOpenAlertsOldestFirstAndAcknowledgesThroughTheGateway) {
   namespace av = ::sightline::alerts::v1;
   std::vector<av::AlertEvent> steps = {
       AlertStep("child-q", "mash", av::STEP_RAISED, 1, 9),
@@ -510,19 +584,10 @@ TEST_F(ApiTest, AlertsPanelShowsOpenAlertsOldestFirstAndAcknowledgesThroughTheGa
   *steps[4].mutable_due_at() =
       ToTimestamp(Instant(std::chrono::sys_days{std::chrono::November / 20 / 2026}));
   *steps[5].mutable_due_at() = steps[4].due_at();
-  std::vector<kafka::Record> records;
-  for (std::size_t i = 0; i < steps.size(); ++i) {
-    kafka::Record& r = records.emplace_back();
-    r.offset = static_cast<std::int64_t>(i);
-    r.key = steps[i].child_id();
-    steps[i].SerializeToString(&r.value);
-  }
-  records.emplace_back().value = "not an alert";
-  AlertBoardHandler handler(*board.value(), nullptr);
-  auto batch = handler.Prepare(records);
-  ASSERT_TRUE(batch.ok());
-  EXPECT_EQ(batch.value().dead.size(), 1u);
-  ASSERT_TRUE(board.value()->Write(batch.value().writes).ok());
+  std::size_t dead = 0;
+  auto board = FillBoard(steps, "not an alert", dead);
+  ASSERT_NE(board, nullptr);
+  EXPECT_EQ(dead, 1u);
   std::vector<std::string> written;
   int gateway_status = 202;
   std::string authorization;
@@ -535,7 +600,7 @@ TEST_F(ApiTest, AlertsPanelShowsOpenAlertsOldestFirstAndAcknowledgesThroughTheGa
                .metrics = metrics_,
                .clock = clock_,
                .consumer_status = [] { return consumer::ShellStatus{}; },
-               .alerts = board.value().get(),
+               .alerts = board.get(),
                .write_event =
                    [&](const std::string& auth, const std::string& event) {
                      authorization = auth;

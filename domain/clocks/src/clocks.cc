@@ -178,7 +178,11 @@ av::AlertEvent MakeEvent(const ClockPolicy& policy, const ClockInstance& c, cons
   e.set_urgent(rule.urgent);
   Page page = PageFor(policy, rule, s.level, s.at, c.team_id);
   for (const std::string& r : page.roles) e.add_paged_roles(r);
-  for (const auto& [rota, user] : page.on_call) (*e.mutable_on_call())[rota] = user;
+  for (const auto& [rota, user] : page.on_call) {
+    av::OnCall* who = e.add_on_call();
+    who->set_rota(rota);
+    who->set_user_id(user);
+  }
   e.set_out_of_hours(!policy.InHours(s.at, c.team_id));
   if (s.ack != nullptr) {
     e.set_acknowledged_by(s.ack->by);

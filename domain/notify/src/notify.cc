@@ -140,7 +140,8 @@ std::map<std::string, std::string> AlertLabels(const nv::LevelAlert& a) {
     l["urgency"] = a.urgent() ? "urgent" : "working-hours";
     std::string paged, on_call;
     for (const std::string& r : a.paged_roles()) paged += (paged.empty() ? "" : ",") + r;
-    std::map<std::string, std::string> sorted(a.on_call().begin(), a.on_call().end());
+    std::map<std::string, std::string> sorted;
+    for (const auto& who : a.on_call()) sorted[who.rota()] = who.user_id();
     for (const auto& [rota, user] : sorted)
       on_call += (on_call.empty() ? "" : ",") + rota + ":" + user;
     if (!paged.empty()) l["paged"] = paged;

@@ -170,6 +170,8 @@ pv::ChildSummary Summarise(const pv::ChildRecord& r) {
     s.add_referral_is_re_referral(ref.re_referral());
   }
   s.mutable_flags()->CopyFrom(r.flags());
+  s.set_accommodation(r.accommodation());
+  s.set_accommodation_suitability(r.accommodation_suitability());
   return s;
 }
 

@@ -106,6 +106,22 @@ StatusOr<std::vector<pv::AlertRow>> AlertsOfChild(const storage::Store& store,
   return out;
 }
 
+Status ForEachAlert(const storage::Store& store,
+                    const std::function<void(const pv::AlertRow&)>& visit) {
+  bool corrupt = false;
+  Status s = store.Scan(alerts_cf::kAlerts, "", [&](std::string_view, std::string_view value) {
+    pv::AlertRow row;
+    if (!row.ParseFromArray(value.data(), static_cast<int>(value.size()))) {
+      corrupt = true;
+      return false;
+    }
+    visit(row);
+    return true;
+  });
+  if (!s.ok()) return s;
+  return corrupt ? Internal("an alert row does not parse") : Status::Ok();
+}
+
 StatusOr<std::optional<pv::AlertRow>> AlertOfClock(const storage::Store& store,
                                                    const std::string& clock_id) {
   return Read(store, clock_id);

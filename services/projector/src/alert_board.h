@@ -8,6 +8,7 @@
 //   meta         the consumer shell's offsets rows
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -48,6 +49,9 @@ class AlertBoardHandler final : public consumer::Handler<AlertBatch> {
 StatusOr<std::vector<projections::v1::AlertRow>> LiveAlerts(const storage::Store& store);
 StatusOr<std::vector<projections::v1::AlertRow>> AlertsOfChild(const storage::Store& store,
                                                                const std::string& child_id);
+// Every row, in clock id order (resolved and cancelled ones too), for the line of sight.
+Status ForEachAlert(const storage::Store& store,
+                    const std::function<void(const projections::v1::AlertRow&)>& visit);
 StatusOr<std::optional<projections::v1::AlertRow>> AlertOfClock(const storage::Store& store,
                                                                 const std::string& clock_id);
 

@@ -1,7 +1,10 @@
 // The triage API's aggregate views: a household with its cumulative history, and the line of
 // sight. Same rules as api.cc: authenticate, check access, audit, then answer.
+#include <algorithm>
 #include <map>
+#include <set>
 
+#include "alert_board.h"
 #include "api.h"
 #include "api_internal.h"
 #include "api_json.h"
@@ -149,6 +152,20 @@ http::Response TriageApi::LineOfSight(const http::Request& req) {
   int awaiting = 0, overdue = 0, referrals = 0, re_referrals = 0, children = 0;
   int awaiting_in_stage = 0, awaiting_on_open_cases = 0;
   int hidden = 0, hidden_awaiting = 0, hidden_overdue = 0;
+  int care_leavers = 0, unsuitable = 0, accommodation_not_known = 0;
+  std::set<std::string> readable;
+  // Twelve weeks, Monday to Sunday (local), the current one last.
+  constexpr int kWeeks = 12;
+  Instant this_week = domain::LocalMidnight(
+      domain::LocalDay(now) -
+      std::chrono::days((std::chrono::weekday(domain::LocalDay(now)).iso_encoding() - 1)));
+  domain::Day first_week = domain::LocalDay(this_week) - std::chrono::days(7 * (kWeeks - 1));
+  auto week_of = [&](Instant t) -> int {  // By local calendar day, so summer time moves nothing.
+    auto days = (domain::LocalDay(t) - first_week).count();
+    if (days < 0 || days >= std::int64_t{7} * kWeeks) return -1;
+    return static_cast<int>(days / 7);
+  };
+  std::vector<int> weekly_referrals(kWeeks), weekly_re_referrals(kWeeks);
   std::optional<pv::ChildSummary> oldest;
   bool corrupt = false;
   Status s = d_.store.Scan(cf::kSummaries, "", [&](std::string_view, std::string_view value) {
@@ -171,6 +188,20 @@ http::Response TriageApi::LineOfSight(const http::Request& req) {
       return true;
     }
     ++children;
+    readable.insert(c.child_id());
+    if (c.stage() == pv::STAGE_CARE_LEAVER) {
+      ++care_leavers;
+      unsuitable += c.accommodation_suitability() == events::v1::SUITABILITY_UNSUITABLE;
+      accommodation_not_known +=
+          c.accommodation_suitability() == events::v1::SUITABILITY_UNSPECIFIED;
+    }
+    for (int i = 0; i < c.referral_times_size(); ++i) {
+      int w = week_of(ToInstant(c.referral_times(i)));
+      if (w < 0) continue;
+      ++weekly_referrals[static_cast<std::size_t>(w)];
+      weekly_re_referrals[static_cast<std::size_t>(w)] +=
+          i < c.referral_is_re_referral_size() && c.referral_is_re_referral(i);
+    }
     std::string stage = domain::EnumLabel(pv::Stage_Name(c.stage()), "STAGE_");
     ++by_stage[stage];
     for (int i = 0; i < c.referral_times_size(); ++i) {
@@ -219,6 +250,46 @@ http::Response TriageApi::LineOfSight(const http::Request& req) {
     caseload_workers.push_back({{"worker_id", w}, {"open_cases", m.at("open_cases")}});
   for (const auto& [w, m] : by_manager)
     caseload_managers.push_back({{"manager_id", w}, {"open_cases", m.at("open_cases")}});
+  // From the alert board: breaches (alerts raised) per week and per team, and how long it took
+  // to acknowledge them, per week and per person. Only alerts about readable children count.
+  std::vector<int> weekly_raised(kWeeks), weekly_acked(kWeeks);
+  std::vector<std::vector<double>> weekly_ack_minutes(kWeeks);
+  std::map<std::string, std::vector<double>> ack_minutes_by_user;
+  std::map<std::string, int> raised_by_team;
+  if (d_.alerts != nullptr) {
+    Status a = ForEachAlert(*d_.alerts, [&](const pv::AlertRow& row) {
+      if (!readable.contains(row.child_id()) || !row.has_raised_at()) return;
+      int w = week_of(ToInstant(row.raised_at()));
+      if (w < 0) return;
+      ++weekly_raised[static_cast<std::size_t>(w)];
+      ++raised_by_team[row.team_id()];
+      for (const pv::AlertRow::Step& step : row.history()) {
+        if (step.step() != "acknowledged") continue;
+        double minutes = std::chrono::duration<double, std::ratio<60>>(ToInstant(step.at()) -
+                                                                       ToInstant(row.raised_at()))
+                             .count();
+        ++weekly_acked[static_cast<std::size_t>(w)];
+        weekly_ack_minutes[static_cast<std::size_t>(w)].push_back(minutes);
+        ack_minutes_by_user[step.by()].push_back(minutes);
+        break;  // The first acknowledgement is the answer to the page.
+      }
+    });
+    if (!a.ok()) return StoreError(a);
+  }
+  auto median = [](std::vector<double> v) -> json {
+    if (v.empty()) return nullptr;
+    std::sort(v.begin(), v.end());
+    return v.size() % 2 ? v[v.size() / 2] : (v[v.size() / 2 - 1] + v[v.size() / 2]) / 2;
+  };
+  json weeks = json::array(), medians = json::array();
+  for (int w = 0; w < kWeeks; ++w) {
+    weeks.push_back(domain::FormatDay(first_week + std::chrono::days(7 * w)));
+    medians.push_back(median(weekly_ack_minutes[static_cast<std::size_t>(w)]));
+  }
+  json by_user = json::array();
+  for (const auto& [who, minutes] : ack_minutes_by_user)
+    by_user.push_back(
+        {{"user_id", who}, {"acknowledged", minutes.size()}, {"median_minutes", median(minutes)}});
   if (!Audit(&*user, kEndpoint, "", "", au::OUTCOME_GRANTED, bad)) return bad;
   d_.metrics.Request("line_of_sight", 200);
   return Answer(200, {{"as_of", api_json::Iso(now)},
@@ -238,6 +309,19 @@ http::Response TriageApi::LineOfSight(const http::Request& req) {
                       {"by_team", by_team},
                       {"caseload_by_worker", caseload_workers},
                       {"caseload_by_manager", caseload_managers},
+                      {"care_leavers",
+                       {{"count", care_leavers},
+                        {"unsuitable_accommodation", unsuitable},
+                        {"accommodation_not_known", accommodation_not_known}}},
+                      {"weekly",
+                       {{"week_starting", weeks},
+                        {"referrals", weekly_referrals},
+                        {"re_referrals", weekly_re_referrals},
+                        {"alerts_raised", weekly_raised},
+                        {"alerts_acknowledged", weekly_acked},
+                        {"median_minutes_to_acknowledge", medians}}},
+                      {"alerts_raised_12w_by_team", raised_by_team},
+                      {"acknowledgements_by_user", by_user},
                       {"hidden",
                        {{"children", hidden},
                         {"awaiting_decision", hidden_awaiting},
