@@ -162,7 +162,9 @@ class ApiTest : public ::testing::Test {
     api_ = MakeApi(StreamLimits{});
   }
 
-  std::unique_ptr<TriageApi> MakeApi(StreamLimits stream_limits) {
+  std::unique_ptr<TriageApi> MakeApi(StreamLimits stream_limits,
+                                     const storage::Store* alerts = nullptr,
+                                     decltype(ApiDeps::write_event) write_event = {}) {
     return std::make_unique<TriageApi>(
         ApiDeps{.store = *store_,
                 .calendar = calendar_,
@@ -173,7 +175,9 @@ class ApiTest : public ::testing::Test {
                 .metrics = metrics_,
                 .clock = clock_,
                 .consumer_status = [] { return consumer::ShellStatus{}; },
-                .stream_limits = stream_limits});
+                .stream_limits = stream_limits,
+                .alerts = alerts,
+                .write_event = std::move(write_event)});
   }
 
   http::Request Req(const std::string& user, std::multimap<std::string, std::string> query = {},
@@ -537,16 +541,8 @@ TEST_F(ApiTest, LineOfSightCountsBreachesAndAcknowledgementTimesOverTwelveWeeks)
                           AlertStep("child-o", "team-2", av::STEP_RAISED, 1, 8)},
                          "", dead);
   ASSERT_NE(board, nullptr);
-  TriageApi api(ApiDeps{.store = *store_,
-                        .calendar = calendar_,
-                        .access = access_,
-                        .auth = *auth_,
-                        .audit = audit_,
-                        .feed = feed_,
-                        .metrics = metrics_,
-                        .clock = clock_,
-                        .consumer_status = [] { return consumer::ShellStatus{}; },
-                        .alerts = board.get()});
+  std::unique_ptr<TriageApi> with_board = MakeApi(StreamLimits{}, board.get());
+  TriageApi& api = *with_board;
   auto sum = [](const json& a) {
     int n = 0;
     for (const json& v : a) n += v.get<int>();
@@ -591,27 +587,17 @@ TEST_F(ApiTest, AlertsPanelShowsOpenAlertsOldestFirstAndAcknowledgesThroughTheGa
   std::vector<std::string> written;
   int gateway_status = 202;
   std::string authorization;
-  ApiDeps deps{.store = *store_,
-               .calendar = calendar_,
-               .access = access_,
-               .auth = *auth_,
-               .audit = audit_,
-               .feed = feed_,
-               .metrics = metrics_,
-               .clock = clock_,
-               .consumer_status = [] { return consumer::ShellStatus{}; },
-               .alerts = board.get(),
-               .write_event =
-                   [&](const std::string& auth, const std::string& event) {
-                     authorization = auth;
-                     written.push_back(event);
-                     return StatusOr<http::ClientResponse>(
-                         http::ClientResponse{.status = gateway_status,
-                                              .body = R"({"error":"refused by the gateway"})",
-                                              .content_type = "application/json",
-                                              .headers = {}});
-                   }};
-  TriageApi api(deps);
+  std::unique_ptr<TriageApi> with_board =
+      MakeApi(StreamLimits{}, board.get(), [&](const std::string& auth, const std::string& event) {
+        authorization = auth;
+        written.push_back(event);
+        return StatusOr<http::ClientResponse>(
+            http::ClientResponse{.status = gateway_status,
+                                 .body = R"({"error":"refused by the gateway"})",
+                                 .content_type = "application/json",
+                                 .headers = {}});
+      });
+  TriageApi& api = *with_board;
   // The head of service sees the open alerts, restricted ones included; the resolved one not.
   http::Response r = api.Alerts(Req("hos1"));
   ASSERT_EQ(r.status, 200) << r.body;

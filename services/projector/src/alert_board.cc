@@ -26,6 +26,18 @@ StatusOr<std::optional<pv::AlertRow>> Read(const storage::Store& store, const st
   return std::optional<pv::AlertRow>(std::move(row));
 }
 
+// The rows of `ids` that exist, in that order.
+StatusOr<std::vector<pv::AlertRow>> ReadAll(const storage::Store& store,
+                                            const std::vector<std::string>& ids) {
+  std::vector<pv::AlertRow> out;
+  for (const std::string& id : ids) {
+    auto row = Read(store, id);
+    if (!row.ok()) return row.status();
+    if (row.value()) out.push_back(std::move(*row.value()));
+  }
+  return out;
+}
+
 }  // namespace
 
 StatusOr<std::unique_ptr<storage::Store>> OpenAlertBoard(const std::string& path, bool sync) {
@@ -78,13 +90,7 @@ StatusOr<std::vector<pv::AlertRow>> LiveAlerts(const storage::Store& store) {
     return true;
   });
   if (!s.ok()) return s;
-  std::vector<pv::AlertRow> out;
-  for (const std::string& id : ids) {
-    auto row = Read(store, id);
-    if (!row.ok()) return row.status();
-    if (row.value()) out.push_back(std::move(*row.value()));
-  }
-  return out;
+  return ReadAll(store, ids);
 }
 
 StatusOr<std::vector<pv::AlertRow>> AlertsOfChild(const storage::Store& store,
@@ -97,13 +103,7 @@ StatusOr<std::vector<pv::AlertRow>> AlertsOfChild(const storage::Store& store,
     return true;
   });
   if (!s.ok()) return s;
-  std::vector<pv::AlertRow> out;
-  for (const std::string& id : ids) {
-    auto row = Read(store, id);
-    if (!row.ok()) return row.status();
-    if (row.value()) out.push_back(std::move(*row.value()));
-  }
-  return out;
+  return ReadAll(store, ids);
 }
 
 Status ForEachAlert(const storage::Store& store,
