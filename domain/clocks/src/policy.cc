@@ -416,25 +416,15 @@ FieldErrors ValidatePolicy(const ClockPolicy& policy) {
   return errors;
 }
 
-std::optional<Acknowledgers> WhoMayAcknowledge(const ClockPolicy& policy,
-                                               std::string_view alert_id) {
-  std::optional<std::string> role = RoutedRole(policy, alert_id);
-  if (!role) return std::nullopt;
-  Acknowledgers who{*role, {}};
-  std::string_view rule_id = alert_id.substr(0, alert_id.find('/'));
-  std::size_t level =
-      static_cast<std::size_t>(std::stoi(std::string(alert_id.substr(alert_id.rfind("/L") + 2))));
-  for (const Rule& r : policy.rules) {
-    if (r.id != rule_id || !r.urgent) continue;
-    for (const std::string& rota : policy.ladders.at(r.ladder).levels[level - 1].out_of_hours) {
-      const Rota& people = policy.rotas.at(rota);
-      who.on_call_people.insert(people.people.begin(), people.people.end());
-    }
-  }
-  return who;
-}
+namespace {
 
-std::optional<std::string> RoutedRole(const ClockPolicy& policy, std::string_view alert_id) {
+// The rule and ladder level an alert id names ("<rule>/<child>/<anchor>/L<level>", ADR 0005), when
+// the policy has that rule and the ladder that level.
+struct NamedLevel {
+  const Rule* rule;
+  const Level* level;
+};
+std::optional<NamedLevel> LevelOf(const ClockPolicy& policy, std::string_view alert_id) {
   std::size_t level_at = alert_id.rfind("/L");
   std::size_t rule_end = alert_id.find('/');
   if (level_at == std::string_view::npos || rule_end == std::string_view::npos ||
@@ -452,9 +442,30 @@ std::optional<std::string> RoutedRole(const ClockPolicy& policy, std::string_vie
     if (r.id != rule_id) continue;
     const Ladder& ladder = policy.ladders.at(r.ladder);
     if (level < 1 || level > ladder.levels.size()) return std::nullopt;
-    return ladder.levels[level - 1].role;
+    return NamedLevel{&r, &ladder.levels[level - 1]};
   }
   return std::nullopt;
+}
+
+}  // namespace
+
+std::optional<Acknowledgers> WhoMayAcknowledge(const ClockPolicy& policy,
+                                               std::string_view alert_id) {
+  std::optional<NamedLevel> named = LevelOf(policy, alert_id);
+  if (!named) return std::nullopt;
+  Acknowledgers who{named->level->role, {}};
+  if (!named->rule->urgent) return who;
+  for (const std::string& rota : named->level->out_of_hours) {
+    const Rota& people = policy.rotas.at(rota);
+    who.on_call_people.insert(people.people.begin(), people.people.end());
+  }
+  return who;
+}
+
+std::optional<std::string> RoutedRole(const ClockPolicy& policy, std::string_view alert_id) {
+  std::optional<NamedLevel> named = LevelOf(policy, alert_id);
+  if (!named) return std::nullopt;
+  return named->level->role;
 }
 
 }  // namespace sightline::domain

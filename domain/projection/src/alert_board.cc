@@ -1,6 +1,7 @@
 #include "sightline/domain/projection/alert_board.h"
 
 #include <algorithm>
+#include <optional>
 #include <tuple>
 
 #include "sightline/core/time.h"
@@ -74,22 +75,28 @@ bool ApplyAlertStep(pv::AlertRow& row, const av::AlertEvent& e) {
   });
   if (e.step() == av::STEP_RESOLVED || e.step() == av::STEP_CANCELLED) row.set_reason(e.reason());
 
-  // The state: replay the history in time order; a terminal step ends it whatever comes later.
+  // The state: replay the history in time order. The first terminal step ends it (nothing after
+  // it counts); the last terminal step says which end it was.
   pv::AlertRow::State state = pv::AlertRow::STATE_OPEN;
+  std::optional<pv::AlertRow::State> end;
   int level = 0;
   for (const pv::AlertRow::Step& s : steps) {
+    bool terminal = s.step() == "resolved" || s.step() == "cancelled";
+    if (end && !terminal) continue;
+    if (terminal) {
+      if (!end) level = std::max(level, s.level());
+      end = s.step() == "resolved" ? pv::AlertRow::STATE_RESOLVED : pv::AlertRow::STATE_CANCELLED;
+      continue;
+    }
     level = std::max(level, s.level());
-    if (s.step() == "resolved") state = pv::AlertRow::STATE_RESOLVED;
-    if (s.step() == "cancelled") state = pv::AlertRow::STATE_CANCELLED;
-    if (state == pv::AlertRow::STATE_RESOLVED || state == pv::AlertRow::STATE_CANCELLED) break;
     if (s.step() == "acknowledged") {
       state = pv::AlertRow::STATE_ACKNOWLEDGED;
       row.set_acknowledged_by(s.by());
       row.set_note(s.note());
       *row.mutable_acknowledged_until() = s.acknowledged_until();
-    } else if (s.step() == "raised" || s.step() == "escalated" ||
-               s.step() == "acknowledgement lapsed") {
-      // Who it pages: the newest page's (by step time, so arrival order does not matter).
+    } else {
+      // raised, escalated, acknowledgement lapsed. Who it pages: the newest page's (by step
+      // time, so arrival order does not matter).
       state = pv::AlertRow::STATE_OPEN;
       if (s.step() == "raised") *row.mutable_raised_at() = s.at();
       row.set_level_role(s.level_role());
@@ -97,11 +104,7 @@ bool ApplyAlertStep(pv::AlertRow& row, const av::AlertEvent& e) {
       *row.mutable_on_call() = s.on_call();
     }
   }
-  for (const pv::AlertRow::Step& s : steps) {
-    if (s.step() == "resolved" || s.step() == "cancelled") {
-      state = s.step() == "resolved" ? pv::AlertRow::STATE_RESOLVED : pv::AlertRow::STATE_CANCELLED;
-    }
-  }
+  if (end) state = *end;
   if (state != pv::AlertRow::STATE_ACKNOWLEDGED && state != pv::AlertRow::STATE_RESOLVED) {
     row.clear_acknowledged_by();
     row.clear_note();

@@ -65,7 +65,8 @@ http::Response TriageApi::Alerts(const http::Request& req) {
   std::optional<std::string> team = want("team"), rule = want("rule"), level = want("level");
   if (level && (level->size() != 1 || (*level)[0] < '1' || (*level)[0] > '9'))
     return Error(400, "a ladder level, 1 to 9", "level");
-  std::vector<pv::AlertRow> shown_rows;
+  // Each shown alert with its child's name, read once with the access check.
+  std::vector<std::pair<pv::AlertRow, std::string>> shown_rows;
   int hidden = 0;
   for (pv::AlertRow& row : rows.value()) {
     Status status;
@@ -80,21 +81,19 @@ http::Response TriageApi::Alerts(const http::Request& req) {
     if (team && row.team_id() != *team) continue;
     if (rule && row.rule_id() != *rule) continue;
     if (level && std::to_string(row.level()) != *level) continue;
-    shown_rows.push_back(std::move(row));
+    shown_rows.emplace_back(std::move(row), summary->name());
   }
   std::stable_sort(shown_rows.begin(), shown_rows.end(), [](const auto& a, const auto& b) {
-    return ToInstant(a.due_at()) < ToInstant(b.due_at());
+    return ToInstant(a.first.due_at()) < ToInstant(b.first.due_at());
   });
   Instant now = d_.clock.Now();
   json alerts = json::array();
   std::vector<std::string> shown;
   std::map<std::string, std::map<std::string, int>> by_rule_level;
-  for (const pv::AlertRow& row : shown_rows) {
-    Status status;
-    auto summary = LoadSummary(d_.store, row.child_id(), status);
+  for (const auto& [row, name] : shown_rows) {
     json j = api_internal::AlertJson(row, d_.calendar, now);
     j.erase("history");
-    if (summary) j["child_name"] = summary->name();
+    j["child_name"] = name;
     alerts.push_back(std::move(j));
     shown.push_back(row.child_id());
     ++by_rule_level[row.rule_id()]["L" + std::to_string(row.level())];
