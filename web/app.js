@@ -192,7 +192,7 @@ async function showAlerts() {
   for (const a of body.alerts) {
     tbody.append(el('tr', { 'data-alert': a.alert_id },
       el('td', {}, when(a.due_at)),
-      el('td', {}, el('a', { href: '#child/' + encodeURIComponent(a.child_id) }, a.child_name || a.child_id)),
+      el('td', {}, alertSubject(a)),
       el('td', {}, a.rule_title || a.rule_id),
       el('td', {}, `${a.level} (${(a.level_role || '').replace(/_/g, ' ')})`),
       el('td', {}, pages(a)),
@@ -201,6 +201,19 @@ async function showAlerts() {
       el('td', {}, ackButton(a, showAlerts))));
   }
   $('#alerts-hidden').textContent = body.hidden ? `${body.hidden} other alert${body.hidden === 1 ? '' : 's'} about children you have no need to know.` : '';
+}
+
+// Who an alert is about: the child (for a household's alert, the child whose contact started it,
+// with the household), or a team or service area, which names no child (ADR 0013).
+function alertSubject(a) {
+  const child = a.child_id ? el('a', { href: '#child/' + encodeURIComponent(a.child_id) }, a.child_name || a.child_id) : null;
+  const [kind, id] = (a.subject || '').split(/:(.*)/s);
+  if (kind === 'household') {
+    return el('span', {}, child || '', child ? ' — ' : '', el('a', { href: '#household/' + encodeURIComponent(id) }, 'household ' + id));
+  }
+  if (kind === 'team') return 'Team ' + id;
+  if (kind === 'area') return 'Service area: ' + id.replace(/_/g, ' ');
+  return child || '';
 }
 
 async function showHousehold(id) {

@@ -44,6 +44,7 @@ const std::map<std::string, std::string> kMatrix = {
     {"plan_started", "STVH"},
     {"plan_reviewed", "STVH"},
     {"plan_ended", "STVH"},
+    {"early_help_offered", "MSTVH"},
     {"early_help_started", "STVH"},
     {"early_help_closed", "STVH"},
     {"accommodation_recorded", "STVH"},
@@ -80,7 +81,7 @@ TEST(WriteMatrix, EveryCell) {
       ++cells;
     }
   }
-  EXPECT_EQ(cells, 30 * 7);
+  EXPECT_EQ(cells, 31 * 7);
   // Every event type of the schema is in the matrix.
   const auto* oneof = v1::Envelope::descriptor()->FindOneofByName("payload");
   ASSERT_NE(oneof, nullptr);

@@ -122,6 +122,18 @@ Builder Scenario() {
   // E: access to see the child alone refused on Tuesday 15:00; seen alone Wednesday 09:00.
   b.Seen("we", "e1", T(17, 15), true);
   b.Seen("we", "e2", T(18, 9), false);
+  // F, G, H: three children of one household (the envelope names it), a contact about each; the
+  // third makes three in 12 months across the household (ADR 0013). The team manager acknowledges
+  // the household's alert by its id alone (an event about no child), and H's decision resolves it.
+  for (const auto& [child, id, at] :
+       {std::tuple{"wf", "f1", T(16, 11)}, {"wg", "g1", T(16, 13)}, {"wh", "h1", T(17, 10)}}) {
+    b.Contact(child, id, at);
+    b.events.back().set_household_id("hf");
+  }
+  b.Decide("wf", "f2", T(16, 11, 30));
+  b.Decide("wg", "g2", T(16, 13, 30));
+  b.Ack("", "h2", T(17, 11), "household-contacts/@household:hf/h1/L1");
+  b.Decide("wh", "h3", T(17, 12));
   // The gateway's heartbeats: the newest one consumed is passed on once, at the next tick; the
   // older beat recorded after it (a slow partition) is not.
   b.Beat("hb-2", T(16, 13, 30), T(16, 13, 30));
@@ -152,6 +164,9 @@ std::set<std::string> Expected(bool downtime) {
       "access-refused/we/e1/L4/escalated @ 2026-11-17 22:00",
       "access-refused/we/e1/resolved @ 2026-11-18 09:00",
       "heartbeat/hb-2 @ 2026-11-16 13:30",
+      "household-contacts/@household:hf/h1/L1/raised @ 2026-11-17 10:00",
+      "household-contacts/@household:hf/h1/L1/ack/0 @ 2026-11-17 11:00",
+      "household-contacts/@household:hf/h1/resolved @ 2026-11-17 12:00",
   };
   (void)downtime;  // The same with and without the watchdog's downtime.
   return x;
@@ -238,6 +253,10 @@ TEST_P(WatchdogScenarioTest, TopicHoldsExactlyTheHandWrittenLifecycle) {
       EXPECT_EQ(e.acknowledged_by(), "tm-bea");
       EXPECT_EQ(e.note(), "Calling the family now.");
       EXPECT_EQ(Fmt(ToInstant(e.acknowledged_until())), "2026-11-16 18:20");
+    }
+    if (e.event_id() == "household-contacts/@household:hf/h1/L1/raised") {
+      EXPECT_EQ(e.subject(), "household:hf");
+      EXPECT_EQ(e.child_id(), "wh");
     }
     if (e.event_id() == "contact-decision-red/wb/b2/L2/escalated") {
       EXPECT_EQ(e.level_role(), "service_manager");

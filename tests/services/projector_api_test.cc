@@ -567,6 +567,91 @@ TEST_F(ApiTest, LineOfSightCountsBreachesAndAcknowledgementTimesOverTwelveWeeks)
   EXPECT_EQ(sm["alerts_raised_12w_by_team"]["mash"], 1);
 }
 
+TEST_F(ApiTest, QualityAssuranceShowsAuditsAndCoverageAndTheLineOfSightDecisionsInTime) {
+  auto at = [](int month, int day, int hour) {
+    return ToTimestamp(Instant(std::chrono::sys_days{std::chrono::month(month) / day / 2026}) +
+                       std::chrono::hours(hour));
+  };
+  std::vector<v1::Envelope> events;
+  // child-q's contact (Friday 20 November) decided on Tuesday 24 November: a working day late.
+  v1::Envelope late = Base("ev-late", "child-q", "h1");
+  late.mutable_refs()->set_contact_id("k-child-q");
+  late.mutable_contact_decided()->set_decision(v1::CONTACT_DECISION_EARLY_HELP);
+  *late.mutable_occurred_at() = at(11, 24, 11);
+  *late.mutable_recorded_at() = late.occurred_at();
+  events.push_back(late);
+  auto audit = [&](const std::string& id, const std::string& child, const std::string& hh,
+                   const google::protobuf::Timestamp& when, v1::ServiceArea area,
+                   v1::AuditGrade grade, const std::string& team,
+                   const std::vector<v1::AuditTheme>& themes) {
+    v1::Envelope e = Base(id, child, hh);
+    e.mutable_actor()->set_user_id("aud1");
+    e.mutable_refs()->set_audit_id("a-" + id);
+    *e.mutable_occurred_at() = when;
+    *e.mutable_recorded_at() = when;
+    auto* q = e.mutable_qa_audit_completed();
+    q->set_area(area);
+    q->set_grade(grade);
+    q->set_team_id(team);
+    for (v1::AuditTheme t : themes) q->add_themes(t);
+    events.push_back(e);
+  };
+  // child-a's audit names no team: the child's allocation (team-1) is the audited team.
+  audit("ev-qa1", "child-a", "h1", at(11, 23, 14), v1::SERVICE_AREA_CHILD_IN_NEED,
+        v1::AUDIT_GRADE_REQUIRES_IMPROVEMENT, "",
+        {v1::AUDIT_THEME_VOICE_OF_THE_CHILD, v1::AUDIT_THEME_PLANNING});
+  audit("ev-qa2", "child-o", "h3", at(10, 1, 10), v1::SERVICE_AREA_FRONT_DOOR, v1::AUDIT_GRADE_GOOD,
+        "team-2", {v1::AUDIT_THEME_PLANNING});
+  std::vector<kafka::Record> records;
+  for (std::size_t i = 0; i < events.size(); ++i) {
+    kafka::Record& r = records.emplace_back();
+    r.offset = static_cast<std::int64_t>(100 + i);
+    r.key = events[i].child_id();
+    events[i].SerializeToString(&r.value);
+  }
+  auto plan = applier_->Prepare(records, clock_.Now());
+  ASSERT_TRUE(plan.ok()) << plan.status().ToString();
+  ASSERT_TRUE(plan.value().dead.empty()) << plan.value().dead[0].detail;
+  ASSERT_TRUE(store_->Write(plan.value().writes).ok());
+
+  json qa = json::parse(api_->QualityAssurance(Req("aud1")).body);
+  ASSERT_EQ(qa["audits"].size(), 2u) << qa.dump();
+  EXPECT_EQ(qa["audits"][0]["child_id"], "child-a");  // Newest first.
+  EXPECT_EQ(qa["audits"][0]["team_id"], "team-1");
+  EXPECT_EQ(qa["audits"][0]["grade"], "AUDIT_GRADE_REQUIRES_IMPROVEMENT");
+  EXPECT_EQ(qa["audits"][0]["themes"].size(), 2u);
+  EXPECT_EQ(qa["by_theme_12m"]["planning"], 2);
+  EXPECT_EQ(qa["by_grade_12m"]["good"], 1);
+  std::map<std::string, json> areas, teams;
+  for (const json& a : qa["coverage"]["areas"]) areas[a["area"]] = a;
+  for (const json& t : qa["coverage"]["teams"]) teams[t["team_id"]] = t;
+  EXPECT_FALSE(areas["child_in_need"]["older_than_3_months"]);
+  EXPECT_FALSE(areas["front_door"]["older_than_3_months"]);   // 1 October: until 1 January.
+  EXPECT_TRUE(areas["care_leavers"]["older_than_3_months"]);  // Never audited.
+  EXPECT_TRUE(areas["care_leavers"]["last_audit"].is_null());
+  EXPECT_EQ(teams["team-1"]["audits_this_month"], 1);
+  EXPECT_EQ(teams["team-2"]["audits_this_month"], 0);
+  EXPECT_EQ(teams["team-2"]["audits_last_month"], 1);  // October: the last calendar month.
+  // A team manager sees their own team's audits; the other team's is one number.
+  json tm = json::parse(api_->QualityAssurance(Req("tm1")).body);
+  EXPECT_EQ(tm["audits"].size(), 1u);
+  EXPECT_EQ(tm["hidden_audits"], 1);
+  EXPECT_EQ(api_->QualityAssurance(Req("sw1")).status, 403);
+
+  json hos = json::parse(api_->LineOfSight(Req("hos1")).body);
+  ExpectFiguresAddUp(hos, "hos1");
+  const json& w = hos["weekly"];
+  EXPECT_EQ(w["decisions"][10], 3);  // Week of 16 November: three decided as they arrived.
+  EXPECT_EQ(w["decisions_in_time_pct"][10], 100.0);
+  EXPECT_EQ(w["decisions"][11], 1);  // This week: child-q's, a day late.
+  EXPECT_EQ(w["decisions_in_time"][11], 0);
+  EXPECT_EQ(w["decisions_in_time_pct"][11], 0.0);
+  EXPECT_TRUE(w["decisions_in_time_pct"][0].is_null());
+  EXPECT_EQ(w["qa_audits"][11], 1);
+  EXPECT_EQ(w["qa_teams_audited"][11], 1);
+  EXPECT_EQ(hos["qa_coverage"]["areas"].size(), 7u);
+}
+
 TEST_F(ApiTest, AlertsPanelShowsOpenAlertsOldestFirstAndAcknowledgesThroughTheGateway) {
   namespace av = ::sightline::alerts::v1;
   std::vector<av::AlertEvent> steps = {

@@ -207,7 +207,23 @@ StatusOr<ClockPolicy> ParsePolicy(const std::string& text, const std::string& or
     } else {
       y.Fail(key + ".kind", "one of deadline, recurring, immediate, count; got '" + kind + "'");
     }
+    std::string scope = y.String(key + ".scope", "child");
+    if (scope == "child") {
+      r.scope = domain::Scope::kChild;
+    } else if (scope == "household") {
+      r.scope = domain::Scope::kHousehold;
+    } else if (scope == "team") {
+      r.scope = domain::Scope::kTeam;
+    } else if (scope == "service_area") {
+      r.scope = domain::Scope::kServiceArea;
+    } else {
+      y.Fail(key + ".scope", "one of child, household, team, service_area; got '" + scope + "'");
+    }
     if (auto m = ReadMatcher(y, key + ".start")) r.start = *m;
+    if (!y.String(key + ".requires_earlier.event", "").empty()) {
+      r.requires_earlier = ReadMatcher(y, key + ".requires_earlier");
+      r.same = y.String(key + ".requires_earlier.same", "");
+    }
     r.stop = ReadMatchers(y, key + ".stop");
     r.cancel = ReadMatchers(y, key + ".cancel");
     r.until = ReadMatchers(y, key + ".until");

@@ -78,4 +78,10 @@ bool CanSeeLineOfSight(const User& user, const AccessPolicy& policy) {
   return policy.line_of_sight_roles.contains(user.role);
 }
 
+bool CanSeeAlertAboutNoChild(const User& user, const std::string& team_id,
+                             const AccessPolicy& policy) {
+  if (policy.service_wide_roles.contains(user.role)) return true;
+  return user.role == UserRole::kTeamManager && !team_id.empty() && user.team_id == team_id;
+}
+
 }  // namespace sightline::domain

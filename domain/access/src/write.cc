@@ -32,8 +32,9 @@ WritePolicy DefaultWritePolicy() {
         "accommodation_recorded", "legal_stage_reached"})
     p.staff[t] = casework;
   // Corrections: the gateway further limits practitioners to their own team's events.
-  for (const char* t :
-       {"child_details_recorded", "household_linked", "sibling_linked", "correction"})
+  // Early help is offered at the front door (a MASH decision) as well as from casework.
+  for (const char* t : {"child_details_recorded", "household_linked", "sibling_linked",
+                        "correction", "early_help_offered"})
     p.staff[t] = staff;
   for (const char* t : {"contact_decided", "case_allocated", "case_closed", "alert_acknowledged"})
     p.staff[t] = managers;

@@ -1,5 +1,6 @@
 // The in-memory AlertEngine (clocks.h): the backtest's and the tests' watchdog.
 #include "sightline/domain/clocks/clocks.h"
+#include "sightline/domain/clocks/subjects.h"
 
 namespace sightline::domain {
 
@@ -10,10 +11,22 @@ namespace wv = watchdog::v1;
 std::vector<av::AlertEvent> AlertEngine::Apply(std::span<const v1::Envelope> events,
                                                Instant horizon, Instant emitted_at) {
   std::set<std::string> touched;
+  std::map<std::string, std::vector<v1::Envelope>> fresh;
   for (const v1::Envelope& e : events) {
-    if (!event_ids_.insert(e.event_id()).second) continue;
-    events_[e.child_id()].push_back(e);
-    touched.insert(e.child_id());
+    if (!event_ids_.insert(e.child_id() + '\0' + e.event_id()).second) continue;
+    fresh[e.child_id()].push_back(e);
+  }
+  // Copies for households, teams and areas first: they point into the child's stored events.
+  for (const auto& [child, batch] : fresh) {
+    std::vector<v1::Envelope>& stored = events_[child];
+    for (const StreamCopy& copy : SubjectCopies(policy_, stored, batch)) {
+      if (!event_ids_.insert(copy.stream + '\0' + copy.event->event_id()).second) continue;
+      events_[copy.stream].push_back(*copy.event);
+      touched.insert(copy.stream);
+    }
+    if (child.empty()) continue;  // An acknowledgement about no child: only its subject's.
+    stored.insert(stored.end(), batch.begin(), batch.end());
+    touched.insert(child);
   }
   std::vector<av::AlertEvent> out;
   for (const std::string& child : touched) {

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "sightline/domain/clocks/subjects.h"
+
 namespace sightline::domain {
 namespace {
 
@@ -160,6 +162,7 @@ av::AlertEvent MakeEvent(const ClockPolicy& policy, const ClockInstance& c, cons
   e.set_clock_id(c.clock_id);
   e.set_step(s.step);
   e.set_child_id(c.child_id);
+  e.set_subject(c.subject);
   e.set_rule_id(rule.id);
   e.set_rule_title(rule.title);
   e.set_anchor_event_id(c.anchor_event_id);
@@ -212,6 +215,7 @@ wv::Deadline OpenRow(const ClockPolicy& policy, const ClockInstance& c, const Al
   wv::Deadline d;
   d.set_clock_id(c.clock_id);
   d.set_child_id(c.child_id);
+  d.set_subject(c.subject);
   d.set_rule_id(policy.rules[c.rule].id);
   d.set_anchor_event_id(c.anchor_event_id);
   d.set_team_id(c.team_id);
@@ -285,7 +289,8 @@ Reconciled ReconcileChild(const ClockPolicy& policy, const std::string& child_id
     e.set_alert_id(AlertId(id, std::max(ledger.level(), 1)));
     e.set_clock_id(id);
     e.set_step(av::STEP_CANCELLED);
-    e.set_child_id(child_id);
+    if (ScopeOfStream(child_id) == Scope::kChild) e.set_child_id(child_id);
+    e.set_subject(SubjectOfStream(child_id));
     e.set_rule_id(ledger.rule_id());
     e.set_anchor_event_id(ledger.anchor_event_id());
     *e.mutable_due_at() = ledger.due_at();

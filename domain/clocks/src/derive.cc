@@ -3,7 +3,9 @@
 
 #include <algorithm>
 #include <map>
+#include <set>
 
+#include "sightline/domain/clocks/subjects.h"
 #include "sightline/domain/events/effective.h"
 #include "sightline/domain/events/names.h"
 
@@ -26,6 +28,13 @@ bool AnyMatches(const std::vector<Matcher>& ms, const v1::Envelope& e) {
 
 using Events = std::vector<const v1::Envelope*>;
 
+// The payload of an event, as a message (reflection).
+const pb::Message* PayloadOf(const v1::Envelope& e) {
+  const pb::FieldDescriptor* f =
+      v1::Envelope::descriptor()->FindFieldByNumber(static_cast<int>(e.payload_case()));
+  return f == nullptr ? nullptr : &e.GetReflection()->GetMessage(e, f);
+}
+
 // The start time of a clock: the event's occurred_at, local midnight of a payload date, or when
 // the earlier event the rule names (from_event) happened, for the same ref.
 std::optional<Instant> StartTime(const Rule& r, const v1::Envelope& e, const Events& events) {
@@ -39,15 +48,46 @@ std::optional<Instant> StartTime(const Rule& r, const v1::Envelope& e, const Eve
     }
   }
   if (r.from == "occurred_at") return ToInstant(e.occurred_at());
-  const pb::FieldDescriptor* f =
-      v1::Envelope::descriptor()->FindFieldByNumber(static_cast<int>(e.payload_case()));
-  if (f == nullptr) return std::nullopt;
-  const pb::Message& payload = e.GetReflection()->GetMessage(e, f);
+  const pb::Message* p = PayloadOf(e);
+  if (p == nullptr) return std::nullopt;
+  const pb::Message& payload = *p;
   const pb::FieldDescriptor* field = payload.GetDescriptor()->FindFieldByName(r.from);
   if (field == nullptr) return std::nullopt;
   auto day = ParseDay(payload.GetReflection()->GetString(payload, field));
   if (!day) return std::nullopt;
   return LocalMidnight(*day);
+}
+
+// The value of a scalar payload field as text (enum numbers, strings, bools), "" when absent.
+std::string FieldText(const v1::Envelope& e, const std::string& name) {
+  const pb::Message* p = PayloadOf(e);
+  if (p == nullptr) return "";
+  const pb::FieldDescriptor* f = p->GetDescriptor()->FindFieldByName(name);
+  if (f == nullptr || f->is_repeated()) return "";
+  const pb::Reflection* r = p->GetReflection();
+  switch (f->cpp_type()) {
+    case pb::FieldDescriptor::CPPTYPE_ENUM:
+      return std::to_string(r->GetEnumValue(*p, f));
+    case pb::FieldDescriptor::CPPTYPE_STRING:
+      return r->GetString(*p, f);
+    case pb::FieldDescriptor::CPPTYPE_BOOL:
+      return r->GetBool(*p, f) ? "true" : "false";
+    default:
+      return "";
+  }
+}
+
+// Whether events[i] starts a clock of `r`: it matches the start and, when the rule requires an
+// earlier event, one before it matches (with the same value of `same`).
+bool Starts(const Rule& r, const Events& events, std::size_t i) {
+  if (!r.start.Matches(*events[i])) return false;
+  if (!r.requires_earlier) return true;
+  std::string value = r.same.empty() ? "" : FieldText(*events[i], r.same);
+  for (std::size_t j = 0; j < i; ++j) {
+    if (!r.requires_earlier->Matches(*events[j])) continue;
+    if (r.same.empty() || FieldText(*events[j], r.same) == value) return true;
+  }
+  return false;
 }
 
 // Finds the first event after position `after` (or anywhere, when `anywhere` and a ref is
@@ -86,17 +126,30 @@ void Consider(Ending& best, const v1::Envelope* e, bool stopped, std::string rea
   best = {e, stopped, std::move(reason)};
 }
 
-ClockInstance NewClock(const ClockPolicy& policy, std::size_t rule_index,
-                       const std::string& child_id, const v1::Envelope& anchor, Instant started,
-                       const std::string& ref) {
+ClockInstance NewClock(const ClockPolicy& policy, std::size_t rule_index, const std::string& stream,
+                       const v1::Envelope& anchor, Instant started, const std::string& ref) {
   const Rule& r = policy.rules[rule_index];
   ClockInstance c;
   c.rule = rule_index;
-  c.child_id = child_id;
+  c.subject = SubjectOfStream(stream);
+  switch (r.scope) {
+    case Scope::kChild:
+      c.child_id = stream;
+      break;
+    case Scope::kHousehold:
+      c.child_id = anchor.child_id();
+      break;
+    case Scope::kTeam:
+    case Scope::kServiceArea:
+      break;
+  }
   c.anchor_event_id = anchor.event_id();
-  c.clock_id = r.id + "/" + child_id + "/" + anchor.event_id();
+  c.clock_id = r.id + "/" + stream + "/" + anchor.event_id();
   c.anchor_ref = ref;
-  c.team_id = anchor.actor().team_id();
+  // A team's clock is the team's; a service area's belongs to no team (default hours).
+  c.team_id = r.scope == Scope::kTeam          ? SubjectIdOfStream(stream)
+              : r.scope == Scope::kServiceArea ? ""
+                                               : anchor.actor().team_id();
   c.started = started;
   c.due = started;
   return c;
@@ -128,12 +181,12 @@ void EndOneOff(const Rule& r, const Events& events, std::size_t at, ClockInstanc
   SetEnd(c, end);
 }
 
-void DeriveRecurring(const ClockPolicy& policy, std::size_t ri, const std::string& child_id,
+void DeriveRecurring(const ClockPolicy& policy, std::size_t ri, const std::string& stream,
                      const Events& events, std::vector<ClockInstance>& out) {
   const Rule& r = policy.rules[ri];
   std::size_t i = 0;
   while (i < events.size()) {
-    if (!r.start.Matches(*events[i])) {
+    if (!Starts(r, events, i)) {
       ++i;
       continue;
     }
@@ -159,7 +212,7 @@ void DeriveRecurring(const ClockPolicy& policy, std::size_t ri, const std::strin
     std::size_t anchor = i;
     Instant anchor_time = *started;
     for (std::size_t n = 0;; ++n) {
-      ClockInstance c = NewClock(policy, ri, child_id, *events[anchor], anchor_time, ref);
+      ClockInstance c = NewClock(policy, ri, stream, *events[anchor], anchor_time, ref);
       const Limit& limit = r.limits[std::min(n, r.limits.size() - 1)];
       c.due = policy.OverdueAt(limit, anchor_time, c.team_id);
       // Only a stop event for the same piece of work restarts the clock: a visit recorded
@@ -184,13 +237,17 @@ void DeriveRecurring(const ClockPolicy& policy, std::size_t ri, const std::strin
   }
 }
 
-void DeriveCount(const ClockPolicy& policy, std::size_t ri, const std::string& child_id,
+void DeriveCount(const ClockPolicy& policy, std::size_t ri, const std::string& stream,
                  const Events& events, std::vector<ClockInstance>& out) {
   const Rule& r = policy.rules[ri];
   std::vector<std::size_t> hits;
+  std::set<std::string> refs;  // With `match`, each piece of work counts once: one contact
+                               // about three siblings is one contact to their household.
   std::optional<Instant> last_trigger;
   for (std::size_t i = 0; i < events.size(); ++i) {
-    if (!r.start.Matches(*events[i])) continue;
+    if (!Starts(r, events, i)) continue;
+    std::string ref = RefOf(*events[i], r.match);
+    if (!ref.empty() && !refs.insert(ref).second) continue;
     hits.push_back(i);
     Instant t = ToInstant(events[i]->occurred_at());
     if (last_trigger && t < policy.OverdueAt(r.window, *last_trigger, "")) continue;
@@ -201,35 +258,37 @@ void DeriveCount(const ClockPolicy& policy, std::size_t ri, const std::string& c
     }
     if (in_window < r.count) continue;
     last_trigger = t;
-    ClockInstance c = NewClock(policy, ri, child_id, *events[i], t, RefOf(*events[i], r.match));
+    ClockInstance c = NewClock(policy, ri, stream, *events[i], t, RefOf(*events[i], r.match));
     EndOneOff(r, events, i, c);
     out.push_back(std::move(c));
   }
 }
 }  // namespace
 
-std::vector<ClockInstance> DeriveClocks(const ClockPolicy& policy, const std::string& child_id,
+std::vector<ClockInstance> DeriveClocks(const ClockPolicy& policy, const std::string& stream,
                                         std::span<const v1::Envelope> input) {
   Effective effective = Resolve(input);
   const Events& events = effective.events;
+  Scope scope = ScopeOfStream(stream);
   std::vector<ClockInstance> out;
   for (std::size_t ri = 0; ri < policy.rules.size(); ++ri) {
     const Rule& r = policy.rules[ri];
+    if (r.scope != scope) continue;
     switch (r.kind) {
       case RuleKind::kRecurring:
-        DeriveRecurring(policy, ri, child_id, events, out);
+        DeriveRecurring(policy, ri, stream, events, out);
         break;
       case RuleKind::kCount:
-        DeriveCount(policy, ri, child_id, events, out);
+        DeriveCount(policy, ri, stream, events, out);
         break;
       case RuleKind::kDeadline:
       case RuleKind::kImmediate:
         for (std::size_t i = 0; i < events.size(); ++i) {
-          if (!r.start.Matches(*events[i])) continue;
+          if (!Starts(r, events, i)) continue;
           auto started = StartTime(r, *events[i], events);
           if (!started) continue;
           ClockInstance c =
-              NewClock(policy, ri, child_id, *events[i], *started, RefOf(*events[i], r.match));
+              NewClock(policy, ri, stream, *events[i], *started, RefOf(*events[i], r.match));
           if (r.kind == RuleKind::kDeadline)
             c.due = policy.OverdueAt(r.limits[0], *started, c.team_id);
           EndOneOff(r, events, i, c);

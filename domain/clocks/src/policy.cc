@@ -115,9 +115,13 @@ struct UnitName {
   Unit unit;
 };
 constexpr UnitName kUnits[] = {
-    {"hour", "hours", Unit::kHours}, {"working_hour", "working_hours", Unit::kWorkingHours},
-    {"day", "days", Unit::kDays},    {"working_day", "working_days", Unit::kWorkingDays},
-    {"week", "weeks", Unit::kWeeks}, {"month", "months", Unit::kMonths},
+    {"hour", "hours", Unit::kHours},
+    {"working_hour", "working_hours", Unit::kWorkingHours},
+    {"day", "days", Unit::kDays},
+    {"working_day", "working_days", Unit::kWorkingDays},
+    {"week", "weeks", Unit::kWeeks},
+    {"month", "months", Unit::kMonths},
+    {"calendar_month", "calendar_months", Unit::kCalendarMonths},
 };
 
 bool WellFormedRuleId(const std::string& id) {
@@ -162,7 +166,7 @@ StatusOr<Limit> ParseLimit(std::string_view text) {
   auto space = s.find(' ');
   std::string usage =
       "must read '<number> <unit>' with unit one of hours, working_hours, days, "
-      "working_days, weeks, months; got '" +
+      "working_days, weeks, months, calendar_months; got '" +
       s + "'";
   if (space == std::string::npos) return InvalidArgument(usage);
   std::string number = s.substr(0, space), unit = Trim(s.substr(space + 1));
@@ -295,6 +299,12 @@ Instant ClockPolicy::OverdueAt(const Limit& limit, Instant from, const std::stri
       return calendar.OverdueFromDays(from, 7 * limit.amount);
     case Unit::kMonths:
       return calendar.OverdueFromMonths(from, limit.amount);
+    case Unit::kCalendarMonths: {
+      std::chrono::year_month_day ymd{LocalDay(from)};
+      std::chrono::year_month next =
+          ymd.year() / ymd.month() + std::chrono::months(limit.amount + 1);
+      return LocalMidnight(Day{next / std::chrono::day{1}});
+    }
   }
   return from;
 }
@@ -393,9 +403,26 @@ FieldErrors ValidatePolicy(const ClockPolicy& policy) {
     for (const Limit& l : r.limits) {
       if (l.amount <= 0) errors.push_back({at + ".limit", "must be at least 1"});
     }
-    if (r.kind == RuleKind::kRecurring && r.until.empty()) {
+    // A child's states end (a plan, a case); a team's or service area's coverage does not.
+    if (r.kind == RuleKind::kRecurring && r.until.empty() && r.scope == Scope::kChild) {
       errors.push_back({at + ".until", "a recurring clock needs the event(s) that end the state"});
     }
+    if (r.requires_earlier && !r.same.empty()) {
+      auto field_of = [&](const Matcher& m) -> const pb::FieldDescriptor* {
+        const pb::FieldDescriptor* p =
+            v1::Envelope::descriptor()->FindFieldByNumber(m.payload_field);
+        return p == nullptr ? nullptr : p->message_type()->FindFieldByName(r.same);
+      };
+      const pb::FieldDescriptor* a = field_of(r.start);
+      const pb::FieldDescriptor* b = field_of(*r.requires_earlier);
+      if (a == nullptr || b == nullptr || a->is_repeated() || b->is_repeated() ||
+          a->cpp_type() != b->cpp_type() || a->enum_type() != b->enum_type())
+        errors.push_back({at + ".requires_earlier.same",
+                          "'" + r.same + "' must be a field of the same type in both events"});
+    }
+    if (r.scope == Scope::kServiceArea &&
+        r.start.payload_field != v1::Envelope::kQaAuditCompletedFieldNumber)
+      errors.push_back({at + ".start", "a service area's clocks start at its audits"});
     if (r.kind == RuleKind::kRecurring && r.stop.empty()) {
       errors.push_back({at + ".stop", "a recurring clock needs the event that restarts it"});
     }

@@ -48,14 +48,15 @@ void CheckEnum(const FD* field, int number, const std::string& path, bool repeat
 void CheckString(const FD* field, const std::string& value, const std::string& path,
                  std::size_t max_text, FieldErrors& out) {
   bool is_id = EndsWith(field->name(), "_id") || EndsWith(field->name(), "_ids");
-  // Watchdog alert ids are composite ("<rule>/<child>/<anchor event>/L<level>", ADR 0005).
+  // Watchdog alert ids are composite ("<rule>/<child>/<anchor event>/L<level>", ADR 0005); a
+  // household's, team's or area's names its stream ("@household:<id>", ADR 0013).
   if (field->full_name() == "sightline.events.v1.AlertAcknowledged.alert_id") {
     bool ok = !value.empty() && value.size() <= 400 &&
               std::all_of(value.begin(), value.end(), [](char c) {
                 return std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '_' ||
-                       c == ':' || c == '-' || c == '/';
+                       c == ':' || c == '-' || c == '/' || c == '@';
               });
-    if (!ok) out.push_back({path, "not an alert id (1-400 of [A-Za-z0-9._:/-])"});
+    if (!ok) out.push_back({path, "not an alert id (1-400 of [A-Za-z0-9._:/@-])"});
   } else if (is_id) {
     if (!value.empty() && !IsWellFormedId(value)) {
       out.push_back({path,

@@ -75,6 +75,15 @@ void CheckInstant(Errors& e, const google::protobuf::Timestamp& ts, const std::s
 }
 
 // Which ids in refs each event type cannot do without.
+// An acknowledgement of an alert about a household, team or service area, whose alert id reads
+// "<rule>/@<subject>/<anchor>/L<n>" (ADR 0013): it may name no child.
+bool AcknowledgesWiderSubject(const v1::Envelope& ev) {
+  if (!ev.has_alert_acknowledged()) return false;
+  std::string_view id = ev.alert_acknowledged().alert_id();
+  std::size_t slash = id.find('/');
+  return slash != std::string_view::npos && id.substr(slash + 1).starts_with('@');
+}
+
 void CheckRequiredRefs(Errors& e, const v1::Envelope& ev) {
   const v1::CaseRefs& r = ev.refs();
   auto need = [&](const std::string& value, const char* name) {
@@ -112,6 +121,7 @@ void CheckRequiredRefs(Errors& e, const v1::Envelope& ev) {
     case P::kPlanEnded:
       need(r.plan_id(), "plan_id");
       break;
+    case P::kEarlyHelpOffered:
     case P::kEarlyHelpStarted:
     case P::kEarlyHelpClosed:
       need(r.early_help_id(), "early_help_id");
@@ -282,7 +292,7 @@ FieldErrors ValidateEvent(const v1::Envelope& ev, Instant now, const ValidationL
     e.Require(!ev.pipeline_heartbeat().source().empty(), "pipeline_heartbeat.source", "required");
     e.Require(ev.pipeline_heartbeat().interval_seconds() > 0, "pipeline_heartbeat.interval_seconds",
               "must be positive");
-  } else {
+  } else if (!AcknowledgesWiderSubject(ev)) {
     e.Require(!ev.child_id().empty(), "child_id", "required (the Kafka key)");
   }
   if (!ev.has_occurred_at()) {

@@ -49,6 +49,7 @@ bool ApplyAlertStep(pv::AlertRow& row, const av::AlertEvent& e) {
     row.set_rule_id(e.rule_id());
     row.set_anchor_event_id(e.anchor_event_id());
   }
+  if (!e.subject().empty()) row.set_subject(e.subject());
   // Descriptive fields: the fullest copy wins (a retraction's cancellation carries fewer).
   if (!e.rule_title().empty()) row.set_rule_title(e.rule_title());
   if (!e.team_id().empty()) row.set_team_id(e.team_id());

@@ -106,6 +106,7 @@ class Folder {
         *rec_.add_contact_times() = at;
         const auto& c = e.contact_received();
         contact_sources_[r.contact_id()] = c.source();
+        contact_received_.try_emplace(r.contact_id(), at);
         if (endings_.decided_contacts.contains(r.contact_id())) break;
         pv::OpenContact& open = open_contacts_[r.contact_id()];
         open.set_contact_id(r.contact_id());
@@ -129,6 +130,15 @@ class Folder {
           checks_outstanding_[r.contact_id()].insert(r.check_id());
         break;
       case P::kContactDecided: {
+        // The first decision on a contact counts for "decided in time" (1 working day).
+        if (auto it = contact_received_.find(r.contact_id());
+            it != contact_received_.end() && decided_.insert(r.contact_id()).second) {
+          pv::DecisionRecord& d = *rec_.add_decisions();
+          d.set_contact_id(r.contact_id());
+          *d.mutable_received_at() = it->second;
+          *d.mutable_decided_at() = at;
+          d.set_in_time(ToInstant(at) < cal_.OverdueFromWorkingDays(ToInstant(it->second), 1));
+        }
         open_contacts_.erase(r.contact_id());
         auto d = e.contact_decided().decision();
         if (d == v1::CONTACT_DECISION_S17_ASSESSMENT || d == v1::CONTACT_DECISION_S47_STRATEGY) {
@@ -198,18 +208,28 @@ class Folder {
           if (p.plan_id() == r.plan_id()) *p.mutable_ended_at() = at;
         Close("plan:" + r.plan_id());
         break;
+      case P::kEarlyHelpOffered:
       case P::kEarlyHelpStarted: {
-        pv::EarlyHelpEpisode& h = *rec_.add_early_help();
-        h.set_early_help_id(r.early_help_id());
-        h.set_intervention(e.early_help_started().intervention());
-        *h.mutable_started_at() = at;
+        bool offer = e.has_early_help_offered();
+        pv::EarlyHelpEpisode* h = nullptr;
+        for (pv::EarlyHelpEpisode& x : *rec_.mutable_early_help())
+          if (x.early_help_id() == r.early_help_id()) h = &x;
+        if (h == nullptr) {
+          h = rec_.add_early_help();
+          h->set_early_help_id(r.early_help_id());
+        }
+        h->set_intervention(offer ? e.early_help_offered().intervention()
+                                  : e.early_help_started().intervention());
+        h->set_organisation(offer ? e.early_help_offered().organisation()
+                                  : e.early_help_started().organisation());
+        *(offer ? h->mutable_offered_at() : h->mutable_started_at()) = at;
         for (const pv::EarlyHelpEpisode& before : rec_.early_help()) {
           bool failed = before.outcome() == v1::EARLY_HELP_OUTCOME_NOT_EFFECTIVE ||
                         before.outcome() == v1::EARLY_HELP_OUTCOME_DISENGAGED;
-          if (&before != &h && failed && before.intervention() == h.intervention())
-            h.set_repeats_failed(true);
+          if (&before != h && failed && before.intervention() == h->intervention())
+            h->set_repeats_failed(true);
         }
-        if (!endings_.closed_early_help.contains(r.early_help_id()))
+        if (!offer && !endings_.closed_early_help.contains(r.early_help_id()))
           Open(pv::STAGE_EARLY_HELP, "eh:" + r.early_help_id(), at);
         break;
       }
@@ -221,6 +241,18 @@ class Folder {
         }
         Close("eh:" + r.early_help_id());
         break;
+      case P::kQaAuditCompleted: {
+        const auto& p = e.qa_audit_completed();
+        pv::QaAuditRecord& a = *rec_.add_audits();
+        a.set_audit_id(r.audit_id());
+        *a.mutable_completed_at() = at;
+        a.set_area(p.area());
+        a.set_grade(p.grade());
+        a.set_team_id(p.team_id().empty() ? rec_.allocation().team_id() : p.team_id());
+        a.mutable_themes()->CopyFrom(p.themes());
+        a.set_auditor_id(e.actor().user_id());
+        break;
+      }
       case P::kAccommodationRecorded:
         care_leaver_ = true;
         rec_.set_accommodation(e.accommodation_recorded().type());
@@ -394,6 +426,8 @@ class Folder {
   pv::ChildRecord rec_;
   Endings endings_;
   std::map<std::string, pv::OpenContact> open_contacts_;
+  std::map<std::string, Timestamp> contact_received_;  // First receipt of each contact.
+  std::set<std::string> decided_;                      // Contacts with a decision recorded.
   std::map<std::string, v1::RagRating> contact_rag_;
   std::map<std::string, v1::Agency> contact_sources_;
   std::map<std::string, std::set<std::string>> checks_outstanding_;

@@ -97,6 +97,9 @@ std::string DescribeEvent(const v1::Envelope& e) {
       return "Plan ended (" +
              Label(e.plan_ended().type(), v1::PlanType_descriptor(), "PLAN_TYPE_") + "): " +
              Label(e.plan_ended().reason(), v1::PlanEndReason_descriptor(), "PLAN_END_REASON_");
+    case P::kEarlyHelpOffered:
+      return "Early help offered: " + Label(e.early_help_offered().intervention(),
+                                            v1::Intervention_descriptor(), "INTERVENTION_");
     case P::kEarlyHelpStarted:
       return "Early help started: " + Label(e.early_help_started().intervention(),
                                             v1::Intervention_descriptor(), "INTERVENTION_");
@@ -172,6 +175,8 @@ pv::ChildSummary Summarise(const pv::ChildRecord& r) {
   s.mutable_flags()->CopyFrom(r.flags());
   s.set_accommodation(r.accommodation());
   s.set_accommodation_suitability(r.accommodation_suitability());
+  s.mutable_decisions()->CopyFrom(r.decisions());
+  s.mutable_audits()->CopyFrom(r.audits());
   return s;
 }
 

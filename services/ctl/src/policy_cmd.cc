@@ -47,7 +47,11 @@ int CheckPolicy(const std::string& policy_file) {
     if (r.kind == domain::RuleKind::kCount) {
       limit = std::to_string(r.count) + " in " + domain::FormatLimit(r.window);
     }
-    std::cout << "  " << r.id << ": " << (limit.empty() ? "at once" : limit)
+    const char* scope = r.scope == domain::Scope::kHousehold     ? ", per household"
+                        : r.scope == domain::Scope::kTeam        ? ", per team"
+                        : r.scope == domain::Scope::kServiceArea ? ", per service area"
+                                                                 : "";
+    std::cout << "  " << r.id << ": " << (limit.empty() ? "at once" : limit) << scope
               << (r.urgent ? ", urgent (around the clock)" : ", in working hours") << " - "
               << r.title << "\n";
   }

@@ -68,13 +68,15 @@ StatusOr<AlertBatch> AlertBoardHandler::Prepare(std::span<const kafka::Record> r
   for (const auto& [id, row] : rows) {
     if (row.clock_id().empty()) continue;
     batch.writes.Put(alerts_cf::kAlerts, id, row.SerializeAsString());
-    batch.writes.Put(alerts_cf::kByChild, ChildKey(row.child_id(), id), "");
+    // A team's or service area's alert is about no child (ADR 0013).
+    if (!row.child_id().empty())
+      batch.writes.Put(alerts_cf::kByChild, ChildKey(row.child_id(), id), "");
     if (domain::IsLive(row)) {
       batch.writes.Put(alerts_cf::kLive, id, "");
     } else {
       batch.writes.Delete(alerts_cf::kLive, id);
     }
-    batch.children.push_back(row.child_id());
+    if (!row.child_id().empty()) batch.children.push_back(row.child_id());
   }
   return batch;
 }

@@ -413,6 +413,7 @@ void TriageApi::Register(http::Server& server, const std::string& web_root) {
   server.Get("/v1/children/:id", [this](const http::Request& r) { return Child(r); });
   server.Get("/v1/households/:id", [this](const http::Request& r) { return Household(r); });
   server.Get("/v1/line-of-sight", [this](const http::Request& r) { return LineOfSight(r); });
+  server.Get("/v1/qa", [this](const http::Request& r) { return QualityAssurance(r); });
   server.Get("/v1/search", [this](const http::Request& r) { return Search(r); });
   server.Get("/v1/alerts", [this](const http::Request& r) { return Alerts(r); });
   server.Post("/v1/acknowledgements", [this](const http::Request& r) { return Acknowledge(r); });

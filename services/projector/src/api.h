@@ -69,6 +69,7 @@ class TriageApi {
   http::Response Child(const http::Request& req);
   http::Response Household(const http::Request& req);
   http::Response LineOfSight(const http::Request& req);
+  http::Response QualityAssurance(const http::Request& req);
   http::Response Search(const http::Request& req);
   // GET /v1/alerts: open and acknowledged alerts the caller may see, oldest due first.
   http::Response Alerts(const http::Request& req);
@@ -82,6 +83,11 @@ class TriageApi {
   // The authenticated user, or the 401 answer (already audited).
   std::optional<domain::User> Authenticate(const http::Request& req, const std::string& endpoint,
                                            http::Response& refusal);
+  // For the leaders' views (line of sight, QA): the authenticated manager, senior leader or
+  // auditor, with no query parameters; else the refusal (401, 400, or an audited 403).
+  std::optional<domain::User> AuthenticateLeader(const http::Request& req,
+                                                 const std::string& endpoint,
+                                                 const std::string& view, http::Response& refusal);
   // Writes one audit event; false (and `refusal` set to 503) when it could not be written.
   bool Audit(const domain::User* user, const std::string& endpoint, const std::string& child,
              const std::string& household, int outcome, http::Response& refusal,

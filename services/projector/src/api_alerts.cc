@@ -69,19 +69,27 @@ http::Response TriageApi::Alerts(const http::Request& req) {
   std::vector<std::pair<pv::AlertRow, std::string>> shown_rows;
   int hidden = 0;
   for (pv::AlertRow& row : rows.value()) {
-    Status status;
-    auto summary = LoadSummary(d_.store, row.child_id(), status);
-    if (!status.ok()) return StoreError(status);
     // Need to know, as for the record: an alert about a child the caller may not read is one
-    // number, never its rule, team or child.
-    if (!summary || domain::CanReadChild(*user, *summary, d_.access) != Access::kGranted) {
+    // number, never its rule, team or child. A team's or area's names no child (ADR 0013).
+    bool visible = false;
+    std::string name;
+    if (row.child_id().empty()) {
+      visible = domain::CanSeeAlertAboutNoChild(*user, row.team_id(), d_.access);
+    } else {
+      Status status;
+      auto summary = LoadSummary(d_.store, row.child_id(), status);
+      if (!status.ok()) return StoreError(status);
+      visible = summary && domain::CanReadChild(*user, *summary, d_.access) == Access::kGranted;
+      if (visible) name = summary->name();
+    }
+    if (!visible) {
       ++hidden;
       continue;
     }
     if (team && row.team_id() != *team) continue;
     if (rule && row.rule_id() != *rule) continue;
     if (level && std::to_string(row.level()) != *level) continue;
-    shown_rows.emplace_back(std::move(row), summary->name());
+    shown_rows.emplace_back(std::move(row), std::move(name));
   }
   std::stable_sort(shown_rows.begin(), shown_rows.end(), [](const auto& a, const auto& b) {
     return ToInstant(a.first.due_at()) < ToInstant(b.first.due_at());
@@ -95,7 +103,7 @@ http::Response TriageApi::Alerts(const http::Request& req) {
     j.erase("history");
     j["child_name"] = name;
     alerts.push_back(std::move(j));
-    shown.push_back(row.child_id());
+    if (!row.child_id().empty()) shown.push_back(row.child_id());
     ++by_rule_level[row.rule_id()]["L" + std::to_string(row.level())];
   }
   if (!Audit(&*user, kEndpoint, "", "", au::OUTCOME_GRANTED, bad, {.shown = shown})) return bad;
@@ -133,11 +141,16 @@ http::Response TriageApi::Acknowledge(const http::Request& req) {
                  "this projector does not write acknowledgements (gateway.url is not set): "
                  "send alert_acknowledged to the gateway");
   }
-  Status status;
-  auto summary = LoadSummary(d_.store, row.value()->child_id(), status);
-  if (!status.ok()) return StoreError(status);
-  Access access =
-      summary ? domain::CanReadChild(*user, *summary, d_.access) : Access::kNoNeedToKnow;
+  Access access = Access::kNoNeedToKnow;
+  if (row.value()->child_id().empty()) {  // A team's or service area's (ADR 0013).
+    if (domain::CanSeeAlertAboutNoChild(*user, row.value()->team_id(), d_.access))
+      access = Access::kGranted;
+  } else {
+    Status status;
+    auto summary = LoadSummary(d_.store, row.value()->child_id(), status);
+    if (!status.ok()) return StoreError(status);
+    if (summary) access = domain::CanReadChild(*user, *summary, d_.access);
+  }
   if (!Audit(&*user, kEndpoint, row.value()->child_id(), "", api_internal::AuditOutcome(access),
              bad, {.detail = "acknowledge " + alert_id}))
     return bad;

@@ -3,7 +3,9 @@
 
 #include <nlohmann/json.hpp>
 #include <optional>
+#include <set>
 #include <string>
+#include <vector>
 
 #include "sightline/domain/access/access.h"
 #include "sightline/domain/calendar/calendar.h"
@@ -23,5 +25,17 @@ int AuditOutcome(domain::Access access);
 // An alert board row as the API shows it: the row, its state in words, working days overdue.
 nlohmann::json AlertJson(const projections::v1::AlertRow& row, const domain::Calendar& calendar,
                          Instant now);
+
+// An audit of a child the reader may read.
+struct ReadableAudit {
+  const projections::v1::QaAuditRecord* audit = nullptr;
+  std::string child_id;
+};
+// QA coverage (api_qa.cc): per service area, its last audit, audits in 12 weeks and whether the
+// last is older than 3 months (or there is none); per team (`teams` and every audited one), its
+// last audit and audits this and last calendar month.
+nlohmann::json QaCoverage(const std::vector<ReadableAudit>& audits,
+                          const std::set<std::string>& teams, const domain::Calendar& calendar,
+                          Instant now);
 
 }  // namespace sightline::projector::api_internal

@@ -134,16 +134,23 @@ http::Response TriageApi::Household(const http::Request& req) {
                       {"totals", totals}});
 }
 
+std::optional<domain::User> TriageApi::AuthenticateLeader(const http::Request& req,
+                                                          const std::string& endpoint,
+                                                          const std::string& view,
+                                                          http::Response& refusal) {
+  auto user = Authenticate(req, endpoint, refusal);
+  if (!user || !api_json::CheckQuery(req, {}, refusal)) return std::nullopt;
+  if (domain::CanSeeLineOfSight(*user, d_.access)) return user;
+  if (Audit(&*user, endpoint, "", "", au::OUTCOME_DENIED_NO_NEED_TO_KNOW, refusal))
+    refusal = Error(403, view + " is for managers, senior leaders and auditors");
+  return std::nullopt;
+}
+
 http::Response TriageApi::LineOfSight(const http::Request& req) {
   static const std::string kEndpoint = "GET /v1/line-of-sight";
   http::Response bad;
-  auto user = Authenticate(req, kEndpoint, bad);
+  auto user = AuthenticateLeader(req, kEndpoint, "line of sight", bad);
   if (!user) return bad;
-  if (!api_json::CheckQuery(req, {}, bad)) return bad;
-  if (!domain::CanSeeLineOfSight(*user, d_.access)) {
-    if (!Audit(&*user, kEndpoint, "", "", au::OUTCOME_DENIED_NO_NEED_TO_KNOW, bad)) return bad;
-    return Error(403, "line of sight is for managers, senior leaders and auditors");
-  }
   Instant now = d_.clock.Now();
   Instant year_ago = now - std::chrono::days(365);
   std::map<std::string, int> by_stage;
@@ -166,6 +173,10 @@ http::Response TriageApi::LineOfSight(const http::Request& req) {
     return static_cast<int>(days / 7);
   };
   std::vector<int> weekly_referrals(kWeeks), weekly_re_referrals(kWeeks);
+  std::vector<int> weekly_decisions(kWeeks), weekly_in_time(kWeeks), weekly_audits(kWeeks);
+  std::vector<std::set<std::string>> weekly_teams_audited(kWeeks);
+  std::vector<pv::QaAuditRecord> audit_rows;  // Of readable children, for QA coverage.
+  std::set<std::string> teams;
   std::optional<pv::ChildSummary> oldest;
   bool corrupt = false;
   Status s = d_.store.Scan(cf::kSummaries, "", [&](std::string_view, std::string_view value) {
@@ -189,6 +200,21 @@ http::Response TriageApi::LineOfSight(const http::Request& req) {
     }
     ++children;
     readable.insert(c.child_id());
+    for (const pv::DecisionRecord& d : c.decisions()) {
+      int w = week_of(ToInstant(d.decided_at()));
+      if (w < 0) continue;
+      ++weekly_decisions[static_cast<std::size_t>(w)];
+      weekly_in_time[static_cast<std::size_t>(w)] += d.in_time();
+    }
+    for (const pv::QaAuditRecord& a : c.audits()) {
+      audit_rows.push_back(a);
+      int w = week_of(ToInstant(a.completed_at()));
+      if (w < 0) continue;
+      ++weekly_audits[static_cast<std::size_t>(w)];
+      if (!a.team_id().empty())
+        weekly_teams_audited[static_cast<std::size_t>(w)].insert(a.team_id());
+    }
+    if (!c.allocation().team_id().empty()) teams.insert(c.allocation().team_id());
     if (c.stage() == pv::STAGE_CARE_LEAVER) {
       ++care_leavers;
       unsuitable += c.accommodation_suitability() == events::v1::SUITABILITY_UNSUITABLE;
@@ -281,51 +307,67 @@ http::Response TriageApi::LineOfSight(const http::Request& req) {
     std::sort(v.begin(), v.end());
     return v.size() % 2 ? v[v.size() / 2] : (v[v.size() / 2 - 1] + v[v.size() / 2]) / 2;
   };
-  json weeks = json::array(), medians = json::array();
+  json weeks = json::array(), medians = json::array(), in_time_pct = json::array(),
+       teams_audited = json::array();
   for (int w = 0; w < kWeeks; ++w) {
+    auto i = static_cast<std::size_t>(w);
     weeks.push_back(domain::FormatDay(first_week + std::chrono::days(7 * w)));
-    medians.push_back(median(weekly_ack_minutes[static_cast<std::size_t>(w)]));
+    medians.push_back(median(weekly_ack_minutes[i]));
+    in_time_pct.push_back(weekly_decisions[i] == 0
+                              ? json(nullptr)
+                              : json(100.0 * weekly_in_time[i] / weekly_decisions[i]));
+    teams_audited.push_back(weekly_teams_audited[i].size());
   }
+  std::vector<api_internal::ReadableAudit> readable_audits;
+  readable_audits.reserve(audit_rows.size());
+  for (const pv::QaAuditRecord& a : audit_rows) readable_audits.push_back({&a, ""});
   json by_user = json::array();
   for (const auto& [who, minutes] : ack_minutes_by_user)
     by_user.push_back(
         {{"user_id", who}, {"acknowledged", minutes.size()}, {"median_minutes", median(minutes)}});
   if (!Audit(&*user, kEndpoint, "", "", au::OUTCOME_GRANTED, bad)) return bad;
   d_.metrics.Request("line_of_sight", 200);
-  return Answer(200, {{"as_of", api_json::Iso(now)},
-                      {"children", children},
-                      {"by_stage", by_stage},
-                      {"awaiting_decision",
-                       {{"count", awaiting},
-                        {"in_stage", awaiting_in_stage},
-                        {"on_open_cases", awaiting_on_open_cases},
-                        {"overdue", overdue},
-                        {"working_days_waited", waiting_age},
-                        {"oldest", oldest_json}}},
-                      {"referrals_12m",
-                       {{"count", referrals},
-                        {"re_referrals", re_referrals},
-                        {"re_referral_rate", referrals ? double(re_referrals) / referrals : 0.0}}},
-                      {"by_team", by_team},
-                      {"caseload_by_worker", caseload_workers},
-                      {"caseload_by_manager", caseload_managers},
-                      {"care_leavers",
-                       {{"count", care_leavers},
-                        {"unsuitable_accommodation", unsuitable},
-                        {"accommodation_not_known", accommodation_not_known}}},
-                      {"weekly",
-                       {{"week_starting", weeks},
-                        {"referrals", weekly_referrals},
-                        {"re_referrals", weekly_re_referrals},
-                        {"alerts_raised", weekly_raised},
-                        {"alerts_acknowledged", weekly_acked},
-                        {"median_minutes_to_acknowledge", medians}}},
-                      {"alerts_raised_12w_by_team", raised_by_team},
-                      {"acknowledgements_by_user", by_user},
-                      {"hidden",
-                       {{"children", hidden},
-                        {"awaiting_decision", hidden_awaiting},
-                        {"decision_overdue", hidden_overdue}}}});
+  return Answer(
+      200, {{"as_of", api_json::Iso(now)},
+            {"children", children},
+            {"by_stage", by_stage},
+            {"awaiting_decision",
+             {{"count", awaiting},
+              {"in_stage", awaiting_in_stage},
+              {"on_open_cases", awaiting_on_open_cases},
+              {"overdue", overdue},
+              {"working_days_waited", waiting_age},
+              {"oldest", oldest_json}}},
+            {"referrals_12m",
+             {{"count", referrals},
+              {"re_referrals", re_referrals},
+              {"re_referral_rate", referrals ? double(re_referrals) / referrals : 0.0}}},
+            {"by_team", by_team},
+            {"caseload_by_worker", caseload_workers},
+            {"caseload_by_manager", caseload_managers},
+            {"care_leavers",
+             {{"count", care_leavers},
+              {"unsuitable_accommodation", unsuitable},
+              {"accommodation_not_known", accommodation_not_known}}},
+            {"weekly",
+             {{"week_starting", weeks},
+              {"referrals", weekly_referrals},
+              {"re_referrals", weekly_re_referrals},
+              {"alerts_raised", weekly_raised},
+              {"alerts_acknowledged", weekly_acked},
+              {"median_minutes_to_acknowledge", medians},
+              {"decisions", weekly_decisions},
+              {"decisions_in_time", weekly_in_time},
+              {"decisions_in_time_pct", in_time_pct},
+              {"qa_audits", weekly_audits},
+              {"qa_teams_audited", teams_audited}}},
+            {"qa_coverage", api_internal::QaCoverage(readable_audits, teams, d_.calendar, now)},
+            {"alerts_raised_12w_by_team", raised_by_team},
+            {"acknowledgements_by_user", by_user},
+            {"hidden",
+             {{"children", hidden},
+              {"awaiting_decision", hidden_awaiting},
+              {"decision_overdue", hidden_overdue}}}});
 }
 
 }  // namespace sightline::projector

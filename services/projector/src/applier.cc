@@ -53,6 +53,10 @@ StatusOr<BatchPlan> Applier::Prepare(std::span<const kafka::Record> records, Ins
       Count(plan, "skipped", type, "heartbeat");
       continue;
     }
+    if (e.child_id().empty()) {  // A team's or area's alert acknowledged (ADR 0013): the alert
+      Count(plan, "skipped", type, "no_child");  // board reads the step from the alerts topic.
+      continue;
+    }
     // Idempotency: an event id belongs to one child, once.
     auto known = batch_ids.find(e.event_id());
     std::optional<std::string> owner;

@@ -4,6 +4,7 @@
 
 #include "sightline/crypto/digest.h"
 #include "sightline/domain/clocks/minimise.h"
+#include "sightline/domain/clocks/subjects.h"
 #include "sightline/domain/events/validation.h"
 
 namespace sightline::watchdog_service {
@@ -26,8 +27,18 @@ std::uint64_t WakeSeconds(const wv::Deadline& d) {
   return static_cast<std::uint64_t>(std::max<std::int64_t>(d.next_wake().seconds(), 0));
 }
 
-std::string DeadlineKey(const wv::Deadline& d) {
-  return BigEndianKey(WakeSeconds(d)) + d.child_id() + '\0' + d.clock_id();
+// `stream`: the child id, or a subject's stream (domain/clocks subjects.h).
+std::string DeadlineKey(const std::string& stream, const wv::Deadline& d) {
+  return BigEndianKey(WakeSeconds(d)) + stream + '\0' + d.clock_id();
+}
+
+// A stream's stored events (a child's, or a subject's copies).
+Status LoadStream(const storage::Store& store, const std::string& stream,
+                  std::vector<v1::Envelope>& out) {
+  return store.Scan(kEvents, stream + '\0', [&](std::string_view, std::string_view value) {
+    v1::Envelope& e = out.emplace_back();
+    return e.ParseFromArray(value.data(), static_cast<int>(value.size()));
+  });
 }
 
 std::string Serialize(const google::protobuf::MessageLite& m) {
@@ -70,16 +81,9 @@ StatusOr<std::optional<Instant>> WatchdogState::Horizon() const {
       Instant(std::chrono::seconds(static_cast<std::int64_t>(FromBigEndianKey(*v.value())))));
 }
 
-Status WatchdogState::Reconcile(const std::string& child, const std::vector<v1::Envelope>& fresh,
+Status WatchdogState::Reconcile(const std::string& child, std::vector<v1::Envelope> events,
                                 Instant horizon, Instant emitted_at, Change& change,
                                 std::uint64_t& seq) {
-  std::vector<v1::Envelope> events;
-  Status s = store_->Scan(kEvents, child + '\0', [&](std::string_view, std::string_view value) {
-    v1::Envelope& e = events.emplace_back();
-    return e.ParseFromArray(value.data(), static_cast<int>(value.size()));
-  });
-  if (!s.ok()) return s;
-  events.insert(events.end(), fresh.begin(), fresh.end());
   wv::ChildLedger previous;
   auto stored = store_->Get(kLedgers, child);
   if (!stored.ok()) return stored.status();
@@ -90,7 +94,7 @@ Status WatchdogState::Reconcile(const std::string& child, const std::vector<v1::
       domain::ReconcileChild(policy_, child, events, previous, horizon, emitted_at);
   for (const std::string& key : previous.deadline_keys()) change.writes.Delete(kDeadlines, key);
   for (const wv::Deadline& d : r.open) {
-    std::string key = DeadlineKey(d);
+    std::string key = DeadlineKey(child, d);
     change.writes.Put(kDeadlines, key, Serialize(d));
     r.ledger.add_deadline_keys(key);
   }
@@ -107,7 +111,7 @@ StatusOr<Change> WatchdogState::ApplyBatch(std::span<const kafka::Record> record
                                            Instant emitted_at) {
   Change change;
   std::optional<v1::Envelope> newest_beat;
-  std::map<std::string, std::vector<v1::Envelope>> fresh;
+  std::map<std::string, std::vector<v1::Envelope>> fresh;  // By child; "" for none (ADR 0013).
   std::set<std::string> batch_ids;
   for (const kafka::Record& r : records) {
     domain::LogRecord checked = domain::CheckLogRecord(r.key, r.value, wall_now);
@@ -122,6 +126,13 @@ StatusOr<Change> WatchdogState::ApplyBatch(std::span<const kafka::Record> record
         newest_beat = e;
       continue;
     }
+    // Only what the rules can name is kept: no names, dates of birth, ethnicity or free text.
+    domain::MinimiseForClocks(e);
+    if (e.child_id().empty()) {  // An acknowledgement of a team's or area's alert: copies only.
+      ++change.applied;
+      fresh[""].push_back(std::move(e));
+      continue;
+    }
     std::string key = e.child_id() + '\0' + e.event_id();
     auto known = store_->Get(kEvents, key);
     if (!known.ok()) return known.status();
@@ -129,20 +140,42 @@ StatusOr<Change> WatchdogState::ApplyBatch(std::span<const kafka::Record> record
       ++change.duplicates;
       continue;
     }
-    // Only what the rules can name is kept: no names, dates of birth, ethnicity or free text.
-    domain::MinimiseForClocks(e);
     change.writes.Put(kEvents, key, e.SerializeAsString());
-    fresh[e.child_id()].push_back(std::move(e));
     ++change.applied;
+    fresh[e.child_id()].push_back(std::move(e));
+  }
+  // Each stream to reconcile (children, and the households, teams and areas their events reach)
+  // with its stored events and the fresh ones after them.
+  std::map<std::string, std::vector<v1::Envelope>> streams;
+  for (const auto& [child, batch] : fresh) {
+    std::vector<v1::Envelope> before;
+    if (!child.empty()) {
+      if (Status s = LoadStream(*store_, child, before); !s.ok()) return s;
+    }
+    for (const domain::StreamCopy& copy : domain::SubjectCopies(policy_, before, batch)) {
+      std::string key = copy.stream + '\0' + copy.event->event_id();
+      auto known = store_->Get(kEvents, key);
+      if (!known.ok()) return known.status();
+      if (known.value() || !batch_ids.insert(key).second) continue;
+      change.writes.Put(kEvents, key, copy.event->SerializeAsString());
+      auto [it, first] = streams.try_emplace(copy.stream);
+      if (first) {
+        if (Status s = LoadStream(*store_, copy.stream, it->second); !s.ok()) return s;
+      }
+      it->second.push_back(*copy.event);
+    }
+    if (child.empty()) continue;
+    before.insert(before.end(), batch.begin(), batch.end());
+    streams[child] = std::move(before);
   }
   auto horizon = Horizon();
   if (!horizon.ok()) return horizon.status();
   auto seq = NextSeq();
   if (!seq.ok()) return seq.status();
   std::uint64_t next = seq.value();
-  for (const auto& [child, events] : fresh) {
-    Status s =
-        Reconcile(child, events, horizon.value().value_or(Instant{}), emitted_at, change, next);
+  for (auto& [stream, events] : streams) {
+    Status s = Reconcile(stream, std::move(events), horizon.value().value_or(Instant{}), emitted_at,
+                         change, next);
     if (!s.ok()) return s;
   }
   change.writes.Put(kMeta, "outbox_seq", BigEndianKey(next));
@@ -172,8 +205,10 @@ StatusOr<Change> WatchdogState::Tick(Instant now) {
   auto seq = NextSeq();
   if (!seq.ok()) return seq.status();
   std::uint64_t next = seq.value();
-  for (const std::string& child : due) {
-    if (Status r = Reconcile(child, {}, now, now, change, next); !r.ok()) return r;
+  for (const std::string& stream : due) {
+    std::vector<v1::Envelope> events;
+    if (Status r = LoadStream(*store_, stream, events); !r.ok()) return r;
+    if (Status r = Reconcile(stream, std::move(events), now, now, change, next); !r.ok()) return r;
   }
   // The newest heartbeat consumed, passed on once: the tick only runs caught up, so a watchdog
   // that lags or has stopped ticking stops the beat too (ADR 0006).

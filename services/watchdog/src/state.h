@@ -10,9 +10,11 @@
 // same event ids, which consumers collapse (docs/adr/0005-watchdog.md).
 //
 // Column families:
-//   events     child \0 event_id        -> Envelope bytes
-//   ledgers    child                    -> ChildLedger
-//   deadlines  wake(8 bytes BE) child \0 clock_id -> Deadline  (wake all-ones: nothing pending)
+//   events     stream \0 event_id       -> Envelope bytes
+//   ledgers    stream                   -> ChildLedger
+//   deadlines  wake(8 bytes BE) stream \0 clock_id -> Deadline  (wake all-ones: nothing pending)
+// A stream is a child's id, or a household's, team's or service area's ("@team:<id>", ...: the
+// copies of children's events its rules read, domain/clocks subjects.h, ADR 0013).
 //   outbox     sequence (8 bytes BE)    -> AlertEvent bytes
 //   meta       "horizon", "outbox_seq", "heartbeat", "heartbeat_passed", the shell's offsets rows
 // One writer thread; readers (the API) may run alongside.
@@ -76,7 +78,8 @@ class WatchdogState {
  private:
   WatchdogState(std::unique_ptr<storage::Store> store, const domain::ClockPolicy& policy)
       : store_(std::move(store)), policy_(policy) {}
-  Status Reconcile(const std::string& child, const std::vector<events::v1::Envelope>& fresh,
+  // `events`: everything the stream (a child's, or a subject's) holds, fresh ones included.
+  Status Reconcile(const std::string& child, std::vector<events::v1::Envelope> events,
                    Instant horizon, Instant emitted_at, Change& change, std::uint64_t& seq);
   StatusOr<std::uint64_t> NextSeq() const;
 

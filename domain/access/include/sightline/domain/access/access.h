@@ -55,5 +55,9 @@ Access CanReadChild(const User& user, const projections::v1::ChildSummary& child
 bool InUsersQueue(const User& user, const projections::v1::ChildSummary& child,
                   const AccessPolicy& policy);
 bool CanSeeLineOfSight(const User& user, const AccessPolicy& policy);
+// An alert about a team or service area (ADR 0013) names no child: service-wide roles see every
+// one; a team manager sees their own team's.
+bool CanSeeAlertAboutNoChild(const User& user, const std::string& team_id,
+                             const AccessPolicy& policy);
 
 }  // namespace sightline::domain

@@ -34,11 +34,14 @@ struct Acknowledgement {
   std::string event_id;
 };
 
-// One clock of one child under one rule, derived from the child's events.
+// One clock of one child (or wider subject, subjects.h) under one rule, derived from its events.
 struct ClockInstance {
   std::size_t rule = 0;  // Index into ClockPolicy::rules.
-  std::string clock_id;  // "<rule_id>/<child_id>/<anchor_event_id>".
+  std::string clock_id;  // "<rule_id>/<stream>/<anchor_event_id>" (stream: the child id, or
+                         // "@household:<id>", ...).
+  // The child: for a household clock the child whose event started it; empty for a team or area.
   std::string child_id;
+  std::string subject;  // "household:<id>", "team:<id>", "area:<name>"; empty for a child.
   std::string anchor_event_id;
   std::string anchor_ref;  // The matched CaseRefs value, if any.
   std::string team_id;
@@ -51,7 +54,8 @@ struct ClockInstance {
   std::vector<Acknowledgement> acks;  // In time order.
 };
 
-std::vector<ClockInstance> DeriveClocks(const ClockPolicy& policy, const std::string& child_id,
+// The clocks of one stream (a child's, or a subject's: subjects.h), under the rules of its scope.
+std::vector<ClockInstance> DeriveClocks(const ClockPolicy& policy, const std::string& stream,
                                         std::span<const events::v1::Envelope> events);
 
 // "<clock_id>/L<level>": what an AlertAcknowledged event quotes.
@@ -83,6 +87,7 @@ struct Reconciled {
   std::vector<watchdog::v1::Deadline> open;  // The child's open clocks.
 };
 
+// `child_id` is the stream's key: a child's id, or a subject's stream (subjects.h).
 Reconciled ReconcileChild(const ClockPolicy& policy, const std::string& child_id,
                           std::span<const events::v1::Envelope> events,
                           const watchdog::v1::ChildLedger& previous, Instant horizon,
@@ -108,7 +113,7 @@ class AlertEngine {
 
   const ClockPolicy& policy_;
   std::map<std::string, std::vector<events::v1::Envelope>> events_;
-  std::set<std::string> event_ids_;
+  std::set<std::string> event_ids_;  // "<stream>\0<event id>": each event once per stream.
   std::map<std::string, watchdog::v1::ChildLedger> ledgers_;
   std::map<std::string, std::vector<watchdog::v1::Deadline>> open_;
   std::map<std::string, Instant> wake_of_;

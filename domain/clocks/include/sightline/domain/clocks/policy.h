@@ -51,7 +51,9 @@ enum class RuleKind {
   kCount,      // Fires when `count` starting events fall within `window`.
 };
 
-enum class Unit { kHours, kWorkingHours, kDays, kWorkingDays, kWeeks, kMonths };
+// kCalendarMonths: "N calendar_months" is due by the end of the Nth calendar month after the
+// starting one (a March start with 1 is overdue from 1 May): "every calendar month has one".
+enum class Unit { kHours, kWorkingHours, kDays, kWorkingDays, kWeeks, kMonths, kCalendarMonths };
 
 struct Limit {
   int amount = 0;
@@ -90,8 +92,13 @@ struct Ladder {
   std::chrono::minutes acknowledgement_lasts{0};  // 0: an acknowledgement never lapses.
 };
 
+// Whose events a rule reads (docs/adr/0013-wider-subjects.md): one child's, or those of every
+// child of a household, of a team's work, or of a service area's audits.
+enum class Scope { kChild, kHousehold, kTeam, kServiceArea };
+
 struct Rule {
   std::string id;  // Lower-case letters, digits and '-'; appears in alert ids.
+  Scope scope = Scope::kChild;
   std::string title;
   std::string source;  // [law] / [guidance] / [local] and where it comes from.
   RuleKind kind = RuleKind::kDeadline;
@@ -104,6 +111,11 @@ struct Rule {
   // Or (`from_event`) the clock runs from the first event of this type that shares the start's
   // `match` ref, when there is one: a red rating's clock from the contact's receipt.
   std::string from_event;
+  // The clock starts only when an earlier event (at or before the start) matches this and, when
+  // `same` names a payload field, has the start event's value of it: an early-help offer of an
+  // intervention that already ended not effective for the child.
+  std::optional<Matcher> requires_earlier;
+  std::string same;
   std::vector<Limit> limits;  // kRecurring: successive limits, the last one repeating.
   int count = 0;              // kCount.
   Limit window;               // kCount.
