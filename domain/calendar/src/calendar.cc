@@ -29,6 +29,12 @@ std::chrono::hours LondonOffset(Instant t) {
 
 Day LocalDay(Instant t) { return std::chrono::floor<days>(t + LondonOffset(t)); }
 
+Instant MonthStart(Instant t, int months) {
+  std::chrono::year_month_day ymd{LocalDay(t)};
+  std::chrono::year_month ym = ymd.year() / ymd.month() + std::chrono::months(months);
+  return LocalMidnight(Day{ym / std::chrono::day{1}});
+}
+
 Instant LocalMidnight(Day d) {
   // Clocks change at 01:00 UTC, so local midnight is never ambiguous: it is 23:00 UTC the day
   // before when BST is in force then, else 00:00 UTC.

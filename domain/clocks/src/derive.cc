@@ -258,7 +258,7 @@ void DeriveCount(const ClockPolicy& policy, std::size_t ri, const std::string& s
     }
     if (in_window < r.count) continue;
     last_trigger = t;
-    ClockInstance c = NewClock(policy, ri, stream, *events[i], t, RefOf(*events[i], r.match));
+    ClockInstance c = NewClock(policy, ri, stream, *events[i], t, ref);
     EndOneOff(r, events, i, c);
     out.push_back(std::move(c));
   }

@@ -299,12 +299,8 @@ Instant ClockPolicy::OverdueAt(const Limit& limit, Instant from, const std::stri
       return calendar.OverdueFromDays(from, 7 * limit.amount);
     case Unit::kMonths:
       return calendar.OverdueFromMonths(from, limit.amount);
-    case Unit::kCalendarMonths: {
-      std::chrono::year_month_day ymd{LocalDay(from)};
-      std::chrono::year_month next =
-          ymd.year() / ymd.month() + std::chrono::months(limit.amount + 1);
-      return LocalMidnight(Day{next / std::chrono::day{1}});
-    }
+    case Unit::kCalendarMonths:  // Due by the end of the Nth month after from's.
+      return MonthStart(from, limit.amount + 1);
   }
   return from;
 }
@@ -487,12 +483,6 @@ std::optional<Acknowledgers> WhoMayAcknowledge(const ClockPolicy& policy,
     who.on_call_people.insert(people.people.begin(), people.people.end());
   }
   return who;
-}
-
-std::optional<std::string> RoutedRole(const ClockPolicy& policy, std::string_view alert_id) {
-  std::optional<NamedLevel> named = LevelOf(policy, alert_id);
-  if (!named) return std::nullopt;
-  return named->level->role;
 }
 
 }  // namespace sightline::domain

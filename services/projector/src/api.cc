@@ -85,6 +85,23 @@ std::optional<pv::ChildSummary> LoadSummary(const storage::Store& store, const s
   return s;
 }
 
+std::optional<http::Response> ForEachSummary(const storage::Store& store,
+                                             const std::function<void(pv::ChildSummary&)>& visit) {
+  bool corrupt = false;
+  Status s = store.Scan(cf::kSummaries, "", [&](std::string_view, std::string_view value) {
+    pv::ChildSummary c;
+    if (!c.ParseFromArray(value.data(), static_cast<int>(value.size()))) {
+      corrupt = true;
+      return false;
+    }
+    visit(c);
+    return true;
+  });
+  if (!s.ok()) return StoreError(s);
+  if (corrupt) return Error(500, "summary row does not parse");
+  return std::nullopt;
+}
+
 http::Response StoreError(const Status& s) {
   return Error(503, "store unavailable: " + s.message());
 }

@@ -1,6 +1,7 @@
 // Helpers shared by the triage API's handler files (api.cc, api_reports.cc). Internal.
 #pragma once
 
+#include <functional>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <set>
@@ -18,6 +19,10 @@ namespace sightline::projector::api_internal {
 // The child's summary; nullopt with `status` OK when there is none, or with it set on failure.
 std::optional<projections::v1::ChildSummary> LoadSummary(const storage::Store& store,
                                                          const std::string& id, Status& status);
+// Visits every child summary, in child id order. Nullopt when all were read; else the answer to
+// give: 503 naming a store failure, 500 for a row that does not parse.
+std::optional<http::Response> ForEachSummary(
+    const storage::Store& store, const std::function<void(projections::v1::ChildSummary&)>& visit);
 // 503 naming the store failure.
 http::Response StoreError(const Status& s);
 // The audit outcome (sightline.audit.v1.Outcome number) of an access decision.

@@ -18,7 +18,6 @@ namespace pv = projections::v1;
 namespace v1 = events::v1;
 namespace au = audit::v1;
 using api_json::Answer;
-using api_json::Error;
 using api_json::json;
 
 constexpr int kAuditsListed = 500;
@@ -35,13 +34,6 @@ std::string Key(const std::string& name, std::string_view prefix) {
 
 std::string Area(v1::ServiceArea a) { return Key(v1::ServiceArea_Name(a), "SERVICE_AREA_"); }
 
-// The first instant of the local calendar month `back` months before `now`'s.
-Instant MonthStart(Instant now, int back) {
-  std::chrono::year_month_day ymd{domain::LocalDay(now)};
-  std::chrono::year_month ym = ymd.year() / ymd.month() - std::chrono::months(back);
-  return domain::LocalMidnight(domain::Day{ym / std::chrono::day{1}});
-}
-
 }  // namespace
 
 json api_internal::QaCoverage(const std::vector<ReadableAudit>& audits,
@@ -53,7 +45,7 @@ json api_internal::QaCoverage(const std::vector<ReadableAudit>& audits,
   std::map<std::string, std::pair<int, int>> team_months;  // This month, last month.
   for (const std::string& t : teams) team_last[t];
   Instant twelve_weeks_ago = now - std::chrono::days(84);
-  Instant this_month = MonthStart(now, 0), last_month = MonthStart(now, 1);
+  Instant this_month = domain::MonthStart(now, 0), last_month = domain::MonthStart(now, -1);
   for (const ReadableAudit& r : audits) {
     Instant at = ToInstant(r.audit->completed_at());
     auto& last = area_last[r.audit->area()];
@@ -96,23 +88,15 @@ http::Response TriageApi::QualityAssurance(const http::Request& req) {
   std::vector<pv::ChildSummary> summaries;
   std::set<std::string> teams;
   int hidden = 0;
-  bool corrupt = false;
-  Status s = d_.store.Scan(cf::kSummaries, "", [&](std::string_view, std::string_view value) {
-    pv::ChildSummary c;
-    if (!c.ParseFromArray(value.data(), static_cast<int>(value.size()))) {
-      corrupt = true;
-      return false;
-    }
+  auto failed = api_internal::ForEachSummary(d_.store, [&](pv::ChildSummary& c) {
     if (domain::CanReadChild(*user, c, d_.access) != domain::Access::kGranted) {
       hidden += c.audits_size();
-      return true;
+      return;
     }
     if (!c.allocation().team_id().empty()) teams.insert(c.allocation().team_id());
     if (c.audits_size() > 0) summaries.push_back(std::move(c));
-    return true;
   });
-  if (!s.ok()) return api_internal::StoreError(s);
-  if (corrupt) return Error(500, "summary row does not parse");
+  if (failed) return *failed;
   std::vector<api_internal::ReadableAudit> audits;
   for (const pv::ChildSummary& c : summaries)
     for (const pv::QaAuditRecord& a : c.audits()) audits.push_back({&a, c.child_id()});

@@ -178,13 +178,7 @@ http::Response TriageApi::LineOfSight(const http::Request& req) {
   std::vector<pv::QaAuditRecord> audit_rows;  // Of readable children, for QA coverage.
   std::set<std::string> teams;
   std::optional<pv::ChildSummary> oldest;
-  bool corrupt = false;
-  Status s = d_.store.Scan(cf::kSummaries, "", [&](std::string_view, std::string_view value) {
-    pv::ChildSummary c;
-    if (!c.ParseFromArray(value.data(), static_cast<int>(value.size()))) {
-      corrupt = true;
-      return false;
-    }
+  auto failed = api_internal::ForEachSummary(d_.store, [&](const pv::ChildSummary& c) {
     // Figures count the children the reader may read. The others (another team's, or a
     // restricted record) are one count, with how many of them wait for a decision and how many
     // of those are late, so no wait is invisible and no hidden child can be singled out by
@@ -196,7 +190,7 @@ http::Response TriageApi::LineOfSight(const http::Request& req) {
         hidden_overdue +=
             c.has_decision_overdue_from() && now >= ToInstant(c.decision_overdue_from());
       }
-      return true;
+      return;
     }
     ++children;
     readable.insert(c.child_id());
@@ -261,10 +255,8 @@ http::Response TriageApi::LineOfSight(const http::Request& req) {
       if (!alloc.worker_id().empty()) ++by_worker[alloc.worker_id()]["open_cases"];
       by_team[alloc.team_id()][stage] += 1;
     }
-    return true;
   });
-  if (!s.ok()) return StoreError(s);
-  if (corrupt) return Error(500, "summary row does not parse");
+  if (failed) return *failed;
   json oldest_json = nullptr;
   if (oldest) {
     oldest_json = api_json::Waiting(*oldest, d_.calendar, now);

@@ -34,6 +34,9 @@ std::chrono::hours LondonOffset(Instant t);
 Day LocalDay(Instant t);
 // The instant of 00:00 local time on day d.
 Instant LocalMidnight(Day d);
+// 00:00 local time on the first day of the calendar month `months` after t's local month
+// (0: t's own month; negative: earlier months).
+Instant MonthStart(Instant t, int months);
 
 class Calendar {
  public:

@@ -163,12 +163,10 @@ struct Page {
 Page PageFor(const ClockPolicy& policy, const Rule& rule, int level, Instant at,
              const std::string& team_id);
 
-// The role an alert's level is routed to ("team_manager", ..., "director"), read from its id
-// ("<rule>/<child>/<anchor event>/L<level>", ADR 0005): who may acknowledge it. Nullopt when the
-// id does not name a level of a rule of `policy`.
-std::optional<std::string> RoutedRole(const ClockPolicy& policy, std::string_view alert_id);
-// Everyone who may acknowledge the alert: its level's role, and the people of the rotas that
-// level pages out of hours (for urgent rules). Nullopt as RoutedRole.
+// Everyone who may acknowledge an alert, read from its id ("<rule>/<stream>/<anchor event>/
+// L<level>", ADR 0005): the role its level is routed to ("team_manager", ..., "director"), and the
+// people of the rotas that level pages out of hours (for urgent rules). Nullopt when the id does
+// not name a level of a rule of `policy`.
 struct Acknowledgers {
   std::string role;
   std::set<std::string> on_call_people;
