@@ -8,7 +8,7 @@ GATEWAY_PORT ?= 8080
 PROJECTOR_PORT ?= 8081
 
 .PHONY: all deps configure build build-debug build-asan test test-asan test-tsan fuzz check tidy-all \
-        bench demo down kafka-up kafka-down topics clean
+        bench bench-quick demo down kafka-up kafka-down topics clean
 
 all: build
 
@@ -71,6 +71,9 @@ topics: build
 # From nothing: deps, build, a broker, the gateway, a simulated day of a county's front door.
 bench: build
 	scripts/bench.sh
+
+bench-quick: build
+	scripts/bench.sh --quick
 
 demo: build
 	KAFKA_PORT=$(KAFKA_PORT) GATEWAY_PORT=$(GATEWAY_PORT) PROJECTOR_PORT=$(PROJECTOR_PORT) scripts/demo.sh

@@ -1,6 +1,22 @@
 #!/usr/bin/env bash
 # Runs the benchmarks against a private broker on free ports (state in var/bench, reset).
+#   scripts/bench.sh            full sizes (about 7 minutes on 2 cores)
+#   scripts/bench.sh --quick    CI-sized runs (about 2 minutes)
 set -euo pipefail
+quick=0
+for arg in "$@"; do
+  case "$arg" in
+    --quick) quick=1 ;;
+    *) echo "usage: scripts/bench.sh [--quick]" >&2; exit 2 ;;
+  esac
+done
+if [ "$quick" = 1 ]; then
+  projector_args=(--days 20)
+  watchdog_args=(--children 100000 --live-seconds 10)
+else
+  projector_args=()
+  watchdog_args=(--children 1000000 --live-seconds 20)
+fi
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 state=var/bench
@@ -10,8 +26,14 @@ port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); pr
 cport=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 trap 'scripts/kafka/broker.sh stop --dir "$state/kafka" >/dev/null 2>&1 || true' EXIT
 scripts/kafka/broker.sh start --dir "$state/kafka" --port "$port" --controller-port "$cport" >/dev/null
+echo "== projector"
 build/bin/sightline-bench-projector --brokers "127.0.0.1:$port" --bin-dir build/bin \
-  --source-dir "$root" --work-dir "$state" "$@"
+  --source-dir "$root" --work-dir "$state" ${projector_args[@]+"${projector_args[@]}"}
 echo
+echo "== notifier"
 build/bin/sightline-bench-notifier --brokers "127.0.0.1:$port" --bin-dir build/bin \
   --work-dir "$state"
+echo
+echo "== watchdog"
+build/bin/sightline-bench-watchdog --brokers "127.0.0.1:$port" --bin-dir build/bin \
+  --source-dir "$root" --work-dir "$state" "${watchdog_args[@]}"

@@ -49,9 +49,12 @@ struct Producer::Impl {
   std::atomic<bool> stop{false};
   std::atomic<bool> fatal{false};
   std::thread poller;
+  std::mutex held_mu;
+  std::vector<rd_kafka_topic_t*> held;  // Topics Warm() keeps known, released before rk.
 
   ~Impl() {
     if (rk) rd_kafka_flush(rk.get(), 10000);
+    for (rd_kafka_topic_t* t : held) rd_kafka_topic_destroy(t);
     stop = true;
     if (poller.joinable()) poller.join();
   }
@@ -150,6 +153,21 @@ std::vector<Delivery> Producer::SendAndWait(std::span<const OutboundMessage> mes
 Status Producer::Ping(const std::string& topic, std::chrono::milliseconds timeout) {
   return internal::TopicPartitions(impl_->rk.get(), topic, static_cast<int>(timeout.count()))
       .status();
+}
+
+Status Producer::Warm(const std::string& topic, std::chrono::milliseconds timeout) {
+  rd_kafka_topic_t* rkt = rd_kafka_topic_new(impl_->rk.get(), topic.c_str(), nullptr);
+  if (!rkt) return Internal("topic handle for " + topic);
+  {
+    std::lock_guard lock(impl_->held_mu);
+    impl_->held.push_back(rkt);
+  }
+  const rd_kafka_metadata_t* md = nullptr;
+  rd_kafka_resp_err_t err =
+      rd_kafka_metadata(impl_->rk.get(), 0, rkt, &md, static_cast<int>(timeout.count()));
+  if (err != RD_KAFKA_RESP_ERR_NO_ERROR) return internal::FromError(err, "metadata of " + topic);
+  rd_kafka_metadata_destroy(md);
+  return Status::Ok();
 }
 
 bool Producer::HasFatalError() const { return impl_->fatal; }

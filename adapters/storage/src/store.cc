@@ -2,7 +2,9 @@
 
 #include <rocksdb/cache.h>
 #include <rocksdb/db.h>
+#include <rocksdb/filter_policy.h>
 #include <rocksdb/table.h>
+#include <rocksdb/utilities/table_properties_collectors.h>
 #include <rocksdb/write_batch.h>
 
 #include <filesystem>
@@ -29,11 +31,15 @@ WriteBatch& WriteBatch::operator=(WriteBatch&&) noexcept = default;
 
 void WriteBatch::Put(std::string_view cf, std::string_view key, std::string_view value) {
   bytes_ += key.size() + value.size();
-  ops_.push_back({std::string(cf), std::string(key), std::string(value), false});
+  ops_.push_back({std::string(cf), std::string(key), std::string(value), Kind::kPut});
 }
 void WriteBatch::Delete(std::string_view cf, std::string_view key) {
   bytes_ += key.size();
-  ops_.push_back({std::string(cf), std::string(key), {}, true});
+  ops_.push_back({std::string(cf), std::string(key), {}, Kind::kDelete});
+}
+void WriteBatch::DeleteRange(std::string_view cf, std::string_view begin, std::string_view end) {
+  bytes_ += begin.size() + end.size();
+  ops_.push_back({std::string(cf), std::string(begin), std::string(end), Kind::kDeleteRange});
 }
 std::size_t WriteBatch::Count() const { return ops_.size(); }
 std::size_t WriteBatch::ByteSize() const { return bytes_; }
@@ -84,9 +90,25 @@ StatusOr<std::unique_ptr<Store>> Store::Open(const StoreOptions& o) {
   rocksdb::BlockBasedTableOptions table;
   table.block_cache = rocksdb::NewLRUCache(o.block_cache_bytes);
   table.cache_index_and_filter_blocks = true;  // Index memory counts against the cache too.
+  // Partitioned index and Bloom filters: a point read loads one small partition of a table's
+  // index (and learns from the filter that most absent keys are absent), instead of reading and
+  // decompressing the whole index block of a large table whenever the cache has dropped it. With
+  // a bounded cache and millions of keys, that whole-block read was nearly all of the
+  // watchdog's ingest time (issue 15). The top level stays pinned; partitions compete for the
+  // cache at high priority.
+  table.index_type = rocksdb::BlockBasedTableOptions::IndexType::kTwoLevelIndexSearch;
+  table.partition_filters = true;
+  table.metadata_block_size = 4096;
+  table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
+  table.pin_top_level_index_and_filter = true;
+  table.cache_index_and_filter_blocks_with_high_priority = true;
   rocksdb::ColumnFamilyOptions cf_options;
   cf_options.write_buffer_size = o.write_buffer_bytes;
   cf_options.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
+  if (o.compact_on_deletions > 0) {
+    cf_options.table_properties_collector_factories.push_back(
+        rocksdb::NewCompactOnDeletionCollectorFactory(4096, o.compact_on_deletions));
+  }
   std::vector<rocksdb::ColumnFamilyDescriptor> descriptors = {
       {rocksdb::kDefaultColumnFamilyName, cf_options}};
   for (const std::string& name : o.column_families)
@@ -133,8 +155,18 @@ Status Store::Write(const WriteBatch& batch, Durability durability) {
   for (const WriteBatch::Op& op : batch.ops_) {
     auto handle = impl_->Cf(op.cf);
     if (!handle.ok()) return handle.status();
-    rocksdb::Status s =
-        op.is_delete ? wb.Delete(handle.value(), op.key) : wb.Put(handle.value(), op.key, op.value);
+    rocksdb::Status s;
+    switch (op.kind) {
+      case WriteBatch::Kind::kPut:
+        s = wb.Put(handle.value(), op.key, op.value);
+        break;
+      case WriteBatch::Kind::kDelete:
+        s = wb.Delete(handle.value(), op.key);
+        break;
+      case WriteBatch::Kind::kDeleteRange:
+        s = wb.DeleteRange(handle.value(), op.key, op.value);
+        break;
+    }
     if (!s.ok()) return FromRocks(s, "batch");
   }
   rocksdb::WriteOptions wo;
@@ -153,6 +185,24 @@ Status Store::Scan(std::string_view cf, std::string_view prefix, const RowVisito
     std::string_view key(it->key().data(), it->key().size());
     if (!key.starts_with(prefix)) break;
     if (!visit(key, std::string_view(it->value().data(), it->value().size()))) break;
+  }
+  return FromRocks(it->status(), "scan");
+}
+
+Status Store::ScanRange(std::string_view cf, std::string_view lower, std::string_view upper,
+                        const RowVisitor& visit) const {
+  auto handle = impl_->Cf(cf);
+  if (!handle.ok()) return handle.status();
+  rocksdb::Slice lower_slice(lower.data(), lower.size());
+  rocksdb::Slice upper_slice(upper.data(), upper.size());
+  rocksdb::ReadOptions ro;
+  ro.iterate_lower_bound = &lower_slice;
+  if (!upper.empty()) ro.iterate_upper_bound = &upper_slice;
+  std::unique_ptr<rocksdb::Iterator> it(impl_->db->NewIterator(ro, handle.value()));
+  for (it->Seek(lower_slice); it->Valid(); it->Next()) {
+    if (!visit(std::string_view(it->key().data(), it->key().size()),
+               std::string_view(it->value().data(), it->value().size())))
+      break;
   }
   return FromRocks(it->status(), "scan");
 }

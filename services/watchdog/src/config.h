@@ -19,8 +19,12 @@ struct WatchdogConfig : consumer::ServiceConfig {
   std::string alerts_topic = "sightline.alerts.v1";
   std::string policy_file = "deploy/watchdog-policy.yaml";
   std::chrono::milliseconds batch_wait{100};
-  std::chrono::milliseconds tick{1000};  // How often deadlines are checked against the clock.
-  std::string clock_file;                // --simulated-clock-file: tests and demos only.
+  // How often the clock is compared with the horizon when nothing falls due (heartbeats, the
+  // published horizon); a deadline that falls due is reconciled at the next turn, not the tick.
+  std::chrono::milliseconds tick{1000};
+  // Streams reconciled per committed slice of a tick: bounds memory when much falls due at once.
+  std::size_t tick_max_streams = 1000;
+  std::string clock_file;  // --simulated-clock-file: tests and demos only.
 };
 
 Status ReadWatchdogConfig(config::YamlReader& yaml, WatchdogConfig& config);

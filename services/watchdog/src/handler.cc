@@ -6,7 +6,9 @@ namespace {
 using std::chrono::steady_clock;
 namespace av = alerts::v1;
 
-constexpr std::size_t kDrainBatch = 500;
+// Rows sent per wait for the topic's acknowledgements: each wait costs a round trip and
+// librdkafka's linger, so a backlog goes out in few of them.
+constexpr std::size_t kDrainBatch = 5000;
 
 }  // namespace
 
@@ -33,7 +35,12 @@ void WatchdogHandler::Committed(const Change& change) { metrics_.Observe(change)
 
 Status WatchdogHandler::Turn(consumer::Shell& shell) {
   if (Status s = Drain(); !s.ok()) return s;
-  if (steady_clock::now() - last_tick_ >= config_.tick) {
+  // A deadline that has fallen due is reconciled now; otherwise the tick comes every `tick`.
+  // Either way only the front of the deadline index is read, however many clocks are open.
+  auto wake = state_.NextWake();
+  if (!wake.ok()) return wake.status();
+  bool due = wake.value() && *wake.value() <= clock_.Now();
+  if (due || steady_clock::now() - last_tick_ >= config_.tick) {
     Status s = MaybeTick(shell);
     last_tick_ = steady_clock::now();
     if (s.ok()) s = Drain();
@@ -44,8 +51,8 @@ Status WatchdogHandler::Turn(consumer::Shell& shell) {
     }
   }
   if (steady_clock::now() - last_gauges_ >= std::chrono::seconds(2)) {
-    auto open = state_.OpenClocks();
-    if (open.ok()) metrics_.OpenClocks(open.value(), clock_.Now());
+    auto gauges = state_.ReadGauges();
+    if (gauges.ok()) metrics_.SetGauges(gauges.value(), clock_.Now());
     last_gauges_ = steady_clock::now();
   }
   return Status::Ok();
@@ -58,10 +65,16 @@ Status WatchdogHandler::MaybeTick(consumer::Shell& shell) {
     status_.clock_now = now;
   }
   if (!shell.RefreshWatermarks()) return Status::Ok();
-  auto change = state_.Tick(now);
-  if (!change.ok()) return change.status();
-  if (Status s = state_.Commit(change.value()); !s.ok()) return s;
-  metrics_.Observe(change.value());
+  // In slices of at most tick_max_streams streams, each committed and drained before the next,
+  // so that memory does not follow the backlog; no batch is consumed in between.
+  for (;;) {
+    auto change = state_.Tick(now, config_.tick_max_streams);
+    if (!change.ok()) return change.status();
+    if (Status s = state_.Commit(change.value()); !s.ok()) return s;
+    metrics_.Observe(change.value());
+    if (change.value().complete) break;
+    if (Status s = Drain(); !s.ok()) return s;
+  }
   ticked_ = now;  // Published once the outbox is drained (see Turn).
   return Status::Ok();
 }
@@ -83,15 +96,15 @@ Status WatchdogHandler::Drain() {
       return Status::Ok();
     }
     std::vector<kafka::OutboundMessage> out;
-    std::vector<std::string> keys;
-    for (const auto& [key, value] : rows.value()) {
-      av::AlertEvent e;
+    std::vector<std::pair<av::Step, Instant>> steps;  // For the delay histogram.
+    av::AlertEvent e;  // Reused: parsing into it again keeps its strings' storage.
+    for (auto& [seq, value] : rows.value()) {
       if (!e.ParseFromString(value)) return Internal("outbox row is not an AlertEvent");
+      steps.emplace_back(e.step(), ToInstant(e.at()));
       out.push_back({config_.alerts_topic,
                      e.child_id(),
-                     value,
+                     std::move(value),
                      {{"sightline-alert-event-id", e.event_id()}}});
-      keys.push_back(key);
     }
     for (const kafka::Delivery& d : alerts_.SendAndWait(out)) {
       if (!d.status.ok()) {
@@ -99,7 +112,9 @@ Status WatchdogHandler::Drain() {
         return Unavailable("alerts topic " + config_.alerts_topic + ": " + d.status.message());
       }
     }
-    if (Status s = state_.DeleteOutbox(keys); !s.ok()) return s;
+    Instant acknowledged = clock_.Now();
+    for (const auto& [step, due] : steps) metrics_.Delivered(step, due, acknowledged);
+    if (Status s = state_.Delivered(rows.value().back().first + 1); !s.ok()) return s;
   }
 }
 

@@ -39,6 +39,9 @@ int Serve(const WatchdogConfig& c, const domain::ClockPolicy& policy) {
                               .group_id = c.group_id,
                               .client_id = "sightline-watchdog"});
   if (!k.ok()) return Fail(k.status().ToString());
+  // A deadline's alert must not be the message that looks the alerts topic up (ADR 0014).
+  if (Status s = k.value().producer->Warm(c.alerts_topic, std::chrono::seconds(10)); !s.ok())
+    std::cerr << "sightline-watchdog: " << s.message() << " (will retry on the first alert)\n";
   SystemClock wall;
   FileClock file_clock(c.clock_file);
   const Clock& clock = c.clock_file.empty() ? static_cast<const Clock&>(wall) : file_clock;

@@ -39,7 +39,8 @@ WatchdogMetrics::WatchdogMetrics()
                   .Add({})),
       delay_(prometheus::BuildHistogram()
                  .Name("sightline_watchdog_alert_delay_seconds")
-                 .Help("From the moment a raise or escalation fell due to its alert event")
+                 .Help("From the moment a raise or escalation fell due to its alert event's "
+                       "acknowledgement by the alerts topic")
                  .Register(*registry_)
                  .Add({}, prometheus::Histogram::BucketBoundaries{0.5, 1, 2, 5, 10, 30, 60, 300,
                                                                   900, 3600, 86400})) {}
@@ -48,37 +49,33 @@ void WatchdogMetrics::Observe(const Change& change) {
   events_.Add({{"outcome", "applied"}}).Increment(static_cast<double>(change.applied));
   events_.Add({{"outcome", "duplicate"}}).Increment(static_cast<double>(change.duplicates));
   events_.Add({{"outcome", "dead_lettered"}}).Increment(static_cast<double>(change.dead.size()));
-  for (const av::AlertEvent& e : change.emitted) {
-    std::string step = av::Step_Name(e.step()).substr(5);
-    alert_events_.Add({{"step", step}, {"rule", e.rule_id()}}).Increment();
-    if (e.step() == av::STEP_RAISED || e.step() == av::STEP_ESCALATED) {
-      delay_.Observe(std::max(
-          0.0,
-          std::chrono::duration<double>(ToInstant(e.emitted_at()) - ToInstant(e.at())).count()));
-    }
+  for (const auto& [key, n] : change.emitted) {
+    alert_events_.Add({{"step", av::Step_Name(key.first).substr(5)}, {"rule", key.second}})
+        .Increment(static_cast<double>(n));
   }
 }
 
-void WatchdogMetrics::OpenClocks(const std::vector<watchdog::v1::Deadline>& open, Instant now) {
-  std::map<std::string, int> by_rule;
-  std::map<std::pair<std::string, int>, int> alerts;
-  for (const auto& r : rules_seen_) by_rule[r] = 0;
-  std::optional<Instant> oldest;
-  for (const watchdog::v1::Deadline& d : open) {
-    ++by_rule[d.rule_id()];
-    rules_seen_.insert(d.rule_id());
-    if (!d.raised()) continue;
-    ++alerts[{d.acknowledged() ? "acknowledged" : "unacknowledged", d.level()}];
-    Instant due = ToInstant(d.due_at());
-    if (!oldest || due < *oldest) oldest = due;
+void WatchdogMetrics::Delivered(av::Step step, Instant due, Instant now) {
+  if (step != av::STEP_RAISED && step != av::STEP_ESCALATED) return;
+  delay_.Observe(std::max(0.0, std::chrono::duration<double>(now - due).count()));
+}
+
+void WatchdogMetrics::SetGauges(const Gauges& g, Instant now) {
+  // A rule or level seen once keeps its series, at 0 when nothing is open.
+  for (const auto& [rule, n] : g.open_by_rule) rules_seen_.insert(rule);
+  for (const std::string& rule : rules_seen_) {
+    auto it = g.open_by_rule.find(rule);
+    open_clocks_.Add({{"rule", rule}})
+        .Set(it == g.open_by_rule.end() ? 0 : static_cast<double>(it->second));
   }
-  for (const auto& [rule, n] : by_rule) open_clocks_.Add({{"rule", rule}}).Set(n);
-  for (auto& [key, n] : alert_levels_seen_) n = 0;
-  for (const auto& [key, n] : alerts) alert_levels_seen_[key] = n;
-  for (const auto& [key, n] : alert_levels_seen_)
-    alerts_.Add({{"state", key.first}, {"level", std::to_string(key.second)}}).Set(n);
-  oldest_breach_.Set(oldest ? std::max(0.0, std::chrono::duration<double>(now - *oldest).count())
-                            : 0);
+  for (const auto& [key, n] : g.alerts) alert_levels_seen_.insert(key);
+  for (const auto& key : alert_levels_seen_) {
+    auto it = g.alerts.find(key);
+    alerts_.Add({{"state", key.first}, {"level", std::to_string(key.second)}})
+        .Set(it == g.alerts.end() ? 0 : static_cast<double>(it->second));
+  }
+  oldest_breach_.Set(
+      g.oldest_due ? std::max(0.0, std::chrono::duration<double>(now - *g.oldest_due).count()) : 0);
 }
 
 }  // namespace sightline::watchdog_service

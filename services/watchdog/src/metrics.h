@@ -24,10 +24,13 @@ class WatchdogMetrics {
   WatchdogMetrics();
   prometheus::Registry& registry() { return *registry_; }
 
-  // A committed batch or tick: events by outcome, alert events by step and rule, alert delays.
+  // A committed batch or tick: events by outcome, alert events by step and rule.
   void Observe(const Change& change);
+  // Alert events the alerts topic acknowledged at `now`: for raises and escalations, the time
+  // from falling due to being on the topic.
+  void Delivered(alerts::v1::Step step, Instant due, Instant now);
   // Open clocks by rule, open alerts by state and level, the longest breach (at `now`).
-  void OpenClocks(const std::vector<watchdog::v1::Deadline>& open, Instant now);
+  void SetGauges(const Gauges& gauges, Instant now);
   void OutboxPending(std::uint64_t n) { outbox_.Set(static_cast<double>(n)); }
 
  private:
@@ -40,7 +43,7 @@ class WatchdogMetrics {
   prometheus::Gauge& outbox_;
   prometheus::Histogram& delay_;
   std::set<std::string> rules_seen_;  // Gauges of rules whose clocks all closed go to 0.
-  std::map<std::pair<std::string, int>, int> alert_levels_seen_;
+  std::set<std::pair<std::string, int>> alert_levels_seen_;
 };
 
 }  // namespace sightline::watchdog_service

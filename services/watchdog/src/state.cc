@@ -1,5 +1,7 @@
 #include "state.h"
 
+#include <algorithm>
+#include <cstdlib>
 #include <set>
 
 #include "sightline/crypto/digest.h"
@@ -17,6 +19,8 @@ constexpr const char* kEvents = "events";
 constexpr const char* kLedgers = "ledgers";
 constexpr const char* kDeadlines = "deadlines";
 constexpr const char* kOutbox = "outbox";
+constexpr const char* kRaised = "raised";
+constexpr const char* kTallies = "tallies";
 constexpr const char* kMeta = WatchdogState::kOffsetsFamily;
 
 using storage::BigEndianKey;
@@ -30,6 +34,24 @@ std::uint64_t WakeSeconds(const wv::Deadline& d) {
 // `stream`: the child id, or a subject's stream (domain/clocks subjects.h).
 std::string DeadlineKey(const std::string& stream, const wv::Deadline& d) {
   return BigEndianKey(WakeSeconds(d)) + stream + '\0' + d.clock_id();
+}
+
+std::string RaisedKey(const std::string& stream, const wv::Deadline& d) {
+  return BigEndianKey(static_cast<std::uint64_t>(std::max<std::int64_t>(d.due_at().seconds(), 0))) +
+         stream + '\0' + d.clock_id();
+}
+
+// The tallies one open clock counts in.
+void Tally(const wv::Deadline& d, std::int64_t sign, std::map<std::string, std::int64_t>& out) {
+  out["rule/" + d.rule_id()] += sign;
+  if (d.raised()) {
+    out[std::string("alerts/") + (d.acknowledged() ? "acknowledged/" : "unacknowledged/") +
+        std::to_string(d.level())] += sign;
+  }
+}
+
+std::int64_t ReadCount(std::string_view v) {
+  return static_cast<std::int64_t>(FromBigEndianKey(v));
 }
 
 // A stream's stored events (a child's, or a subject's copies).
@@ -60,11 +82,59 @@ StatusOr<std::unique_ptr<WatchdogState>> WatchdogState::Open(const std::string& 
   storage::StoreOptions options;
   options.path = path;
   options.create_if_missing = create;
-  options.column_families = {kEvents, kLedgers, kDeadlines, kOutbox, kMeta};
+  options.column_families = {kEvents, kLedgers, kDeadlines, kRaised, kTallies, kOutbox, kMeta};
   options.sync_writes = sync_writes;
   auto store = storage::Store::Open(options);
   if (!store.ok()) return store.status();
-  return std::unique_ptr<WatchdogState>(new WatchdogState(std::move(store).value(), policy));
+  std::unique_ptr<WatchdogState> state(new WatchdogState(std::move(store).value(), policy));
+  if (create) {
+    if (Status s = state->MigrateTallies(); !s.ok()) return s;
+  }
+  if (Status s = state->LoadFloors(); !s.ok()) return s;
+  return state;
+}
+
+Status WatchdogState::MigrateTallies() {
+  auto version = store_->Get(kMeta, "tallies_version");
+  if (!version.ok()) return version.status();
+  if (version.value()) return Status::Ok();
+  // A store from before the tallies (ADR 0014): count its clocks and index its open alerts once.
+  std::map<std::string, std::int64_t> tallies;
+  storage::WriteBatch batch;
+  Status s = store_->Scan(kDeadlines, "", [&](std::string_view key, std::string_view value) {
+    wv::Deadline d;
+    if (!d.ParseFromArray(value.data(), static_cast<int>(value.size()))) return false;
+    Tally(d, +1, tallies);
+    std::string_view rest = key.substr(8);
+    if (d.raised())
+      batch.Put(kRaised, RaisedKey(std::string(rest.substr(0, rest.find('\0'))), d), value);
+    return true;
+  });
+  if (!s.ok()) return s;
+  for (const auto& [key, n] : tallies)
+    if (n > 0) batch.Put(kTallies, key, BigEndianKey(static_cast<std::uint64_t>(n)));
+  batch.Put(kMeta, "tallies_version", "1");
+  return store_->Write(batch);
+}
+
+Status WatchdogState::LoadFloors() {
+  auto deadline = store_->Get(kMeta, "deadline_floor");
+  if (!deadline.ok()) return deadline.status();
+  deadline_floor_ = deadline.value().value_or("");
+  auto outbox = store_->Get(kMeta, "outbox_floor");
+  if (!outbox.ok()) return outbox.status();
+  outbox_floor_ = outbox.value() ? FromBigEndianKey(*outbox.value()) : 0;
+  return Status::Ok();
+}
+
+std::string WatchdogState::RaisedFloor() const {
+  std::lock_guard lock(raised_mu_);
+  return raised_floor_;
+}
+
+void WatchdogState::LowerRaisedFloor(const std::string& key) const {
+  std::lock_guard lock(raised_mu_);
+  if (key < raised_floor_) raised_floor_ = key;
 }
 
 StatusOr<std::uint64_t> WatchdogState::NextSeq() const {
@@ -83,7 +153,7 @@ StatusOr<std::optional<Instant>> WatchdogState::Horizon() const {
 
 Status WatchdogState::Reconcile(const std::string& child, std::vector<v1::Envelope> events,
                                 Instant horizon, Instant emitted_at, Change& change,
-                                std::uint64_t& seq) {
+                                std::uint64_t& seq, std::map<std::string, std::int64_t>& tallies) {
   wv::ChildLedger previous;
   auto stored = store_->Get(kLedgers, child);
   if (!stored.ok()) return stored.status();
@@ -92,18 +162,66 @@ Status WatchdogState::Reconcile(const std::string& child, std::vector<v1::Envelo
   }
   domain::Reconciled r =
       domain::ReconcileChild(policy_, child, events, previous, horizon, emitted_at);
-  for (const std::string& key : previous.deadline_keys()) change.writes.Delete(kDeadlines, key);
+  // The rows as they were: a row that stays byte for byte is not rewritten (no tombstone), and
+  // what changed moves the tallies and the open-alert index.
+  std::map<std::string, std::string> before, raised_before;
+  for (const std::string& key : previous.deadline_keys()) {
+    auto row = store_->Get(kDeadlines, key);
+    if (!row.ok()) return row.status();
+    if (!row.value()) continue;
+    wv::Deadline d;
+    if (!d.ParseFromString(*row.value()))
+      return Internal("deadline row of " + child + " is corrupt");
+    Tally(d, -1, tallies);
+    if (d.raised()) raised_before.emplace(RaisedKey(child, d), *row.value());
+    before.emplace(key, std::move(*row.value()));
+  }
+  // Writes `value` at `key` unless it is there already; what is left in `old` afterwards goes.
+  auto keep_or_put = [&](const char* cf, const std::string& key, const std::string& value,
+                         std::map<std::string, std::string>& old) {
+    auto it = old.find(key);
+    if (it == old.end() || it->second != value) change.writes.Put(cf, key, value);
+    if (it != old.end()) old.erase(it);
+  };
   for (const wv::Deadline& d : r.open) {
     std::string key = DeadlineKey(child, d);
-    change.writes.Put(kDeadlines, key, Serialize(d));
+    std::string value = Serialize(d);
+    if (key.compare(0, 8, deadline_floor_, 0, 8) < 0) deadline_floor_ = key.substr(0, 8);
+    Tally(d, +1, tallies);
+    if (d.raised()) {
+      std::string raised = RaisedKey(child, d);
+      LowerRaisedFloor(raised);
+      keep_or_put(kRaised, raised, value, raised_before);
+    }
+    keep_or_put(kDeadlines, key, value, before);
     r.ledger.add_deadline_keys(key);
   }
+  for (const auto& [key, value] : before) change.writes.Delete(kDeadlines, key);
+  for (const auto& [key, value] : raised_before) change.writes.Delete(kRaised, key);
   change.writes.Put(kLedgers, child, Serialize(r.ledger));
   for (alerts::v1::AlertEvent& e : r.emit) {
     change.writes.Put(kOutbox, BigEndianKey(seq++), Serialize(e));
-    change.emitted.push_back(std::move(e));
+    ++change.emitted[{e.step(), e.rule_id()}];
+    ++change.emitted_total;
   }
   ++change.children;
+  return Status::Ok();
+}
+
+Status WatchdogState::AddTallies(const std::map<std::string, std::int64_t>& deltas,
+                                 Change& change) const {
+  for (const auto& [key, delta] : deltas) {
+    if (delta == 0) continue;
+    auto stored = store_->Get(kTallies, key);
+    if (!stored.ok()) return stored.status();
+    std::int64_t n = (stored.value() ? ReadCount(*stored.value()) : 0) + delta;
+    if (n < 0) return Internal("tally " + key + " would fall below zero");
+    if (n == 0) {
+      change.writes.Delete(kTallies, key);
+    } else {
+      change.writes.Put(kTallies, key, BigEndianKey(static_cast<std::uint64_t>(n)));
+    }
+  }
   return Status::Ok();
 }
 
@@ -173,11 +291,13 @@ StatusOr<Change> WatchdogState::ApplyBatch(std::span<const kafka::Record> record
   auto seq = NextSeq();
   if (!seq.ok()) return seq.status();
   std::uint64_t next = seq.value();
+  std::map<std::string, std::int64_t> tallies;
   for (auto& [stream, events] : streams) {
     Status s = Reconcile(stream, std::move(events), horizon.value().value_or(Instant{}), emitted_at,
-                         change, next);
+                         change, next, tallies);
     if (!s.ok()) return s;
   }
+  if (Status s = AddTallies(tallies, change); !s.ok()) return s;
   change.writes.Put(kMeta, "outbox_seq", BigEndianKey(next));
   if (newest_beat) {
     auto stored = store_->Get(kMeta, "heartbeat");
@@ -190,26 +310,50 @@ StatusOr<Change> WatchdogState::ApplyBatch(std::span<const kafka::Record> record
   return change;
 }
 
-StatusOr<Change> WatchdogState::Tick(Instant now) {
+StatusOr<Change> WatchdogState::Tick(Instant now, std::size_t max_streams) {
   Change change;
-  std::set<std::string> due;
-  std::string limit =
-      BigEndianKey(static_cast<std::uint64_t>(std::max<std::int64_t>(Seconds(now), 0)));
-  Status s = store_->Scan(kDeadlines, "", [&](std::string_view key, std::string_view) {
-    if (key.substr(0, 8) > std::string_view(limit)) return false;
-    std::string_view rest = key.substr(8);  // child \0 clock_id
-    due.insert(std::string(rest.substr(0, rest.find('\0'))));
-    return true;
-  });
+  std::vector<std::string> due;
+  std::set<std::string> seen;
+  const std::uint64_t now_s = static_cast<std::uint64_t>(std::max<std::int64_t>(Seconds(now), 0));
+  std::string from = tick_resume_.empty() ? deadline_floor_ : tick_resume_;
+  std::string last;
+  change.complete = true;
+  // Rows below the floor were all reconciled by an earlier complete tick; those up to `now` are
+  // due. Deleted rows below the floor are never stepped over.
+  Status s = store_->ScanRange(kDeadlines, from, BigEndianKey(now_s + 1),
+                               [&](std::string_view key, std::string_view) {
+                                 std::string_view rest = key.substr(8);  // stream \0 clock_id
+                                 std::string stream(rest.substr(0, rest.find('\0')));
+                                 if (!seen.contains(stream)) {
+                                   if (due.size() == max_streams) {
+                                     change.complete = false;
+                                     return false;
+                                   }
+                                   seen.insert(stream);
+                                   due.push_back(std::move(stream));
+                                 }
+                                 last = std::string(key);
+                                 return true;
+                               });
   if (!s.ok()) return s;
   auto seq = NextSeq();
   if (!seq.ok()) return seq.status();
   std::uint64_t next = seq.value();
+  std::map<std::string, std::int64_t> tallies;
   for (const std::string& stream : due) {
     std::vector<v1::Envelope> events;
     if (Status r = LoadStream(*store_, stream, events); !r.ok()) return r;
-    if (Status r = Reconcile(stream, std::move(events), now, now, change, next); !r.ok()) return r;
+    if (Status r = Reconcile(stream, std::move(events), now, now, change, next, tallies); !r.ok())
+      return r;
   }
+  if (Status r = AddTallies(tallies, change); !r.ok()) return r;
+  if (!change.complete) {
+    // Every row up to `last` belongs to a stream reconciled here (its rows now wake after `now`).
+    tick_resume_ = last + '\0';
+    change.writes.Put(kMeta, "outbox_seq", BigEndianKey(next));
+    return change;
+  }
+  tick_resume_.clear();
   // The newest heartbeat consumed, passed on once: the tick only runs caught up, so a watchdog
   // that lags or has stopped ticking stops the beat too (ADR 0006).
   auto beat = store_->Get(kMeta, "heartbeat");
@@ -228,42 +372,148 @@ StatusOr<Change> WatchdogState::Tick(Instant now) {
     e.set_heartbeat_interval_seconds(hb.pipeline_heartbeat().interval_seconds());
     change.writes.Put(kOutbox, BigEndianKey(next++), Serialize(e));
     change.writes.Put(kMeta, "heartbeat_passed", hb.event_id());
-    change.emitted.push_back(std::move(e));
+    ++change.emitted[{e.step(), e.rule_id()}];
+    ++change.emitted_total;
   }
   change.writes.Put(kMeta, "outbox_seq", BigEndianKey(next));
-  change.writes.Put(kMeta, "horizon", BigEndianKey(static_cast<std::uint64_t>(Seconds(now))));
+  change.writes.Put(kMeta, "horizon", BigEndianKey(now_s));
+  // Every row at or before `now` has been reconciled: what is left wakes after it.
+  deadline_floor_ = std::max(deadline_floor_, BigEndianKey(now_s + 1));
+  change.writes.Put(kMeta, "deadline_floor", deadline_floor_);
   return change;
 }
 
-Status WatchdogState::Commit(const Change& change) { return store_->Write(change.writes); }
+Status WatchdogState::Commit(const Change& change) {
+  // A tick that found nothing due only moves the horizon: losing that to a power cut repeats
+  // the tick and loses nothing, so it is not worth an fsync every second.
+  bool idle = change.children == 0 && change.emitted_total == 0;
+  return store_->Write(change.writes, idle ? storage::Store::Durability::kUnsynced
+                                           : storage::Store::Durability::kAsConfigured);
+}
 
-StatusOr<std::vector<std::pair<std::string, std::string>>> WatchdogState::Outbox(
+StatusOr<std::optional<Instant>> WatchdogState::NextWake() const {
+  std::optional<Instant> wake;
+  Status s = store_->ScanRange(kDeadlines, tick_resume_.empty() ? deadline_floor_ : tick_resume_,
+                               {}, [&](std::string_view key, std::string_view) {
+                                 std::uint64_t w = FromBigEndianKey(key);
+                                 if (w != ~std::uint64_t{0})
+                                   wake =
+                                       Instant(std::chrono::seconds(static_cast<std::int64_t>(w)));
+                                 return false;
+                               });
+  if (!s.ok()) return s;
+  return wake;
+}
+
+StatusOr<std::vector<std::pair<std::uint64_t, std::string>>> WatchdogState::Outbox(
     std::size_t limit) const {
-  std::vector<std::pair<std::string, std::string>> out;
-  Status s = store_->Scan(kOutbox, "", [&](std::string_view key, std::string_view value) {
-    out.emplace_back(std::string(key), std::string(value));
-    return out.size() < limit;
-  });
+  std::vector<std::pair<std::uint64_t, std::string>> out;
+  Status s = store_->ScanRange(kOutbox, BigEndianKey(outbox_floor_), {},
+                               [&](std::string_view key, std::string_view value) {
+                                 out.emplace_back(FromBigEndianKey(key), std::string(value));
+                                 return out.size() < limit;
+                               });
   if (!s.ok()) return s;
   return out;
 }
 
-Status WatchdogState::DeleteOutbox(const std::vector<std::string>& keys) {
+Status WatchdogState::Delivered(std::uint64_t end) {
+  if (end <= outbox_floor_) return Status::Ok();
   storage::WriteBatch batch;
-  for (const std::string& k : keys) batch.Delete(kOutbox, k);
-  return store_->Write(batch);
+  batch.DeleteRange(kOutbox, BigEndianKey(outbox_floor_), BigEndianKey(end));
+  batch.Put(kMeta, "outbox_floor", BigEndianKey(end));
+  // Unsynced: lost by a power cut, the rows are sent again with the same event ids, which every
+  // consumer collapses (ADR 0005).
+  if (Status s = store_->Write(batch, storage::Store::Durability::kUnsynced); !s.ok()) return s;
+  outbox_floor_ = end;
+  return Status::Ok();
 }
 
 StatusOr<std::uint64_t> WatchdogState::OutboxDepth() const {
   auto next = NextSeq();
   if (!next.ok()) return next.status();
-  std::optional<std::uint64_t> first;
-  Status s = store_->Scan(kOutbox, "", [&](std::string_view key, std::string_view) {
-    first = FromBigEndianKey(key);
+  return next.value() > outbox_floor_ ? next.value() - outbox_floor_ : std::uint64_t{0};
+}
+
+StatusOr<Gauges> WatchdogState::ReadGauges() const {
+  Gauges g;
+  Status s = store_->Scan(kTallies, "", [&](std::string_view key, std::string_view value) {
+    std::int64_t n = ReadCount(value);
+    if (key.starts_with("rule/")) {
+      g.open_by_rule[std::string(key.substr(5))] = n;
+    } else if (key.starts_with("alerts/")) {
+      std::string_view rest = key.substr(7);
+      std::size_t slash = rest.find('/');
+      int level = std::atoi(std::string(rest.substr(slash + 1)).c_str());
+      g.alerts[{std::string(rest.substr(0, slash)), level}] = n;
+    }
+    return true;
+  });
+  if (!s.ok()) return s;
+  std::string floor = RaisedFloor();
+  std::string first;
+  s = store_->ScanRange(kRaised, floor, {}, [&](std::string_view key, std::string_view) {
+    first = std::string(key);
     return false;
   });
   if (!s.ok()) return s;
-  return first ? next.value() - *first : std::uint64_t{0};
+  if (!first.empty()) {
+    g.oldest_due =
+        Instant(std::chrono::seconds(static_cast<std::int64_t>(FromBigEndianKey(first))));
+  }
+  {
+    // Rows below the first live one are gone: the next read starts there (above every key when
+    // there is none), and a row raised below it meanwhile lowers it (LowerRaisedFloor).
+    std::lock_guard lock(raised_mu_);
+    if (raised_floor_ == floor) raised_floor_ = first.empty() ? std::string(9, '\xff') : first;
+  }
+  return g;
+}
+
+StatusOr<std::vector<wv::Deadline>> WatchdogState::OpenAlerts(std::size_t limit, bool& more) const {
+  std::vector<wv::Deadline> out;
+  more = false;
+  Status s =
+      store_->ScanRange(kRaised, RaisedFloor(), {}, [&](std::string_view, std::string_view value) {
+        if (out.size() == limit) {
+          more = true;
+          return false;
+        }
+        return out.emplace_back().ParseFromArray(value.data(), static_cast<int>(value.size()));
+      });
+  if (!s.ok()) return s;
+  return out;
+}
+
+StatusOr<std::vector<wv::Deadline>> WatchdogState::ClocksOf(const std::string& child) const {
+  // The child's own stream, and the households its events name (their clocks about it).
+  std::vector<std::string> streams = {child};
+  std::vector<v1::Envelope> events;
+  if (Status s = LoadStream(*store_, child, events); !s.ok()) return s;
+  for (const v1::Envelope& e : events) {
+    if (e.household_id().empty()) continue;
+    std::string h = domain::StreamKey(domain::Scope::kHousehold, e.household_id());
+    if (std::find(streams.begin(), streams.end(), h) == streams.end()) streams.push_back(h);
+  }
+  std::vector<wv::Deadline> out;
+  for (const std::string& stream : streams) {
+    auto stored = store_->Get(kLedgers, stream);
+    if (!stored.ok()) return stored.status();
+    wv::ChildLedger ledger;
+    if (!stored.value() || !ledger.ParseFromString(*stored.value())) continue;
+    for (const std::string& key : ledger.deadline_keys()) {
+      auto row = store_->Get(kDeadlines, key);
+      if (!row.ok()) return row.status();
+      wv::Deadline d;
+      if (row.value() && d.ParseFromString(*row.value()) && d.child_id() == child)
+        out.push_back(std::move(d));
+    }
+  }
+  std::sort(out.begin(), out.end(), [](const wv::Deadline& a, const wv::Deadline& b) {
+    return std::pair(a.next_wake().seconds(), a.clock_id()) <
+           std::pair(b.next_wake().seconds(), b.clock_id());
+  });
+  return out;
 }
 
 StatusOr<std::vector<wv::Deadline>> WatchdogState::OpenClocks() const {

@@ -13,16 +13,25 @@
 //   events     stream \0 event_id       -> Envelope bytes
 //   ledgers    stream                   -> ChildLedger
 //   deadlines  wake(8 bytes BE) stream \0 clock_id -> Deadline  (wake all-ones: nothing pending)
+//   raised     due(8 bytes BE) stream \0 clock_id  -> Deadline  (the open alerts, oldest first)
+//   tallies    "rule/<rule>", "alerts/<state>/<level>" -> count (8 bytes BE): the gauges
 // A stream is a child's id, or a household's, team's or service area's ("@team:<id>", ...: the
 // copies of children's events its rules read, domain/clocks subjects.h, ADR 0013).
 //   outbox     sequence (8 bytes BE)    -> AlertEvent bytes
-//   meta       "horizon", "outbox_seq", "heartbeat", "heartbeat_passed", the shell's offsets rows
+//   meta       "horizon", "outbox_seq", "outbox_floor", "deadline_floor", "heartbeat",
+//              "heartbeat_passed", the shell's offsets rows
+// Nothing is read by scanning from the start on a timer (ADR 0014): the deadline index is read
+// from its floor (every row below the last complete tick has been reconciled), the outbox from
+// its first undelivered sequence (delivered ranges are deleted with one range tombstone), the
+// oldest open alert from a remembered lower bound, and the gauges from the tallies, which each
+// reconciliation adjusts by what it changed.
 // One writer thread; readers (the API) may run alongside.
 #pragma once
 
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <span>
 #include <string>
@@ -39,8 +48,20 @@ namespace sightline::watchdog_service {
 
 // A consumed batch or a tick: writes, dead letters (batches only) and the alert events it emits.
 struct Change : consumer::Batch {
-  std::vector<alerts::v1::AlertEvent> emitted;
+  // Alert events put in the outbox, counted by step and rule for the metrics (the events
+  // themselves are only in the outbox: a burst keeps no second copy in memory).
+  std::map<std::pair<alerts::v1::Step, std::string>, std::size_t> emitted;
+  std::size_t emitted_total = 0;
   std::size_t applied = 0, duplicates = 0, children = 0;
+  // Tick only: false when `max_streams` stopped it early (tick again at the same `now`).
+  bool complete = true;
+};
+
+// What the gauges show, read from the tallies (no scan of the clocks).
+struct Gauges {
+  std::map<std::string, std::int64_t> open_by_rule;
+  std::map<std::pair<std::string, int>, std::int64_t> alerts;  // (state, level) -> count
+  std::optional<Instant> oldest_due;                           // Of the open alerts.
 };
 
 class WatchdogState {
@@ -57,19 +78,30 @@ class WatchdogState {
   // The consumer shell writes it (with the offsets).
   StatusOr<Change> ApplyBatch(std::span<const kafka::Record> records, Instant wall_now,
                               Instant emitted_at);
-  // Everything whose next wake is at or before `now`, reconciled at horizon `now`.
-  StatusOr<Change> Tick(Instant now);
+  // Up to `max_streams` streams whose next wake is at or before `now`, reconciled at horizon
+  // `now`. While `complete` is false, call again with the same `now` after committing: it goes
+  // on from where this one stopped. The complete one moves the horizon and the index's floor.
+  StatusOr<Change> Tick(Instant now, std::size_t max_streams);
   // Writes a tick's change (a batch's is written by the shell).
   Status Commit(const Change& change);
+  // The earliest next wake in the deadline index (nullopt: none pending), read from the floor.
+  StatusOr<std::optional<Instant>> NextWake() const;
 
-  // Outbox rows in order (sequence key, AlertEvent bytes), at most `limit`.
-  StatusOr<std::vector<std::pair<std::string, std::string>>> Outbox(std::size_t limit) const;
-  Status DeleteOutbox(const std::vector<std::string>& keys);
-  // Rows in the outbox (sequence numbers are dense, so this is two reads, not a scan).
+  // Outbox rows in order (sequence, AlertEvent bytes), at most `limit`, from the first
+  // undelivered one.
+  StatusOr<std::vector<std::pair<std::uint64_t, std::string>>> Outbox(std::size_t limit) const;
+  // Every row before sequence `end` is on the topic: one range deletion.
+  Status Delivered(std::uint64_t end);
+  // Rows in the outbox (sequence numbers are dense: next minus first undelivered, no scan).
   StatusOr<std::uint64_t> OutboxDepth() const;
 
   StatusOr<std::optional<Instant>> Horizon() const;
-  // Every open clock (deadline-index rows), earliest wake first.
+  StatusOr<Gauges> ReadGauges() const;
+  // Open alerts (raised clocks), oldest due first, at most `limit`; `more` says there were more.
+  StatusOr<std::vector<watchdog::v1::Deadline>> OpenAlerts(std::size_t limit, bool& more) const;
+  // The open clocks about one child: its own stream's and its households'.
+  StatusOr<std::vector<watchdog::v1::Deadline>> ClocksOf(const std::string& child) const;
+  // Every open clock (deadline-index rows), earliest wake first: a full scan (dump, tests).
   StatusOr<std::vector<watchdog::v1::Deadline>> OpenClocks() const;
   // SHA-256 over the deadline index, and its row count.
   StatusOr<std::pair<std::string, std::size_t>> DeadlineDigest() const;
@@ -78,13 +110,31 @@ class WatchdogState {
  private:
   WatchdogState(std::unique_ptr<storage::Store> store, const domain::ClockPolicy& policy)
       : store_(std::move(store)), policy_(policy) {}
+  Status LoadFloors();
+  // Fills the tallies and the open-alert index of a store written before them (once).
+  Status MigrateTallies();
   // `events`: everything the stream (a child's, or a subject's) holds, fresh ones included.
+  // Changed tallies are added to `tallies`.
   Status Reconcile(const std::string& child, std::vector<events::v1::Envelope> events,
-                   Instant horizon, Instant emitted_at, Change& change, std::uint64_t& seq);
+                   Instant horizon, Instant emitted_at, Change& change, std::uint64_t& seq,
+                   std::map<std::string, std::int64_t>& tallies);
+  // Writes the tallies' new values (committed value plus delta) into the change.
+  Status AddTallies(const std::map<std::string, std::int64_t>& deltas, Change& change) const;
   StatusOr<std::uint64_t> NextSeq() const;
+  std::string RaisedFloor() const;
+  void LowerRaisedFloor(const std::string& key) const;
 
   std::unique_ptr<storage::Store> store_;
   const domain::ClockPolicy& policy_;
+  // Writer thread only: where the deadline index's live rows begin (every row below the last
+  // complete tick has been reconciled), where an unfinished tick goes on, the first undelivered
+  // outbox sequence.
+  std::string deadline_floor_;
+  std::string tick_resume_;
+  std::uint64_t outbox_floor_ = 0;
+  // No open alert is keyed below this (readers use it too).
+  mutable std::mutex raised_mu_;
+  mutable std::string raised_floor_;
 };
 
 }  // namespace sightline::watchdog_service

@@ -56,6 +56,10 @@ class Producer {
 
   // OK when a broker answers a metadata request for `topic` within `timeout` and the topic exists.
   Status Ping(const std::string& topic, std::chrono::milliseconds timeout);
+  // Makes `topic` known to the producer for its lifetime and waits for its metadata, so that
+  // the first message to it (a deadline's alert, perhaps long after start-up) does not wait for
+  // a metadata round trip and a leader lookup first.
+  Status Warm(const std::string& topic, std::chrono::milliseconds timeout);
 
   // A fatal producer error (e.g. the idempotence guarantee was lost): the producer must not be
   // used again; the service should stop and be restarted.

@@ -16,6 +16,9 @@ struct Record {
   std::string key;
   std::string value;
   std::vector<std::pair<std::string, std::string>> headers;
+  // Milliseconds since the epoch: the producer's create time, or the broker's append time on a
+  // topic with message.timestamp.type=LogAppendTime; -1 when the message has none.
+  std::int64_t timestamp_ms = -1;
 };
 
 }  // namespace sightline::kafka

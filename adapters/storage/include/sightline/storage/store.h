@@ -26,7 +26,11 @@ struct StoreOptions {
   std::vector<std::string> column_families;   // "default" is always present.
   std::size_t block_cache_bytes = 64 << 20;   // Shared LRU block cache: bounds read memory.
   std::size_t write_buffer_bytes = 16 << 20;  // Per column family memtable.
-  bool sync_writes = true;                    // fsync the WAL on every Write (power-loss safe).
+  // A table file in which deletions are dense (this many in any 4,096 consecutive entries) is
+  // compacted soon after it is written, so that queues and indexes which delete what they
+  // consume do not keep their tombstones until a size-triggered compaction happens by.
+  std::size_t compact_on_deletions = 2048;
+  bool sync_writes = true;  // fsync the WAL on every Write (power-loss safe).
   bool create_if_missing = true;
 };
 
@@ -40,14 +44,17 @@ class WriteBatch {
 
   void Put(std::string_view cf, std::string_view key, std::string_view value);
   void Delete(std::string_view cf, std::string_view key);
+  // Every key in [begin, end): one range tombstone, however many rows (a consumed queue's range).
+  void DeleteRange(std::string_view cf, std::string_view begin, std::string_view end);
   std::size_t Count() const;
   std::size_t ByteSize() const;
 
  private:
   friend class Store;
+  enum class Kind { kPut, kDelete, kDeleteRange };
   struct Op {
-    std::string cf, key, value;
-    bool is_delete;
+    std::string cf, key, value;  // DeleteRange: value is the range's end.
+    Kind kind;
   };
   std::vector<Op> ops_;
   std::size_t bytes_ = 0;
@@ -80,6 +87,11 @@ class Store {
   // means the first such row).
   Status Scan(std::string_view cf, std::string_view prefix, const RowVisitor& visit,
               std::string_view start = {}) const;
+  // Rows with lower <= key < upper (an empty upper: to the end). The bounds are given to RocksDB,
+  // so deleted rows outside them are never stepped over: a queue or an index whose consumed
+  // front is remembered costs the same to read however much has been deleted before it.
+  Status ScanRange(std::string_view cf, std::string_view lower, std::string_view upper,
+                   const RowVisitor& visit) const;
   // Flushes memtables (used before a store is swapped in or copied).
   Status Flush();
   const std::string& path() const;
