@@ -126,7 +126,8 @@ int main(int argc, char** argv) {
   std::printf("consume only (ceiling) %8.0f events/s  (%.2f s)\n",
               static_cast<double>(consumed.value()) / consume_s, consume_s);
   std::printf(
-      "project into RocksDB   %8.0f events/s  (%.2f s, rebuild incl. start-up, fsync per batch)\n",
+      "project into RocksDB   %8.0f events/s  (%.2f s, rebuild incl. start-up and the final "
+      "fold)\n",
       n / project_s, project_s);
   std::printf("ratio projector/ceiling %.3f\n", consume_s / project_s);
   return 0;

@@ -11,10 +11,10 @@ for arg in "$@"; do
   esac
 done
 if [ "$quick" = 1 ]; then
-  projector_args=(--days 20)
+  projector_args=(--days 80 --contacts-per-day 120)      # about 100,000 events
   watchdog_args=(--children 100000 --live-seconds 10)
 else
-  projector_args=()
+  projector_args=(--days 80 --contacts-per-day 1200)     # about 1,000,000 events
   watchdog_args=(--children 1000000 --live-seconds 20)
 fi
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -28,7 +28,7 @@ trap 'scripts/kafka/broker.sh stop --dir "$state/kafka" >/dev/null 2>&1 || true'
 scripts/kafka/broker.sh start --dir "$state/kafka" --port "$port" --controller-port "$cport" >/dev/null
 echo "== projector"
 build/bin/sightline-bench-projector --brokers "127.0.0.1:$port" --bin-dir build/bin \
-  --source-dir "$root" --work-dir "$state" ${projector_args[@]+"${projector_args[@]}"}
+  --source-dir "$root" --work-dir "$state" "${projector_args[@]}"
 echo
 echo "== notifier"
 build/bin/sightline-bench-notifier --brokers "127.0.0.1:$port" --bin-dir build/bin \

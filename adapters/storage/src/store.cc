@@ -47,6 +47,7 @@ std::size_t WriteBatch::ByteSize() const { return bytes_; }
 struct Store::Impl {
   std::string path;
   bool sync = true;
+  bool wal = true;
   std::unique_ptr<rocksdb::DB> db;
   std::map<std::string, rocksdb::ColumnFamilyHandle*, std::less<>> cfs;
 
@@ -125,6 +126,7 @@ StatusOr<std::unique_ptr<Store>> Store::Open(const StoreOptions& o) {
   auto impl = std::make_unique<Impl>();
   impl->path = o.path;
   impl->sync = o.sync_writes;
+  impl->wal = o.write_ahead_log;
   std::vector<rocksdb::ColumnFamilyHandle*> handles;
   rocksdb::DB* raw = nullptr;
   Status s =
@@ -146,6 +148,26 @@ StatusOr<std::optional<std::string>> Store::Get(std::string_view cf, std::string
   Status st = FromRocks(s, "get");
   if (!st.ok()) return st;
   return std::optional<std::string>(std::move(value));
+}
+
+StatusOr<std::vector<std::optional<std::string>>> Store::MultiGet(
+    std::string_view cf, const std::vector<std::string>& keys) const {
+  auto handle = impl_->Cf(cf);
+  if (!handle.ok()) return handle.status();
+  std::vector<rocksdb::Slice> slices;
+  slices.reserve(keys.size());
+  for (const std::string& k : keys) slices.emplace_back(k);
+  std::vector<rocksdb::PinnableSlice> values(keys.size());
+  std::vector<rocksdb::Status> statuses(keys.size());
+  impl_->db->MultiGet(rocksdb::ReadOptions(), handle.value(), keys.size(), slices.data(),
+                      values.data(), statuses.data());
+  std::vector<std::optional<std::string>> out(keys.size());
+  for (std::size_t i = 0; i < keys.size(); ++i) {
+    if (statuses[i].IsNotFound()) continue;
+    if (Status s = FromRocks(statuses[i], "multiget"); !s.ok()) return s;
+    out[i] = values[i].ToString();
+  }
+  return out;
 }
 
 Status Store::Write(const WriteBatch& batch) { return Write(batch, Durability::kAsConfigured); }
@@ -170,7 +192,8 @@ Status Store::Write(const WriteBatch& batch, Durability durability) {
     if (!s.ok()) return FromRocks(s, "batch");
   }
   rocksdb::WriteOptions wo;
-  wo.sync = impl_->sync && durability == Durability::kAsConfigured;
+  wo.sync = impl_->sync && impl_->wal && durability == Durability::kAsConfigured;
+  wo.disableWAL = !impl_->wal;
   return FromRocks(impl_->db->Write(wo, &wb), "write");
 }
 

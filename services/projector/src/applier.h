@@ -35,18 +35,35 @@ struct BatchPlan : consumer::Batch {
 
 class Applier {
  public:
+  // kFold: each batch folds its children (the live projector). kEventsOnly: a batch only stores
+  // new events and their ids; FoldAll() then folds every child once (a rebuild: a child whose
+  // events span many batches is not re-read and re-folded for each of them).
+  enum class Mode { kFold, kEventsOnly };
   Applier(const storage::Store& store, const domain::Calendar& calendar,
-          const domain::ProjectionPolicy& policy);
+          const domain::ProjectionPolicy& policy, Mode mode = Mode::kFold);
 
   StatusOr<BatchPlan> Prepare(std::span<const kafka::Record> records, Instant now);
+
+  // Folds every child of `store` from its stored events, once, writing records, summaries and
+  // index rows in batches of `children_per_write`. Returns the number of children.
+  static StatusOr<std::size_t> FoldAll(storage::Store& store, const domain::Calendar& calendar,
+                                       const domain::ProjectionPolicy& policy,
+                                       std::size_t children_per_write = 2000);
 
  private:
   struct ChildBatch;
   Status FoldChild(const std::string& child_id, ChildBatch& work, BatchPlan& plan);
+  // The record, summary and index rows of `child` from all its `events`, replacing the rows it
+  // owned before.
+  static Status WriteFolded(const storage::Store& store, const domain::Calendar& calendar,
+                            const domain::ProjectionPolicy& policy, const std::string& child,
+                            const std::vector<events::v1::Envelope>& events,
+                            storage::WriteBatch& writes);
 
   const storage::Store& store_;
   const domain::Calendar& calendar_;
   const domain::ProjectionPolicy& policy_;
+  Mode mode_;
 };
 
 }  // namespace sightline::projector

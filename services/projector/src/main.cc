@@ -178,20 +178,30 @@ int Serve(const ProjectorConfig& c, const domain::Calendar& calendar) {
       });
 }
 
+constexpr std::size_t kRebuildBatch = 20000;
+
 int Rebuild(const ProjectorConfig& c, const domain::Calendar& calendar) {
   sigset_t stop_signals = runtime::BlockStopSignals();
   SystemClock clock;
   auto path = NewStorePath(c, clock.Now());
   if (!path.ok()) return Fail(path.status().ToString());
-  auto store = storage::Store::Open(StoreOptionsFor(c, path.value()));
+  // The new store is swapped in only once complete and flushed; until then it is thrown away
+  // on any failure. So no write-ahead log and no fsync per batch (issue 15).
+  storage::StoreOptions store_options = StoreOptionsFor(c, path.value());
+  store_options.sync_writes = false;
+  store_options.write_ahead_log = false;
+  auto store = storage::Store::Open(store_options);
   if (!store.ok()) return Fail(store.status().ToString());
   auto k = ConnectKafka(c, c.group_id + "-rebuild");
   if (!k.ok()) return Fail(k.status().ToString());
   ProjectorMetrics metrics;
-  Applier applier(*store.value(), calendar, c.policy);
+  // Events first, every child folded once at the end (the store is not served until then).
+  Applier applier(*store.value(), calendar, c.policy, Applier::Mode::kEventsOnly);
   ProjectorHandler handler(applier, *store.value(), metrics, nullptr, clock, false);
   consumer::Options options = ShellOptionsFor(c);
   options.stop_when_caught_up = true;
+  // Larger batches: a child whose events fall in one batch is folded once for all of them.
+  options.batch_max_records = std::max<std::size_t>(options.batch_max_records, kRebuildBatch);
   consumer::Shell shell(*k.value().consumer, *k.value().producer, *store.value(),
                         metrics.registry(), options);
   std::atomic<bool> stop{false}, done{false};
@@ -218,6 +228,14 @@ int Rebuild(const ProjectorConfig& c, const domain::Calendar& calendar) {
   if (!result.ok()) return Fail("rebuild failed, current store kept: " + result.ToString());
   if (stop)
     return Fail("rebuild interrupted; current store kept, partial store at " + path.value());
+  auto folded = Applier::FoldAll(*store.value(), calendar, c.policy);
+  if (!folded.ok())
+    return Fail("rebuild failed, current store kept: " + folded.status().ToString());
+  std::cerr
+      << "rebuild: " << folded.value() << " children folded, "
+      << static_cast<long>(
+             std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count())
+      << " s\n";
   if (Status s = store.value()->Flush(); !s.ok()) return Fail(s.ToString());
   store.value().reset();
   if (Status s = SwapCurrent(c, path.value()); !s.ok()) return Fail(s.ToString());

@@ -31,6 +31,9 @@ struct StoreOptions {
   // consume do not keep their tombstones until a size-triggered compaction happens by.
   std::size_t compact_on_deletions = 2048;
   bool sync_writes = true;  // fsync the WAL on every Write (power-loss safe).
+  // false: writes skip the write-ahead log; only a Flush() makes them durable. For a store that
+  // is thrown away unless it is completed and flushed (a projection rebuilt beside the live one).
+  bool write_ahead_log = true;
   bool create_if_missing = true;
 };
 
@@ -77,6 +80,9 @@ class Store {
 
   // nullopt when the key is absent. Unknown column family is kInvalidArgument.
   StatusOr<std::optional<std::string>> Get(std::string_view cf, std::string_view key) const;
+  // Get for many keys of one column family in one call (RocksDB batches the lookups).
+  StatusOr<std::vector<std::optional<std::string>>> MultiGet(
+      std::string_view cf, const std::vector<std::string>& keys) const;
   Status Write(const WriteBatch& batch);
   // kUnsynced: written to the WAL but not fsynced, even with sync_writes; a power cut may undo
   // it (a process crash does not). Only for changes whose loss repeats work and loses nothing,
