@@ -98,6 +98,7 @@ StatusOr<BatchPlan> Applier::Prepare(std::span<const kafka::Record> records, Ins
   for (auto& [child, work] : children) {
     if (Status s = FoldChild(child, work, plan); !s.ok()) return s;
   }
+  if (Status s = AddQueueLength(store_, plan.queue_delta, plan.writes); !s.ok()) return s;
   return plan;
 }
 
@@ -116,7 +117,9 @@ Status Applier::FoldChild(const std::string& child, ChildBatch& work, BatchPlan&
   if (!s.ok()) return s;
   if (corrupt) return Internal("stored event of child " + child + " does not parse");
   for (v1::Envelope& e : work.fresh) events.push_back(std::move(e));
-  if (Status w = WriteFolded(store_, calendar_, policy_, child, events, plan.writes); !w.ok())
+  if (Status w =
+          WriteFolded(store_, calendar_, policy_, child, events, plan.writes, plan.queue_delta);
+      !w.ok())
     return w;
   plan.changed_children.push_back(child);
   return Status::Ok();
@@ -124,7 +127,8 @@ Status Applier::FoldChild(const std::string& child, ChildBatch& work, BatchPlan&
 
 Status Applier::WriteFolded(const storage::Store& store, const domain::Calendar& calendar,
                             const domain::ProjectionPolicy& policy, const std::string& child,
-                            const std::vector<v1::Envelope>& events, storage::WriteBatch& writes) {
+                            const std::vector<v1::Envelope>& events, storage::WriteBatch& writes,
+                            std::int64_t& queue_delta) {
   pv::ChildRecord record = domain::FoldChild(child, events, calendar, policy);
   pv::ChildSummary summary = domain::Summarise(record);
   pv::OwnedRows rows = domain::OwnedRowsOf(record, summary);
@@ -134,6 +138,7 @@ Status Applier::WriteFolded(const storage::Store& store, const domain::Calendar&
   pv::OwnedRows old;
   if (old_bytes.value() && !old.ParseFromString(*old_bytes.value()))
     return Internal("owned rows of child " + child + " do not parse");
+  queue_delta += rows.queue_keys_size() - old.queue_keys_size();
   // Deletes first: a key both removed and re-added must end up present.
   for (const auto& key : old.queue_keys()) writes.Delete(cf::kQueue, key);
   for (const auto& key : old.household_keys()) writes.Delete(cf::kHouseholds, key);
@@ -160,9 +165,12 @@ StatusOr<std::size_t> Applier::FoldAll(storage::Store& store, const domain::Cale
   using Child = std::pair<std::string, std::vector<v1::Envelope>>;
   std::vector<Child> chunk;
   std::size_t children = 0;
-  auto fold = [&](std::span<const Child> part, storage::WriteBatch& writes) -> Status {
+  auto fold = [&](std::span<const Child> part, storage::WriteBatch& writes,
+                  std::int64_t& queue_delta) -> Status {
     for (const auto& [child, events] : part) {
-      if (Status s = WriteFolded(store, calendar, policy, child, events, writes); !s.ok()) return s;
+      if (Status s = WriteFolded(store, calendar, policy, child, events, writes, queue_delta);
+          !s.ok())
+        return s;
     }
     return Status::Ok();
   };
@@ -170,11 +178,14 @@ StatusOr<std::size_t> Applier::FoldAll(storage::Store& store, const domain::Cale
     std::span<const Child> all(chunk);
     std::size_t half = all.size() / 2;
     storage::WriteBatch first, second;
-    auto other = std::async(std::launch::async, [&] { return fold(all.subspan(half), second); });
-    Status a = fold(all.subspan(0, half), first);
+    std::int64_t first_delta = 0, second_delta = 0;
+    auto other = std::async(std::launch::async,
+                            [&] { return fold(all.subspan(half), second, second_delta); });
+    Status a = fold(all.subspan(0, half), first, first_delta);
     Status b = other.get();
     if (!a.ok()) return a;
     if (!b.ok()) return b;
+    if (Status s = AddQueueLength(store, first_delta + second_delta, first); !s.ok()) return s;
     if (Status s = store.Write(first); !s.ok()) return s;
     if (Status s = store.Write(second); !s.ok()) return s;
     children += chunk.size();

@@ -29,6 +29,7 @@ namespace sightline::projector {
 
 struct BatchPlan : consumer::Batch {
   std::vector<std::string> changed_children;
+  std::int64_t queue_delta = 0;  // Queue rows added minus removed (meta/queue_length).
   // (outcome, type, reason) -> count, for metrics: applied/skipped/dead_lettered.
   std::map<std::tuple<std::string, std::string, std::string>, int> counts;
 };
@@ -58,7 +59,7 @@ class Applier {
   static Status WriteFolded(const storage::Store& store, const domain::Calendar& calendar,
                             const domain::ProjectionPolicy& policy, const std::string& child,
                             const std::vector<events::v1::Envelope>& events,
-                            storage::WriteBatch& writes);
+                            storage::WriteBatch& writes, std::int64_t& queue_delta);
 
   const storage::Store& store_;
   const domain::Calendar& calendar_;

@@ -93,16 +93,52 @@ Status MigrateLegacyOffsets(storage::Store& store, const std::string& topic) {
   return Status::Ok();
 }
 
+// A store from before the queue length row: count the queue once.
+Status EnsureQueueLength(storage::Store& store) {
+  auto row = store.Get(cf::kMeta, kQueueLengthRow);
+  if (!row.ok()) return row.status();
+  if (row.value()) return Status::Ok();
+  std::uint64_t n = 0;
+  Status s = store.Scan(cf::kQueue, "", [&](std::string_view, std::string_view) {
+    ++n;
+    return true;
+  });
+  if (!s.ok()) return s;
+  storage::WriteBatch batch;
+  batch.Put(cf::kMeta, kQueueLengthRow, storage::BigEndianKey(n));
+  return store.Write(batch);
+}
+
 StatusOr<std::unique_ptr<storage::Store>> OpenLinked(const ProjectorConfig& c, bool create) {
   storage::StoreOptions options = StoreOptionsFor(c, (fs::path(c.data_dir) / "current").string());
   options.create_if_missing = create;
   auto store = storage::Store::Open(options);
   if (!store.ok()) return store.status();
   if (Status s = MigrateLegacyOffsets(*store.value(), c.topic); !s.ok()) return s;
+  if (create) {
+    if (Status s = EnsureQueueLength(*store.value()); !s.ok()) return s;
+  }
   return store;
 }
 
 }  // namespace
+
+StatusOr<std::int64_t> ReadQueueLength(const storage::Store& store) {
+  auto row = store.Get(cf::kMeta, kQueueLengthRow);
+  if (!row.ok()) return row.status();
+  return row.value() ? static_cast<std::int64_t>(storage::FromBigEndianKey(*row.value()))
+                     : std::int64_t{0};
+}
+
+Status AddQueueLength(const storage::Store& store, std::int64_t delta, storage::WriteBatch& batch) {
+  if (delta == 0) return Status::Ok();
+  auto n = ReadQueueLength(store);
+  if (!n.ok()) return n.status();
+  std::int64_t next = n.value() + delta;
+  if (next < 0) return Internal("queue length would fall below zero");
+  batch.Put(cf::kMeta, kQueueLengthRow, storage::BigEndianKey(static_cast<std::uint64_t>(next)));
+  return Status::Ok();
+}
 
 StatusOr<std::unique_ptr<storage::Store>> OpenCurrent(const ProjectorConfig& c, Instant now) {
   fs::path link = fs::path(c.data_dir) / "current";

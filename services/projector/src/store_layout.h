@@ -37,6 +37,13 @@ inline constexpr char kLinks[] = "links";
 inline constexpr char kMeta[] = "meta";
 }  // namespace cf
 
+// meta/"queue_length": rows in the queue, kept by every batch that changes it (so that the
+// gauges never count the queue); written once by counting when a store has none.
+inline constexpr char kQueueLengthRow[] = "queue_length";
+StatusOr<std::int64_t> ReadQueueLength(const storage::Store& store);
+// Adds `delta` to the stored queue length, in `batch`.
+Status AddQueueLength(const storage::Store& store, std::int64_t delta, storage::WriteBatch& batch);
+
 // Every column family, meta last (it is not part of the projection's canonical dump).
 const std::vector<std::string>& ColumnFamilies();
 
