@@ -18,6 +18,9 @@ struct EmitOptions {
   std::string file;
   std::string gateway = "http://127.0.0.1:8080";
   int batch = 500;
+  // Requests in flight at once. Lines are dealt to senders by child, so one child's events are
+  // still sent, and reach their partition, in file order.
+  int in_flight = 4;
   int retries = 5;  // Times to resend a batch the gateway answered 503 (same event_ids: safe).
   std::string token_file;  // The bearer token to send (a file, so it never shows in `ps`).
   std::string token;       // Read from token_file by Emit.

@@ -1,3 +1,5 @@
+#include <algorithm>
+#include <atomic>
 #include <fstream>
 #include <iostream>
 #include <nlohmann/json.hpp>
@@ -75,9 +77,14 @@ int Emit(EmitOptions o) {
   // is sent. "now" is this machine's clock, as it would be the gateway's.
   SystemClock clock;
   int invalid = 0;
+  const auto senders = static_cast<std::size_t>(std::max(1, o.in_flight));
+  std::vector<std::vector<const domain::NdjsonLine*>> dealt(senders);
   for (const domain::NdjsonLine& line : lines) {
     auto event = domain::AcceptEventJson(line.text, clock.Now(), domain::ValidationLimits{});
-    if (event.ok()) continue;
+    if (event.ok()) {
+      dealt[std::hash<std::string>{}(event.value().child_id()) % senders].push_back(&line);
+      continue;
+    }
     for (const FieldError& e : event.errors()) {
       if (++invalid <= 20)
         std::cerr << o.file << ":" << line.number << ": " << e.ToString() << "\n";
@@ -88,17 +95,35 @@ int Emit(EmitOptions o) {
     return 1;
   }
 
-  std::size_t accepted = 0;
-  for (std::size_t i = 0; i < lines.size(); i += static_cast<std::size_t>(o.batch)) {
-    std::string batch;
-    for (std::size_t j = i; j < std::min(lines.size(), i + static_cast<std::size_t>(o.batch));
-         ++j) {
-      batch.append(lines[j].text).push_back('\n');
+  // Each sender sends its own lines in file order, `batch` at a time; the first failure stops
+  // the others before their next request.
+  std::atomic<std::size_t> accepted_total{0};
+  std::atomic<int> failed{0};
+  auto send = [&](const std::vector<const domain::NdjsonLine*>& mine) {
+    for (std::size_t i = 0; i < mine.size() && failed == 0;
+         i += static_cast<std::size_t>(o.batch)) {
+      std::string batch;
+      for (std::size_t j = i; j < std::min(mine.size(), i + static_cast<std::size_t>(o.batch));
+           ++j) {
+        batch.append(mine[j]->text).push_back('\n');
+      }
+      std::size_t accepted = 0;
+      int rc = SendBatch(o, batch, static_cast<std::size_t>(mine[i]->number), accepted);
+      accepted_total += accepted;
+      if (rc != 0) {
+        int none = 0;
+        failed.compare_exchange_strong(none, rc);
+      }
     }
-    if (int rc = SendBatch(o, batch, static_cast<std::size_t>(lines[i].number), accepted); rc) {
-      std::cerr << "emit: " << accepted << " of " << lines.size() << " events acknowledged\n";
-      return rc;
-    }
+  };
+  std::vector<std::thread> threads;
+  for (std::size_t s = 1; s < senders; ++s) threads.emplace_back(send, std::cref(dealt[s]));
+  send(dealt[0]);
+  for (std::thread& t : threads) t.join();
+  std::size_t accepted = accepted_total;
+  if (failed != 0) {
+    std::cerr << "emit: " << accepted << " of " << lines.size() << " events acknowledged\n";
+    return failed;
   }
   std::cout << "emit: " << accepted << " of " << lines.size()
             << " events acknowledged by Kafka through " << o.gateway << "\n";

@@ -50,6 +50,11 @@ int main(int argc, char** argv) {
   emit_cmd->add_option("--batch", emit.batch, "Events per request")
       ->check(CLI::Range(1, 100000))
       ->capture_default_str();
+  emit_cmd
+      ->add_option("--in-flight", emit.in_flight,
+                   "Requests in flight at once (each child's events stay in file order)")
+      ->check(CLI::Range(1, 64))
+      ->capture_default_str();
   emit_cmd->add_option("--retries", emit.retries, "Resends of a batch answered 503")
       ->check(CLI::Range(0, 100))
       ->capture_default_str();
