@@ -21,6 +21,7 @@
 #include <iostream>
 #include <mutex>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <sstream>
 #include <string>
 #include <thread>
@@ -174,14 +175,8 @@ class Watchdog {
     std::rename(tmp.c_str(), (dir_ + "/clock").c_str());
   }
   nlohmann::json Ready() {
-    auto r = http::Send(url_, {.method = "GET",
-                               .path = "/readyz",
-                               .body = {},
-                               .content_type = {},
-                               .headers = {},
-                               .timeout = seconds(10)});
-    if (!r.ok()) return nullptr;
-    return nlohmann::json::parse(r.value().body, nullptr, false);
+    auto body = Get("/readyz");
+    return body ? nlohmann::json::parse(*body, nullptr, false) : nullptr;
   }
   // Waits until every alert due by `t` is on the topic (the horizon is published after the drain).
   bool WaitTicked(std::int64_t t, std::chrono::seconds timeout) {
@@ -195,15 +190,10 @@ class Watchdog {
   }
   // A gauge or counter from /metrics (the sum over its series).
   double Metric(const std::string& name) {
-    auto r = http::Send(url_, {.method = "GET",
-                               .path = "/metrics",
-                               .body = {},
-                               .content_type = {},
-                               .headers = {},
-                               .timeout = seconds(10)});
-    if (!r.ok()) return -1;
+    auto body = Get("/metrics");
+    if (!body) return -1;
     double sum = 0;
-    std::istringstream lines(r.value().body);
+    std::istringstream lines(*body);
     for (std::string line; std::getline(lines, line);) {
       if (line.rfind(name, 0) != 0) continue;
       char next = line.size() > name.size() ? line[name.size()] : ' ';
@@ -214,6 +204,18 @@ class Watchdog {
   }
 
  private:
+  // The body of an unauthenticated GET (the service's open endpoints).
+  std::optional<std::string> Get(const std::string& path) {
+    auto r = http::Send(url_, {.method = "GET",
+                               .path = path,
+                               .body = {},
+                               .content_type = {},
+                               .headers = {},
+                               .timeout = seconds(10)});
+    if (!r.ok()) return std::nullopt;
+    return r.value().body;
+  }
+
   std::string bin_, dir_, url_;
   int starts_ = 0;
   std::unique_ptr<testing::Process> process_;

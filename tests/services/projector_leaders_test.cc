@@ -2,6 +2,7 @@
 // of sight (figures that add up, breaches and acknowledgement times, decisions in time), quality
 // assurance, and the alerts panel with acknowledgement through the gateway.
 #include "projector_api_fixture.h"
+#include "records.h"
 
 namespace sightline::projector::api_test {
 namespace {
@@ -81,13 +82,7 @@ TEST_F(ApiTest, LineOfSightFiguresAddUpOverASimulatedCountyMonth) {
   params.days = 30;
   params.contacts_per_day = 80;
   std::vector<v1::Envelope> events = domain::Simulate(params);
-  std::vector<kafka::Record> records;
-  for (std::size_t i = 0; i < events.size(); ++i) {
-    kafka::Record& r = records.emplace_back();
-    r.offset = static_cast<std::int64_t>(i);
-    r.key = events[i].child_id();
-    events[i].SerializeToString(&r.value);
-  }
+  std::vector<kafka::Record> records = sightline::testing::AsRecords(events);
   clock_.Set(Instant(params.start_day + std::chrono::days(params.days)) + std::chrono::hours(12));
   Applier applier(*store_, calendar_, policy_);
   auto plan = applier.Prepare(records, clock_.Now());

@@ -7,6 +7,7 @@
 
 #include "applier.h"
 #include "process.h"
+#include "records.h"
 #include "sightline/consumer/offsets.h"
 #include "sightline/simulator/simulate.h"
 #include "store_layout.h"
@@ -78,13 +79,7 @@ TEST(ProjectorStore, QueueLengthIsKeptByBatchesAndARebuildFoldsTheSameStore) {
   params.days = 20;
   params.contacts_per_day = 40;
   std::vector<events::v1::Envelope> events = domain::Simulate(params);
-  std::vector<kafka::Record> records;
-  for (std::size_t i = 0; i < events.size(); ++i) {
-    kafka::Record& r = records.emplace_back();
-    r.offset = static_cast<std::int64_t>(i);
-    r.key = events[i].child_id();
-    events[i].SerializeToString(&r.value);
-  }
+  std::vector<kafka::Record> records = testing::AsRecords(events);
   Instant now = Instant(params.start_day + std::chrono::days(params.days + 1));
   domain::Calendar calendar;
   domain::ProjectionPolicy policy;

@@ -7,6 +7,7 @@
 #include <set>
 
 #include "process.h"
+#include "records.h"
 #include "sightline/config/policy_file.h"
 #include "state.h"
 
@@ -60,18 +61,6 @@ v1::Envelope Acknowledged(const std::string& child, const std::string& alert_id,
   return e;
 }
 
-std::vector<kafka::Record> Records(const std::vector<v1::Envelope>& events) {
-  std::vector<kafka::Record> out;
-  for (const v1::Envelope& e : events) {
-    kafka::Record& r = out.emplace_back();
-    r.partition = 0;
-    r.offset = static_cast<std::int64_t>(out.size());
-    r.key = e.child_id();
-    r.value = e.SerializeAsString();
-  }
-  return out;
-}
-
 std::string Child(int i) { return "wst-" + std::to_string(i); }
 
 class WatchdogStateTest : public ::testing::Test {
@@ -90,7 +79,7 @@ class WatchdogStateTest : public ::testing::Test {
     state_ = std::move(s).value();
   }
   Change Apply(const std::vector<v1::Envelope>& events, Instant at) {
-    auto records = Records(events);
+    auto records = testing::AsRecords(events);
     auto change = state_->ApplyBatch(records, kWall, at);
     EXPECT_TRUE(change.ok()) << change.status().message();
     EXPECT_TRUE(change.value().dead.empty());
