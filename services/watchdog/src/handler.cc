@@ -39,7 +39,9 @@ Status WatchdogHandler::Turn(consumer::Shell& shell) {
   // Either way only the front of the deadline index is read, however many clocks are open.
   auto wake = state_.NextWake();
   if (!wake.ok()) return wake.status();
-  bool due = wake.value() && *wake.value() <= clock_.Now();
+  // While the consumer is behind, a due deadline waits for the tick like everything else: the
+  // tick would refuse to run, and asking the broker for watermarks every turn costs for nothing.
+  bool due = !behind_ && wake.value() && *wake.value() <= clock_.Now();
   if (due || steady_clock::now() - last_tick_ >= config_.tick) {
     Status s = MaybeTick(shell);
     last_tick_ = steady_clock::now();
@@ -64,7 +66,8 @@ Status WatchdogHandler::MaybeTick(consumer::Shell& shell) {
     std::lock_guard lock(mu_);
     status_.clock_now = now;
   }
-  if (!shell.RefreshWatermarks()) return Status::Ok();
+  behind_ = !shell.RefreshWatermarks();
+  if (behind_) return Status::Ok();
   // In slices of at most tick_max_streams streams, each committed and drained before the next,
   // so that memory does not follow the backlog; no batch is consumed in between.
   for (;;) {

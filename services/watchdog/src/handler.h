@@ -54,6 +54,7 @@ class WatchdogHandler final : public consumer::Handler<Change> {
   const Clock& wall_;
   WatchdogMetrics& metrics_;
   std::optional<Instant> ticked_;  // Last committed tick; public after its drain.
+  bool behind_ = false;            // The last tick found the consumer not caught up.
   std::chrono::steady_clock::time_point last_tick_{};
   std::chrono::steady_clock::time_point last_gauges_{};
   mutable std::mutex mu_;
