@@ -11,49 +11,15 @@
 #include <iostream>
 #include <string>
 
+#include "bench_util.h"
 #include "sightline/kafka/admin.h"
 #include "sightline/kafka/consumer.h"
 #include "sightline/kafka/producer.h"
 #include "sightline/simulator/simulate.h"
 
 using namespace sightline;
-using Clock = std::chrono::steady_clock;
-
-namespace {
-
-double Seconds(Clock::time_point since) {
-  return std::chrono::duration<double>(Clock::now() - since).count();
-}
-
-// Consumes every message of the topic from the start, doing nothing with it.
-StatusOr<std::size_t> ConsumeOnly(const std::string& brokers, const std::string& topic) {
-  auto c = kafka::Consumer::Create({.brokers = brokers,
-                                    .properties = {},
-                                    .topic = topic,
-                                    .group_id = topic + ".bench",
-                                    .client_id = "bench"});
-  if (!c.ok()) return c.status();
-  auto n = c.value()->Partitions(std::chrono::seconds(10));
-  if (!n.ok()) return n.status();
-  auto hw = c.value()->HighWatermarks(std::chrono::seconds(10));
-  if (!hw.ok()) return hw.status();
-  std::map<std::int32_t, std::int64_t> start;
-  std::size_t total = 0;
-  for (const auto& [p, high] : hw.value()) {
-    start[p] = kafka::kOffsetBeginning;
-    total += static_cast<std::size_t>(high);
-  }
-  if (Status s = c.value()->Assign(start); !s.ok()) return s;
-  std::size_t seen = 0;
-  while (seen < total) {
-    auto batch = c.value()->Poll(2000, std::chrono::milliseconds(1000));
-    if (!batch.ok()) return batch.status();
-    seen += batch.value().size();
-  }
-  return seen;
-}
-
-}  // namespace
+using bench::ConsumeOnly;
+using Clock = bench::SteadyClock;
 
 int main(int argc, char** argv) {
   std::string brokers, bin_dir, source_dir, work;
@@ -98,12 +64,12 @@ int main(int argc, char** argv) {
     for (const auto& d : producer.value()->SendAndWait(std::span(messages).subspan(i, n)))
       if (!d.status.ok()) return std::cerr << d.status.message() << "\n", 1;
   }
-  double produce_s = Seconds(t0);
+  double produce_s = bench::Since(t0);
 
   t0 = Clock::now();
   auto consumed = ConsumeOnly(brokers, topic);
   if (!consumed.ok()) return std::cerr << consumed.status().message() << "\n", 1;
-  double consume_s = Seconds(t0);
+  double consume_s = bench::Since(t0);
 
   std::ofstream(work + "/bench.yaml")
       << "http: {port: 0, web_root: \"\"}\n"
@@ -116,7 +82,7 @@ int main(int argc, char** argv) {
                     work + "/rebuild.log 2>&1";
   t0 = Clock::now();
   int rc = std::system(cmd.c_str());
-  double project_s = Seconds(t0);
+  double project_s = bench::Since(t0);
   if (rc != 0) return std::cerr << "rebuild failed; see " << work << "/rebuild.log\n", 1;
 
   double n = static_cast<double>(messages.size());

@@ -26,6 +26,7 @@
 #include <string>
 #include <thread>
 
+#include "bench_util.h"
 #include "process.h"
 #include "sightline/alerts/v1/alerts.pb.h"
 #include "sightline/crypto/digest.h"
@@ -36,17 +37,14 @@
 #include "sightline/kafka/producer.h"
 
 using namespace sightline;
-using SteadyClock = std::chrono::steady_clock;
+using bench::Since;
+using bench::SteadyClock;
 using std::chrono::seconds;
 
 namespace {
 
 namespace v1 = events::v1;
 constexpr const char* kToken = "bench-ops-token-0123456789abcdef0123456789";
-
-double Since(SteadyClock::time_point t) {
-  return std::chrono::duration<double>(SteadyClock::now() - t).count();
-}
 
 std::int64_t Unix(Instant t) {
   return std::chrono::duration_cast<seconds>(t.time_since_epoch()).count();
@@ -227,25 +225,6 @@ double Percentile(std::vector<double> v, double p) {
   return v[std::min(v.size() - 1, static_cast<std::size_t>(p * static_cast<double>(v.size())))];
 }
 
-StatusOr<double> ConsumeOnlySeconds(const std::string& brokers, const std::string& topic,
-                                    std::size_t total) {
-  auto c = kafka::Consumer::Create({.brokers = brokers,
-                                    .properties = {},
-                                    .topic = topic,
-                                    .group_id = topic + ".ceiling",
-                                    .client_id = "bench"});
-  if (!c.ok()) return c.status();
-  auto n = c.value()->AssignFrom({}, seconds(10));
-  if (!n.ok()) return n.status();
-  auto t0 = SteadyClock::now();
-  for (std::size_t seen = 0; seen < total;) {
-    auto batch = c.value()->Poll(5000, std::chrono::milliseconds(1000));
-    if (!batch.ok()) return batch.status();
-    seen += batch.value().size();
-  }
-  return Since(t0);
-}
-
 int Fail(const std::string& why) {
   std::cerr << "watchdog bench: " << why << "\n";
   return 1;
@@ -316,8 +295,10 @@ int main(int argc, char** argv) {
     }
   }
   double produce_s = Since(t0);
-  auto ceiling = ConsumeOnlySeconds(brokers, topic, events);
-  if (!ceiling.ok()) return Fail(ceiling.status().message());
+  t0 = SteadyClock::now();
+  auto consumed = bench::ConsumeOnly(brokers, topic);
+  if (!consumed.ok()) return Fail(consumed.status().message());
+  const double ceiling_s = Since(t0);
 
   std::string dir = work + "/watchdog";
   std::filesystem::create_directories(dir);
@@ -421,11 +402,10 @@ int main(int argc, char** argv) {
               children, events);
   std::printf("open clocks               %.0f\n", open_clocks);
   std::printf("produce (acks=all)        %9.0f events/s (%.1f s)\n", n / produce_s, produce_s);
-  std::printf("consume only (ceiling)    %9.0f events/s (%.1f s)\n", n / ceiling.value(),
-              ceiling.value());
+  std::printf("consume only (ceiling)    %9.0f events/s (%.1f s)\n", n / ceiling_s, ceiling_s);
   std::printf("watchdog ingest           %9.0f events/s (%.1f s, start-up included)\n",
               n / ingest_s, ingest_s);
-  std::printf("ratio ingest/ceiling      %.3f\n", ceiling.value() / ingest_s);
+  std::printf("ratio ingest/ceiling      %.3f\n", ceiling_s / ingest_s);
   std::printf("idle, all clocks open     %.2f%% of a core, RSS %.0f MiB\n", 100 * idle_cpu,
               double(idle.rss_kb) / 1024);
   std::printf("live: %zu alerts in %d s; deadline-to-topic p50 %.3f s, p99 %.3f s, max %.3f s\n",

@@ -97,7 +97,7 @@ class WatchdogStateTest : public ::testing::Test {
       EXPECT_LE(change.value().children, max);
       if (children) children->push_back(change.value().children);
       EXPECT_TRUE(state_->Commit(change.value()).ok());
-      emitted += change.value().emitted_total;
+      emitted += change.value().EmittedTotal();
       if (change.value().complete) break;
     }
     return emitted;

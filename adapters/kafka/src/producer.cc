@@ -156,18 +156,15 @@ Status Producer::Ping(const std::string& topic, std::chrono::milliseconds timeou
 }
 
 Status Producer::Warm(const std::string& topic, std::chrono::milliseconds timeout) {
+  // Held for the producer's lifetime, the handle keeps the topic (and its leaders, once Ping's
+  // metadata answer arrives) known to librdkafka.
   rd_kafka_topic_t* rkt = rd_kafka_topic_new(impl_->rk.get(), topic.c_str(), nullptr);
   if (!rkt) return Internal("topic handle for " + topic);
   {
     std::lock_guard lock(impl_->held_mu);
     impl_->held.push_back(rkt);
   }
-  const rd_kafka_metadata_t* md = nullptr;
-  rd_kafka_resp_err_t err =
-      rd_kafka_metadata(impl_->rk.get(), 0, rkt, &md, static_cast<int>(timeout.count()));
-  if (err != RD_KAFKA_RESP_ERR_NO_ERROR) return internal::FromError(err, "metadata of " + topic);
-  rd_kafka_metadata_destroy(md);
-  return Status::Ok();
+  return Ping(topic, timeout);
 }
 
 bool Producer::HasFatalError() const { return impl_->fatal; }

@@ -9,6 +9,7 @@
 #include "api.h"
 #include "api_internal.h"
 #include "api_json.h"
+#include "sightline/domain/clocks/subjects.h"
 #include "store_layout.h"
 
 namespace sightline::projector {
@@ -24,15 +25,13 @@ constexpr int kAuditsListed = 500;
 constexpr int kAreaMonths = 3;  // The default policy's qa-area-age.
 
 // An enum value as the API's keys spell it: "AUDIT_GRADE_REQUIRES_IMPROVEMENT" ->
-// "requires_improvement" (service areas as the watchdog's "area:<name>" subjects).
+// "requires_improvement".
 std::string Key(const std::string& name, std::string_view prefix) {
   std::string out = name.substr(name.starts_with(prefix) ? prefix.size() : 0);
   std::transform(out.begin(), out.end(), out.begin(),
                  [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
   return out;
 }
-
-std::string Area(v1::ServiceArea a) { return Key(v1::ServiceArea_Name(a), "SERVICE_AREA_"); }
 
 }  // namespace
 
@@ -63,7 +62,7 @@ json api_internal::QaCoverage(const std::vector<ReadableAudit>& audits,
     if (!v1::ServiceArea_IsValid(a)) continue;
     const auto& last = area_last[a];
     bool overdue = !last || now >= calendar.OverdueFromMonths(*last, kAreaMonths);
-    areas.push_back({{"area", Area(static_cast<v1::ServiceArea>(a))},
+    areas.push_back({{"area", domain::AreaName(static_cast<v1::ServiceArea>(a))},
                      {"last_audit", last ? json(api_json::Iso(*last)) : json(nullptr)},
                      {"audits_12w", area_12w[a]},
                      {"older_than_3_months", overdue}});

@@ -1,67 +1,18 @@
 #include "state.h"
 
 #include <algorithm>
-#include <cstdlib>
 #include <set>
 
-#include "sightline/crypto/digest.h"
 #include "sightline/domain/clocks/minimise.h"
 #include "sightline/domain/clocks/subjects.h"
 #include "sightline/domain/events/validation.h"
+#include "state_rows.h"
 
 namespace sightline::watchdog_service {
+
+using namespace state_rows;  // NOLINT(google-build-using-namespace): this store's own rows.
+
 namespace {
-
-namespace v1 = events::v1;
-namespace wv = watchdog::v1;
-
-constexpr const char* kEvents = "events";
-constexpr const char* kLedgers = "ledgers";
-constexpr const char* kDeadlines = "deadlines";
-constexpr const char* kOutbox = "outbox";
-constexpr const char* kRaised = "raised";
-constexpr const char* kTallies = "tallies";
-constexpr const char* kMeta = WatchdogState::kOffsetsFamily;
-
-using storage::BigEndianKey;
-using storage::FromBigEndianKey;
-
-std::uint64_t WakeSeconds(const wv::Deadline& d) {
-  if (!d.has_next_wake()) return ~std::uint64_t{0};
-  return static_cast<std::uint64_t>(std::max<std::int64_t>(d.next_wake().seconds(), 0));
-}
-
-// `stream`: the child id, or a subject's stream (domain/clocks subjects.h).
-std::string DeadlineKey(const std::string& stream, const wv::Deadline& d) {
-  return BigEndianKey(WakeSeconds(d)) + stream + '\0' + d.clock_id();
-}
-
-std::string RaisedKey(const std::string& stream, const wv::Deadline& d) {
-  return BigEndianKey(static_cast<std::uint64_t>(std::max<std::int64_t>(d.due_at().seconds(), 0))) +
-         stream + '\0' + d.clock_id();
-}
-
-// The tallies one open clock counts in.
-void Tally(const wv::Deadline& d, std::int64_t sign, std::map<std::string, std::int64_t>& out) {
-  out["rule/" + d.rule_id()] += sign;
-  if (d.raised()) {
-    out[std::string("alerts/") + (d.acknowledged() ? "acknowledged/" : "unacknowledged/") +
-        std::to_string(d.level())] += sign;
-  }
-}
-
-std::int64_t ReadCount(std::string_view v) {
-  return static_cast<std::int64_t>(FromBigEndianKey(v));
-}
-
-// A stream's stored events (a child's, or a subject's copies).
-Status LoadStream(const storage::Store& store, const std::string& stream,
-                  std::vector<v1::Envelope>& out) {
-  return store.Scan(kEvents, stream + '\0', [&](std::string_view, std::string_view value) {
-    v1::Envelope& e = out.emplace_back();
-    return e.ParseFromArray(value.data(), static_cast<int>(value.size()));
-  });
-}
 
 std::string Serialize(const google::protobuf::MessageLite& m) {
   std::string out;
@@ -202,7 +153,6 @@ Status WatchdogState::Reconcile(const std::string& child, std::vector<v1::Envelo
   for (alerts::v1::AlertEvent& e : r.emit) {
     change.writes.Put(kOutbox, BigEndianKey(seq++), Serialize(e));
     ++change.emitted[{e.step(), e.rule_id()}];
-    ++change.emitted_total;
   }
   ++change.children;
   return Status::Ok();
@@ -373,7 +323,6 @@ StatusOr<Change> WatchdogState::Tick(Instant now, std::size_t max_streams) {
     change.writes.Put(kOutbox, BigEndianKey(next++), Serialize(e));
     change.writes.Put(kMeta, "heartbeat_passed", hb.event_id());
     ++change.emitted[{e.step(), e.rule_id()}];
-    ++change.emitted_total;
   }
   change.writes.Put(kMeta, "outbox_seq", BigEndianKey(next));
   change.writes.Put(kMeta, "horizon", BigEndianKey(now_s));
@@ -386,7 +335,7 @@ StatusOr<Change> WatchdogState::Tick(Instant now, std::size_t max_streams) {
 Status WatchdogState::Commit(const Change& change) {
   // A tick that found nothing due only moves the horizon: losing that to a power cut repeats
   // the tick and loses nothing, so it is not worth an fsync every second.
-  bool idle = change.children == 0 && change.emitted_total == 0;
+  bool idle = change.children == 0 && change.emitted.empty();
   return store_->Write(change.writes, idle ? storage::Store::Durability::kUnsynced
                                            : storage::Store::Durability::kAsConfigured);
 }
@@ -433,111 +382,6 @@ StatusOr<std::uint64_t> WatchdogState::OutboxDepth() const {
   auto next = NextSeq();
   if (!next.ok()) return next.status();
   return next.value() > outbox_floor_ ? next.value() - outbox_floor_ : std::uint64_t{0};
-}
-
-StatusOr<Gauges> WatchdogState::ReadGauges() const {
-  Gauges g;
-  Status s = store_->Scan(kTallies, "", [&](std::string_view key, std::string_view value) {
-    std::int64_t n = ReadCount(value);
-    if (key.starts_with("rule/")) {
-      g.open_by_rule[std::string(key.substr(5))] = n;
-    } else if (key.starts_with("alerts/")) {
-      std::string_view rest = key.substr(7);
-      std::size_t slash = rest.find('/');
-      int level = std::atoi(std::string(rest.substr(slash + 1)).c_str());
-      g.alerts[{std::string(rest.substr(0, slash)), level}] = n;
-    }
-    return true;
-  });
-  if (!s.ok()) return s;
-  std::string floor = RaisedFloor();
-  std::string first;
-  s = store_->ScanRange(kRaised, floor, {}, [&](std::string_view key, std::string_view) {
-    first = std::string(key);
-    return false;
-  });
-  if (!s.ok()) return s;
-  if (!first.empty()) {
-    g.oldest_due =
-        Instant(std::chrono::seconds(static_cast<std::int64_t>(FromBigEndianKey(first))));
-  }
-  {
-    // Rows below the first live one are gone: the next read starts there (above every key when
-    // there is none), and a row raised below it meanwhile lowers it (LowerRaisedFloor).
-    std::lock_guard lock(raised_mu_);
-    if (raised_floor_ == floor) raised_floor_ = first.empty() ? std::string(9, '\xff') : first;
-  }
-  return g;
-}
-
-StatusOr<std::vector<wv::Deadline>> WatchdogState::OpenAlerts(std::size_t limit, bool& more) const {
-  std::vector<wv::Deadline> out;
-  more = false;
-  Status s =
-      store_->ScanRange(kRaised, RaisedFloor(), {}, [&](std::string_view, std::string_view value) {
-        if (out.size() == limit) {
-          more = true;
-          return false;
-        }
-        return out.emplace_back().ParseFromArray(value.data(), static_cast<int>(value.size()));
-      });
-  if (!s.ok()) return s;
-  return out;
-}
-
-StatusOr<std::vector<wv::Deadline>> WatchdogState::ClocksOf(const std::string& child) const {
-  // The child's own stream, and the households its events name (their clocks about it).
-  std::vector<std::string> streams = {child};
-  std::vector<v1::Envelope> events;
-  if (Status s = LoadStream(*store_, child, events); !s.ok()) return s;
-  for (const v1::Envelope& e : events) {
-    if (e.household_id().empty()) continue;
-    std::string h = domain::StreamKey(domain::Scope::kHousehold, e.household_id());
-    if (std::find(streams.begin(), streams.end(), h) == streams.end()) streams.push_back(h);
-  }
-  std::vector<wv::Deadline> out;
-  for (const std::string& stream : streams) {
-    auto stored = store_->Get(kLedgers, stream);
-    if (!stored.ok()) return stored.status();
-    wv::ChildLedger ledger;
-    if (!stored.value() || !ledger.ParseFromString(*stored.value())) continue;
-    for (const std::string& key : ledger.deadline_keys()) {
-      auto row = store_->Get(kDeadlines, key);
-      if (!row.ok()) return row.status();
-      wv::Deadline d;
-      if (row.value() && d.ParseFromString(*row.value()) && d.child_id() == child)
-        out.push_back(std::move(d));
-    }
-  }
-  std::sort(out.begin(), out.end(), [](const wv::Deadline& a, const wv::Deadline& b) {
-    return std::pair(a.next_wake().seconds(), a.clock_id()) <
-           std::pair(b.next_wake().seconds(), b.clock_id());
-  });
-  return out;
-}
-
-StatusOr<std::vector<wv::Deadline>> WatchdogState::OpenClocks() const {
-  std::vector<wv::Deadline> out;
-  Status s = store_->Scan(kDeadlines, "", [&](std::string_view, std::string_view value) {
-    return out.emplace_back().ParseFromArray(value.data(), static_cast<int>(value.size()));
-  });
-  if (!s.ok()) return s;
-  return out;
-}
-
-StatusOr<std::pair<std::string, std::size_t>> WatchdogState::DeadlineDigest() const {
-  crypto::Sha256 digest;
-  std::size_t rows = 0;
-  Status s = store_->Scan(kDeadlines, "", [&](std::string_view key, std::string_view value) {
-    digest.Update(BigEndianKey(key.size()));
-    digest.Update(key);
-    digest.Update(BigEndianKey(value.size()));
-    digest.Update(value);
-    ++rows;
-    return true;
-  });
-  if (!s.ok()) return s;
-  return std::pair(digest.HexDigest(), rows);
 }
 
 }  // namespace sightline::watchdog_service

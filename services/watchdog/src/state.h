@@ -51,7 +51,11 @@ struct Change : consumer::Batch {
   // Alert events put in the outbox, counted by step and rule for the metrics (the events
   // themselves are only in the outbox: a burst keeps no second copy in memory).
   std::map<std::pair<alerts::v1::Step, std::string>, std::size_t> emitted;
-  std::size_t emitted_total = 0;
+  std::size_t EmittedTotal() const {
+    std::size_t n = 0;
+    for (const auto& [key, count] : emitted) n += count;
+    return n;
+  }
   std::size_t applied = 0, duplicates = 0, children = 0;
   // Tick only: false when `max_streams` stopped it early (tick again at the same `now`).
   bool complete = true;
