@@ -81,6 +81,7 @@ class ApiTest : public ::testing::Test {
                                        .sync_writes = false});
     ASSERT_TRUE(store.ok()) << store.status().ToString();
     store_ = std::move(store).value();
+    slot_ = std::make_unique<StoreSlot>(store_);
     for (auto [id, role, team] :
          std::vector<std::tuple<std::string, domain::UserRole, std::string>>{
              {"p1", domain::UserRole::kMashPractitioner, "mash"},
@@ -169,7 +170,7 @@ class ApiTest : public ::testing::Test {
                                      const storage::Store* alerts = nullptr,
                                      decltype(ApiDeps::write_event) write_event = {}) {
     return std::make_unique<TriageApi>(
-        ApiDeps{.store = *store_,
+        ApiDeps{.stores = *slot_,
                 .calendar = calendar_,
                 .access = access_,
                 .auth = *auth_,
@@ -205,7 +206,8 @@ class ApiTest : public ::testing::Test {
   ChangeFeed feed_;
   ProjectorMetrics metrics_;
   ManualClock clock_{Instant{}};
-  std::unique_ptr<storage::Store> store_;
+  std::shared_ptr<storage::Store> store_;
+  std::unique_ptr<StoreSlot> slot_;
   std::unique_ptr<Applier> applier_;
   std::unique_ptr<TriageApi> api_;
 };

@@ -77,6 +77,7 @@ TEST_F(ApiTest, LineOfSightFiguresAddUpOverASimulatedCountyMonth) {
                                      .sync_writes = false});
   ASSERT_TRUE(store.ok());
   store_ = std::move(store).value();
+  slot_ = std::make_unique<StoreSlot>(store_);
   domain::SimulationParams params;
   params.seed = 14;
   params.days = 30;

@@ -51,7 +51,7 @@ Shell::Shell(kafka::Consumer& consumer, kafka::Producer& dlq, storage::Store& st
              prometheus::Registry& registry, Options options)
     : consumer_(consumer),
       dlq_(dlq),
-      store_(store),
+      store_(&store),
       options_(std::move(options)),
       lag_(prometheus::BuildGauge()
                .Name(MetricsPrefix(options_.service) + "_consumer_lag")
@@ -90,7 +90,7 @@ void Shell::Sleep(milliseconds d, const std::atomic<bool>& stop) const {
 }
 
 Status Shell::Rewind() {
-  auto stored = ReadOffsets(store_, options_.offsets_cf, options_.topic);
+  auto stored = ReadOffsets(*store_, options_.offsets_cf, options_.topic);
   if (!stored.ok()) return stored.status();
   auto next = consumer_.AssignFrom(stored.value(), kBrokerTimeout);
   if (!next.ok()) return next.status();
@@ -99,6 +99,11 @@ Status Shell::Rewind() {
   for (const auto& [p, offset] : next.value()) status_.partitions[p].applied_next = offset;
   UpdateLagLocked();
   return Status::Ok();
+}
+
+Status Shell::Rebase(storage::Store& store) {
+  store_ = &store;
+  return Rewind();
 }
 
 Status Shell::Start(const std::atomic<bool>& stop) {
@@ -245,7 +250,7 @@ Status Shell::Commit(Batch& batch, std::span<const kafka::Record> records) {
   for (const kafka::Record& r : records)
     next[r.partition] = std::max(next[r.partition], r.offset + 1);
   PutOffsets(batch.writes, options_.offsets_cf, options_.topic, next);
-  if (Status s = store_.Write(batch.writes); !s.ok()) return s;
+  if (Status s = store_->Write(batch.writes); !s.ok()) return s;
   auto dead = static_cast<double>(batch.dead.size());
   records_.Add({{"outcome", "committed"}}).Increment(static_cast<double>(records.size()) - dead);
   records_.Add({{"outcome", "dead_lettered"}}).Increment(dead);

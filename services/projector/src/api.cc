@@ -194,10 +194,12 @@ TriageApi::TriageApi(ApiDeps deps)
 
 std::vector<std::string> TriageApi::VisibleChanges(const domain::User& user,
                                                    const std::vector<std::string>& changed) const {
+  const auto held_store = d_.stores.Get();  // This request's store, even across a switch.
+  const storage::Store& store = *held_store;
   std::vector<std::string> visible;
   for (const std::string& id : changed) {
     Status st;
-    auto s = LoadSummary(d_.store, id, st);
+    auto s = LoadSummary(store, id, st);
     if (s && (domain::InUsersQueue(user, *s, d_.access) ||
               domain::CanReadChild(user, *s, d_.access) == Access::kGranted))
       visible.push_back(id);
@@ -216,6 +218,8 @@ http::Response TriageApi::Me(const http::Request& req) {
 }
 
 http::Response TriageApi::Queue(const http::Request& req) {
+  const auto held_store = d_.stores.Get();  // This request's store, even across a switch.
+  const storage::Store& store = *held_store;
   static const std::string kEndpoint = "GET /v1/queue";
   http::Response bad;
   auto user = Authenticate(req, kEndpoint, bad);
@@ -255,7 +259,7 @@ http::Response TriageApi::Queue(const http::Request& req) {
   std::string next_cursor;
   std::vector<std::string> shown;
   bool more = false, corrupt = false;
-  Status s = d_.store.Scan(cf::kQueue, "", [&](std::string_view key, std::string_view value) {
+  Status s = store.Scan(cf::kQueue, "", [&](std::string_view key, std::string_view value) {
     pv::ChildSummary c;
     if (!c.ParseFromArray(value.data(), static_cast<int>(value.size()))) {
       corrupt = true;
@@ -287,6 +291,8 @@ http::Response TriageApi::Queue(const http::Request& req) {
 }
 
 http::Response TriageApi::Child(const http::Request& req) {
+  const auto held_store = d_.stores.Get();  // This request's store, even across a switch.
+  const storage::Store& store = *held_store;
   static const std::string kEndpoint = "GET /v1/children/{id}";
   http::Response bad;
   auto user = Authenticate(req, kEndpoint, bad);
@@ -295,7 +301,7 @@ http::Response TriageApi::Child(const http::Request& req) {
   const std::string& id = req.path_params.at("id");
   if (!IsWellFormedId(id)) return Error(400, "not a child id", "id");
   Status status;
-  auto summary = LoadSummary(d_.store, id, status);
+  auto summary = LoadSummary(store, id, status);
   if (!status.ok()) return StoreError(status);
   if (!summary) {
     if (!Audit(&*user, kEndpoint, id, "", au::OUTCOME_NOT_FOUND, bad)) return bad;
@@ -310,7 +316,7 @@ http::Response TriageApi::Child(const http::Request& req) {
                         {"ask", RestrictedReaders()}});
   }
   if (access != Access::kGranted) return Error(403, "no need to know: not your team or case");
-  auto bytes = d_.store.Get(cf::kChildren, id);
+  auto bytes = store.Get(cf::kChildren, id);
   if (!bytes.ok()) return StoreError(bytes.status());
   pv::ChildRecord record;
   if (!bytes.value() || !record.ParseFromString(*bytes.value()))
@@ -341,6 +347,8 @@ http::Response TriageApi::Child(const http::Request& req) {
 }
 
 http::Response TriageApi::Search(const http::Request& req) {
+  const auto held_store = d_.stores.Get();  // This request's store, even across a switch.
+  const storage::Store& store = *held_store;
   static const std::string kEndpoint = "GET /v1/search";
   http::Response bad;
   auto user = Authenticate(req, kEndpoint, bad);
@@ -356,10 +364,10 @@ http::Response TriageApi::Search(const http::Request& req) {
   std::string prefix = domain::keys::NamePrefix(it->second);
   json results = json::array();
   std::vector<std::string> shown;
-  Status s = d_.store.Scan(cf::kNames, prefix, [&](std::string_view key, std::string_view) {
+  Status s = store.Scan(cf::kNames, prefix, [&](std::string_view key, std::string_view) {
     std::string child(key.substr(key.find('\0') + 1));
     Status st;
-    auto summary = LoadSummary(d_.store, child, st);
+    auto summary = LoadSummary(store, child, st);
     if (!st.ok() || !summary) return st.ok();
     shown.push_back(child);
     Access access = domain::CanReadChild(*user, *summary, d_.access);
@@ -434,6 +442,8 @@ void TriageApi::Register(http::Server& server, const std::string& web_root) {
   server.Get("/v1/search", [this](const http::Request& r) { return Search(r); });
   server.Get("/v1/alerts", [this](const http::Request& r) { return Alerts(r); });
   server.Post("/v1/acknowledgements", [this](const http::Request& r) { return Acknowledge(r); });
+  server.Post("/v1/admin/rebuild", [this](const http::Request& r) { return StartRebuild(r); });
+  server.Get("/v1/admin/rebuild", [this](const http::Request& r) { return RebuildStatus(r); });
   server.GetStream("/v1/stream", [this](const http::Request& r) { return Stream(r); });
   server.Get(
       "/readyz", [this](const http::Request& r) { return Ready(r); }, http::Dispatch::kInline);

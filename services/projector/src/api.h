@@ -11,12 +11,14 @@
 #include <functional>
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
 #include "change_feed.h"
 #include "config.h"
 #include "metrics.h"
+#include "online_rebuild.h"
 #include "sightline/audit_log/sink.h"
 #include "sightline/clock/clock.h"
 #include "sightline/consumer/shell.h"
@@ -26,12 +28,13 @@
 #include "sightline/http/server.h"
 #include "sightline/identity/authenticator.h"
 #include "sightline/storage/store.h"
+#include "store_slot.h"
 #include "stream_hub.h"
 
 namespace sightline::projector {
 
 struct ApiDeps {
-  const storage::Store& store;
+  const StoreSlot& stores;  // Each request reads the store it starts with (ADR 0016).
   const domain::Calendar& calendar;
   const domain::AccessPolicy& access;
   const identity::Authenticator& auth;  // access.users and the auth block (ADR 0009).
@@ -49,6 +52,9 @@ struct ApiDeps {
   std::function<StatusOr<http::ClientResponse>(const std::string& authorization,
                                                const std::string& event_json)>
       write_event = {};
+  // Rebuilding while serving (ADR 0016); null: /v1/admin/rebuild answers 501.
+  OnlineRebuild* rebuild = nullptr;
+  std::set<domain::UserRole> rebuild_roles = {};
 };
 
 // What an audit record says beyond who, where and the outcome.
@@ -75,6 +81,10 @@ class TriageApi {
   http::Response Alerts(const http::Request& req);
   // POST /v1/acknowledgements {alert_id, note}: the caller acknowledges through the gateway.
   http::Response Acknowledge(const http::Request& req);
+  // POST /v1/admin/rebuild: starts rebuilding the projection beside the live store (202).
+  http::Response StartRebuild(const http::Request& req);
+  // GET /v1/admin/rebuild: how the rebuild is going.
+  http::Response RebuildStatus(const http::Request& req);
   http::Response Ready(const http::Request& req);
   http::StreamResponse Stream(const http::Request& req);
 
@@ -88,6 +98,11 @@ class TriageApi {
   std::optional<domain::User> AuthenticateLeader(const http::Request& req,
                                                  const std::string& endpoint,
                                                  const std::string& view, http::Response& refusal);
+  // The authenticated user whose role is in rebuild_roles, with no query; else the refusal.
+  std::optional<domain::User> AuthenticateRebuilder(const http::Request& req,
+                                                    const std::string& endpoint,
+                                                    http::Response& refusal);
+  std::string RebuildRoles() const;
   // Writes one audit event; false (and `refusal` set to 503) when it could not be written.
   bool Audit(const domain::User* user, const std::string& endpoint, const std::string& child,
              const std::string& household, int outcome, http::Response& refusal,

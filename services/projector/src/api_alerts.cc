@@ -49,6 +49,8 @@ json api_internal::AlertJson(const pv::AlertRow& row, const domain::Calendar& ca
 }
 
 http::Response TriageApi::Alerts(const http::Request& req) {
+  const auto held_store = d_.stores.Get();  // This request's store, even across a switch.
+  const storage::Store& store = *held_store;
   static const std::string kEndpoint = "GET /v1/alerts";
   http::Response bad;
   auto user = Authenticate(req, kEndpoint, bad);
@@ -77,7 +79,7 @@ http::Response TriageApi::Alerts(const http::Request& req) {
       visible = domain::CanSeeAlertAboutNoChild(*user, row.team_id(), d_.access);
     } else {
       Status status;
-      auto summary = LoadSummary(d_.store, row.child_id(), status);
+      auto summary = LoadSummary(store, row.child_id(), status);
       if (!status.ok()) return StoreError(status);
       visible = summary && domain::CanReadChild(*user, *summary, d_.access) == Access::kGranted;
       if (visible) name = summary->name();
@@ -115,6 +117,8 @@ http::Response TriageApi::Alerts(const http::Request& req) {
 }
 
 http::Response TriageApi::Acknowledge(const http::Request& req) {
+  const auto held_store = d_.stores.Get();  // This request's store, even across a switch.
+  const storage::Store& store = *held_store;
   static const std::string kEndpoint = "POST /v1/acknowledgements";
   http::Response bad;
   auto user = Authenticate(req, kEndpoint, bad);
@@ -147,7 +151,7 @@ http::Response TriageApi::Acknowledge(const http::Request& req) {
       access = Access::kGranted;
   } else {
     Status status;
-    auto summary = LoadSummary(d_.store, row.value()->child_id(), status);
+    auto summary = LoadSummary(store, row.value()->child_id(), status);
     if (!status.ok()) return StoreError(status);
     if (summary) access = domain::CanReadChild(*user, *summary, d_.access);
   }

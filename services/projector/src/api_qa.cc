@@ -79,6 +79,8 @@ json api_internal::QaCoverage(const std::vector<ReadableAudit>& audits,
 }
 
 http::Response TriageApi::QualityAssurance(const http::Request& req) {
+  const auto held_store = d_.stores.Get();  // This request's store, even across a switch.
+  const storage::Store& store = *held_store;
   static const std::string kEndpoint = "GET /v1/qa";
   http::Response bad;
   auto user = AuthenticateLeader(req, kEndpoint, "quality assurance", bad);
@@ -87,7 +89,7 @@ http::Response TriageApi::QualityAssurance(const http::Request& req) {
   std::vector<pv::ChildSummary> summaries;
   std::set<std::string> teams;
   int hidden = 0;
-  auto failed = api_internal::ForEachSummary(d_.store, [&](pv::ChildSummary& c) {
+  auto failed = api_internal::ForEachSummary(store, [&](pv::ChildSummary& c) {
     if (domain::CanReadChild(*user, c, d_.access) != domain::Access::kGranted) {
       hidden += c.audits_size();
       return;

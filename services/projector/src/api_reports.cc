@@ -33,6 +33,8 @@ bool IsOpenStage(pv::Stage s) {
 }  // namespace
 
 http::Response TriageApi::Household(const http::Request& req) {
+  const auto held_store = d_.stores.Get();  // This request's store, even across a switch.
+  const storage::Store& store = *held_store;
   static const std::string kEndpoint = "GET /v1/households/{id}";
   http::Response bad;
   auto user = Authenticate(req, kEndpoint, bad);
@@ -41,7 +43,7 @@ http::Response TriageApi::Household(const http::Request& req) {
   const std::string& id = req.path_params.at("id");
   if (!IsWellFormedId(id)) return Error(400, "not a household id", "id");
   std::vector<std::string> members;
-  Status s = d_.store.Scan(cf::kHouseholds, id + '\0', [&](std::string_view key, std::string_view) {
+  Status s = store.Scan(cf::kHouseholds, id + '\0', [&](std::string_view key, std::string_view) {
     members.emplace_back(key.substr(id.size() + 1));
     return true;
   });
@@ -63,7 +65,7 @@ http::Response TriageApi::Household(const http::Request& req) {
   std::vector<std::pair<std::string, Access>> decisions;
   for (const std::string& child : members) {
     Status st;
-    auto summary = LoadSummary(d_.store, child, st);
+    auto summary = LoadSummary(store, child, st);
     if (!st.ok()) return StoreError(st);
     if (!summary) continue;
     Access a = domain::CanReadChild(*user, *summary, d_.access);
@@ -80,7 +82,7 @@ http::Response TriageApi::Household(const http::Request& req) {
                   {"name", summary->name()},
                   {"restricted", summary->restriction() != events::v1::RESTRICTION_UNSPECIFIED},
                   {"details_hidden", false}};
-    auto bytes = d_.store.Get(cf::kChildren, child);
+    auto bytes = store.Get(cf::kChildren, child);
     if (!bytes.ok()) return StoreError(bytes.status());
     pv::ChildRecord r;
     if (!bytes.value() || !r.ParseFromString(*bytes.value())) continue;
@@ -147,6 +149,8 @@ std::optional<domain::User> TriageApi::AuthenticateLeader(const http::Request& r
 }
 
 http::Response TriageApi::LineOfSight(const http::Request& req) {
+  const auto held_store = d_.stores.Get();  // This request's store, even across a switch.
+  const storage::Store& store = *held_store;
   static const std::string kEndpoint = "GET /v1/line-of-sight";
   http::Response bad;
   auto user = AuthenticateLeader(req, kEndpoint, "line of sight", bad);
@@ -178,7 +182,7 @@ http::Response TriageApi::LineOfSight(const http::Request& req) {
   std::vector<pv::QaAuditRecord> audit_rows;  // Of readable children, for QA coverage.
   std::set<std::string> teams;
   std::optional<pv::ChildSummary> oldest;
-  auto failed = api_internal::ForEachSummary(d_.store, [&](const pv::ChildSummary& c) {
+  auto failed = api_internal::ForEachSummary(store, [&](const pv::ChildSummary& c) {
     // Figures count the children the reader may read. The others (another team's, or a
     // restricted record) are one count, with how many of them wait for a decision and how many
     // of those are late, so no wait is invisible and no hidden child can be singled out by

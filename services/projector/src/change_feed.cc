@@ -24,6 +24,16 @@ std::vector<std::string> ChangeFeed::WaitAfter(std::uint64_t after, std::chrono:
   return out;
 }
 
+void ChangeFeed::Reset() {
+  {
+    std::lock_guard lock(mu_);
+    seq_ += 2;  // A gap before the window's first entry reads as `lost` to every waiter.
+    window_.clear();
+    window_.emplace_back(seq_, std::vector<std::string>{});
+  }
+  cv_.notify_all();
+}
+
 std::uint64_t ChangeFeed::Latest() const {
   std::lock_guard lock(mu_);
   return seq_;

@@ -25,6 +25,8 @@ class ChangeFeed {
   // (the client should reload everything).
   std::vector<std::string> WaitAfter(std::uint64_t after, std::chrono::milliseconds wait,
                                      std::uint64_t& seq, bool& lost);
+  // Everything may have changed (a rebuilt store was swapped in): every reader is told `lost`.
+  void Reset();
   std::uint64_t Latest() const;
   void Close();
   bool closed() const;

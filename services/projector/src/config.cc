@@ -1,5 +1,7 @@
 #include "config.h"
 
+#include "store_layout.h"
+
 #include <set>
 
 namespace sightline::projector {
@@ -72,6 +74,7 @@ Status ReadProjectorConfig(config::YamlReader& yaml, ProjectorConfig& c) {
       Roles(yaml, "access.service_wide_roles", c.access.service_wide_roles);
   c.access.line_of_sight_roles =
       Roles(yaml, "access.line_of_sight_roles", c.access.line_of_sight_roles);
+  c.rebuild_roles = Roles(yaml, "access.rebuild_roles", c.rebuild_roles);
   std::set<std::string> ids, tokens;
   std::size_t n = yaml.ListSize("access.users");
   for (std::size_t i = 0; i < n; ++i) {
@@ -96,6 +99,24 @@ Status ReadProjectorConfig(config::YamlReader& yaml, ProjectorConfig& c) {
     c.users.push_back(std::move(u));
   }
   return yaml.Finish();
+}
+
+StatusOr<consumer::KafkaHandles> ConnectKafka(const ProjectorConfig& c, const std::string& group) {
+  return consumer::Connect({.brokers = c.brokers,
+                            .properties = c.kafka_properties,
+                            .topic = c.topic,
+                            .group_id = group,
+                            .client_id = "sightline-projector"});
+}
+
+consumer::Options ShellOptionsFor(const ProjectorConfig& c) {
+  return {.service = "sightline-projector",
+          .topic = c.topic,
+          .dlq_topic = c.dlq_topic,
+          .offsets_cf = cf::kMeta,
+          .batch_max_records = c.batch_max_events,
+          .batch_wait = c.batch_wait,
+          .ready_max_lag = c.ready_max_lag};
 }
 
 }  // namespace sightline::projector

@@ -5,11 +5,14 @@
 
 #include <chrono>
 #include <cstddef>
+#include <set>
 #include <string>
 #include <vector>
 
 #include "sightline/config/yaml_reader.h"
+#include "sightline/consumer/connect.h"
 #include "sightline/consumer/service_config.h"
+#include "sightline/consumer/shell.h"
 #include "sightline/domain/access/access.h"
 #include "sightline/domain/projection/projection.h"
 #include "sightline/http/server.h"
@@ -35,6 +38,8 @@ struct ProjectorConfig : consumer::ServiceConfig {
   domain::ProjectionPolicy policy;
   domain::AccessPolicy access;
   std::vector<ApiUser> users;
+  // Who may rebuild the projection while it serves (POST /v1/admin/rebuild; ADR 0016).
+  std::set<domain::UserRole> rebuild_roles = {domain::UserRole::kHeadOfService};
   // The alert board (issue 14): the watchdog's alert topic, consumed into <data_dir>/alerts.
   // Empty: no alerts are shown.
   std::string alerts_topic = "sightline.alerts.v1";
@@ -47,5 +52,11 @@ struct ProjectorConfig : consumer::ServiceConfig {
 Status ReadProjectorConfig(config::YamlReader& yaml, ProjectorConfig& config);
 
 using Overrides = consumer::ServiceOverrides;
+
+// The projector's producer and consumer of `topic`, in consumer group `group`.
+StatusOr<consumer::KafkaHandles> ConnectKafka(const ProjectorConfig& config,
+                                              const std::string& group);
+// The consumer shell's options for the events topic.
+consumer::Options ShellOptionsFor(const ProjectorConfig& config);
 
 }  // namespace sightline::projector

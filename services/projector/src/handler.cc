@@ -12,8 +12,8 @@ using std::chrono::steady_clock;
 ProjectorHandler::ProjectorHandler(Applier& applier, const storage::Store& store,
                                    ProjectorMetrics& metrics, ChangeFeed* feed, const Clock& clock,
                                    bool queue_gauges)
-    : applier_(applier),
-      store_(store),
+    : applier_(&applier),
+      store_(&store),
       metrics_(metrics),
       feed_(feed),
       clock_(clock),
@@ -21,7 +21,7 @@ ProjectorHandler::ProjectorHandler(Applier& applier, const storage::Store& store
 
 StatusOr<BatchPlan> ProjectorHandler::Prepare(std::span<const kafka::Record> records) {
   prepared_at_ = steady_clock::now();
-  return applier_.Prepare(records, clock_.Now());
+  return applier_->Prepare(records, clock_.Now());
 }
 
 void ProjectorHandler::Committed(const BatchPlan& plan) {
@@ -36,7 +36,30 @@ void ProjectorHandler::Committed(const BatchPlan& plan) {
   if (feed_) feed_->Publish(plan.changed_children);
 }
 
-Status ProjectorHandler::Turn(consumer::Shell&) {
+void ProjectorHandler::SwitchStoresFrom(OnlineRebuild& rebuild, StoreSlot& slot) {
+  rebuild_ = &rebuild;
+  slot_ = &slot;
+}
+
+Status ProjectorHandler::SwitchIfReady(consumer::Shell& shell) {
+  if (rebuild_ == nullptr) return Status::Ok();
+  std::optional<OnlineRebuild::Handover> next = rebuild_->TakeIfReady();
+  if (!next) return Status::Ok();
+  // From here on every request reads the new store; those under way finish on the old one,
+  // which is closed and deleted once they have.
+  std::shared_ptr<storage::Store> old = slot_->Swap(next->store);
+  store_ = next->store.get();
+  owned_applier_ = std::move(next->applier);
+  applier_ = owned_applier_.get();
+  rebuild_->Retire(std::move(old), next->old_path);
+  if (feed_) feed_->Reset();  // Every screen reloads what it shows.
+  last_gauges_ = {};
+  // A failure is the turn's: the shell backs off and rewinds, to the new store's offsets.
+  return shell.Rebase(*next->store);
+}
+
+Status ProjectorHandler::Turn(consumer::Shell& shell) {
+  if (Status s = SwitchIfReady(shell); !s.ok()) return s;
   if (queue_gauges_ && steady_clock::now() - last_gauges_ >= std::chrono::seconds(1)) {
     RefreshQueueFigures();
     last_gauges_ = steady_clock::now();
@@ -48,11 +71,11 @@ void ProjectorHandler::RefreshQueueFigures() {
   // The length is kept by every batch (meta/queue_length). Within each RAG rank the queue is in
   // waiting order, so the longest wait is the first row of one of the five ranks: five reads,
   // however long the queue.
-  auto n = ReadQueueLength(store_);
+  auto n = ReadQueueLength(*store_);
   if (!n.ok()) return;  // A failed read only delays a gauge; the next refresh tries again.
   std::optional<Instant> oldest;
   for (int rank = 0; rank <= 4; ++rank) {
-    Status s = store_.Scan(
+    Status s = store_->Scan(
         cf::kQueue, std::to_string(rank) + "/", [&](std::string_view, std::string_view value) {
           projections::v1::ChildSummary summary;
           if (summary.ParseFromArray(value.data(), static_cast<int>(value.size()))) {

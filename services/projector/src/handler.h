@@ -12,8 +12,10 @@
 #include "applier.h"
 #include "change_feed.h"
 #include "metrics.h"
+#include "online_rebuild.h"
 #include "sightline/clock/clock.h"
 #include "sightline/consumer/shell.h"
+#include "store_slot.h"
 
 namespace sightline::projector {
 
@@ -23,6 +25,10 @@ class ProjectorHandler final : public consumer::Handler<BatchPlan> {
   ProjectorHandler(Applier& applier, const storage::Store& store, ProjectorMetrics& metrics,
                    ChangeFeed* feed, const Clock& clock, bool queue_gauges);
 
+  // Rebuilding while serving (ADR 0016): between batches, a store `rebuild` has ready replaces
+  // the one in `slot` (the one this handler applies to), and the shell is rebased on it.
+  void SwitchStoresFrom(OnlineRebuild& rebuild, StoreSlot& slot);
+
   StatusOr<BatchPlan> Prepare(std::span<const kafka::Record> records) override;
   void Committed(const BatchPlan& plan) override;
   Status Turn(consumer::Shell& shell) override;
@@ -30,8 +36,13 @@ class ProjectorHandler final : public consumer::Handler<BatchPlan> {
  private:
   void RefreshQueueFigures();
 
-  Applier& applier_;
-  const storage::Store& store_;
+  Status SwitchIfReady(consumer::Shell& shell);
+
+  Applier* applier_;
+  const storage::Store* store_;
+  std::unique_ptr<Applier> owned_applier_;  // After a switch: the applier on the new store.
+  OnlineRebuild* rebuild_ = nullptr;
+  StoreSlot* slot_ = nullptr;
   ProjectorMetrics& metrics_;
   ChangeFeed* feed_;
   const Clock& clock_;

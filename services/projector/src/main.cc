@@ -1,6 +1,7 @@
 // sightline-projector: consumes sightline.events.v1 into RocksDB projections and serves the
 // triage API and screen from them.
-//   serve    (default) consume and serve until SIGINT/SIGTERM; exit 2 on a fatal error.
+//   serve    (default) consume and serve until SIGINT/SIGTERM; exit 2 on a fatal error. A
+//            rebuild while serving is started over the API (POST /v1/admin/rebuild, ADR 0016).
 //   rebuild  replay the topic from the start into a fresh store, then swap it in (service
 //            stopped: the store is locked while the service runs).
 //   dump     print the projection digest (and with --rows every row) of the current store.
@@ -24,6 +25,7 @@
 #include "sightline/metrics/exposition.h"
 #include "sightline/runtime/serve.h"
 #include "store_layout.h"
+#include "store_slot.h"
 
 namespace {
 
@@ -35,37 +37,24 @@ int Fail(const std::string& message) {
   return 1;
 }
 
-StatusOr<consumer::KafkaHandles> ConnectKafka(const ProjectorConfig& c, const std::string& group) {
-  return consumer::Connect({.brokers = c.brokers,
-                            .properties = c.kafka_properties,
-                            .topic = c.topic,
-                            .group_id = group,
-                            .client_id = "sightline-projector"});
-}
-
-consumer::Options ShellOptionsFor(const ProjectorConfig& c) {
-  return {.service = "sightline-projector",
-          .topic = c.topic,
-          .dlq_topic = c.dlq_topic,
-          .offsets_cf = cf::kMeta,
-          .batch_max_records = c.batch_max_events,
-          .batch_wait = c.batch_wait,
-          .ready_max_lag = c.ready_max_lag};
-}
-
 int Serve(const ProjectorConfig& c, const domain::Calendar& calendar) {
   sigset_t stop_signals = runtime::BlockStopSignals();
   SystemClock clock;
-  auto store = OpenCurrent(c, clock.Now());
-  if (!store.ok()) return Fail(store.status().ToString());
+  auto current = OpenCurrent(c, clock.Now());
+  if (!current.ok()) return Fail(current.status().ToString());
+  // The API reads the store through the slot; a rebuild while serving swaps another in.
+  std::shared_ptr<storage::Store> store = std::move(current).value();
+  StoreSlot slot(store);
   auto k = ConnectKafka(c, c.group_id);
   if (!k.ok()) return Fail(k.status().ToString());
   ProjectorMetrics metrics;
   ChangeFeed feed;
-  Applier applier(*store.value(), calendar, c.policy);
-  ProjectorHandler handler(applier, *store.value(), metrics, &feed, clock, true);
-  consumer::Shell shell(*k.value().consumer, *k.value().producer, *store.value(),
-                        metrics.registry(), ShellOptionsFor(c));
+  Applier applier(*store, calendar, c.policy);
+  ProjectorHandler handler(applier, *store, metrics, &feed, clock, true);
+  OnlineRebuild rebuild(c, calendar, clock);
+  handler.SwitchStoresFrom(rebuild, slot);
+  consumer::Shell shell(*k.value().consumer, *k.value().producer, *store, metrics.registry(),
+                        ShellOptionsFor(c));
   audit_log::KafkaAuditSink audit(*k.value().producer, c.audit_topic);
   identity::AuthOptions auth_options = c.auth;
   auth_options.allow_none = true;  // No users yet: the projector still projects; its API says 401.
@@ -120,7 +109,7 @@ int Serve(const ProjectorConfig& c, const domain::Calendar& calendar) {
       return http::Send(c.gateway_url, r);
     };
   }
-  TriageApi api({.store = *store.value(),
+  TriageApi api({.stores = slot,
                  .calendar = calendar,
                  .access = c.access,
                  .auth = *auth.value(),
@@ -130,7 +119,9 @@ int Serve(const ProjectorConfig& c, const domain::Calendar& calendar) {
                  .clock = clock,
                  .consumer_status = [&shell] { return shell.Snapshot(); },
                  .alerts = alert_store.get(),
-                 .write_event = write});
+                 .write_event = write,
+                 .rebuild = &rebuild,
+                 .rebuild_roles = c.rebuild_roles});
   http::Server server(c.http);
   api.Register(server, c.web_root);
   if (!c.web_root.empty()) {
@@ -143,7 +134,8 @@ int Serve(const ProjectorConfig& c, const domain::Calendar& calendar) {
   if (!c.port_file.empty()) std::ofstream(c.port_file) << port.value() << "\n";
   std::cerr << "sightline-projector: triage API and screen (/app/) at "
             << config::ListenerDescription(server, c.http, port.value()) << ", consuming "
-            << c.topic << " at " << c.brokers << " into " << store.value()->path() << std::endl;
+            << c.topic << " at " << c.brokers << " into " << store->path() << std::endl;
+  store.reset();  // The slot and the handler hold it from here.
 
   return runtime::ServeUntilStopped(
       stop_signals, "sightline-projector",
@@ -154,6 +146,7 @@ int Serve(const ProjectorConfig& c, const domain::Calendar& calendar) {
         std::thread relay([&] {
           while (!stop && !inner) std::this_thread::sleep_for(std::chrono::milliseconds(50));
           inner = true;
+          rebuild.Stop();  // A rebuild under way is abandoned; the live store stays.
         });
         Status alerts_result;
         std::thread alerts_worker;

@@ -37,7 +37,7 @@ StatusOr<std::string> NewStorePath(const ProjectorConfig& c, Instant now) {
   return path.string();
 }
 
-Status SwapCurrent(const ProjectorConfig& c, const std::string& path) {
+Status SwapCurrent(const ProjectorConfig& c, const std::string& path, bool remove_old) {
   fs::path link = fs::path(c.data_dir) / "current";
   fs::path tmp = fs::path(c.data_dir) / "current.tmp";
   std::error_code ec;
@@ -47,11 +47,18 @@ Status SwapCurrent(const ProjectorConfig& c, const std::string& path) {
   if (ec) return Unavailable("cannot link " + tmp.string() + ": " + ec.message());
   fs::rename(tmp, link, ec);  // rename(2) replaces the old link atomically.
   if (ec) return Unavailable("cannot swap " + link.string() + ": " + ec.message());
-  if (!old.empty() &&
+  if (remove_old && !old.empty() &&
       fs::weakly_canonical(fs::path(c.data_dir) / old) != fs::weakly_canonical(path)) {
     fs::remove_all(fs::path(c.data_dir) / old, ec);  // Best effort: space only.
   }
   return Status::Ok();
+}
+
+StatusOr<std::string> CurrentStorePath(const ProjectorConfig& c) {
+  std::error_code ec;
+  fs::path real = fs::canonical(fs::path(c.data_dir) / "current", ec);
+  if (ec) return Unavailable("cannot resolve " + c.data_dir + "/current: " + ec.message());
+  return real.string();
 }
 
 // Stores written before the consumer shell (ADR 0007) kept "offset/<topic>/<%06d partition>" ->
@@ -110,7 +117,12 @@ Status EnsureQueueLength(storage::Store& store) {
 }
 
 StatusOr<std::unique_ptr<storage::Store>> OpenLinked(const ProjectorConfig& c, bool create) {
-  storage::StoreOptions options = StoreOptionsFor(c, (fs::path(c.data_dir) / "current").string());
+  // Opened by its real directory, never through the link: a store opened through `current`
+  // would keep writing (flushes, compactions, deleting obsolete files) wherever the link points
+  // after a rebuild has moved it (ADR 0016).
+  auto real = CurrentStorePath(c);
+  if (!real.ok()) return real.status();
+  storage::StoreOptions options = StoreOptionsFor(c, real.value());
   options.create_if_missing = create;
   auto store = storage::Store::Open(options);
   if (!store.ok()) return store.status();

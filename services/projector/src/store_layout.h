@@ -56,8 +56,11 @@ StatusOr<std::unique_ptr<storage::Store>> OpenCurrent(const ProjectorConfig& con
 StatusOr<std::unique_ptr<storage::Store>> OpenExisting(const ProjectorConfig& config);
 // A new, empty store directory under <data_dir>/stores/ for a rebuild, named by `now`.
 StatusOr<std::string> NewStorePath(const ProjectorConfig& config, Instant now);
-// Points <data_dir>/current at `path` atomically and removes the store it replaced.
-Status SwapCurrent(const ProjectorConfig& config, const std::string& path);
+// Points <data_dir>/current at `path` atomically and (with remove_old) removes the store it
+// replaced. A store still open must not be removed: a rebuild while serving retires it later.
+Status SwapCurrent(const ProjectorConfig& config, const std::string& path, bool remove_old = true);
+// The real directory <data_dir>/current points at.
+StatusOr<std::string> CurrentStorePath(const ProjectorConfig& config);
 
 // Writes every projection row (all column families but meta) in key order as hex lines, and
 // returns the SHA-256 of that text with per-family row counts. Equal stores give equal digests.

@@ -130,6 +130,10 @@ class Shell {
   // which reads its clock *before* calling this. A broker that does not answer is "not caught
   // up", never an error.
   bool RefreshWatermarks();
+  // From now on reads offsets from and commits to `store` (it must have the same offsets layout),
+  // rewinding the consumer to its offsets. Only from the handler's Turn, on Run's thread: the
+  // projector swapping in a store rebuilt while it served (ADR 0016). A failure is the turn's.
+  Status Rebase(storage::Store& store);
 
  private:
   Status Start(const std::atomic<bool>& stop);
@@ -153,7 +157,7 @@ class Shell {
 
   kafka::Consumer& consumer_;
   kafka::Producer& dlq_;
-  storage::Store& store_;
+  storage::Store* store_;
   Options options_;
   prometheus::Family<prometheus::Gauge>& lag_;
   prometheus::Family<prometheus::Gauge>& applied_offset_;
