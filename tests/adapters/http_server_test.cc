@@ -6,10 +6,13 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <filesystem>
 #include <fstream>
 #include <future>
+#include <mutex>
+#include <set>
 #include <thread>
 
 #include "process.h"
@@ -194,6 +197,95 @@ TEST(HttpServer, InlineRoutesAnswerWhileThePoolIsBusy) {
   release.set_value();
   EXPECT_EQ(first.get().value().body, "slow");
   EXPECT_EQ(second.get().value().body, "slow");
+}
+
+TEST(HttpServer, HeldAnswersWaitWithoutAThreadAndMayBeReplaced) {
+  Server server({.host = "127.0.0.1", .port = 0, .max_body_bytes = 1024, .threads = 1});
+  // Completions are kept here and run later from the test's thread, as a Kafka delivery thread
+  // would run them.
+  std::mutex mu;
+  std::vector<Completion> waiting;
+  server.Get("/held", [&](const Request& r) {
+    Response answer = Text("shown once " + r.query.find("n")->second + " is acknowledged");
+    answer.after = [&](Completion done) {
+      std::lock_guard lock(mu);
+      waiting.push_back(std::move(done));
+    };
+    return answer;
+  });
+  server.Get("/plain", [](const Request&) { return Text("plain"); });
+  auto port = server.Start();
+  ASSERT_TRUE(port.ok());
+  std::string url = Url(port.value());
+  // More held answers than pool threads: none of them holds the one thread.
+  std::vector<std::future<StatusOr<ClientResponse>>> held;
+  for (int n = 0; n < 3; ++n)
+    held.push_back(std::async(std::launch::async,
+                              [&, n] { return Get(url, "/held?n=" + std::to_string(n), 5s); }));
+  ASSERT_TRUE(testing::WaitFor(
+      [&] {
+        std::lock_guard lock(mu);
+        return waiting.size() == 3;
+      },
+      5s));
+  auto plain = Get(url, "/plain", 2s);
+  ASSERT_TRUE(plain.ok());
+  EXPECT_EQ(plain.value().body, "plain");
+  for (auto& f : held) EXPECT_EQ(f.wait_for(100ms), std::future_status::timeout);
+  // Completed from other threads: as it is, or replaced (a failed audit's 503).
+  std::vector<std::thread> completers;
+  {
+    std::lock_guard lock(mu);
+    completers.emplace_back([done = waiting[0]] { done(std::nullopt); });
+    completers.emplace_back([done = waiting[1]] { done(ErrorResponse(503, "not audited")); });
+    completers.emplace_back([done = waiting[2]] { done(std::nullopt); });
+  }
+  for (std::thread& t : completers) t.join();
+  std::set<std::string> bodies;
+  std::multiset<int> statuses;
+  for (auto& f : held) {
+    auto r = f.get();
+    ASSERT_TRUE(r.ok()) << r.status().message();
+    bodies.insert(r.value().body);
+    statuses.insert(r.value().status);
+  }
+  EXPECT_EQ(statuses, (std::multiset<int>{200, 200, 503}));
+  EXPECT_EQ(std::count_if(bodies.begin(), bodies.end(),
+                          [](const std::string& b) { return b.ends_with("is acknowledged"); }),
+            2);
+  EXPECT_TRUE(bodies.contains(R"({"error":"not audited"})")) << *bodies.begin();
+  // Settle gives synchronous callers the same answer.
+  Response later = Text("later");
+  later.after = [](Completion done) {
+    std::thread([done] { done(ErrorResponse(503, "no")); }).detach();
+  };
+  EXPECT_EQ(Settle(later).status, 503);
+  EXPECT_EQ(Settle(Text("now")).body, "now");
+}
+
+TEST(HttpServer, StopWaitsForHeldAnswers) {
+  Server server({.host = "127.0.0.1", .port = 0, .max_body_bytes = 1024, .threads = 1});
+  std::promise<Completion> taken;
+  server.Get("/held", [&](const Request&) {
+    Response answer = Text("held");
+    answer.after = [&](Completion done) { taken.set_value(std::move(done)); };
+    return answer;
+  });
+  auto port = server.Start();
+  ASSERT_TRUE(port.ok());
+  auto client = std::async(std::launch::async, [&] { return Get(Url(port.value()), "/held", 5s); });
+  Completion done = taken.get_future().get();
+  std::atomic<bool> stopped{false};
+  std::thread stopper([&] {
+    server.Stop();
+    stopped = true;
+  });
+  std::this_thread::sleep_for(200ms);
+  EXPECT_FALSE(stopped) << "Stop returned with an answer still held";
+  done(std::nullopt);
+  stopper.join();
+  EXPECT_TRUE(stopped);
+  client.wait();
 }
 
 TEST(HttpServer, StreamsCostNoThreadAndPing) {

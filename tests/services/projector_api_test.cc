@@ -1,7 +1,11 @@
 // The triage API against a real RocksDB store filled by the Applier, with a recording audit sink
 // and a manual clock: the queue, the child record, households, search and streams, the access
 // matrix, and bad requests. The leaders' views are in projector_leaders_test.cc.
+#include <future>
+
+#include "process.h"
 #include "projector_api_fixture.h"
+#include "sightline/http/client.h"
 
 namespace sightline::projector::api_test {
 namespace {
@@ -205,6 +209,73 @@ TEST_F(ApiTest, NothingIsShownWhenTheAuditCannotBeWritten) {
   EXPECT_EQ(r.status, 503);
   EXPECT_EQ(r.body.find("chronology"), std::string::npos);
   EXPECT_EQ(api_->Queue(Req("hos1")).status, 503);
+}
+
+// Holds every batch of audit records until the test acknowledges it, as Kafka would.
+class HoldingAudit final : public audit_log::AuditSink {
+ public:
+  Status Record(const audit::v1::AccessAudited&) override { return Status::Ok(); }
+  void RecordAll(std::vector<audit::v1::AccessAudited> events,
+                 std::function<void(Status)> done) override {
+    std::lock_guard lock(mu);
+    held.emplace_back(std::move(events), std::move(done));
+  }
+  std::mutex mu;
+  std::vector<std::pair<std::vector<audit::v1::AccessAudited>, std::function<void(Status)>>> held;
+};
+
+TEST_F(ApiTest, OverHttpAReadIsHeldWithoutAThreadUntilItsAuditIsAcknowledged) {
+  HoldingAudit audit;
+  TriageApi api(ApiDeps{.stores = *slot_,
+                        .calendar = calendar_,
+                        .access = access_,
+                        .auth = *auth_,
+                        .audit = audit,
+                        .feed = feed_,
+                        .metrics = metrics_,
+                        .clock = clock_,
+                        .consumer_status = [] { return consumer::ShellStatus{}; }});
+  http::Server server({.host = "127.0.0.1", .port = 0, .threads = 1});
+  api.Register(server, "");
+  auto port = server.Start();
+  ASSERT_TRUE(port.ok());
+  auto get = [&](const std::string& path) {
+    http::ClientRequest r;
+    r.path = path;
+    r.headers["Authorization"] = "Bearer " + TokenOf("hos1");
+    return http::Send("http://127.0.0.1:" + std::to_string(port.value()), r);
+  };
+  // Two reads on a one-thread pool: both are answered and held at once.
+  auto child = std::async(std::launch::async, [&] { return get("/v1/children/child-q"); });
+  auto queue = std::async(std::launch::async, [&] { return get("/v1/queue"); });
+  ASSERT_TRUE(sightline::testing::WaitFor(
+      [&] {
+        std::lock_guard lock(audit.mu);
+        return audit.held.size() == 2;
+      },
+      std::chrono::seconds(5)));
+  EXPECT_EQ(child.wait_for(std::chrono::milliseconds(100)), std::future_status::timeout)
+      << "nothing is shown before its audit record is acknowledged";
+  std::lock_guard lock(audit.mu);
+  for (auto& [records, done] : audit.held) {
+    ASSERT_EQ(records.size(), 1u);
+    // The child's read is acknowledged; the queue's audit fails, so the queue is not shown.
+    if (records[0].endpoint() == "GET /v1/children/{id}") {
+      EXPECT_EQ(records[0].child_id(), "child-q");
+      done(Status::Ok());
+    } else {
+      EXPECT_EQ(records[0].endpoint(), "GET /v1/queue");
+      done(Unavailable("audit topic down"));
+    }
+  }
+  auto c = child.get();
+  auto q = queue.get();
+  ASSERT_TRUE(c.ok() && q.ok());
+  EXPECT_EQ(c.value().status, 200);
+  EXPECT_NE(c.value().body.find("chronology"), std::string::npos);
+  EXPECT_EQ(q.value().status, 503);
+  EXPECT_NE(q.value().body.find("nothing is shown unaudited"), std::string::npos);
+  server.Stop();
 }
 
 // A sink that records what a stream would write to its client.

@@ -9,9 +9,11 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
+#include <condition_variable>
 #include <deque>
 #include <filesystem>
 #include <fstream>
+#include <future>
 #include <iostream>
 #include <mutex>
 #include <set>
@@ -225,6 +227,34 @@ struct Server::Impl {
   bool stopping = false;
 
   std::atomic<int> pending{0};
+  // Held answers (Response::after) whose Completion has not run; Stop() waits for them.
+  std::mutex held_mu;
+  std::condition_variable held_settled;
+  int held = 0;
+
+  // Waits, without a thread, for a held response's Completion; resumes on the caller's executor.
+  // Not a coroutine itself: it returns async_initiate's awaitable (GCC 12 mishandles lambda
+  // temporaries inside a co_await expression).
+  net::awaitable<std::optional<Response>> AwaitHeld(std::function<void(Completion)> after) {
+    auto initiate = [this, after = std::move(after)](auto handler) mutable {
+      // The coroutine's handler is move-only; the Completion must be copyable.
+      auto shared = std::make_shared<decltype(handler)>(std::move(handler));
+      {
+        std::lock_guard lock(held_mu);
+        ++held;
+      }
+      after([this, shared](std::optional<Response> instead) {
+        auto ex = net::get_associated_executor(*shared);
+        net::post(ex, [shared, instead = std::move(instead)]() mutable {
+          (*shared)(std::move(instead));
+        });
+        std::lock_guard lock(held_mu);
+        if (--held == 0) held_settled.notify_all();
+      });
+    };
+    return net::async_initiate<decltype(net::use_awaitable), void(std::optional<Response>)>(
+        std::move(initiate), net::use_awaitable);
+  }
   // Declared after the registry: destroying the io_context destroys suspended sessions, whose
   // clean-up touches the registry.
   net::io_context ioc;
@@ -657,9 +687,26 @@ net::awaitable<void> Server::Impl::Session(std::shared_ptr<Connection> c) {
       res = co_await OnPool<Response>(*pool, [&route, &req] { return Call(route->handler, req); });
       pending.fetch_sub(1);
     }
+    if (res.after) {
+      std::function<void(Completion)> after = std::move(res.after);
+      res.after = nullptr;
+      std::optional<Response> instead = co_await AwaitHeld(std::move(after));
+      if (instead) res = std::move(*instead);
+    }
     if (!co_await Write(*c, res, version, keep_alive) || !keep_alive) break;
   }
   c->Close();
+}
+
+Response Settle(Response response) {
+  if (!response.after) return response;
+  std::function<void(Completion)> after = std::move(response.after);
+  response.after = nullptr;
+  std::promise<std::optional<Response>> settled;
+  std::future<std::optional<Response>> answer = settled.get_future();
+  after([&settled](std::optional<Response> instead) { settled.set_value(std::move(instead)); });
+  std::optional<Response> instead = answer.get();
+  return instead ? std::move(*instead) : std::move(response);
 }
 
 Server::Server(ServerOptions options) : impl_(std::make_shared<Impl>()) {
@@ -757,6 +804,12 @@ void Server::Stop() {
   if (impl.acceptor) net::post(impl.ioc, [&impl] { impl.acceptor->close(); });
   for (auto& c : open) net::post(c->Tcp().get_executor(), [c] { c->Close(); });
   if (impl.pool) impl.pool->join();  // Handlers in flight finish.
+  {
+    // So do held answers (each Completion is bounded by what it waits for: a Kafka delivery
+    // timeout, say); their callers may be destroyed once Stop returns.
+    std::unique_lock lock(impl.held_mu);
+    impl.held_settled.wait(lock, [&impl] { return impl.held == 0; });
+  }
   impl.ioc.stop();
   for (std::thread& t : impl.threads)
     if (t.joinable()) t.join();

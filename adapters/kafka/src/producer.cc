@@ -22,7 +22,23 @@ struct Batch {
   std::condition_variable done;
   std::size_t remaining = 0;
   std::vector<Delivery> results;
+  // Send's callback: called once, by the thread that settles the last delivery.
+  std::function<void(std::vector<Delivery>)> then;
 };
+
+// One delivery of `b` is settled (under b.mu); returns whether it was the last.
+bool SettleOne(Batch& b) {
+  if (--b.remaining != 0) return false;
+  b.done.notify_all();
+  return true;
+}
+
+// Calls the batch's callback, if it has one, with its results (all settled).
+void Finish(const std::shared_ptr<Batch>& b) {
+  if (!b->then) return;
+  std::function<void(std::vector<Delivery>)> then = std::move(b->then);
+  then(std::move(b->results));
+}
 
 struct Ticket {
   std::shared_ptr<Batch> batch;
@@ -32,14 +48,19 @@ struct Ticket {
 void OnDelivery(rd_kafka_t*, const rd_kafka_message_t* msg, void*) {
   std::unique_ptr<Ticket> ticket(static_cast<Ticket*>(msg->_private));
   Batch& b = *ticket->batch;
-  std::lock_guard lock(b.mu);
-  Delivery& d = b.results[ticket->index];
-  if (msg->err == RD_KAFKA_RESP_ERR_NO_ERROR) {
-    d = {Status::Ok(), msg->partition, msg->offset};
-  } else {
-    d.status = Unavailable(std::string("not acknowledged by Kafka: ") + rd_kafka_err2str(msg->err));
+  bool last = false;
+  {
+    std::lock_guard lock(b.mu);
+    Delivery& d = b.results[ticket->index];
+    if (msg->err == RD_KAFKA_RESP_ERR_NO_ERROR) {
+      d = {Status::Ok(), msg->partition, msg->offset};
+    } else {
+      d.status =
+          Unavailable(std::string("not acknowledged by Kafka: ") + rd_kafka_err2str(msg->err));
+    }
+    last = SettleOne(b);
   }
-  if (--b.remaining == 0) b.done.notify_all();
+  if (last) Finish(ticket->batch);
 }
 
 }  // namespace
@@ -101,12 +122,35 @@ StatusOr<std::unique_ptr<Producer>> Producer::Create(const ProducerOptions& opti
 
 std::vector<Delivery> Producer::SendAndWait(std::span<const OutboundMessage> messages) {
   auto batch = std::make_shared<Batch>();
+  Enqueue(batch, messages);
+  std::unique_lock lock(batch->mu);
+  batch->done.wait(lock, [&] { return batch->remaining == 0; });
+  return batch->results;
+}
+
+void Producer::Send(std::span<const OutboundMessage> messages,
+                    std::function<void(std::vector<Delivery>)> then) {
+  auto batch = std::make_shared<Batch>();
+  batch->then = std::move(then);
+  // Enqueue holds one delivery back, so that the callback cannot run before every message is
+  // enqueued (or refused); the last settle, here or in OnDelivery, calls it.
+  Enqueue(batch, messages);
+}
+
+void Producer::Enqueue(const std::shared_ptr<void>& opaque,
+                       std::span<const OutboundMessage> messages) {
+  auto batch = std::static_pointer_cast<Batch>(opaque);
   batch->results.resize(messages.size());
-  if (impl_->fatal) {
-    for (Delivery& d : batch->results) d.status = Internal("the Kafka producer hit a fatal error");
-    return std::move(batch->results);
+  {
+    std::lock_guard lock(batch->mu);
+    batch->remaining = messages.size() + 1;  // The +1 is settled below, after the loop.
   }
-  batch->remaining = messages.size();
+  if (impl_->fatal) {
+    std::lock_guard lock(batch->mu);
+    for (Delivery& d : batch->results) d.status = Internal("the Kafka producer hit a fatal error");
+    batch->remaining = 1;
+    messages = {};
+  }
   for (std::size_t i = 0; i < messages.size(); ++i) {
     const OutboundMessage& m = messages[i];
     rd_kafka_headers_t* headers = rd_kafka_headers_new(m.headers.size());
@@ -145,9 +189,12 @@ std::vector<Delivery> Producer::SendAndWait(std::span<const OutboundMessage> mes
       --batch->remaining;
     }
   }
-  std::unique_lock lock(batch->mu);
-  batch->done.wait(lock, [&] { return batch->remaining == 0; });
-  return batch->results;
+  bool last = false;
+  {
+    std::lock_guard lock(batch->mu);
+    last = SettleOne(*batch);
+  }
+  if (last) Finish(batch);
 }
 
 Status Producer::Ping(const std::string& topic, std::chrono::milliseconds timeout) {

@@ -28,6 +28,10 @@ using domain::Access;
 
 std::atomic<std::uint64_t> audit_seq{0};
 
+// The audit records of the request this pool thread is handling, when its answer is held until
+// they are acknowledged (TriageApi::HoldForAudit); null otherwise (records are written at once).
+thread_local std::vector<au::AccessAudited>* t_held_audits = nullptr;
+
 std::optional<events::v1::RagRating> ParseRag(const std::string& s) {
   if (s == "red") return events::v1::RAG_RATING_RED;
   if (s == "amber") return events::v1::RAG_RATING_AMBER;
@@ -131,6 +135,10 @@ bool TriageApi::Audit(const domain::User* user, const std::string& endpoint,
   e.set_query(extra.query);
   for (const std::string& id : extra.shown) e.add_child_ids_shown(id);
   e.set_detail(extra.detail);
+  if (t_held_audits != nullptr) {
+    t_held_audits->push_back(std::move(e));  // Written, and waited for, before the answer goes.
+    return true;
+  }
   Status s = d_.audit.Record(e);
   if (!s.ok()) {
     refusal = Error(503, "access audit unavailable; nothing is shown unaudited");
@@ -191,6 +199,14 @@ TriageApi::TriageApi(ApiDeps deps)
                                  Audit(&user, "GET /v1/stream", "", "", au::OUTCOME_GRANTED,
                                        ignored, {.shown = shown, .detail = detail});
                                }})) {}
+
+TriageApi::~TriageApi() {
+  hub_.reset();  // Streams close (and are audited) first.
+  // Held answers' callbacks use the API: wait for them (each ends by the producer's delivery
+  // timeout at the latest).
+  std::unique_lock lock(held_->mu);
+  held_->settled.wait(lock, [&] { return held_->in_flight == 0; });
+}
 
 std::vector<std::string> TriageApi::VisibleChanges(const domain::User& user,
                                                    const std::vector<std::string>& changed) const {
@@ -432,18 +448,57 @@ http::StreamResponse TriageApi::Stream(const http::Request& req) {
   return out;
 }
 
+http::Response TriageApi::HoldForAudit(const http::Request& req,
+                                       http::Response (TriageApi::*read)(const http::Request&)) {
+  std::vector<au::AccessAudited> records;
+  struct Collect {
+    explicit Collect(std::vector<au::AccessAudited>* r) { t_held_audits = r; }
+    ~Collect() { t_held_audits = nullptr; }
+    Collect(const Collect&) = delete;
+    Collect& operator=(const Collect&) = delete;
+  } collect(&records);
+  http::Response answer = (this->*read)(req);
+  if (records.empty()) return answer;
+  answer.after = [this, records = std::move(records)](http::Completion done) mutable {
+    std::vector<std::string> outcomes;
+    for (const au::AccessAudited& e : records) outcomes.push_back(au::Outcome_Name(e.outcome()));
+    {
+      std::lock_guard lock(held_->mu);
+      ++held_->in_flight;
+    }
+    d_.audit.RecordAll(std::move(records), [this, held = held_, outcomes = std::move(outcomes),
+                                            done = std::move(done)](Status s) {
+      if (s.ok()) {
+        for (const std::string& outcome : outcomes) d_.metrics.Audited(outcome);
+        done(std::nullopt);
+      } else {
+        d_.metrics.Audited("failed");
+        done(Error(503, "access audit unavailable; nothing is shown unaudited"));
+      }
+      std::lock_guard lock(held->mu);  // Last: the API may be destroyed once this is zero.
+      if (--held->in_flight == 0) held->settled.notify_all();
+    });
+  };
+  return answer;
+}
+
 void TriageApi::Register(http::Server& server, const std::string& web_root) {
-  server.Get("/v1/me", [this](const http::Request& r) { return Me(r); });
-  server.Get("/v1/queue", [this](const http::Request& r) { return Queue(r); });
-  server.Get("/v1/children/:id", [this](const http::Request& r) { return Child(r); });
-  server.Get("/v1/households/:id", [this](const http::Request& r) { return Household(r); });
-  server.Get("/v1/line-of-sight", [this](const http::Request& r) { return LineOfSight(r); });
-  server.Get("/v1/qa", [this](const http::Request& r) { return QualityAssurance(r); });
-  server.Get("/v1/search", [this](const http::Request& r) { return Search(r); });
-  server.Get("/v1/alerts", [this](const http::Request& r) { return Alerts(r); });
+  // Reads: the answer is held, with no thread waiting, until Kafka has acknowledged its audit
+  // records (ADR 0017). Writes (acknowledging, starting a rebuild) audit before they act.
+  auto held = [this](http::Response (TriageApi::*read)(const http::Request&)) {
+    return [this, read](const http::Request& r) { return HoldForAudit(r, read); };
+  };
+  server.Get("/v1/me", held(&TriageApi::Me));
+  server.Get("/v1/queue", held(&TriageApi::Queue));
+  server.Get("/v1/children/:id", held(&TriageApi::Child));
+  server.Get("/v1/households/:id", held(&TriageApi::Household));
+  server.Get("/v1/line-of-sight", held(&TriageApi::LineOfSight));
+  server.Get("/v1/qa", held(&TriageApi::QualityAssurance));
+  server.Get("/v1/search", held(&TriageApi::Search));
+  server.Get("/v1/alerts", held(&TriageApi::Alerts));
   server.Post("/v1/acknowledgements", [this](const http::Request& r) { return Acknowledge(r); });
   server.Post("/v1/admin/rebuild", [this](const http::Request& r) { return StartRebuild(r); });
-  server.Get("/v1/admin/rebuild", [this](const http::Request& r) { return RebuildStatus(r); });
+  server.Get("/v1/admin/rebuild", held(&TriageApi::RebuildStatus));
   server.GetStream("/v1/stream", [this](const http::Request& r) { return Stream(r); });
   server.Get(
       "/readyz", [this](const http::Request& r) { return Ready(r); }, http::Dispatch::kInline);

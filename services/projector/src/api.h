@@ -4,12 +4,16 @@
 // council's identity provider); partner systems' credentials are refused (403).
 // Access follows domain/access (need to know; restricted records only for named roles).
 // Every read of a child's record, every list read and every refusal is audited to
-// sightline.audit.v1 before the answer goes out; if auditing fails the answer is 503.
+// sightline.audit.v1 before the answer goes out; if auditing fails the answer is 503. Over HTTP a
+// read's answer waits for its audit records' acknowledgement without holding a thread (ADR 0017).
 // Handlers are thread-safe (they only read the store and the shared, immutable config).
 #pragma once
 
+#include <condition_variable>
 #include <functional>
 #include <map>
+#include <memory>
+#include <mutex>
 #include <optional>
 #include <set>
 #include <string>
@@ -68,6 +72,9 @@ struct AuditExtra {
 class TriageApi {
  public:
   explicit TriageApi(ApiDeps deps);
+  ~TriageApi();
+  TriageApi(const TriageApi&) = delete;
+  TriageApi& operator=(const TriageApi&) = delete;
   void Register(http::Server& server, const std::string& web_root);
 
   http::Response Me(const http::Request& req);
@@ -103,7 +110,12 @@ class TriageApi {
                                                     const std::string& endpoint,
                                                     http::Response& refusal);
   std::string RebuildRoles() const;
-  // Writes one audit event; false (and `refusal` set to 503) when it could not be written.
+  // Runs `read` with its audit records collected instead of written one by one, and holds its
+  // answer (http::Response::after) until they are all acknowledged; 503 if they are not.
+  http::Response HoldForAudit(const http::Request& req,
+                              http::Response (TriageApi::*read)(const http::Request&));
+  // Writes one audit event (or, inside HoldForAudit, adds it to the request's records); false (and
+  // `refusal` set to 503) when it could not be written.
   bool Audit(const domain::User* user, const std::string& endpoint, const std::string& child,
              const std::string& household, int outcome, http::Response& refusal,
              const AuditExtra& extra = {});
@@ -114,7 +126,15 @@ class TriageApi {
   std::vector<std::string> VisibleChanges(const domain::User& user,
                                           const std::vector<std::string>& changed) const;
 
+  // Held answers whose audit records are not yet acknowledged (shared with their callbacks).
+  struct HeldAudits {
+    std::mutex mu;
+    std::condition_variable settled;
+    int in_flight = 0;
+  };
+
   ApiDeps d_;
+  std::shared_ptr<HeldAudits> held_ = std::make_shared<HeldAudits>();
   std::unique_ptr<StreamHub> hub_;  // Last: stopped before the rest goes.
 };
 

@@ -3,7 +3,9 @@
 // written, the API answers 503 and shows nothing (an unaudited read must not happen).
 #pragma once
 
+#include <functional>
 #include <string>
+#include <vector>
 
 #include "sightline/audit/v1/audit.pb.h"
 #include "sightline/core/status.h"
@@ -20,6 +22,11 @@ class AuditSink {
  public:
   virtual ~AuditSink() = default;
   virtual Status Record(const audit::v1::AccessAudited& event) = 0;
+  // Writes `events` without holding the caller's thread; `done` gets OK once every one is
+  // durable, or the first failure. It runs once, on any thread, and must be quick. By default
+  // each is recorded in turn, on this thread.
+  virtual void RecordAll(std::vector<audit::v1::AccessAudited> events,
+                         std::function<void(Status)> done);
 };
 
 // Writes to sightline.audit.v1 (key user_id, or "anonymous") and waits for the acknowledgement.
@@ -28,6 +35,9 @@ class KafkaAuditSink final : public AuditSink {
   KafkaAuditSink(kafka::Producer& producer, std::string topic)
       : producer_(producer), topic_(std::move(topic)) {}
   Status Record(const audit::v1::AccessAudited& event) override;
+  // One producer batch for them all: concurrent callers' records share the broker's round trips.
+  void RecordAll(std::vector<audit::v1::AccessAudited> events,
+                 std::function<void(Status)> done) override;
 
  private:
   kafka::Producer& producer_;

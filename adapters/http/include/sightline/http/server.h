@@ -44,12 +44,26 @@ struct Request {
   std::optional<std::string> BearerToken() const;
 };
 
+struct Response;
+// Completes a held response (see Response::after): with nullopt the response is sent as it is;
+// with a Response, that one is sent instead.
+using Completion = std::function<void(std::optional<Response> instead)>;
+
 struct Response {
   int status = 200;
   std::string content_type = "application/json";
   std::string body;
   std::map<std::string, std::string> headers;
+  // Set by a handler whose answer must wait for something that needs no thread, such as Kafka
+  // acknowledging the audit record of a read. Once the handler has returned, the server calls
+  // `after` with a Completion and sends the answer when the Completion runs. The Completion runs
+  // exactly once, on any thread. The handler's pool thread is free meanwhile.
+  std::function<void(Completion)> after = {};
 };
+
+// The answer a client would get: `response` itself, or, when it is held (`after`), what it
+// completes with, waited for on this thread. For tests and synchronous callers.
+Response Settle(Response response);
 
 // A JSON error body {"error": reason} with `status` (the shape of every refusal).
 Response ErrorResponse(int status, std::string_view reason);

@@ -10,6 +10,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <span>
 #include <string>
@@ -53,6 +54,11 @@ class Producer {
   Producer& operator=(const Producer&) = delete;
 
   std::vector<Delivery> SendAndWait(std::span<const OutboundMessage> messages);
+  // Like SendAndWait, without waiting: `then` gets the deliveries, in order, once each has been
+  // acknowledged or has failed. It runs once, on the producer's delivery thread (or on this one,
+  // when nothing could be enqueued), so it must be quick and must not call SendAndWait.
+  void Send(std::span<const OutboundMessage> messages,
+            std::function<void(std::vector<Delivery>)> then);
 
   // OK when a broker answers a metadata request for `topic` within `timeout` and the topic exists.
   Status Ping(const std::string& topic, std::chrono::milliseconds timeout);
@@ -68,6 +74,8 @@ class Producer {
  private:
   struct Impl;
   explicit Producer(std::unique_ptr<Impl> impl);
+  // Enqueues `messages` for the batch behind `opaque` (producer.cc's Batch).
+  void Enqueue(const std::shared_ptr<void>& opaque, std::span<const OutboundMessage> messages);
   std::unique_ptr<Impl> impl_;
 };
 
