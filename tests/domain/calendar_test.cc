@@ -65,6 +65,24 @@ TEST(CalendarTest, WorkingDaysBetweenCountsAfterTheStartDay) {
   EXPECT_EQ(cal.WorkingDaysBetween(At("2026-11-23", 9), At("2026-11-20", 9)), 0);
 }
 
+TEST(CalendarTest, WorkingDaysBetweenAgreesWithCountingDayByDay) {
+  Calendar cal = RealCalendar();
+  // Every start in two years around several Christmases and Easters, against every span up to
+  // 400 days in steps that meet every remainder of a week.
+  Instant base = At("2025-01-01", 10);
+  for (int start = 0; start < 730; start += 3) {
+    Instant from = base + std::chrono::days(start);
+    for (int span = -2; span <= 400; span += 5) {
+      Instant to = from + std::chrono::days(span) + hours(3);
+      int naive = 0;
+      for (Day d = LocalDay(from) + std::chrono::days(1); d <= LocalDay(to);
+           d += std::chrono::days(1))
+        naive += cal.IsWorkingDay(d) ? 1 : 0;
+      ASSERT_EQ(cal.WorkingDaysBetween(from, to), naive) << start << " + " << span;
+    }
+  }
+}
+
 TEST(CalendarTest, MonthsClampToTheMonthEnd) {
   Calendar cal;
   EXPECT_EQ(cal.OverdueFromMonths(At("2026-01-31", 10), 1), At("2026-03-01", 0));

@@ -50,6 +50,47 @@ TEST(ProjectionTest, ShuffledAndDuplicatedEventsGiveTheSameRecords) {
   }
 }
 
+TEST(ProjectionTest, ASummaryHeadHasExactlyTheFilteredFieldsOfTheWholeSummary) {
+  Calendar cal;
+  ProjectionPolicy policy;
+  auto children = ByChild(Simulated());
+  int allocated = 0, restricted = 0, queued = 0;
+  for (auto& [child, events] : children) {
+    pv::ChildSummary whole = Summarise(FoldChild(child, events, cal, policy));
+    if (child.size() % 7 == 0) whole.set_restriction(v1::RESTRICTION_HIGH_PROFILE);
+    std::string bytes = whole.SerializeAsString();
+    pv::ChildSummary want;
+    want.set_child_id(whole.child_id());
+    want.set_restriction(whole.restriction());
+    want.set_stage(whole.stage());
+    want.set_rag(whole.rag());
+    if (whole.has_allocation()) {
+      want.mutable_allocation()->set_team_id(whole.allocation().team_id());
+      want.mutable_allocation()->set_worker_id(whole.allocation().worker_id());
+      allocated += !whole.allocation().worker_id().empty();
+    }
+    want.set_queue_team_id(whole.queue_team_id());
+    restricted += whole.restriction() != v1::RESTRICTION_UNSPECIFIED;
+    queued += !whole.queue_team_id().empty();
+    pv::ChildSummary head;
+    head.set_name("left over from the row before");
+    ASSERT_TRUE(ParseSummaryHead(bytes, head)) << child;
+    EXPECT_EQ(head.SerializeAsString(), want.SerializeAsString()) << child;
+    // A cut row is refused exactly when the full parser refuses it (a cut between two fields is
+    // itself a well-formed message).
+    for (std::size_t cut : {bytes.size() / 3, bytes.size() / 2 + 1, bytes.size() - 1}) {
+      std::string_view part = std::string_view(bytes).substr(0, cut);
+      pv::ChildSummary full;
+      EXPECT_EQ(ParseSummaryHead(part, head),
+                full.ParseFromArray(part.data(), static_cast<int>(part.size())))
+          << child << " cut at " << cut;
+    }
+  }
+  EXPECT_GT(allocated, 0);
+  EXPECT_GT(restricted, 0);
+  EXPECT_GT(queued, 0);
+}
+
 v1::Envelope Event(const std::string& id, const char* at) {
   v1::Envelope e;
   e.set_event_id(id);

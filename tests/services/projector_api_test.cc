@@ -3,6 +3,7 @@
 // matrix, and bad requests. The leaders' views are in projector_leaders_test.cc.
 #include <future>
 
+#include "api_json.h"
 #include "process.h"
 #include "projector_api_fixture.h"
 #include "sightline/http/client.h"
@@ -340,6 +341,46 @@ TEST_F(ApiTest, StreamsAreCappedPerUserAndFreedOnClose) {
   EXPECT_EQ(api_->Stream(Req("hos1")).head.status, 200);  // Another user still may.
   sinks[0]->Close();
   EXPECT_EQ(api_->Stream(Req("tm2")).head.status, 200);  // A closed stream frees its place.
+}
+
+}  // namespace
+}  // namespace sightline::projector::api_test
+
+namespace sightline::projector::api_test {
+namespace {
+
+TEST(ApiJson, ReflectionJsonIsProtobufsOwnJsonForEveryRecordOfASimulatedCounty) {
+  domain::SimulationParams params;
+  params.seed = 15;
+  params.days = 40;
+  params.contacts_per_day = 40;
+  std::map<std::string, std::vector<v1::Envelope>> by_child;
+  for (const v1::Envelope& e : domain::Simulate(params)) by_child[e.child_id()].push_back(e);
+  domain::Calendar calendar;
+  domain::ProjectionPolicy policy;
+  std::size_t compared = 0;
+  for (const auto& [child, events] : by_child) {
+    projections::v1::ChildRecord record = domain::FoldChild(child, events, calendar, policy);
+    projections::v1::ChildSummary summary = domain::Summarise(record);
+    for (const google::protobuf::Message* m :
+         std::initializer_list<const google::protobuf::Message*>{&record, &summary}) {
+      auto built = api_json::FromProtoByReflection(*m);
+      ASSERT_TRUE(built) << child << " " << m->GetDescriptor()->name();
+      ASSERT_EQ(*built, api_json::FromProtoViaText(*m))
+          << child << " " << m->GetDescriptor()->name();
+      ++compared;
+    }
+    for (const v1::Envelope& e : events) {
+      auto built = api_json::FromProtoByReflection(e);
+      ASSERT_TRUE(built) << e.event_id();
+      ASSERT_EQ(*built, api_json::FromProtoViaText(e)) << e.event_id();
+    }
+    // Bytes fields are left to protobuf's printer (base64), with the same result.
+    projections::v1::OwnedRows owned = domain::OwnedRowsOf(record, summary);
+    EXPECT_FALSE(api_json::FromProtoByReflection(owned));
+    ASSERT_EQ(api_json::FromProto(owned), api_json::FromProtoViaText(owned)) << child;
+  }
+  EXPECT_GT(compared, 1000u);
 }
 
 }  // namespace

@@ -26,8 +26,15 @@ std::optional<std::map<std::string, std::string>> CheckQuery(const http::Request
                                                              const std::set<std::string>& allowed,
                                                              http::Response& bad);
 
-// A protobuf message as JSON with proto field names and enum names.
+// A protobuf message as JSON with proto field names and enum names (the proto3 JSON mapping),
+// built by reflection without a round trip through text.
 json FromProto(const google::protobuf::Message& m);
+// The reflection half of FromProto; nullopt for a message with a field type it does not build
+// (bytes, floats, maps, well-known types other than Timestamp).
+std::optional<json> FromProtoByReflection(const google::protobuf::Message& m);
+// The same through protobuf's own printer and a parse: the reference FromProto is tested
+// against, and its fallback for types it does not build itself.
+json FromProtoViaText(const google::protobuf::Message& m);
 std::string Iso(const google::protobuf::Timestamp& t);
 std::string Iso(Instant t);
 
