@@ -13,9 +13,11 @@ done
 if [ "$quick" = 1 ]; then
   projector_args=(--days 80 --contacts-per-day 120)      # about 100,000 events
   watchdog_args=(--children 100000 --live-seconds 10)
+  ingest_args=(5 5)                                      # about 26,000 events; 5 s windows
 else
   projector_args=(--days 80 --contacts-per-day 1200)     # about 1,000,000 events
   watchdog_args=(--children 1000000 --live-seconds 20)
+  ingest_args=(20 10)                                    # about 104,000 events; 10 s windows
 fi
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
@@ -37,3 +39,6 @@ echo
 echo "== watchdog"
 build/bin/sightline-bench-watchdog --brokers "127.0.0.1:$port" --bin-dir build/bin \
   --source-dir "$root" --work-dir "$state" "${watchdog_args[@]}"
+echo
+echo "== gateway, and the triage API under ingest"
+SIGHTLINE_BIN_DIR=build/bin SIGHTLINE_TEST_BROKERS="127.0.0.1:$port" bench/ingest.sh "${ingest_args[@]}"

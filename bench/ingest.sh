@@ -1,0 +1,84 @@
+#!/usr/bin/env bash
+# Gateway throughput and the triage API under ingest (issue 15), on a gateway and projector
+# seeded with a simulated day (tests/support/stack.sh):
+#   1. the bare idempotent producer (kcat, acks=all) writing the same events as JSON lines: the
+#      ceiling;
+#   2. `sightlinectl emit --in-flight 8 --batch 1000` through the gateway, acknowledged with
+#      acks=all: events/s and the ratio to the ceiling;
+#   3. wrk (64 keep-alive connections) on /v1/queue and /v1/children/{id} while another
+#      simulated stream is emitted through the gateway: requests/s, p50, p99, and the ingest rate
+#      during the window (from the gateway's accepted-events counter).
+#   SIGHTLINE_BIN_DIR=build/bin scripts/with-test-broker.sh bench/ingest.sh [DAYS] [SECONDS]
+set -euo pipefail
+export SIGHTLINE_SOURCE_DIR=${SIGHTLINE_SOURCE_DIR:-$(cd "$(dirname "$0")/.." && pwd)}
+days=${1:-20} seconds=${2:-10}
+. "$SIGHTLINE_SOURCE_DIR/tests/support/stack.sh"
+command -v wrk >/dev/null || { echo "wrk missing (apt-get install wrk)"; exit 1; }
+command -v kcat >/dev/null || { echo "kcat missing (apt-get install kcat)"; exit 1; }
+start_stack bench-ingest
+now() { date +%s.%N; }
+accepted() {
+  curl -fsS "$gw/metrics" | awk '/^sightline_gateway_events_total\{.*outcome="accepted"/ {s += $NF}
+    END {printf "%d", s}'
+}
+
+"$bin/sightlinectl" simulate --seed 11 --start 2026-03-02 --days "$days" --contacts-per-day 500 \
+  --id-prefix gw --out "$work/gateway.ndjson" 2>/dev/null
+n=$(wc -l <"$work/gateway.ndjson")
+
+# 1. The ceiling: the same lines through a bare idempotent producer, acknowledged (acks=all).
+cat >"$work/ceiling.yaml" <<EOT
+topics:
+  - {name: $topic.ceiling, partitions: 3, replication_factor: 1}
+EOT
+"$bin/sightlinectl" topics ensure --brokers "$brokers" --file "$work/ceiling.yaml" >/dev/null
+t0=$(now)
+kcat -P -b "$brokers" -t "$topic.ceiling" -X acks=all -X enable.idempotence=true \
+  -X linger.ms=5 -l "$work/gateway.ndjson"
+t1=$(now)
+ceiling=$(python3 -c "print(round($n / ($t1 - $t0)))")
+
+# 2. Through the gateway: validated, ids claimed, protobuf, acks=all, from 8 requests in flight.
+t0=$(now)
+"$bin/sightlinectl" emit --file "$work/gateway.ndjson" --gateway "$gw" --batch 1000 \
+  --in-flight 8 --token-file "$work/gateway.token" >/dev/null
+t1=$(now)
+gateway=$(python3 -c "print(round($n / ($t1 - $t0)))")
+
+echo "| figure | result | ceiling (same run) | ratio |"
+echo "|---|---|---|---|"
+echo "| gateway, $n events, \`emit --batch 1000 --in-flight 8\`, acks=all | $gateway events/s |" \
+  "bare idempotent producer: $ceiling events/s | $(python3 -c "print(round($gateway / $ceiling, 3))") |"
+
+# 3. The API while another stream is ingested.
+# Twice the gateway run's size, so that ingest lasts through both windows.
+"$bin/sightlinectl" simulate --seed 12 --start 2026-06-01 --days $((days * 2)) --contacts-per-day 500 \
+  --id-prefix live --out "$work/live.ndjson" 2>/dev/null
+for _ in $(seq 1 300); do curl -fsS "$app/readyz" >/dev/null 2>&1 && break; sleep 0.2; done
+# A child in the reader's queue whose record the reader may open; the live stream names other
+# children, so it stays so.
+child=$(curl -fsS -H "Authorization: Bearer $token" "$app/v1/queue?limit=50" |
+  python3 -c 'import json,sys
+print(next(i["child_id"] for i in json.load(sys.stdin)["items"] if not i["details_hidden"]))')
+status=$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $token" \
+  "$app/v1/children/$child")
+[ "$status" = 200 ] || { echo "ingest bench: $child answers $status, not 200" >&2; exit 1; }
+"$bin/sightlinectl" emit --file "$work/live.ndjson" --gateway "$gw" --batch 500 --in-flight 4 \
+  --token-file "$work/gateway.token" >/dev/null &
+emitter=$!
+sleep 2
+for path in "/v1/queue" "/v1/children/$child"; do
+  before=$(accepted) t0=$(now)
+  out=$(wrk -t1 -c64 -d"${seconds}s" --latency -H "Authorization: Bearer $token" "$app$path")
+  after=$(accepted) t1=$(now)
+  rate=$(echo "$out" | awk '$1=="Requests/sec:"{printf "%d", $2}')
+  p50=$(echo "$out" | awk '$1=="50%"{print $2}')
+  p99=$(echo "$out" | awk '$1=="99%"{print $2}')
+  non2xx=$(echo "$out" | awk '/Non-2xx/{print $NF}')
+  ingest=$(python3 -c "print(round(($after - $before) / ($t1 - $t0)))")
+  name=${path/$child/\{id\}}
+  echo "| \`$name\`, wrk -c64, during $ingest events/s of ingest | $rate requests/s," \
+    "p50 $p50, p99 $p99, non-2xx ${non2xx:-0} | /healthz is the HTTP ceiling (bench/http.sh) | |"
+done
+kill "$emitter" 2>/dev/null || true
+wait "$emitter" 2>/dev/null || true
