@@ -2,7 +2,14 @@
 
 #include <gtest/gtest.h>
 
+#include <google/protobuf/util/json_util.h>
+
 #include <algorithm>
+#include <optional>
+#include <set>
+
+#include "sightline/domain/events/names.h"
+#include "sightline/simulator/simulate.h"
 
 namespace sightline::domain {
 namespace {
@@ -80,6 +87,90 @@ TEST(EventCodec, ParseErrorsNameTheField) {
   ASSERT_FALSE(malformed.ok());
   EXPECT_EQ(malformed.errors()[0].field, "");
   EXPECT_EQ(malformed.errors()[0].reason.rfind("malformed JSON: ", 0), 0u);
+}
+
+}  // namespace
+}  // namespace sightline::domain
+
+namespace sightline::domain {
+namespace {
+
+namespace pb = google::protobuf;
+
+// Protobuf's own JSON parser, as ParseEventJson used it alone before the fast path.
+std::optional<std::string> ProtobufParse(std::string_view json) {
+  Envelope e;
+  pb::util::JsonParseOptions options;
+  options.ignore_unknown_fields = false;
+  if (!pb::util::JsonStringToMessage(pb::StringPiece(json.data(), json.size()), &e, options).ok())
+    return std::nullopt;
+  return e.SerializeAsString();
+}
+
+TEST(EventCodec, TheFastPathReadsEverySimulatedEventAsProtobufDoes) {
+  SimulationParams p;
+  p.seed = 21;
+  p.days = 30;
+  p.contacts_per_day = 30;
+  std::vector<Envelope> events = Simulate(p);
+  ASSERT_GT(events.size(), 2000u);
+  std::set<std::string> types;
+  for (const Envelope& e : events) {
+    types.insert(std::string(*EventTypeName(e)));
+    // Proto names (as EventToJson and sightlinectl write them) and camelCase (as protobuf's
+    // printer writes them by default).
+    pb::util::JsonPrintOptions camel;
+    std::string camel_json;
+    ASSERT_TRUE(pb::util::MessageToJsonString(e, &camel_json, camel).ok());
+    for (const std::string& json : {EventToJson(e), camel_json}) {
+      std::optional<Envelope> fast = ParseCanonicalEventJson(json);
+      ASSERT_TRUE(fast) << "the fast path gave up on " << json;
+      ASSERT_EQ(fast->SerializeAsString(), ProtobufParse(json).value()) << json;
+      ASSERT_EQ(fast->SerializeAsString(), e.SerializeAsString()) << json;
+    }
+  }
+  EXPECT_GE(types.size(), 20u) << "the simulation should cover most event types";
+}
+
+TEST(EventCodec, TheFastPathGivesUpOnWhatItIsNotSureOfAndProtobufDecides) {
+  const std::string base =
+      R"("event_id":"e1","child_id":"c1","occurred_at":"2026-11-20T09:00:00Z")";
+  // Each of these is left to protobuf's parser: whatever it says (a message or an error) stands.
+  for (const std::string& odd : std::vector<std::string>{
+           "{" + base + R"(,"rag_rated":{"rating":"RAG_RATING_RED"},"rag_rated":{}})",  // key twice
+           "{" + base + R"(,"rag_rated":{"rating":1}})",                      // enum by number
+           "{" + base + R"(,"rag_rated":{"rating":"RAG_RATING_CRIMSON"}})",   // unknown enum name
+           "{" + base + R"(,"rag_rated":null})",                              // null
+           "{" + base + R"(,"nonsense":{}})",                                 // unknown field
+           "{" + base + R"(,"rag_rated":{},"case_closed":{}})",               // two payloads
+           "{" + base + R"(,"child_details_recorded":{"name":"Zo\u00eb"}})",  // \u escape
+           "{" + base + ",\"child_details_recorded\":{\"name\":\"Zo\xc3\xab\"}}",  // non-ASCII
+           "{" + base + R"(,"pipeline_heartbeat":{"sequence":"12"}})",  // int64 as a string
+           "{" + base + R"(,"pipeline_heartbeat":{"sequence":1.0}})",   // a float
+           "{" + base + R"(,"pipeline_heartbeat":{"sequence":012}})",   // a leading zero
+           R"({"event_id":"e1","occurred_at":"20 November 2026"})",     // not RFC 3339
+           R"({"event_id":"e1"} trailing)",
+           R"([{"event_id":"e1"}])",
+       }) {
+    EXPECT_FALSE(ParseCanonicalEventJson(odd)) << odd;
+    auto parsed = ParseEventJson(odd);
+    std::optional<std::string> reference = ProtobufParse(odd);
+    EXPECT_EQ(parsed.ok(), reference.has_value()) << odd;
+    if (parsed.ok() && reference) {
+      EXPECT_EQ(parsed.value().SerializeAsString(), *reference) << odd;
+    }
+  }
+  // The common escapes and an empty payload message are read by the fast path, as protobuf
+  // reads them.
+  for (const std::string& plain : std::vector<std::string>{
+           "{" + base + R"(,"child_details_recorded":{"name":"A \"B\" C\\D\/E\nF\tG\rH"}})",
+           "{" + base + R"(,"case_closed":{}})",
+           " {\n" + base + " , \"rag_rated\" : { } }\n",
+       }) {
+    std::optional<Envelope> fast = ParseCanonicalEventJson(plain);
+    ASSERT_TRUE(fast) << plain;
+    EXPECT_EQ(fast->SerializeAsString(), ProtobufParse(plain).value()) << plain;
+  }
 }
 
 }  // namespace

@@ -67,6 +67,7 @@ FieldError TranslateParseError(std::string_view msg) {
 }  // namespace
 
 Checked<Envelope> ParseEventJson(std::string_view json) {
+  if (std::optional<Envelope> fast = ParseCanonicalEventJson(json)) return std::move(*fast);
   Envelope event;
   pb::util::JsonParseOptions options;
   options.ignore_unknown_fields = false;
