@@ -51,8 +51,9 @@ echo "| gateway, $n events, \`emit --batch 1000 --in-flight 8\`, acks=all | $gat
   "bare idempotent producer: $ceiling events/s | $(python3 -c "print(round($gateway / $ceiling, 3))") |"
 
 # 3. The API while another stream is ingested.
-# Twice the gateway run's size, so that ingest lasts through both windows.
-"$bin/sightlinectl" simulate --seed 12 --start 2026-06-01 --days $((days * 2)) --contacts-per-day 500 \
+# Long enough for ingest to last through both windows (about 5,200 events a simulated day).
+"$bin/sightlinectl" simulate --seed 12 --start 2026-06-01 --days $((days * 2 + seconds * 3)) \
+  --contacts-per-day 500 \
   --id-prefix live --out "$work/live.ndjson" 2>/dev/null
 for _ in $(seq 1 300); do curl -fsS "$app/readyz" >/dev/null 2>&1 && break; sleep 0.2; done
 # A child in the reader's queue whose record the reader may open; the live stream names other
