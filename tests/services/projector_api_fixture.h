@@ -166,15 +166,17 @@ class ApiTest : public ::testing::Test {
     api_ = MakeApi(StreamLimits{});
   }
 
+  // `audit`: where audit records go (null: the recording audit_).
   std::unique_ptr<TriageApi> MakeApi(StreamLimits stream_limits,
                                      const storage::Store* alerts = nullptr,
-                                     decltype(ApiDeps::write_event) write_event = {}) {
+                                     decltype(ApiDeps::write_event) write_event = {},
+                                     audit_log::AuditSink* audit = nullptr) {
     return std::make_unique<TriageApi>(
         ApiDeps{.stores = *slot_,
                 .calendar = calendar_,
                 .access = access_,
                 .auth = *auth_,
-                .audit = audit_,
+                .audit = audit != nullptr ? *audit : audit_,
                 .feed = feed_,
                 .metrics = metrics_,
                 .clock = clock_,

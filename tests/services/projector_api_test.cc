@@ -227,17 +227,9 @@ class HoldingAudit final : public audit_log::AuditSink {
 
 TEST_F(ApiTest, OverHttpAReadIsHeldWithoutAThreadUntilItsAuditIsAcknowledged) {
   HoldingAudit audit;
-  TriageApi api(ApiDeps{.stores = *slot_,
-                        .calendar = calendar_,
-                        .access = access_,
-                        .auth = *auth_,
-                        .audit = audit,
-                        .feed = feed_,
-                        .metrics = metrics_,
-                        .clock = clock_,
-                        .consumer_status = [] { return consumer::ShellStatus{}; }});
+  std::unique_ptr<TriageApi> api = MakeApi(StreamLimits{}, nullptr, {}, &audit);
   http::Server server({.host = "127.0.0.1", .port = 0, .threads = 1});
-  api.Register(server, "");
+  api->Register(server, "");
   auto port = server.Start();
   ASSERT_TRUE(port.ok());
   auto get = [&](const std::string& path) {
