@@ -256,7 +256,7 @@ TEST(HttpServer, HeldAnswersWaitWithoutAThreadAndMayBeReplaced) {
   EXPECT_TRUE(bodies.contains(R"({"error":"not audited"})")) << *bodies.begin();
   // Settle gives synchronous callers the same answer.
   Response later = Text("later");
-  later.after = [](Completion done) {
+  later.after = [](const Completion& done) {
     std::thread([done] { done(ErrorResponse(503, "no")); }).detach();
   };
   EXPECT_EQ(Settle(later).status, 503);

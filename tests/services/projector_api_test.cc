@@ -216,10 +216,10 @@ TEST_F(ApiTest, NothingIsShownWhenTheAuditCannotBeWritten) {
 class HoldingAudit final : public audit_log::AuditSink {
  public:
   Status Record(const audit::v1::AccessAudited&) override { return Status::Ok(); }
-  void RecordAll(std::vector<audit::v1::AccessAudited> events,
+  void RecordAll(const std::vector<audit::v1::AccessAudited>& events,
                  std::function<void(Status)> done) override {
     std::lock_guard lock(mu);
-    held.emplace_back(std::move(events), std::move(done));
+    held.emplace_back(events, std::move(done));
   }
   std::mutex mu;
   std::vector<std::pair<std::vector<audit::v1::AccessAudited>, std::function<void(Status)>>> held;

@@ -12,12 +12,13 @@ audit::v1::AccessAudited NewRecord(const std::string& service, Instant at, std::
   return e;
 }
 
-void AuditSink::RecordAll(std::vector<audit::v1::AccessAudited> events,
+void AuditSink::RecordAll(const std::vector<audit::v1::AccessAudited>& events,
                           std::function<void(Status)> done) {
+  std::function<void(Status)> finish = std::move(done);
   for (const audit::v1::AccessAudited& e : events) {
-    if (Status s = Record(e); !s.ok()) return done(s);
+    if (Status s = Record(e); !s.ok()) return finish(s);
   }
-  done(Status::Ok());
+  finish(Status::Ok());
 }
 
 namespace {
@@ -46,13 +47,13 @@ Status KafkaAuditSink::Record(const audit::v1::AccessAudited& event) {
   return FirstFailure(producer_.SendAndWait(std::span(&m, 1)), 1);
 }
 
-void KafkaAuditSink::RecordAll(std::vector<audit::v1::AccessAudited> events,
+void KafkaAuditSink::RecordAll(const std::vector<audit::v1::AccessAudited>& events,
                                std::function<void(Status)> done) {
   std::vector<kafka::OutboundMessage> messages;
   messages.reserve(events.size());
   for (const audit::v1::AccessAudited& e : events) messages.push_back(Message(topic_, e));
   producer_.Send(messages, [done = std::move(done),
-                            n = messages.size()](std::vector<kafka::Delivery> deliveries) {
+                            n = messages.size()](const std::vector<kafka::Delivery>& deliveries) {
     done(FirstFailure(deliveries, n));
   });
 }

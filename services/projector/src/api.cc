@@ -476,8 +476,8 @@ http::Response TriageApi::HoldForAudit(const http::Request& req,
       std::lock_guard lock(held_->mu);
       ++held_->in_flight;
     }
-    d_.audit.RecordAll(std::move(records), [this, held = held_, outcomes = std::move(outcomes),
-                                            done = std::move(done)](Status s) {
+    d_.audit.RecordAll(records, [this, held = held_, outcomes = std::move(outcomes),
+                                 done = std::move(done)](const Status& s) {
       if (s.ok()) {
         for (const std::string& outcome : outcomes) d_.metrics.Audited(outcome);
         done(std::nullopt);

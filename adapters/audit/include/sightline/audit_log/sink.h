@@ -25,7 +25,7 @@ class AuditSink {
   // Writes `events` without holding the caller's thread; `done` gets OK once every one is
   // durable, or the first failure. It runs once, on any thread, and must be quick. By default
   // each is recorded in turn, on this thread.
-  virtual void RecordAll(std::vector<audit::v1::AccessAudited> events,
+  virtual void RecordAll(const std::vector<audit::v1::AccessAudited>& events,
                          std::function<void(Status)> done);
 };
 
@@ -36,7 +36,7 @@ class KafkaAuditSink final : public AuditSink {
       : producer_(producer), topic_(std::move(topic)) {}
   Status Record(const audit::v1::AccessAudited& event) override;
   // One producer batch for them all: concurrent callers' records share the broker's round trips.
-  void RecordAll(std::vector<audit::v1::AccessAudited> events,
+  void RecordAll(const std::vector<audit::v1::AccessAudited>& events,
                  std::function<void(Status)> done) override;
 
  private:
