@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs the benchmarks against a private broker on free ports (state in var/bench, reset).
-#   scripts/bench.sh            full sizes (about 7 minutes on 2 cores)
-#   scripts/bench.sh --quick    CI-sized runs (about 2 minutes)
+#   scripts/bench.sh            full sizes (about 4.5 minutes on 2 cores)
+#   scripts/bench.sh --quick    CI-sized runs (about 3 minutes)
 set -euo pipefail
 quick=0
 for arg in "$@"; do
