@@ -51,11 +51,13 @@ Status ProjectorHandler::SwitchIfReady(consumer::Shell& shell) {
   store_ = next->store.get();
   owned_applier_ = std::move(next->applier);
   applier_ = owned_applier_.get();
-  rebuild_->Retire(std::move(old), next->old_path);
   if (feed_) feed_->Reset();  // Every screen reloads what it shows.
   last_gauges_ = {};
   // A failure is the turn's: the shell backs off and rewinds, to the new store's offsets.
-  return shell.Rebase(*next->store);
+  Status rebased = shell.Rebase(*next->store);
+  // Only now does nothing on this thread point at the old store any more.
+  rebuild_->Retire(std::move(old), next->old_path);
+  return rebased;
 }
 
 Status ProjectorHandler::Turn(consumer::Shell& shell) {
