@@ -29,13 +29,10 @@ std::string MetricsPrefix(std::string service) {
 nlohmann::json ToJson(const ShellStatus& status) {
   nlohmann::json partitions = nlohmann::json::array();
   for (const auto& [p, pp] : status.partitions) {
-    partitions.push_back(
-        {{"partition", p},
-         {"applied_next", pp.applied_next},
-         {"high_watermark", pp.high_watermark},
-         {"lag", pp.high_watermark < 0
-                     ? -1
-                     : std::max<std::int64_t>(0, pp.high_watermark - pp.applied_next)}});
+    partitions.push_back({{"partition", p},
+                          {"applied_next", pp.applied_next},
+                          {"high_watermark", pp.high_watermark},
+                          {"lag", pp.high_watermark < 0 ? -1 : pp.Lag()}});
   }
   return {{"ready", status.Ready()},
           {"caught_up", status.caught_up},
@@ -169,9 +166,7 @@ void Shell::UpdateLagLocked() {
   for (const auto& [p, pp] : status_.partitions) {
     std::string label = std::to_string(p);
     applied_offset_.Add({{"partition", label}}).Set(static_cast<double>(pp.applied_next));
-    if (pp.high_watermark >= 0)
-      lag_.Add({{"partition", label}})
-          .Set(static_cast<double>(std::max<std::int64_t>(0, pp.high_watermark - pp.applied_next)));
+    if (pp.high_watermark >= 0) lag_.Add({{"partition", label}}).Set(static_cast<double>(pp.Lag()));
   }
 }
 

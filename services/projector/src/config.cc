@@ -2,6 +2,7 @@
 
 #include "store_layout.h"
 
+#include <algorithm>
 #include <set>
 
 namespace sightline::projector {
@@ -107,6 +108,13 @@ StatusOr<consumer::KafkaHandles> ConnectKafka(const ProjectorConfig& c, const st
                             .topic = c.topic,
                             .group_id = group,
                             .client_id = "sightline-projector"});
+}
+
+consumer::Options ReplayShellOptionsFor(const ProjectorConfig& c) {
+  consumer::Options o = ShellOptionsFor(c);
+  o.stop_when_caught_up = true;
+  o.batch_max_records = std::max<std::size_t>(o.batch_max_records, 20000);
+  return o;
 }
 
 consumer::Options ShellOptionsFor(const ProjectorConfig& c) {

@@ -58,5 +58,8 @@ StatusOr<consumer::KafkaHandles> ConnectKafka(const ProjectorConfig& config,
                                               const std::string& group);
 // The consumer shell's options for the events topic.
 consumer::Options ShellOptionsFor(const ProjectorConfig& config);
+// A rebuild's replay of the topic (ADR 0015): until the watermarks seen at start, in batches of
+// at least 20,000 (a child whose events fall in one batch is folded once for all of them).
+consumer::Options ReplayShellOptionsFor(const ProjectorConfig& config);
 
 }  // namespace sightline::projector

@@ -171,19 +171,12 @@ int Serve(const ProjectorConfig& c, const domain::Calendar& calendar) {
       });
 }
 
-constexpr std::size_t kRebuildBatch = 20000;
-
 int Rebuild(const ProjectorConfig& c, const domain::Calendar& calendar) {
   sigset_t stop_signals = runtime::BlockStopSignals();
   SystemClock clock;
   auto path = NewStorePath(c, clock.Now());
   if (!path.ok()) return Fail(path.status().ToString());
-  // The new store is swapped in only once complete and flushed; until then it is thrown away
-  // on any failure. So no write-ahead log and no fsync per batch (issue 15).
-  storage::StoreOptions store_options = StoreOptionsFor(c, path.value());
-  store_options.sync_writes = false;
-  store_options.write_ahead_log = false;
-  auto store = storage::Store::Open(store_options);
+  auto store = storage::Store::Open(ReplayStoreOptionsFor(c, path.value()));
   if (!store.ok()) return Fail(store.status().ToString());
   auto k = ConnectKafka(c, c.group_id + "-rebuild");
   if (!k.ok()) return Fail(k.status().ToString());
@@ -191,12 +184,8 @@ int Rebuild(const ProjectorConfig& c, const domain::Calendar& calendar) {
   // Events first, every child folded once at the end (the store is not served until then).
   Applier applier(*store.value(), calendar, c.policy, Applier::Mode::kEventsOnly);
   ProjectorHandler handler(applier, *store.value(), metrics, nullptr, clock, false);
-  consumer::Options options = ShellOptionsFor(c);
-  options.stop_when_caught_up = true;
-  // Larger batches: a child whose events fall in one batch is folded once for all of them.
-  options.batch_max_records = std::max<std::size_t>(options.batch_max_records, kRebuildBatch);
   consumer::Shell shell(*k.value().consumer, *k.value().producer, *store.value(),
-                        metrics.registry(), options);
+                        metrics.registry(), ReplayShellOptionsFor(c));
   std::atomic<bool> stop{false}, done{false};
   Status result;
   std::thread worker([&] {
@@ -209,9 +198,7 @@ int Rebuild(const ProjectorConfig& c, const domain::Calendar& calendar) {
     int sig = sigtimedwait(&stop_signals, nullptr, &tick);
     if (sig == SIGINT || sig == SIGTERM) stop = true;
     consumer::ShellStatus p = shell.Snapshot();
-    std::int64_t lag = 0;
-    for (const auto& [part, pp] : p.partitions)
-      lag += std::max<std::int64_t>(0, pp.high_watermark - pp.applied_next);
+    std::int64_t lag = p.Behind();
     double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
     std::cerr << "rebuild: " << p.records_committed - p.dead_lettered << " events applied, "
               << p.dead_lettered << " dead-lettered, " << lag << " behind, "

@@ -13,15 +13,7 @@ namespace fs = std::filesystem;
 
 namespace {
 
-constexpr std::size_t kReplayBatch = 20000;  // As the offline rebuild (ADR 0015).
 constexpr int kMaxCatchUpRounds = 20;
-
-std::int64_t Behind(const consumer::ShellStatus& s) {
-  std::int64_t lag = 0;
-  for (const auto& [p, pp] : s.partitions)
-    lag += std::max<std::int64_t>(0, pp.high_watermark - pp.applied_next);
-  return lag;
-}
 
 }  // namespace
 
@@ -84,7 +76,7 @@ RebuildProgress OnlineRebuild::Progress() const {
   if (shell_ != nullptr) {
     consumer::ShellStatus s = shell_->Snapshot();
     p.events_applied = replayed_ + s.records_committed - s.dead_lettered;
-    p.behind = Behind(s);
+    p.behind = s.Behind();
   }
   return p;
 }
@@ -132,10 +124,7 @@ void OnlineRebuild::Build() {
   };
 
   // Replay: events only, no write-ahead log (the store is not served until it is complete).
-  storage::StoreOptions fast = StoreOptionsFor(config_, path_);
-  fast.sync_writes = false;
-  fast.write_ahead_log = false;
-  auto opened = storage::Store::Open(fast);
+  auto opened = storage::Store::Open(ReplayStoreOptionsFor(config_, path_));
   if (!opened.ok()) return fail(opened.status().ToString());
   store_ = std::move(opened).value();
   auto k = ConnectKafka(config_, config_.group_id + "-rebuild");
@@ -145,10 +134,8 @@ void OnlineRebuild::Build() {
     ProjectorMetrics metrics;
     Applier events_only(*store_, calendar_, config_.policy, Applier::Mode::kEventsOnly);
     ProjectorHandler handler(events_only, *store_, metrics, nullptr, clock_, false);
-    consumer::Options options = ShellOptionsFor(config_);
+    consumer::Options options = ReplayShellOptionsFor(config_);
     options.service = "sightline-projector-rebuild";
-    options.stop_when_caught_up = true;
-    options.batch_max_records = std::max(options.batch_max_records, kReplayBatch);
     consumer::Shell shell(*kafka_->consumer, *kafka_->producer, *store_, metrics.registry(),
                           options);
     {
@@ -196,7 +183,7 @@ void OnlineRebuild::Build() {
     if (Status s = CatchUp(live_->shell, live_->handler); !s.ok())
       return fail("catch-up: " + s.ToString());
     live_->shell.RefreshWatermarks();
-    if (Behind(live_->shell.Snapshot()) <= close_enough) break;
+    if (live_->shell.Snapshot().Behind() <= close_enough) break;
   }
 
   std::unique_lock lock(mu_);

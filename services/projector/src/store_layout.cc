@@ -28,6 +28,13 @@ storage::StoreOptions StoreOptionsFor(const ProjectorConfig& c, const std::strin
           .sync_writes = c.sync_writes};
 }
 
+storage::StoreOptions ReplayStoreOptionsFor(const ProjectorConfig& c, const std::string& path) {
+  storage::StoreOptions options = StoreOptionsFor(c, path);
+  options.sync_writes = false;
+  options.write_ahead_log = false;
+  return options;
+}
+
 StatusOr<std::string> NewStorePath(const ProjectorConfig& c, Instant now) {
   auto stamp = now.time_since_epoch() / std::chrono::microseconds(1);
   fs::path path = fs::path(c.data_dir) / "stores" / ("store-" + std::to_string(stamp));

@@ -48,6 +48,9 @@ Status AddQueueLength(const storage::Store& store, std::int64_t delta, storage::
 const std::vector<std::string>& ColumnFamilies();
 
 storage::StoreOptions StoreOptionsFor(const ProjectorConfig& config, const std::string& path);
+// A store being rebuilt: it is served only once complete and flushed, and thrown away on any
+// failure before that, so no write-ahead log and no fsync per batch (ADR 0015).
+storage::StoreOptions ReplayStoreOptionsFor(const ProjectorConfig& config, const std::string& path);
 // Opens <data_dir>/current, creating an empty store and the link on first start (named by `now`).
 StatusOr<std::unique_ptr<storage::Store>> OpenCurrent(const ProjectorConfig& config, Instant now);
 // Opens <data_dir>/current only if it exists (kNotFound otherwise, naming the path): for tools

@@ -27,6 +27,7 @@
 #include <prometheus/gauge.h>
 #include <prometheus/registry.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstdint>
@@ -76,6 +77,10 @@ struct Options {
 struct PartitionStatus {
   std::int64_t applied_next = 0;     // Next offset to apply, as stored.
   std::int64_t high_watermark = -1;  // -1 until the broker has answered.
+  // Records not yet applied (0 until the broker has answered).
+  std::int64_t Lag() const {
+    return high_watermark < 0 ? 0 : std::max<std::int64_t>(0, high_watermark - applied_next);
+  }
 };
 
 struct ShellStatus {
@@ -88,6 +93,12 @@ struct ShellStatus {
   std::string last_error;      // The newest failure; cleared by the next good turn.
   // Ready for traffic that depends on this projection: caught up and not failing.
   bool Ready() const { return caught_up && last_error.empty(); }
+  // Records not yet applied, over every partition.
+  std::int64_t Behind() const {
+    std::int64_t lag = 0;
+    for (const auto& [p, pp] : partitions) lag += pp.Lag();
+    return lag;
+  }
 };
 
 // The status as /readyz and /v1/status show it (docs/api/openapi.yaml, ConsumerStatus).
