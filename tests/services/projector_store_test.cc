@@ -4,6 +4,8 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <map>
+#include <tuple>
 
 #include "applier.h"
 #include "process.h"
@@ -135,6 +137,74 @@ TEST(ProjectorStore, QueueLengthIsKeptByBatchesAndARebuildFoldsTheSameStore) {
   auto b = Dump(*rebuilt, nullptr);
   ASSERT_TRUE(a.ok() && b.ok());
   EXPECT_EQ(a.value().sha256, b.value().sha256);
+}
+
+// A replay into a fresh store remembers the ids it applied in a Bloom filter and looks up only
+// those it may have seen. Re-sent events and ids reused by another child, many batches after the
+// original, must come out as on the live path: the filter saturated (every id a "perhaps") and
+// roomy (nearly every id certainly new) give the same store and the same dead letters.
+TEST(ProjectorStore, AReplayFindsDuplicatesAndReusedIdsFromEarlierBatches) {
+  domain::SimulationParams params;
+  params.seed = 16;
+  params.days = 15;
+  params.contacts_per_day = 40;
+  std::vector<events::v1::Envelope> events = domain::Simulate(params);
+  const std::size_t original = events.size();
+  ASSERT_GT(original, 2000u);
+  for (std::size_t i = 0; i < 60; ++i) events.push_back(events[i * 7]);  // Re-sent.
+  for (std::size_t i = 0; i < 25; ++i) {  // The same id under another child.
+    events::v1::Envelope reused = events[i * 11 + 3];
+    reused.set_child_id(events[original - 1 - i].child_id());
+    if (reused.child_id() != events[i * 11 + 3].child_id()) events.push_back(reused);
+  }
+  std::vector<kafka::Record> records = testing::AsRecords(events);
+  Instant now = Instant(params.start_day + std::chrono::days(params.days + 1));
+  domain::Calendar calendar;
+  domain::ProjectionPolicy policy;
+  ProjectorConfig config = Config("projector-replay-dedupe");
+
+  struct Outcome {
+    std::string sha256;
+    std::map<std::string, int> dead;  // reason -> count
+    int duplicates = 0;
+  };
+  auto run = [&](const std::string& name, bool replay, std::size_t filter_bits) {
+    Outcome out;
+    auto opened =
+        storage::Store::Open(replay ? ReplayStoreOptionsFor(config, testing::TempDir(name))
+                                    : StoreOptionsFor(config, testing::TempDir(name)));
+    EXPECT_TRUE(opened.ok());
+    storage::Store& store = *opened.value();
+    Applier applier(store, calendar, policy,
+                    replay ? Applier::Mode::kEventsOnly : Applier::Mode::kFold, filter_bits);
+    const std::size_t batch = replay ? 700 : 300;
+    for (std::size_t i = 0; i < records.size(); i += batch) {
+      auto plan =
+          applier.Prepare(std::span(records).subspan(i, std::min(batch, records.size() - i)), now);
+      EXPECT_TRUE(plan.ok()) << plan.status().ToString();
+      if (!plan.ok()) return out;
+      for (const consumer::DeadLetter& d : plan.value().dead) ++out.dead[d.reason];
+      for (const auto& [key, n] : plan.value().counts)
+        if (std::get<2>(key) == "duplicate") out.duplicates += n;
+      EXPECT_TRUE(store.Write(plan.value().writes).ok());
+    }
+    if (replay) {
+      EXPECT_TRUE(Applier::FoldAll(store, calendar, policy, 100).ok());
+    }
+    auto dump = Dump(store, nullptr);
+    EXPECT_TRUE(dump.ok());
+    out.sha256 = dump.value().sha256;
+    return out;
+  };
+  Outcome live = run("projector-replay-dedupe-live", false, 0);
+  EXPECT_EQ(live.duplicates, 60);
+  EXPECT_GT(live.dead["event_id_reused"], 20);
+  for (std::size_t bits : {std::size_t{512}, std::size_t{1} << 22}) {
+    Outcome replayed = run("projector-replay-dedupe-" + std::to_string(bits), true, bits);
+    EXPECT_EQ(replayed.sha256, live.sha256) << bits << " bits";
+    EXPECT_EQ(replayed.dead, live.dead) << bits << " bits";
+    EXPECT_EQ(replayed.duplicates, live.duplicates) << bits << " bits";
+  }
 }
 
 }  // namespace

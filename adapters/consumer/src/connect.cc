@@ -8,8 +8,10 @@ StatusOr<KafkaHandles> Connect(const KafkaEndpoint& e) {
                                            .delivery_timeout = std::chrono::milliseconds(10000),
                                            .client_id = e.client_id});
   if (!producer.ok()) return producer.status();
+  kafka::Properties consumer_properties = e.consumer_properties;
+  for (const auto& [name, value] : e.properties) consumer_properties[name] = value;
   auto consumer = kafka::Consumer::Create({.brokers = e.brokers,
-                                           .properties = e.properties,
+                                           .properties = consumer_properties,
                                            .topic = e.topic,
                                            .group_id = e.group_id,
                                            .client_id = e.client_id});

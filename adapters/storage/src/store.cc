@@ -3,6 +3,7 @@
 #include <rocksdb/cache.h>
 #include <rocksdb/db.h>
 #include <rocksdb/filter_policy.h>
+#include <rocksdb/memtablerep.h>
 #include <rocksdb/table.h>
 #include <rocksdb/utilities/table_properties_collectors.h>
 #include <rocksdb/write_batch.h>
@@ -29,20 +30,31 @@ WriteBatch::~WriteBatch() = default;
 WriteBatch::WriteBatch(WriteBatch&&) noexcept = default;
 WriteBatch& WriteBatch::operator=(WriteBatch&&) noexcept = default;
 
+void WriteBatch::Add(Kind kind, std::string_view cf, std::string_view key, std::string_view value) {
+  std::uint32_t index = 0;
+  while (index < cfs_.size() && cfs_[index] != cf) ++index;
+  if (index == cfs_.size()) cfs_.emplace_back(cf);
+  Op op{.key = data_.size(),
+        .key_size = key.size(),
+        .value = data_.size() + key.size(),
+        .value_size = value.size(),
+        .cf = index,
+        .kind = kind};
+  data_.append(key);
+  data_.append(value);
+  ops_.push_back(op);
+}
 void WriteBatch::Put(std::string_view cf, std::string_view key, std::string_view value) {
-  bytes_ += key.size() + value.size();
-  ops_.push_back({std::string(cf), std::string(key), std::string(value), Kind::kPut});
+  Add(Kind::kPut, cf, key, value);
 }
 void WriteBatch::Delete(std::string_view cf, std::string_view key) {
-  bytes_ += key.size();
-  ops_.push_back({std::string(cf), std::string(key), {}, Kind::kDelete});
+  Add(Kind::kDelete, cf, key, {});
 }
 void WriteBatch::DeleteRange(std::string_view cf, std::string_view begin, std::string_view end) {
-  bytes_ += begin.size() + end.size();
-  ops_.push_back({std::string(cf), std::string(begin), std::string(end), Kind::kDeleteRange});
+  Add(Kind::kDeleteRange, cf, begin, end);
 }
 std::size_t WriteBatch::Count() const { return ops_.size(); }
-std::size_t WriteBatch::ByteSize() const { return bytes_; }
+std::size_t WriteBatch::ByteSize() const { return data_.size(); }
 
 struct Store::Impl {
   std::string path;
@@ -110,10 +122,19 @@ StatusOr<std::unique_ptr<Store>> Store::Open(const StoreOptions& o) {
     cf_options.table_properties_collector_factories.push_back(
         rocksdb::NewCompactOnDeletionCollectorFactory(4096, o.compact_on_deletions));
   }
+  rocksdb::ColumnFamilyOptions bulk_options = cf_options;
+  bulk_options.memtable_factory = std::make_shared<rocksdb::VectorRepFactory>();
+  // Only skip-list memtables take concurrent inserts; this store has one writer anyway.
+  if (!o.bulk_column_families.empty()) db.allow_concurrent_memtable_write = false;
+  auto options_of = [&](const std::string& name) {
+    for (const std::string& bulk : o.bulk_column_families)
+      if (bulk == name) return bulk_options;
+    return cf_options;
+  };
   std::vector<rocksdb::ColumnFamilyDescriptor> descriptors = {
-      {rocksdb::kDefaultColumnFamilyName, cf_options}};
+      {rocksdb::kDefaultColumnFamilyName, options_of(rocksdb::kDefaultColumnFamilyName)}};
   for (const std::string& name : o.column_families)
-    if (name != rocksdb::kDefaultColumnFamilyName) descriptors.emplace_back(name, cf_options);
+    if (name != rocksdb::kDefaultColumnFamilyName) descriptors.emplace_back(name, options_of(name));
   // Existing column families that are not asked for must be opened too.
   std::vector<std::string> existing;
   if (rocksdb::DB::ListColumnFamilies(db, o.path, &existing).ok()) {
@@ -151,12 +172,12 @@ StatusOr<std::optional<std::string>> Store::Get(std::string_view cf, std::string
 }
 
 StatusOr<std::vector<std::optional<std::string>>> Store::MultiGet(
-    std::string_view cf, const std::vector<std::string>& keys) const {
+    std::string_view cf, std::span<const std::string_view> keys) const {
   auto handle = impl_->Cf(cf);
   if (!handle.ok()) return handle.status();
   std::vector<rocksdb::Slice> slices;
   slices.reserve(keys.size());
-  for (const std::string& k : keys) slices.emplace_back(k);
+  for (std::string_view k : keys) slices.emplace_back(k.data(), k.size());
   std::vector<rocksdb::PinnableSlice> values(keys.size());
   std::vector<rocksdb::Status> statuses(keys.size());
   impl_->db->MultiGet(rocksdb::ReadOptions(), handle.value(), keys.size(), slices.data(),
@@ -173,20 +194,27 @@ StatusOr<std::vector<std::optional<std::string>>> Store::MultiGet(
 Status Store::Write(const WriteBatch& batch) { return Write(batch, Durability::kAsConfigured); }
 
 Status Store::Write(const WriteBatch& batch, Durability durability) {
-  rocksdb::WriteBatch wb;
-  for (const WriteBatch::Op& op : batch.ops_) {
-    auto handle = impl_->Cf(op.cf);
+  std::vector<rocksdb::ColumnFamilyHandle*> handles;
+  handles.reserve(batch.cfs_.size());
+  for (const std::string& name : batch.cfs_) {
+    auto handle = impl_->Cf(name);
     if (!handle.ok()) return handle.status();
+    handles.push_back(handle.value());
+  }
+  rocksdb::WriteBatch wb(batch.data_.size() + batch.ops_.size() * 8 + 12);
+  for (const WriteBatch::Op& op : batch.ops_) {
+    rocksdb::Slice key(batch.data_.data() + op.key, op.key_size);
+    rocksdb::Slice value(batch.data_.data() + op.value, op.value_size);
     rocksdb::Status s;
     switch (op.kind) {
       case WriteBatch::Kind::kPut:
-        s = wb.Put(handle.value(), op.key, op.value);
+        s = wb.Put(handles[op.cf], key, value);
         break;
       case WriteBatch::Kind::kDelete:
-        s = wb.Delete(handle.value(), op.key);
+        s = wb.Delete(handles[op.cf], key);
         break;
       case WriteBatch::Kind::kDeleteRange:
-        s = wb.DeleteRange(handle.value(), op.key, op.value);
+        s = wb.DeleteRange(handles[op.cf], key, value);
         break;
     }
     if (!s.ok()) return FromRocks(s, "batch");

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <map>
 #include <optional>
+#include <string_view>
 #include <tuple>
 #include <vector>
 
@@ -41,15 +42,52 @@ int Depth(int field_number) {
   }
 }
 
-// CaseRefs' fields that may be linked, deepest first.
-std::vector<const pb::FieldDescriptor*> LinkableFields() {
+// A CaseRefs field that may be linked, read and written through its generated accessors (the fold
+// runs this for every event of every child: reflection and string copies were most of its cost).
+struct Linkable {
+  int number = 0;
+  int depth = 0;
+  const std::string& (v1::CaseRefs::*get)() const = nullptr;
+  std::string* (v1::CaseRefs::*set)() = nullptr;
+};
+
+Linkable Accessors(int number) {
+  using R = v1::CaseRefs;
+  switch (number) {
+    case R::kContactIdFieldNumber:
+      return {number, Depth(number), &R::contact_id, &R::mutable_contact_id};
+    case R::kReferralIdFieldNumber:
+      return {number, Depth(number), &R::referral_id, &R::mutable_referral_id};
+    case R::kCheckIdFieldNumber:
+      return {number, Depth(number), &R::check_id, &R::mutable_check_id};
+    case R::kAssessmentIdFieldNumber:
+      return {number, Depth(number), &R::assessment_id, &R::mutable_assessment_id};
+    case R::kStrategyIdFieldNumber:
+      return {number, Depth(number), &R::strategy_id, &R::mutable_strategy_id};
+    case R::kEarlyHelpIdFieldNumber:
+      return {number, Depth(number), &R::early_help_id, &R::mutable_early_help_id};
+    case R::kS47IdFieldNumber:
+      return {number, Depth(number), &R::s47_id, &R::mutable_s47_id};
+    case R::kConferenceIdFieldNumber:
+      return {number, Depth(number), &R::conference_id, &R::mutable_conference_id};
+    case R::kPlanIdFieldNumber:
+      return {number, Depth(number), &R::plan_id, &R::mutable_plan_id};
+    case R::kLegalCaseIdFieldNumber:
+      return {number, Depth(number), &R::legal_case_id, &R::mutable_legal_case_id};
+    default:
+      return {};
+  }
+}
+
+// CaseRefs' fields that may be linked, deepest first (declaration order among equals).
+std::vector<Linkable> LinkableFields() {
   const pb::Descriptor* d = v1::CaseRefs::descriptor();
-  std::vector<const pb::FieldDescriptor*> out;
+  std::vector<Linkable> out;
   for (int i = 0; i < d->field_count(); ++i) {
-    if (Depth(d->field(i)->number()) > 0) out.push_back(d->field(i));
+    if (Depth(d->field(i)->number()) > 0) out.push_back(Accessors(d->field(i)->number()));
   }
   std::stable_sort(out.begin(), out.end(),
-                   [](auto* a, auto* b) { return Depth(a->number()) > Depth(b->number()); });
+                   [](const Linkable& a, const Linkable& b) { return a.depth > b.depth; });
   return out;
 }
 
@@ -57,45 +95,45 @@ std::vector<const pb::FieldDescriptor*> LinkableFields() {
 // are filled first, so a chain is followed: an s47 enquiry names its strategy discussion, which
 // names the referral.
 void Link(Effective& out) {
-  static const std::vector<const pb::FieldDescriptor*> fields = LinkableFields();
-  auto get = [](const v1::CaseRefs& r, const pb::FieldDescriptor* f) {
-    return r.GetReflection()->GetString(r, f);
-  };
-  std::map<std::pair<int, std::string>, std::vector<const v1::Envelope*>> holders;
+  static const std::vector<Linkable> fields = LinkableFields();
+  // (field, id) -> the events naming that id, in event-time order. The views point into the
+  // input events, which outlive this function.
+  std::map<std::pair<int, std::string_view>, std::vector<const v1::Envelope*>> holders;
   for (const v1::Envelope* e : out.events) {
-    for (const pb::FieldDescriptor* f : fields) {
-      if (!get(e->refs(), f).empty()) holders[{f->number(), get(e->refs(), f)}].push_back(e);
+    for (const Linkable& f : fields) {
+      const std::string& id = (e->refs().*f.get)();
+      if (!id.empty()) holders[{f.number, id}].push_back(e);
     }
   }
-  // The value of `missing` on the earliest event that shares `linked`'s id `by` and has one.
-  auto find = [&](const v1::CaseRefs& linked, const pb::FieldDescriptor* by,
-                  const pb::FieldDescriptor* missing) -> std::optional<std::string> {
-    auto it = holders.find({by->number(), get(linked, by)});
-    if (it == holders.end()) return std::nullopt;
-    for (const v1::Envelope* h : it->second) {
-      std::string v = get(h->refs(), missing);
-      if (!v.empty()) return v;
-    }
-    return std::nullopt;
-  };
   for (const v1::Envelope*& e : out.events) {
-    v1::CaseRefs linked = e->refs();
-    bool changed = false;
-    for (const pb::FieldDescriptor* missing : fields) {
-      if (!get(linked, missing).empty()) continue;
-      for (const pb::FieldDescriptor* by : fields) {
-        if (Depth(by->number()) <= Depth(missing->number())) break;
-        if (get(linked, by).empty()) continue;
-        if (auto v = find(linked, by, missing)) {
-          linked.GetReflection()->SetString(&linked, missing, *v);
-          changed = true;
-          break;
+    std::optional<v1::CaseRefs> linked;  // Copied only when an id is filled in.
+    auto refs = [&]() -> const v1::CaseRefs& { return linked ? *linked : e->refs(); };
+    for (const Linkable& missing : fields) {
+      if (!(refs().*missing.get)().empty()) continue;
+      for (const Linkable& by : fields) {
+        if (by.depth <= missing.depth) break;
+        const std::string& id = (refs().*by.get)();
+        if (id.empty()) continue;
+        auto it = holders.find({by.number, id});
+        if (it == holders.end()) continue;
+        // The value of `missing` on the earliest event that shares this id and has one.
+        const std::string* value = nullptr;
+        for (const v1::Envelope* h : it->second) {
+          const std::string& v = (h->refs().*missing.get)();
+          if (!v.empty()) {
+            value = &v;
+            break;
+          }
         }
+        if (value == nullptr) continue;
+        if (!linked) linked.emplace(e->refs());
+        *((*linked).*missing.set)() = *value;
+        break;
       }
     }
-    if (!changed) continue;
+    if (!linked) continue;
     v1::Envelope& copy = out.linked.emplace_back(*e);
-    *copy.mutable_refs() = std::move(linked);
+    *copy.mutable_refs() = std::move(*linked);
     e = &copy;
   }
 }
@@ -109,7 +147,8 @@ bool EventOrder(const v1::Envelope* a, const v1::Envelope* b) {
 }
 
 Effective Resolve(std::span<const v1::Envelope> input) {
-  std::map<std::string, const v1::Envelope*> by_id;
+  // Views into the input: ordered exactly as the ids themselves.
+  std::map<std::string_view, const v1::Envelope*> by_id;
   for (const v1::Envelope& e : input) {
     auto [it, fresh] = by_id.emplace(e.event_id(), &e);
     if (!fresh && EventOrder(&e, it->second)) it->second = &e;  // Deterministic pick.
@@ -123,7 +162,7 @@ Effective Resolve(std::span<const v1::Envelope> input) {
     return std::tuple(ToInstant(a->recorded_at()), a->event_id()) <
            std::tuple(ToInstant(b->recorded_at()), b->event_id());
   });
-  std::map<std::string, const v1::Correction*> latest;  // Target id -> winning correction.
+  std::map<std::string_view, const v1::Correction*> latest;  // Target id -> winning correction.
   for (const v1::Envelope* c : corrections)
     latest[c->correction().target_event_id()] = &c->correction();
   for (const auto& [id, e] : by_id) {
@@ -133,7 +172,7 @@ Effective Resolve(std::span<const v1::Envelope> input) {
       out.events.push_back(e);
     } else if (it->second->has_amended()) {
       out.events.push_back(&it->second->amended());
-      out.amended.insert(id);
+      out.amended.emplace(id);
     }
   }
   std::sort(out.events.begin(), out.events.end(), EventOrder);

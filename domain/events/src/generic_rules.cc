@@ -3,10 +3,14 @@
 #include <algorithm>
 #include <array>
 #include <cctype>
+#include <memory>
 #include <string_view>
+#include <unordered_map>
+#include <vector>
 
 #include "sightline/core/text.h"
 #include "sightline/domain/events/validation.h"
+#include "sightline/events/v1/envelope.pb.h"
 
 namespace sightline::domain {
 namespace {
@@ -60,19 +64,27 @@ void CheckEnum(const FD* field, int number, const Path& path, bool repeated, Fie
   }
 }
 
-void CheckString(const FD* field, const std::string& value, const Path& path, std::size_t max_text,
-                 FieldErrors& out) {
-  bool is_id = EndsWith(field->name(), "_id") || EndsWith(field->name(), "_ids");
+// What a string field holds: an id, a watchdog alert id, or free text.
+enum class Text : std::uint8_t { kId, kAlertId, kFree };
+
+Text TextOf(const FD* field) {
   // Watchdog alert ids are composite ("<rule>/<child>/<anchor event>/L<level>", ADR 0005); a
   // household's, team's or area's names its stream ("@household:<id>", ADR 0013).
-  if (field->full_name() == "sightline.events.v1.AlertAcknowledged.alert_id") {
+  if (field->full_name() == "sightline.events.v1.AlertAcknowledged.alert_id") return Text::kAlertId;
+  if (EndsWith(field->name(), "_id") || EndsWith(field->name(), "_ids")) return Text::kId;
+  return Text::kFree;
+}
+
+void CheckString(Text text, const std::string& value, const Path& path, std::size_t max_text,
+                 FieldErrors& out) {
+  if (text == Text::kAlertId) {
     bool ok = !value.empty() && value.size() <= 400 &&
               std::all_of(value.begin(), value.end(), [](char c) {
                 return std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '_' ||
                        c == ':' || c == '-' || c == '/' || c == '@';
               });
     if (!ok) out.push_back({path.str(), "not an alert id (1-400 of [A-Za-z0-9._:/@-])"});
-  } else if (is_id) {
+  } else if (text == Text::kId) {
     if (!value.empty() && !IsWellFormedId(value)) {
       out.push_back({path.str(),
                      "not a well-formed id (1-128 of [A-Za-z0-9._:-], starting with a "
@@ -101,50 +113,157 @@ void CheckString(const FD* field, const std::string& value, const Path& path, st
 
 namespace {
 
+// What the generic rules do with each field, worked out once per message type: the names and
+// full names compared per field, the reflection over every member of a oneof and a lookup per
+// sub-message were, per event, most of validation's cost.
+enum class Kind : std::uint8_t { kSkip, kEnum, kString, kMessage };
+struct MessagePlan;
+struct FieldPlan {
+  const FD* field = nullptr;
+  Kind kind = Kind::kSkip;
+  Text text = Text::kFree;  // kString: what it holds.
+  bool repeated = false;
+  const pb::OneofDescriptor* oneof = nullptr;
+  // The first member of a oneof whose members are declared together: how many they are (only
+  // the chosen one is checked, in its place). 0 elsewhere.
+  int oneof_span = 0;
+  const MessagePlan* sub = nullptr;  // kMessage: the sub-message's plan.
+};
+struct MessagePlan {
+  std::vector<FieldPlan> fields;  // Declaration order.
+};
+
+class Plans {
+ public:
+  // Every message type reachable from `root`, built once; immutable afterwards.
+  explicit Plans(const pb::Descriptor* root) {
+    Add(root);
+    for (auto& [d, plan] : plans_) {
+      for (FieldPlan& f : plan.fields) {
+        if (f.kind == Kind::kMessage) f.sub = &plans_.at(f.field->message_type());
+      }
+    }
+  }
+  const MessagePlan* Find(const pb::Descriptor* d) const {
+    auto it = plans_.find(d);
+    return it == plans_.end() ? nullptr : &it->second;
+  }
+
+ private:
+  void Add(const pb::Descriptor* d) {
+    if (plans_.contains(d)) return;
+    MessagePlan& plan = plans_[d];
+    for (int i = 0; i < d->field_count(); ++i) {
+      const FD* f = d->field(i);
+      FieldPlan p{.field = f,
+                  .kind = Kind::kSkip,
+                  .text = Text::kFree,
+                  .repeated = f->is_repeated(),
+                  .oneof = f->containing_oneof(),
+                  .oneof_span = 0,
+                  .sub = nullptr};
+      if (f->type() == FD::TYPE_ENUM) {
+        p.kind = Kind::kEnum;
+      } else if (f->type() == FD::TYPE_STRING) {
+        p.kind = Kind::kString;
+        p.text = TextOf(f);
+      } else if (f->type() == FD::TYPE_MESSAGE) {
+        // A singular sub-message is checked unless it is of its own type or a nested Envelope
+        // (which its owner validates); repeated ones always.
+        bool nested = f->message_type() == d ||
+                      f->message_type()->full_name() == "sightline.events.v1.Envelope";
+        p.kind = p.repeated || !nested ? Kind::kMessage : Kind::kSkip;
+      }
+      plan.fields.push_back(p);
+    }
+    for (int i = 0; i < d->oneof_decl_count(); ++i) {
+      const pb::OneofDescriptor* o = d->oneof_decl(i);
+      int first = o->field(0)->index();
+      bool together = true;
+      for (int k = 0; k < o->field_count(); ++k)
+        together = together && o->field(k)->index() == first + k;
+      if (together) plan.fields[static_cast<std::size_t>(first)].oneof_span = o->field_count();
+    }
+    // After the plan is complete (the map's nodes do not move), the sub-messages'.
+    for (int i = 0; i < d->field_count(); ++i) {
+      if (d->field(i)->type() == FD::TYPE_MESSAGE) Add(d->field(i)->message_type());
+    }
+  }
+  std::unordered_map<const pb::Descriptor*, MessagePlan> plans_;
+};
+
+const MessagePlan& PlanOf(const pb::Descriptor* d) {
+  static const Plans events(events::v1::Envelope::descriptor());
+  if (const MessagePlan* plan = events.Find(d)) return *plan;
+  // Another message type (not an event's): planned on this thread, once.
+  thread_local std::unordered_map<const pb::Descriptor*, std::unique_ptr<Plans>> others;
+  auto& built = others[d];
+  if (!built) built = std::make_unique<Plans>(d);
+  return *built->Find(d);
+}
+
+void CheckField(const pb::Message& message, const pb::Reflection* r, const FieldPlan& p,
+                const Path* at, std::string_view prefix, const GenericLimits& limits,
+                std::string& scratch, FieldErrors& out);
+
 // `at`: the path of `message` itself (nullptr for the root).
-void CheckFields(const pb::Message& message, const Path* at, std::string_view prefix,
-                 const GenericLimits& limits, FieldErrors& out) {
-  const std::size_t max_text = limits.max_text;
-  const pb::Descriptor* d = message.GetDescriptor();
+void CheckFields(const pb::Message& message, const MessagePlan& plan, const Path* at,
+                 std::string_view prefix, const GenericLimits& limits, FieldErrors& out) {
   const pb::Reflection* r = message.GetReflection();
   std::string scratch;
-  for (int i = 0; i < d->field_count(); ++i) {
-    const FD* f = d->field(i);
+  const std::vector<FieldPlan>& fields = plan.fields;
+  for (std::size_t i = 0; i < fields.size(); ++i) {
+    const FieldPlan& p = fields[i];
+    if (p.oneof_span > 0) {
+      // A member of a oneof that is not the chosen one is not part of this event.
+      const FD* chosen = r->GetOneofFieldDescriptor(message, p.oneof);
+      if (chosen != nullptr) {
+        CheckField(message, r, fields[static_cast<std::size_t>(chosen->index())], at, prefix,
+                   limits, scratch, out);
+      }
+      i += static_cast<std::size_t>(p.oneof_span) - 1;
+      continue;
+    }
+    if (p.oneof != nullptr && !r->HasField(message, p.field)) continue;
+    CheckField(message, r, p, at, prefix, limits, scratch, out);
+  }
+}
+
+void CheckField(const pb::Message& message, const pb::Reflection* r, const FieldPlan& p,
+                const Path* at, std::string_view prefix, const GenericLimits& limits,
+                std::string& scratch, FieldErrors& out) {
+  const FD* f = p.field;
+  if (p.repeated) {
+    int n = r->FieldSize(message, f);
+    if (n == 0) return;
     Path path{.parent = at, .prefix = prefix, .name = f->name(), .index = -1};
-    if (f->is_repeated()) {
-      int n = r->FieldSize(message, f);
-      if (n > limits.max_repeated) {
-        out.push_back({path.str(), "too many items (" + std::to_string(n) + " > " +
-                                       std::to_string(limits.max_repeated) + ")"});
-        continue;
+    if (n > limits.max_repeated) {
+      out.push_back({path.str(), "too many items (" + std::to_string(n) + " > " +
+                                     std::to_string(limits.max_repeated) + ")"});
+      return;
+    }
+    for (int j = 0; j < n; ++j) {
+      Path item = path;
+      item.index = j;
+      if (p.kind == Kind::kEnum) {
+        CheckEnum(f, r->GetRepeatedEnumValue(message, f, j), item, true, out);
+      } else if (p.kind == Kind::kString) {
+        CheckString(p.text, r->GetRepeatedStringReference(message, f, j, &scratch), item,
+                    limits.max_text, out);
+      } else if (p.kind == Kind::kMessage) {
+        CheckFields(r->GetRepeatedMessage(message, f, j), *p.sub, &item, prefix, limits, out);
       }
-      for (int j = 0; j < n; ++j) {
-        Path item = path;
-        item.index = j;
-        if (f->type() == FD::TYPE_ENUM) {
-          CheckEnum(f, r->GetRepeatedEnumValue(message, f, j), item, true, out);
-        } else if (f->type() == FD::TYPE_STRING) {
-          CheckString(f, r->GetRepeatedStringReference(message, f, j, &scratch), item, max_text,
-                      out);
-        } else if (f->type() == FD::TYPE_MESSAGE) {
-          CheckFields(r->GetRepeatedMessage(message, f, j), &item, prefix, limits, out);
-        }
-      }
-      continue;
     }
-    // A member of a oneof that is not the chosen one is not part of this event.
-    if (f->containing_oneof() != nullptr && !r->HasField(message, f)) {
-      continue;
-    }
-    if (f->type() == FD::TYPE_ENUM) {
-      CheckEnum(f, r->GetEnumValue(message, f), path, false, out);
-    } else if (f->type() == FD::TYPE_STRING) {
-      CheckString(f, r->GetStringReference(message, f, &scratch), path, max_text, out);
-    } else if (f->type() == FD::TYPE_MESSAGE && r->HasField(message, f) &&
-               f->message_type() != message.GetDescriptor() &&
-               f->message_type()->full_name() != "sightline.events.v1.Envelope") {
-      CheckFields(r->GetMessage(message, f), &path, prefix, limits, out);
-    }
+    return;
+  }
+  if (p.kind == Kind::kSkip) return;
+  Path path{.parent = at, .prefix = prefix, .name = f->name(), .index = -1};
+  if (p.kind == Kind::kEnum) {
+    CheckEnum(f, r->GetEnumValue(message, f), path, false, out);
+  } else if (p.kind == Kind::kString) {
+    CheckString(p.text, r->GetStringReference(message, f, &scratch), path, limits.max_text, out);
+  } else if (r->HasField(message, f)) {
+    CheckFields(r->GetMessage(message, f), *p.sub, &path, prefix, limits, out);
   }
 }
 
@@ -152,7 +271,7 @@ void CheckFields(const pb::Message& message, const Path* at, std::string_view pr
 
 void CheckGenericRules(const pb::Message& message, const std::string& prefix,
                        const GenericLimits& limits, FieldErrors& out) {
-  CheckFields(message, nullptr, prefix, limits, out);
+  CheckFields(message, PlanOf(message.GetDescriptor()), nullptr, prefix, limits, out);
 }
 
 }  // namespace sightline::domain

@@ -350,29 +350,38 @@ ValidationLimits LogValidationLimits() {
   return limits;
 }
 
-LogRecord CheckLogRecord(std::string_view key, std::string_view value, Instant now) {
-  LogRecord r;
-  if (!r.event.ParseFromArray(value.data(), static_cast<int>(value.size()))) {
+LogCheck CheckLogRecordInto(std::string_view key, std::string_view value, Instant now,
+                            events::v1::Envelope& event) {
+  LogCheck r;
+  if (!event.ParseFromArray(value.data(), static_cast<int>(value.size()))) {
     r.reason = "undecodable";
     r.detail = "value is not a sightline.events.v1.Envelope";
     return r;
   }
-  if (r.event.payload_case() == events::v1::Envelope::PAYLOAD_NOT_SET) {
+  if (event.payload_case() == events::v1::Envelope::PAYLOAD_NOT_SET) {
     r.reason = "unknown_type";
     r.detail = "no payload this version knows (newer schema?)";
     return r;
   }
-  FieldErrors errors = ValidateEvent(r.event, now, LogValidationLimits());
+  FieldErrors errors = ValidateEvent(event, now, LogValidationLimits());
   if (!errors.empty()) {
     r.reason = "invalid";
     for (const FieldError& fe : errors) r.detail += (r.detail.empty() ? "" : "; ") + fe.ToString();
     return r;
   }
-  if (key != r.event.child_id()) {
+  if (key != event.child_id()) {
     r.reason = "key_mismatch";
-    r.detail = "Kafka key '" + std::string(key) + "' is not child_id '" + r.event.child_id() +
+    r.detail = "Kafka key '" + std::string(key) + "' is not child_id '" + event.child_id() +
                "' (ordering would break)";
   }
+  return r;
+}
+
+LogRecord CheckLogRecord(std::string_view key, std::string_view value, Instant now) {
+  LogRecord r;
+  LogCheck c = CheckLogRecordInto(key, value, now, r.event);
+  r.reason = std::move(c.reason);
+  r.detail = std::move(c.detail);
   return r;
 }
 

@@ -1,7 +1,15 @@
 #include "applier.h"
 
+#include <algorithm>
+#include <atomic>
+#include <condition_variable>
+#include <deque>
 #include <future>
-#include <set>
+#include <mutex>
+#include <thread>
+#include <unordered_map>
+
+#include <google/protobuf/arena.h>
 
 #include "sightline/domain/events/names.h"
 #include "store_layout.h"
@@ -22,81 +30,149 @@ std::string Serialize(const google::protobuf::MessageLite& m) {
   return out;
 }
 
-void Count(BatchPlan& plan, const char* outcome, const std::string& type,
-           const std::string& reason) {
-  ++plan.counts[{outcome, type, reason}];
-}
+// Records checked on two threads from this many up: a replay's batches, not a live trickle.
+constexpr std::size_t kParallelCheckFrom = 512;
+constexpr std::size_t kCheckRun = 256;
 
 }  // namespace
 
 struct Applier::ChildBatch {
-  std::vector<v1::Envelope> fresh;  // New to the store, in consumption order.
-  std::vector<std::string> fresh_bytes;
+  // New to the store, in consumption order: on the batch's arena, and the record's bytes.
+  std::vector<const v1::Envelope*> fresh;
+  std::vector<std::string_view> fresh_bytes;
 };
 
 Applier::Applier(const storage::Store& store, const domain::Calendar& calendar,
-                 const domain::ProjectionPolicy& policy, Mode mode)
-    : store_(store), calendar_(calendar), policy_(policy), mode_(mode) {}
+                 const domain::ProjectionPolicy& policy, Mode mode, std::size_t seen_filter_bits)
+    : store_(store), calendar_(calendar), policy_(policy), mode_(mode) {
+  if (mode_ != Mode::kEventsOnly) return;
+  bool empty = true;
+  Status s = store_.Scan(cf::kEventIds, "", [&](std::string_view, std::string_view) {
+    empty = false;
+    return false;
+  });
+  // Ids already in the store are unknown to the filter: without it, every id is looked up.
+  if (s.ok() && empty) seen_ = std::make_unique<BloomFilter>(seen_filter_bits);
+}
+
+Applier::~Applier() = default;
 
 StatusOr<BatchPlan> Applier::Prepare(std::span<const kafka::Record> records, Instant now) {
   BatchPlan plan;
-  // Decoded and checked first, so that the stored owners of every event id are looked up in
-  // one batched read instead of a point read per event.
-  struct Checked {
-    const kafka::Record* record;
-    v1::Envelope event;
-    std::string type;
+  // Every record is decoded onto one arena (freed at once, not message by message) and checked,
+  // on two threads for a large batch: the check is pure.
+  google::protobuf::Arena arena;
+  std::vector<v1::Envelope*> events(records.size());
+  std::vector<domain::LogCheck> checks(records.size());
+  // Both threads take runs of records until none are left, so that neither waits for the other
+  // while the machine's other work (RocksDB's flushes, the Kafka client) takes a core.
+  std::atomic<std::size_t> next{0};
+  auto check = [&] {
+    for (;;) {
+      std::size_t from = next.fetch_add(kCheckRun);
+      if (from >= records.size()) return;
+      for (std::size_t i = from; i < std::min(records.size(), from + kCheckRun); ++i) {
+        events[i] = google::protobuf::Arena::CreateMessage<v1::Envelope>(&arena);
+        checks[i] = domain::CheckLogRecordInto(records[i].key, records[i].value, now, *events[i]);
+      }
+    }
   };
-  std::vector<Checked> usable;
-  std::vector<std::string> ids;
-  for (const kafka::Record& r : records) {
-    domain::LogRecord checked = domain::CheckLogRecord(r.key, r.value, now);
-    if (!checked.ok()) {
-      plan.dead.push_back({&r, checked.reason, checked.detail});
+  if (records.size() >= kParallelCheckFrom) {
+    auto other = std::async(std::launch::async, check);
+    check();
+    other.get();
+  } else {
+    check();
+  }
+
+  // (outcome, payload, reason) -> count and an example event (for its type's name).
+  std::map<std::tuple<std::string_view, int, std::string_view>, std::pair<int, const v1::Envelope*>>
+      tally;
+  auto count = [&](std::string_view outcome, const v1::Envelope& e, std::string_view reason) {
+    auto& [n, example] = tally[{outcome, static_cast<int>(e.payload_case()), reason}];
+    ++n;
+    example = &e;
+  };
+  // The stored owners of every usable event id are looked up in one batched read.
+  std::vector<std::size_t> usable;
+  std::vector<std::ptrdiff_t> lookup;  // Per usable record: its index in `ids`, or -1.
+  std::vector<std::uint64_t> hashes(seen_ != nullptr ? records.size() : 0);
+  std::vector<std::string_view> ids;
+  for (std::size_t i = 0; i < records.size(); ++i) {
+    if (!checks[i].ok()) {
+      plan.dead.push_back({&records[i], std::move(checks[i].reason), std::move(checks[i].detail)});
       continue;
     }
-    v1::Envelope& e = checked.event;
-    std::string type = domain::PayloadName(e);
+    const v1::Envelope& e = *events[i];
     if (e.has_pipeline_heartbeat()) {  // About no child: the watchdog passes it on (ADR 0006).
-      Count(plan, "skipped", type, "heartbeat");
+      count("skipped", e, "heartbeat");
       continue;
     }
     if (e.child_id().empty()) {  // A team's or area's alert acknowledged (ADR 0013): the alert
-      Count(plan, "skipped", type, "no_child");  // board reads the step from the alerts topic.
+      count("skipped", e, "no_child");  // board reads the step from the alerts topic.
       continue;
     }
-    ids.push_back(e.event_id());
-    usable.push_back({&r, std::move(e), std::move(type)});
+    // Looked up unless this replay's filter has certainly not seen it (then the store has not).
+    if (seen_ != nullptr) hashes[i] = BloomFilter::Hash(e.event_id());
+    if (seen_ == nullptr || seen_->MayContainHash(hashes[i])) {
+      lookup.push_back(static_cast<std::ptrdiff_t>(ids.size()));
+      ids.push_back(e.event_id());
+    } else {
+      lookup.push_back(-1);
+    }
+    usable.push_back(i);
   }
-  auto owners = store_.MultiGet(cf::kEventIds, ids);
+  StatusOr<std::vector<std::optional<std::string>>> owners =
+      std::vector<std::optional<std::string>>();
+  if (!ids.empty()) owners = store_.MultiGet(cf::kEventIds, ids);
   if (!owners.ok()) return owners.status();
-  std::map<std::string, ChildBatch> children;
-  std::map<std::string, std::string> batch_ids;  // event_id -> child_id, this batch.
-  for (std::size_t i = 0; i < usable.size(); ++i) {
-    v1::Envelope& e = usable[i].event;
-    const kafka::Record& r = *usable[i].record;
+  std::map<std::string_view, ChildBatch> children;
+  std::unordered_map<std::string_view, std::string_view> batch_ids;  // event_id -> child_id.
+  batch_ids.reserve(usable.size());
+  for (std::size_t u = 0; u < usable.size(); ++u) {
+    const v1::Envelope& e = *events[usable[u]];
+    const kafka::Record& r = records[usable[u]];
     // Idempotency: an event id belongs to one child, once.
     auto known = batch_ids.find(e.event_id());
-    std::optional<std::string> owner =
-        known != batch_ids.end() ? std::optional(known->second) : owners.value()[i];
+    std::optional<std::string_view> owner;
+    if (known != batch_ids.end()) {
+      owner = known->second;
+    } else if (lookup[u] >= 0 && owners.value()[static_cast<std::size_t>(lookup[u])]) {
+      owner = *owners.value()[static_cast<std::size_t>(lookup[u])];
+    }
     if (owner && *owner == e.child_id()) {
-      Count(plan, "skipped", usable[i].type, "duplicate");
+      count("skipped", e, "duplicate");
       continue;
     }
     if (owner) {
-      plan.dead.push_back({&r, "event_id_reused",
-                           "event_id " + e.event_id() + " already belongs to child " + *owner});
+      plan.dead.push_back(
+          {&r, "event_id_reused",
+           "event_id " + e.event_id() + " already belongs to child " + std::string(*owner)});
       continue;
     }
-    batch_ids[e.event_id()] = e.child_id();
+    batch_ids.emplace(e.event_id(), e.child_id());
+    // Added before the batch commits: a batch that fails leaves a "perhaps", which the store
+    // then answers.
+    if (seen_ != nullptr) seen_->AddHash(hashes[usable[u]]);
     ChildBatch& work = children[e.child_id()];
     work.fresh_bytes.push_back(r.value);
-    work.fresh.push_back(std::move(e));
-    Count(plan, "applied", usable[i].type, "");
+    work.fresh.push_back(&e);
+    count("applied", e, "");
   }
-  for (const consumer::DeadLetter& d : plan.dead) Count(plan, "dead_lettered", "", d.reason);
+  for (const auto& [key, value] : tally) {
+    const auto& [outcome, payload, reason] = key;
+    plan.counts[{std::string(outcome), domain::PayloadName(*value.second), std::string(reason)}] +=
+        value.first;
+  }
+  for (const consumer::DeadLetter& d : plan.dead) ++plan.counts[{"dead_lettered", "", d.reason}];
+  // Each new id's owner, in key order: the skip list takes a run of sorted keys from where the
+  // last one went in, instead of searching from its top for each random id.
+  std::vector<std::pair<std::string_view, std::string_view>> owned(batch_ids.begin(),
+                                                                   batch_ids.end());
+  std::sort(owned.begin(), owned.end());
+  for (const auto& [id, child] : owned) plan.writes.Put(cf::kEventIds, id, child);
   for (auto& [child, work] : children) {
-    if (Status s = FoldChild(child, work, plan); !s.ok()) return s;
+    if (Status s = FoldChild(std::string(child), work, plan); !s.ok()) return s;
   }
   if (Status s = AddQueueLength(store_, plan.queue_delta, plan.writes); !s.ok()) return s;
   return plan;
@@ -104,8 +180,7 @@ StatusOr<BatchPlan> Applier::Prepare(std::span<const kafka::Record> records, Ins
 
 Status Applier::FoldChild(const std::string& child, ChildBatch& work, BatchPlan& plan) {
   for (std::size_t i = 0; i < work.fresh.size(); ++i) {
-    plan.writes.Put(cf::kEvents, EventKey(child, work.fresh[i].event_id()), work.fresh_bytes[i]);
-    plan.writes.Put(cf::kEventIds, work.fresh[i].event_id(), child);
+    plan.writes.Put(cf::kEvents, EventKey(child, work.fresh[i]->event_id()), work.fresh_bytes[i]);
   }
   if (mode_ == Mode::kEventsOnly) return Status::Ok();  // FoldAll folds it once, at the end.
   std::vector<v1::Envelope> events;
@@ -116,9 +191,9 @@ Status Applier::FoldChild(const std::string& child, ChildBatch& work, BatchPlan&
   });
   if (!s.ok()) return s;
   if (corrupt) return Internal("stored event of child " + child + " does not parse");
-  for (v1::Envelope& e : work.fresh) events.push_back(std::move(e));
-  if (Status w =
-          WriteFolded(store_, calendar_, policy_, child, events, plan.writes, plan.queue_delta);
+  for (const v1::Envelope* e : work.fresh) events.push_back(*e);
+  if (Status w = WriteFolded(store_, calendar_, policy_, child, events, plan.writes,
+                             plan.queue_delta, true);
       !w.ok())
     return w;
   plan.changed_children.push_back(child);
@@ -128,16 +203,18 @@ Status Applier::FoldChild(const std::string& child, ChildBatch& work, BatchPlan&
 Status Applier::WriteFolded(const storage::Store& store, const domain::Calendar& calendar,
                             const domain::ProjectionPolicy& policy, const std::string& child,
                             const std::vector<v1::Envelope>& events, storage::WriteBatch& writes,
-                            std::int64_t& queue_delta) {
+                            std::int64_t& queue_delta, bool read_old) {
   pv::ChildRecord record = domain::FoldChild(child, events, calendar, policy);
   pv::ChildSummary summary = domain::Summarise(record);
   pv::OwnedRows rows = domain::OwnedRowsOf(record, summary);
 
-  auto old_bytes = store.Get(cf::kOwned, child);
-  if (!old_bytes.ok()) return old_bytes.status();
   pv::OwnedRows old;
-  if (old_bytes.value() && !old.ParseFromString(*old_bytes.value()))
-    return Internal("owned rows of child " + child + " do not parse");
+  if (read_old) {
+    auto old_bytes = store.Get(cf::kOwned, child);
+    if (!old_bytes.ok()) return old_bytes.status();
+    if (old_bytes.value() && !old.ParseFromString(*old_bytes.value()))
+      return Internal("owned rows of child " + child + " do not parse");
+  }
   queue_delta += rows.queue_keys_size() - old.queue_keys_size();
   // Deletes first: a key both removed and re-added must end up present.
   for (const auto& key : old.queue_keys()) writes.Delete(cf::kQueue, key);
@@ -159,60 +236,100 @@ Status Applier::WriteFolded(const storage::Store& store, const domain::Calendar&
 StatusOr<std::size_t> Applier::FoldAll(storage::Store& store, const domain::Calendar& calendar,
                                        const domain::ProjectionPolicy& policy,
                                        std::size_t children_per_write) {
-  // Events are keyed child \0 event_id, so one pass in key order meets each child's events
-  // together. Children are gathered `children_per_write` at a time and folded on two threads
-  // (the fold is pure; the store's reads are thread-safe), each half into a batch of its own.
-  using Child = std::pair<std::string, std::vector<v1::Envelope>>;
-  std::vector<Child> chunk;
-  std::size_t children = 0;
-  auto fold = [&](std::span<const Child> part, storage::WriteBatch& writes,
-                  std::int64_t& queue_delta) -> Status {
-    for (const auto& [child, events] : part) {
-      if (Status s = WriteFolded(store, calendar, policy, child, events, writes, queue_delta);
-          !s.ok())
-        return s;
-    }
-    return Status::Ok();
-  };
-  auto flush = [&]() -> Status {
-    std::span<const Child> all(chunk);
-    std::size_t half = all.size() / 2;
-    storage::WriteBatch first, second;
-    std::int64_t first_delta = 0, second_delta = 0;
-    auto other = std::async(std::launch::async,
-                            [&] { return fold(all.subspan(half), second, second_delta); });
-    Status a = fold(all.subspan(0, half), first, first_delta);
-    Status b = other.get();
-    if (!a.ok()) return a;
-    if (!b.ok()) return b;
-    if (Status s = AddQueueLength(store, first_delta + second_delta, first); !s.ok()) return s;
-    if (Status s = store.Write(first); !s.ok()) return s;
-    if (Status s = store.Write(second); !s.ok()) return s;
-    children += chunk.size();
-    chunk.clear();
-    return Status::Ok();
-  };
+  // A replay's events were loaded in bulk (StoreOptions::bulk_column_families): flushed, they
+  // are read back from sorted tables. A store never folded before owns no rows to replace.
+  if (Status s = store.Flush(); !s.ok()) return s;
+  bool owns_rows = false;
+  if (Status s = store.Scan(cf::kOwned, "",
+                            [&](std::string_view, std::string_view) {
+                              owns_rows = true;
+                              return false;
+                            });
+      !s.ok())
+    return s;
+
+  // A pipeline: this thread reads the events in key order (child \0 event_id, so each child's
+  // events arrive together) and hands them on, `children_per_write` children at a time, to two
+  // workers that parse, fold (the fold is pure) and write each chunk as one batch. At most two
+  // chunks wait, so memory does not follow the store's size.
+  using Chunk = std::vector<std::pair<std::string, std::vector<std::string>>>;
+  std::mutex mu;
+  std::condition_variable changed;
+  std::deque<Chunk> waiting;
+  bool closed = false;
   Status failed;
-  Status s = store.Scan(cf::kEvents, "", [&](std::string_view key, std::string_view value) {
+  std::size_t children = 0;
+  std::int64_t queue_delta = 0;
+  auto work = [&] {
+    for (;;) {
+      Chunk chunk;
+      {
+        std::unique_lock lock(mu);
+        changed.wait(lock, [&] { return closed || !waiting.empty(); });
+        if (waiting.empty()) return;
+        chunk = std::move(waiting.front());
+        waiting.pop_front();
+      }
+      changed.notify_all();
+      storage::WriteBatch writes;
+      std::int64_t delta = 0;
+      Status s;
+      for (const auto& [child, raw] : chunk) {
+        std::vector<v1::Envelope> events(raw.size());
+        for (std::size_t i = 0; i < raw.size() && s.ok(); ++i) {
+          if (!events[i].ParseFromString(raw[i]))
+            s = Internal("stored event of child " + child + " does not parse");
+        }
+        if (s.ok())
+          s = WriteFolded(store, calendar, policy, child, events, writes, delta, owns_rows);
+        if (!s.ok()) break;
+      }
+      if (s.ok()) s = store.Write(writes);
+      std::lock_guard lock(mu);
+      if (!s.ok()) {
+        if (failed.ok()) failed = s;
+        closed = true;
+        waiting.clear();
+        changed.notify_all();
+        return;
+      }
+      children += chunk.size();
+      queue_delta += delta;
+    }
+  };
+  auto hand_on = [&](Chunk& chunk) {
+    std::unique_lock lock(mu);
+    changed.wait(lock, [&] { return closed || waiting.size() < 2; });
+    if (closed) return false;
+    waiting.push_back(std::move(chunk));
+    chunk.clear();
+    changed.notify_all();
+    return true;
+  };
+  std::thread first(work), second(work);
+  Chunk chunk;
+  Status scanned = store.Scan(cf::kEvents, "", [&](std::string_view key, std::string_view value) {
     std::string_view owner = key.substr(0, key.find('\0'));
     if (chunk.empty() || chunk.back().first != owner) {
-      if (chunk.size() == children_per_write) {
-        if (failed = flush(); !failed.ok()) return false;
-      }
-      chunk.emplace_back(std::string(owner), std::vector<v1::Envelope>());
+      if (chunk.size() == children_per_write && !hand_on(chunk)) return false;
+      chunk.emplace_back(std::string(owner), std::vector<std::string>());
     }
-    if (!chunk.back().second.emplace_back().ParseFromArray(value.data(),
-                                                           static_cast<int>(value.size()))) {
-      failed = Internal("stored event of child " + chunk.back().first + " does not parse");
-      return false;
-    }
+    chunk.back().second.emplace_back(value);
     return true;
   });
-  if (!s.ok()) return s;
-  if (!failed.ok()) return failed;
-  if (!chunk.empty()) {
-    if (Status f = flush(); !f.ok()) return f;
+  if (scanned.ok() && !chunk.empty()) hand_on(chunk);
+  {
+    std::lock_guard lock(mu);
+    closed = true;
   }
+  changed.notify_all();
+  first.join();
+  second.join();
+  if (!scanned.ok()) return scanned;
+  if (!failed.ok()) return failed;
+  storage::WriteBatch length;
+  if (Status s = AddQueueLength(store, queue_delta, length); !s.ok()) return s;
+  if (Status s = store.Write(length); !s.ok()) return s;
   return children;
 }
 

@@ -13,12 +13,14 @@
 
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <span>
 #include <string>
 #include <tuple>
 #include <vector>
 
 #include "sightline/consumer/shell.h"
+#include "sightline/core/bloom.h"
 #include "sightline/domain/calendar/calendar.h"
 #include "sightline/domain/events/validation.h"
 #include "sightline/domain/projection/projection.h"
@@ -40,8 +42,13 @@ class Applier {
   // new events and their ids; FoldAll() then folds every child once (a rebuild: a child whose
   // events span many batches is not re-read and re-folded for each of them).
   enum class Mode { kFold, kEventsOnly };
+  // kEventsOnly into an empty store: event ids seen in this replay are remembered in a Bloom
+  // filter of `seen_filter_bits`, so that only an id it may have seen is looked up in the store
+  // (a replay's ids are nearly all new; the store stays the authority on every "perhaps").
   Applier(const storage::Store& store, const domain::Calendar& calendar,
-          const domain::ProjectionPolicy& policy, Mode mode = Mode::kFold);
+          const domain::ProjectionPolicy& policy, Mode mode = Mode::kFold,
+          std::size_t seen_filter_bits = std::size_t{1} << 27);
+  ~Applier();
 
   StatusOr<BatchPlan> Prepare(std::span<const kafka::Record> records, Instant now);
 
@@ -55,16 +62,17 @@ class Applier {
   struct ChildBatch;
   Status FoldChild(const std::string& child_id, ChildBatch& work, BatchPlan& plan);
   // The record, summary and index rows of `child` from all its `events`, replacing the rows it
-  // owned before.
+  // owned before (`read_old`: false when the store owns no rows at all).
   static Status WriteFolded(const storage::Store& store, const domain::Calendar& calendar,
                             const domain::ProjectionPolicy& policy, const std::string& child,
                             const std::vector<events::v1::Envelope>& events,
-                            storage::WriteBatch& writes, std::int64_t& queue_delta);
+                            storage::WriteBatch& writes, std::int64_t& queue_delta, bool read_old);
 
   const storage::Store& store_;
   const domain::Calendar& calendar_;
   const domain::ProjectionPolicy& policy_;
   Mode mode_;
+  std::unique_ptr<BloomFilter> seen_;  // Event ids this replay applied (see the constructor).
 };
 
 }  // namespace sightline::projector

@@ -110,6 +110,21 @@ StatusOr<consumer::KafkaHandles> ConnectKafka(const ProjectorConfig& c, const st
                             .client_id = "sightline-projector"});
 }
 
+kafka::Properties ReplayConsumerProperties() {
+  return {{"queued.min.messages", "10000000"},
+          {"queued.max.messages.kbytes", "32768"},
+          {"max.partition.fetch.bytes", "8388608"}};
+}
+
+StatusOr<consumer::KafkaHandles> ConnectReplay(const ProjectorConfig& c, const std::string& group) {
+  return consumer::Connect({.brokers = c.brokers,
+                            .properties = c.kafka_properties,
+                            .topic = c.topic,
+                            .group_id = group,
+                            .client_id = "sightline-projector",
+                            .consumer_properties = ReplayConsumerProperties()});
+}
+
 consumer::Options ReplayShellOptionsFor(const ProjectorConfig& c) {
   consumer::Options o = ShellOptionsFor(c);
   o.stop_when_caught_up = true;

@@ -7,7 +7,10 @@
 //   dump     print the projection digest (and with --rows every row) of the current store.
 #include <CLI/CLI.hpp>
 
+#include <pthread.h>
+
 #include <csignal>
+#include <cstdio>
 #include <fstream>
 #include <iostream>
 #include <optional>
@@ -173,12 +176,18 @@ int Serve(const ProjectorConfig& c, const domain::Calendar& calendar) {
 
 int Rebuild(const ProjectorConfig& c, const domain::Calendar& calendar) {
   sigset_t stop_signals = runtime::BlockStopSignals();
+  // The worker wakes this thread with SIGUSR1 when it is done (blocked here and in the threads
+  // started below, so it only ends the wait).
+  sigset_t wake = stop_signals;
+  sigaddset(&wake, SIGUSR1);
+  pthread_sigmask(SIG_BLOCK, &wake, nullptr);
+  const pthread_t reporter = pthread_self();
   SystemClock clock;
   auto path = NewStorePath(c, clock.Now());
   if (!path.ok()) return Fail(path.status().ToString());
   auto store = storage::Store::Open(ReplayStoreOptionsFor(c, path.value()));
   if (!store.ok()) return Fail(store.status().ToString());
-  auto k = ConnectKafka(c, c.group_id + "-rebuild");
+  auto k = ConnectReplay(c, c.group_id + "-rebuild");
   if (!k.ok()) return Fail(k.status().ToString());
   ProjectorMetrics metrics;
   // Events first, every child folded once at the end (the store is not served until then).
@@ -186,37 +195,47 @@ int Rebuild(const ProjectorConfig& c, const domain::Calendar& calendar) {
   ProjectorHandler handler(applier, *store.value(), metrics, nullptr, clock, false);
   consumer::Shell shell(*k.value().consumer, *k.value().producer, *store.value(),
                         metrics.registry(), ReplayShellOptionsFor(c));
-  std::atomic<bool> stop{false}, done{false};
+  std::atomic<bool> stop{false}, done{false}, folding{false};
   Status result;
+  std::size_t children = 0;
+  auto started = std::chrono::steady_clock::now();
+  auto seconds = [&] {
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  };
   std::thread worker([&] {
     result = shell.Run(handler, stop);
+    if (result.ok() && !stop) {
+      consumer::ShellStatus p = shell.Snapshot();
+      std::fprintf(stderr, "rebuild: %lld events applied, %lld dead-lettered, replayed in %.2f s\n",
+                   static_cast<long long>(p.records_committed - p.dead_lettered),
+                   static_cast<long long>(p.dead_lettered), seconds());
+      folding = true;
+      auto folded = Applier::FoldAll(*store.value(), calendar, c.policy);
+      if (folded.ok()) {
+        children = folded.value();
+        result = store.value()->Flush();
+      } else {
+        result = folded.status();
+      }
+    }
     done = true;
+    pthread_kill(reporter, SIGUSR1);
   });
-  auto started = std::chrono::steady_clock::now();
   while (!done) {
     timespec tick{1, 0};
-    int sig = sigtimedwait(&stop_signals, nullptr, &tick);
+    int sig = sigtimedwait(&wake, nullptr, &tick);
     if (sig == SIGINT || sig == SIGTERM) stop = true;
+    if (done || folding) continue;
     consumer::ShellStatus p = shell.Snapshot();
-    std::int64_t lag = p.Behind();
-    double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
     std::cerr << "rebuild: " << p.records_committed - p.dead_lettered << " events applied, "
-              << p.dead_lettered << " dead-lettered, " << lag << " behind, "
-              << static_cast<long>(secs) << " s\n";
+              << p.dead_lettered << " dead-lettered, " << p.Behind() << " behind, "
+              << static_cast<long>(seconds()) << " s\n";
   }
   worker.join();
   if (!result.ok()) return Fail("rebuild failed, current store kept: " + result.ToString());
   if (stop)
     return Fail("rebuild interrupted; current store kept, partial store at " + path.value());
-  auto folded = Applier::FoldAll(*store.value(), calendar, c.policy);
-  if (!folded.ok())
-    return Fail("rebuild failed, current store kept: " + folded.status().ToString());
-  std::cerr
-      << "rebuild: " << folded.value() << " children folded, "
-      << static_cast<long>(
-             std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count())
-      << " s\n";
-  if (Status s = store.value()->Flush(); !s.ok()) return Fail(s.ToString());
+  std::fprintf(stderr, "rebuild: %zu children folded and flushed, %.2f s\n", children, seconds());
   store.value().reset();
   if (Status s = SwapCurrent(c, path.value()); !s.ok()) return Fail(s.ToString());
   std::cerr << "rebuild: done; " << path.value() << " is now current\n";

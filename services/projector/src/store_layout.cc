@@ -32,6 +32,8 @@ storage::StoreOptions ReplayStoreOptionsFor(const ProjectorConfig& c, const std:
   storage::StoreOptions options = StoreOptionsFor(c, path);
   options.sync_writes = false;
   options.write_ahead_log = false;
+  // A replay writes events and does not read them until FoldAll, after a flush (ADR 0015).
+  options.bulk_column_families = {cf::kEvents};
   return options;
 }
 

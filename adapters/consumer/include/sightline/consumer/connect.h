@@ -25,6 +25,8 @@ struct KafkaEndpoint {
   std::string topic;             // Consumed.
   std::string group_id;          // Advisory commits only.
   std::string client_id;         // The service's name.
+  // The consumer's own settings (prefetch depth), applied before `properties`, which win.
+  kafka::Properties consumer_properties = {};
 };
 
 StatusOr<KafkaHandles> Connect(const KafkaEndpoint& endpoint);

@@ -51,4 +51,13 @@ struct LogRecord {
 };
 LogRecord CheckLogRecord(std::string_view key, std::string_view value, Instant now);
 
+// The same check, decoding into `event` (which may live on the caller's protobuf arena).
+struct LogCheck {
+  std::string reason;
+  std::string detail;
+  bool ok() const { return reason.empty(); }
+};
+LogCheck CheckLogRecordInto(std::string_view key, std::string_view value, Instant now,
+                            events::v1::Envelope& event);
+
 }  // namespace sightline::domain
