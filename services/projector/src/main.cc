@@ -11,6 +11,7 @@
 
 #include <csignal>
 #include <cstdio>
+#include <cstdlib>
 #include <fstream>
 #include <iostream>
 #include <optional>
@@ -236,6 +237,13 @@ int Rebuild(const ProjectorConfig& c, const domain::Calendar& calendar) {
   if (stop)
     return Fail("rebuild interrupted; current store kept, partial store at " + path.value());
   std::fprintf(stderr, "rebuild: %zu children folded and flushed, %.2f s\n", children, seconds());
+  std::ifstream status("/proc/self/status");
+  for (std::string line; std::getline(status, line);) {
+    if (line.starts_with("VmHWM:")) {
+      std::fprintf(stderr, "rebuild: peak RSS %lld MiB\n",
+                   std::atoll(line.c_str() + 6) / 1024);  // Stated in kB.
+    }
+  }
   store.value().reset();
   if (Status s = SwapCurrent(c, path.value()); !s.ok()) return Fail(s.ToString());
   std::cerr << "rebuild: done; " << path.value() << " is now current\n";
