@@ -171,6 +171,16 @@ StatusOr<std::optional<std::string>> Store::Get(std::string_view cf, std::string
   return std::optional<std::string>(std::move(value));
 }
 
+StatusOr<bool> Store::Empty(std::string_view cf) const {
+  auto handle = impl_->Cf(cf);
+  if (!handle.ok()) return handle.status();
+  std::unique_ptr<rocksdb::Iterator> it(
+      impl_->db->NewIterator(rocksdb::ReadOptions(), handle.value()));
+  it->SeekToFirst();
+  if (Status s = FromRocks(it->status(), "seek"); !s.ok()) return s;
+  return !it->Valid();
+}
+
 StatusOr<std::vector<std::optional<std::string>>> Store::MultiGet(
     std::string_view cf, std::span<const std::string_view> keys) const {
   auto handle = impl_->Cf(cf);

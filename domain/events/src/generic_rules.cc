@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <array>
 #include <cctype>
-#include <memory>
 #include <string_view>
 #include <unordered_map>
 #include <vector>
@@ -192,14 +191,10 @@ class Plans {
   std::unordered_map<const pb::Descriptor*, MessagePlan> plans_;
 };
 
-const MessagePlan& PlanOf(const pb::Descriptor* d) {
-  static const Plans events(events::v1::Envelope::descriptor());
-  if (const MessagePlan* plan = events.Find(d)) return *plan;
-  // Another message type (not an event's): planned on this thread, once.
-  thread_local std::unordered_map<const pb::Descriptor*, std::unique_ptr<Plans>> others;
-  auto& built = others[d];
-  if (!built) built = std::make_unique<Plans>(d);
-  return *built->Find(d);
+// The plans of every event's message types, built on first use.
+const Plans& EventPlans() {
+  static const Plans plans(events::v1::Envelope::descriptor());
+  return plans;
 }
 
 void CheckField(const pb::Message& message, const pb::Reflection* r, const FieldPlan& p,
@@ -271,7 +266,13 @@ void CheckField(const pb::Message& message, const pb::Reflection* r, const Field
 
 void CheckGenericRules(const pb::Message& message, const std::string& prefix,
                        const GenericLimits& limits, FieldErrors& out) {
-  CheckFields(message, PlanOf(message.GetDescriptor()), nullptr, prefix, limits, out);
+  const pb::Descriptor* d = message.GetDescriptor();
+  if (const MessagePlan* plan = EventPlans().Find(d)) {
+    CheckFields(message, *plan, nullptr, prefix, limits, out);
+    return;
+  }
+  Plans other(d);  // Not an event's message: planned for this call.
+  CheckFields(message, *other.Find(d), nullptr, prefix, limits, out);
 }
 
 }  // namespace sightline::domain

@@ -46,13 +46,9 @@ Applier::Applier(const storage::Store& store, const domain::Calendar& calendar,
                  const domain::ProjectionPolicy& policy, Mode mode, std::size_t seen_filter_bits)
     : store_(store), calendar_(calendar), policy_(policy), mode_(mode) {
   if (mode_ != Mode::kEventsOnly) return;
-  bool empty = true;
-  Status s = store_.Scan(cf::kEventIds, "", [&](std::string_view, std::string_view) {
-    empty = false;
-    return false;
-  });
   // Ids already in the store are unknown to the filter: without it, every id is looked up.
-  if (s.ok() && empty) seen_ = std::make_unique<BloomFilter>(seen_filter_bits);
+  auto empty = store_.Empty(cf::kEventIds);
+  if (empty.ok() && empty.value()) seen_ = std::make_unique<BloomFilter>(seen_filter_bits);
 }
 
 Applier::~Applier() = default;
@@ -96,7 +92,7 @@ StatusOr<BatchPlan> Applier::Prepare(std::span<const kafka::Record> records, Ins
   // The stored owners of every usable event id are looked up in one batched read.
   std::vector<std::size_t> usable;
   std::vector<std::ptrdiff_t> lookup;  // Per usable record: its index in `ids`, or -1.
-  std::vector<std::uint64_t> hashes(seen_ != nullptr ? records.size() : 0);
+  std::vector<std::uint64_t> hashes;   // Per usable record, with a filter: its id's hash.
   std::vector<std::string_view> ids;
   for (std::size_t i = 0; i < records.size(); ++i) {
     if (!checks[i].ok()) {
@@ -113,8 +109,8 @@ StatusOr<BatchPlan> Applier::Prepare(std::span<const kafka::Record> records, Ins
       continue;
     }
     // Looked up unless this replay's filter has certainly not seen it (then the store has not).
-    if (seen_ != nullptr) hashes[i] = BloomFilter::Hash(e.event_id());
-    if (seen_ == nullptr || seen_->MayContainHash(hashes[i])) {
+    if (seen_ != nullptr) hashes.push_back(BloomFilter::Hash(e.event_id()));
+    if (seen_ == nullptr || seen_->MayContainHash(hashes.back())) {
       lookup.push_back(static_cast<std::ptrdiff_t>(ids.size()));
       ids.push_back(e.event_id());
     } else {
@@ -153,7 +149,7 @@ StatusOr<BatchPlan> Applier::Prepare(std::span<const kafka::Record> records, Ins
     batch_ids.emplace(e.event_id(), e.child_id());
     // Added before the batch commits: a batch that fails leaves a "perhaps", which the store
     // then answers.
-    if (seen_ != nullptr) seen_->AddHash(hashes[usable[u]]);
+    if (seen_ != nullptr) seen_->AddHash(hashes[u]);
     ChildBatch& work = children[e.child_id()];
     work.fresh_bytes.push_back(r.value);
     work.fresh.push_back(&e);
@@ -165,12 +161,6 @@ StatusOr<BatchPlan> Applier::Prepare(std::span<const kafka::Record> records, Ins
         value.first;
   }
   for (const consumer::DeadLetter& d : plan.dead) ++plan.counts[{"dead_lettered", "", d.reason}];
-  // Each new id's owner, in key order: the skip list takes a run of sorted keys from where the
-  // last one went in, instead of searching from its top for each random id.
-  std::vector<std::pair<std::string_view, std::string_view>> owned(batch_ids.begin(),
-                                                                   batch_ids.end());
-  std::sort(owned.begin(), owned.end());
-  for (const auto& [id, child] : owned) plan.writes.Put(cf::kEventIds, id, child);
   for (auto& [child, work] : children) {
     if (Status s = FoldChild(std::string(child), work, plan); !s.ok()) return s;
   }
@@ -181,6 +171,7 @@ StatusOr<BatchPlan> Applier::Prepare(std::span<const kafka::Record> records, Ins
 Status Applier::FoldChild(const std::string& child, ChildBatch& work, BatchPlan& plan) {
   for (std::size_t i = 0; i < work.fresh.size(); ++i) {
     plan.writes.Put(cf::kEvents, EventKey(child, work.fresh[i]->event_id()), work.fresh_bytes[i]);
+    plan.writes.Put(cf::kEventIds, work.fresh[i]->event_id(), child);
   }
   if (mode_ == Mode::kEventsOnly) return Status::Ok();  // FoldAll folds it once, at the end.
   std::vector<v1::Envelope> events;
@@ -239,14 +230,9 @@ StatusOr<std::size_t> Applier::FoldAll(storage::Store& store, const domain::Cale
   // A replay's events were loaded in bulk (StoreOptions::bulk_column_families): flushed, they
   // are read back from sorted tables. A store never folded before owns no rows to replace.
   if (Status s = store.Flush(); !s.ok()) return s;
-  bool owns_rows = false;
-  if (Status s = store.Scan(cf::kOwned, "",
-                            [&](std::string_view, std::string_view) {
-                              owns_rows = true;
-                              return false;
-                            });
-      !s.ok())
-    return s;
+  auto no_rows = store.Empty(cf::kOwned);
+  if (!no_rows.ok()) return no_rows.status();
+  const bool owns_rows = !no_rows.value();
 
   // A pipeline: this thread reads the events in key order (child \0 event_id, so each child's
   // events arrive together) and hands them on, `children_per_write` children at a time, to two

@@ -102,27 +102,20 @@ Status ReadProjectorConfig(config::YamlReader& yaml, ProjectorConfig& c) {
   return yaml.Finish();
 }
 
-StatusOr<consumer::KafkaHandles> ConnectKafka(const ProjectorConfig& c, const std::string& group) {
+StatusOr<consumer::KafkaHandles> ConnectKafka(const ProjectorConfig& c, const std::string& group,
+                                              kafka::Properties consumer_properties) {
   return consumer::Connect({.brokers = c.brokers,
                             .properties = c.kafka_properties,
                             .topic = c.topic,
                             .group_id = group,
-                            .client_id = "sightline-projector"});
+                            .client_id = "sightline-projector",
+                            .consumer_properties = std::move(consumer_properties)});
 }
 
 kafka::Properties ReplayConsumerProperties() {
   return {{"queued.min.messages", "10000000"},
           {"queued.max.messages.kbytes", "32768"},
           {"max.partition.fetch.bytes", "8388608"}};
-}
-
-StatusOr<consumer::KafkaHandles> ConnectReplay(const ProjectorConfig& c, const std::string& group) {
-  return consumer::Connect({.brokers = c.brokers,
-                            .properties = c.kafka_properties,
-                            .topic = c.topic,
-                            .group_id = group,
-                            .client_id = "sightline-projector",
-                            .consumer_properties = ReplayConsumerProperties()});
 }
 
 consumer::Options ReplayShellOptionsFor(const ProjectorConfig& c) {

@@ -53,14 +53,11 @@ Status ReadProjectorConfig(config::YamlReader& yaml, ProjectorConfig& config);
 
 using Overrides = consumer::ServiceOverrides;
 
-// The projector's producer and consumer of `topic`, in consumer group `group`.
+// The projector's producer and consumer of `topic`, in consumer group `group`. A rebuild's
+// replay passes ReplayConsumerProperties(); the configuration's kafka properties win over both.
 StatusOr<consumer::KafkaHandles> ConnectKafka(const ProjectorConfig& config,
-                                              const std::string& group);
-// The same for a rebuild's replay, which reads the whole topic as fast as it can: a deeper
-// prefetch (see ReplayConsumerProperties), unless the configuration's kafka properties say
-// otherwise.
-StatusOr<consumer::KafkaHandles> ConnectReplay(const ProjectorConfig& config,
-                                               const std::string& group);
+                                              const std::string& group,
+                                              kafka::Properties consumer_properties = {});
 // librdkafka 2.0 stops fetching a partition for a whole second once its prefetch queue holds
 // queued.min.messages (100,000 by default); a replay drained that in less, and waited out the
 // rest (a third of a 1M-event rebuild's time). The queue is bounded by bytes instead, deep

@@ -188,7 +188,7 @@ int Rebuild(const ProjectorConfig& c, const domain::Calendar& calendar) {
   if (!path.ok()) return Fail(path.status().ToString());
   auto store = storage::Store::Open(ReplayStoreOptionsFor(c, path.value()));
   if (!store.ok()) return Fail(store.status().ToString());
-  auto k = ConnectReplay(c, c.group_id + "-rebuild");
+  auto k = ConnectKafka(c, c.group_id + "-rebuild", ReplayConsumerProperties());
   if (!k.ok()) return Fail(k.status().ToString());
   ProjectorMetrics metrics;
   // Events first, every child folded once at the end (the store is not served until then).

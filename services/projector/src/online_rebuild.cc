@@ -127,7 +127,7 @@ void OnlineRebuild::Build() {
   auto opened = storage::Store::Open(ReplayStoreOptionsFor(config_, path_));
   if (!opened.ok()) return fail(opened.status().ToString());
   store_ = std::move(opened).value();
-  auto k = ConnectReplay(config_, config_.group_id + "-rebuild");
+  auto k = ConnectKafka(config_, config_.group_id + "-rebuild", ReplayConsumerProperties());
   if (!k.ok()) return fail(k.status().ToString());
   kafka_ = std::move(k).value();
   {

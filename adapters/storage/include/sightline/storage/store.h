@@ -90,6 +90,8 @@ class Store {
 
   // nullopt when the key is absent. Unknown column family is kInvalidArgument.
   StatusOr<std::optional<std::string>> Get(std::string_view cf, std::string_view key) const;
+  // Whether the column family holds no row.
+  StatusOr<bool> Empty(std::string_view cf) const;
   // Get for many keys of one column family in one call (RocksDB batches the lookups).
   StatusOr<std::vector<std::optional<std::string>>> MultiGet(
       std::string_view cf, std::span<const std::string_view> keys) const;
