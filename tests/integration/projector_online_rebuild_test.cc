@@ -115,6 +115,20 @@ TEST(ProjectorOnlineRebuild, RequestsNeverFailOrGoBackInTimeAcrossARebuildAndSwi
   first.push_back(Message(topic, ProbeContact(0)));
   ASSERT_TRUE(send(first));
 
+  // The queue the API serves (the queue view, merged batch by batch) holds exactly the children
+  // the line-of-sight figures, read from every stored summary, count as awaiting a decision.
+  auto queue_matches_summaries = [&](ProjectorHarness& projector) {
+    http::ClientResponse q = Call(projector.url(), "GET", "/v1/queue?limit=1", "hos1");
+    http::ClientResponse los = Call(projector.url(), "GET", "/v1/line-of-sight", "hos1");
+    EXPECT_EQ(q.status, 200) << q.body;
+    EXPECT_EQ(los.status, 200) << los.body;
+    if (q.status != 200 || los.status != 200) return;
+    json figures = json::parse(los.body);
+    int awaiting = figures["awaiting_decision"]["count"].get<int>() +
+                   figures["hidden"]["awaiting_decision"].get<int>();
+    EXPECT_GT(awaiting, 0);
+    EXPECT_EQ(json::parse(q.body)["total"].get<int>(), awaiting);
+  };
   std::string users;
   for (auto [id, role, team] : std::vector<std::tuple<std::string, std::string, std::string>>{
            {"p1", "mash_practitioner", "mash"}, {"hos1", "head_of_service", "svc"}})
@@ -122,7 +136,11 @@ TEST(ProjectorOnlineRebuild, RequestsNeverFailOrGoBackInTimeAcrossARebuildAndSwi
              ", token_sha256: " + crypto::Sha256Hex(TokenOf(id)) + "}";
   ProjectorHarness projector(brokers, "online-rebuild", topic, users);
   ASSERT_TRUE(projector.Start());
+  // Read the queue while the projector is still catching up, so that its view is loaded early
+  // and most batches are merged into it.
+  EXPECT_EQ(Call(projector.url(), "GET", "/v1/queue?limit=1", "hos1").status, 200);
   ASSERT_TRUE(projector.WaitCaughtUp(std::chrono::seconds(120))) << projector.Ready().dump();
+  queue_matches_summaries(projector);
   const std::string old_store =
       std::filesystem::canonical(projector.dir() + "/data/current").string();
 
@@ -225,6 +243,7 @@ TEST(ProjectorOnlineRebuild, RequestsNeverFailOrGoBackInTimeAcrossARebuildAndSwi
   http::ClientResponse probe = Call(projector.url(), "GET", "/v1/children/probe-child", "hos1");
   ASSERT_EQ(probe.status, 200) << probe.body;
   EXPECT_EQ(json::parse(probe.body)["record"]["contacts"], probes_acked.load());
+  queue_matches_summaries(projector);
   readers.JoinAll();
 
   std::lock_guard lock(mu);

@@ -1,6 +1,7 @@
 // Where the projector's store lives: `dump` must not invent a store behind a misspelt directory,
 // and a store written before the consumer shell (ADR 0007) has its offsets migrated on open, or
-// is refused with a message that says to rebuild.
+// is refused with a message that says to rebuild. The queue view (ADR 0019) kept batch by batch
+// equals the queue read afresh from the store.
 #include <gtest/gtest.h>
 
 #include <filesystem>
@@ -9,6 +10,7 @@
 
 #include "applier.h"
 #include "process.h"
+#include "queue_view.h"
 #include "records.h"
 #include "sightline/consumer/offsets.h"
 #include "sightline/simulator/simulate.h"
@@ -205,6 +207,103 @@ TEST(ProjectorStore, AReplayFindsDuplicatesAndReusedIdsFromEarlierBatches) {
     EXPECT_EQ(replayed.dead, live.dead) << bits << " bits";
     EXPECT_EQ(replayed.duplicates, live.duplicates) << bits << " bits";
   }
+}
+
+std::shared_ptr<storage::Store> OpenScratch(const std::string& name) {
+  auto store = storage::Store::Open(
+      {.path = testing::TempDir(name), .column_families = ColumnFamilies(), .sync_writes = false});
+  EXPECT_TRUE(store.ok());
+  return std::move(store).value();
+}
+
+// (key, row) of every row of a snapshot, to compare two.
+std::vector<std::pair<std::string, std::string>> Rows(const QueueSnapshot& snapshot) {
+  std::vector<std::pair<std::string, std::string>> out;
+  for (const auto& row : snapshot) out.emplace_back(row->key, row->summary);
+  return out;
+}
+
+std::string SummaryRow(const std::string& child, events::v1::RagRating rag) {
+  projections::v1::ChildSummary s;
+  s.set_child_id(child);
+  s.set_rag(rag);
+  s.set_queue_team_id("mash");
+  return s.SerializeAsString();
+}
+
+// The live projector's batches, merged into the view one by one, give the queue a fresh load
+// from the store reads, batch after batch, in key order, while decisions take children off it.
+TEST(QueueView, MergedBatchesEqualTheQueueReadAfresh) {
+  domain::SimulationParams params;
+  params.seed = 19;
+  params.days = 12;
+  params.contacts_per_day = 40;
+  std::vector<kafka::Record> records = testing::AsRecords(domain::Simulate(params));
+  Instant now = Instant(params.start_day + std::chrono::days(params.days + 1));
+  domain::Calendar calendar;
+  domain::ProjectionPolicy policy;
+  std::shared_ptr<storage::Store> store = OpenScratch("queue-view-live");
+  Applier applier(*store, calendar, policy);
+  QueueView view(store);
+  std::size_t removed = 0, largest = 0;
+  for (std::size_t i = 0; i < records.size(); i += 250) {
+    auto plan = applier.Prepare(
+        std::span(records).subspan(i, std::min<std::size_t>(250, records.size() - i)), now);
+    ASSERT_TRUE(plan.ok()) << plan.status().ToString();
+    ASSERT_TRUE(store->Write(plan.value().writes).ok());
+    for (const QueueChange& c : plan.value().queue_changes) removed += c.summary ? 0 : 1;
+    view.Apply(plan.value().queue_changes);
+    auto merged = view.Snapshot();
+    auto fresh = QueueView(store).Snapshot();
+    ASSERT_TRUE(merged.ok() && fresh.ok());
+    ASSERT_EQ(Rows(*merged.value()), Rows(*fresh.value())) << "after the batch at " << i;
+    largest = std::max(largest, fresh.value()->size());
+  }
+  EXPECT_GT(largest, 20u);
+  EXPECT_GT(removed, 50u) << "the stream should take children off the queue too";
+  // One load, then one merge per batch that changed the queue: never a reload.
+  EXPECT_LE(view.published(), 1 + (records.size() + 249) / 250);
+}
+
+// Within a batch the last change of a key wins; a change before the first load is the store's
+// business; a row that does not parse drops the snapshot and the next read reports it.
+TEST(QueueView, LastChangeWinsAndABadRowIsReportedNotServed) {
+  std::shared_ptr<storage::Store> store = OpenScratch("queue-view-unit");
+  storage::WriteBatch seed;
+  seed.Put(cf::kQueue, "1/a", SummaryRow("a", events::v1::RAG_RATING_RED));
+  seed.Put(cf::kQueue, "3/c", SummaryRow("c", events::v1::RAG_RATING_GREEN));
+  ASSERT_TRUE(store->Write(seed).ok());
+  QueueView view(store);
+  view.Apply(std::vector<QueueChange>{{"2/b", SummaryRow("b", events::v1::RAG_RATING_AMBER)}});
+  auto loaded = view.Snapshot();
+  ASSERT_TRUE(loaded.ok());
+  ASSERT_EQ(loaded.value()->size(), 2u) << "a change before the load is not applied on its own";
+
+  view.Apply(std::vector<QueueChange>{
+      {"3/c", std::nullopt},
+      {"0/z", SummaryRow("z", events::v1::RAG_RATING_RED)},
+      {"0/z", std::nullopt},  // Added, then removed: gone.
+      {"1/a", std::nullopt},
+      {"1/a", SummaryRow("a", events::v1::RAG_RATING_AMBER)},  // Removed, then added: present.
+      {"4/d", SummaryRow("d", events::v1::RAG_RATING_BLUE)}});
+  auto merged = view.Snapshot();
+  ASSERT_TRUE(merged.ok());
+  ASSERT_EQ(merged.value()->size(), 2u);
+  EXPECT_EQ((*merged.value())[0]->key, "1/a");
+  EXPECT_EQ((*merged.value())[0]->head.rag(), events::v1::RAG_RATING_AMBER);
+  EXPECT_EQ((*merged.value())[1]->key, "4/d");
+  EXPECT_EQ((*merged.value())[1]->head.child_id(), "d");
+  EXPECT_EQ(loaded.value()->size(), 2u) << "a snapshot taken earlier does not change";
+  EXPECT_EQ((*loaded.value())[1]->key, "3/c");
+
+  storage::WriteBatch bad;
+  bad.Put(cf::kQueue, "5/e", "\xff\xff\xff");
+  ASSERT_TRUE(store->Write(bad).ok());
+  view.Apply(std::vector<QueueChange>{{"5/e", "\xff\xff\xff"}});
+  auto reread = view.Snapshot();
+  ASSERT_FALSE(reread.ok());
+  EXPECT_EQ(reread.status().code(), StatusCode::kInternal);
+  EXPECT_NE(reread.status().message().find("queue row"), std::string::npos);
 }
 
 }  // namespace

@@ -234,8 +234,6 @@ http::Response TriageApi::Me(const http::Request& req) {
 }
 
 http::Response TriageApi::Queue(const http::Request& req) {
-  const auto held_store = d_.stores.Get();  // This request's store, even across a switch.
-  const storage::Store& store = *held_store;
   static const std::string kEndpoint = "GET /v1/queue";
   http::Response bad;
   auto user = Authenticate(req, kEndpoint, bad);
@@ -274,38 +272,33 @@ http::Response TriageApi::Queue(const http::Request& req) {
   std::size_t total = 0;
   std::string next_cursor;
   std::vector<std::string> shown;
-  bool more = false, corrupt = false;
-  // Every row is filtered and counted for `total` from its head (a few fields, no allocation
-  // for the rest); only the rows of the page are parsed whole.
-  pv::ChildSummary head;
-  Status s = store.Scan(cf::kQueue, "", [&](std::string_view key, std::string_view value) {
-    if (!domain::ParseSummaryHead(value, head)) {
-      corrupt = true;
-      return false;
-    }
-    if (!domain::InUsersQueue(*user, head, d_.access)) return true;
-    if (!team.empty() && head.queue_team_id() != team) return true;
-    if (rag && head.rag() != *rag) return true;
-    if (stage && head.stage() != *stage) return true;
+  bool more = false;
+  // The queue view's snapshot (queue_view.h): every row is filtered and counted for `total`
+  // from its head, kept parsed; only the rows of the page are parsed whole.
+  auto queue = d_.stores.Queue()->Snapshot();
+  if (!queue.ok()) {
+    if (queue.status().code() == StatusCode::kInternal) return Error(500, queue.status().message());
+    return StoreError(queue.status());
+  }
+  for (const std::shared_ptr<const QueueRow>& row : *queue.value()) {
+    const pv::ChildSummary& head = row->head;
+    if (!domain::InUsersQueue(*user, head, d_.access)) continue;
+    if (!team.empty() && head.queue_team_id() != team) continue;
+    if (rag && head.rag() != *rag) continue;
+    if (stage && head.stage() != *stage) continue;
     ++total;
-    if (!cursor.empty() && key <= cursor) return true;
+    if (!cursor.empty() && row->key <= cursor) continue;
     if (static_cast<long>(items.size()) < limit) {
       pv::ChildSummary c;
-      if (!c.ParseFromArray(value.data(), static_cast<int>(value.size()))) {
-        corrupt = true;
-        return false;
-      }
+      if (!c.ParseFromString(row->summary)) return Error(500, "queue row does not parse");
       bool full = domain::CanReadChild(*user, c, d_.access) == Access::kGranted;
       items.push_back(api_json::QueueItem(c, d_.calendar, now, full));
       shown.push_back(c.child_id());
-      if (static_cast<long>(items.size()) == limit) next_cursor = crypto::Hex(key);
+      if (static_cast<long>(items.size()) == limit) next_cursor = crypto::Hex(row->key);
     } else {
       more = true;  // Past the page: only counted for total.
     }
-    return true;
-  });
-  if (!s.ok()) return StoreError(s);
-  if (corrupt) return Error(500, "queue row does not parse");
+  }
   if (!Audit(&*user, kEndpoint, "", "", au::OUTCOME_GRANTED, bad, {.shown = shown})) return bad;
   d_.metrics.Request("queue", 200);
   json body = {{"as_of", api_json::Iso(now)}, {"total", total}};

@@ -189,7 +189,7 @@ Status Applier::FoldChild(const std::string& child, ChildBatch& work, BatchPlan&
   if (corrupt) return Internal("stored event of child " + child + " does not parse");
   for (const v1::Envelope* e : work.fresh) events.push_back(*e);
   if (Status w = WriteFolded(store_, calendar_, policy_, child, events, plan.writes,
-                             plan.queue_delta, true);
+                             plan.queue_delta, true, &plan.queue_changes);
       !w.ok())
     return w;
   plan.changed_children.push_back(child);
@@ -199,7 +199,8 @@ Status Applier::FoldChild(const std::string& child, ChildBatch& work, BatchPlan&
 Status Applier::WriteFolded(const storage::Store& store, const domain::Calendar& calendar,
                             const domain::ProjectionPolicy& policy, const std::string& child,
                             const std::vector<v1::Envelope>& events, storage::WriteBatch& writes,
-                            std::int64_t& queue_delta, bool read_old) {
+                            std::int64_t& queue_delta, bool read_old,
+                            std::vector<QueueChange>* queue_changes) {
   pv::ChildRecord record = domain::FoldChild(child, events, calendar, policy);
   pv::ChildSummary summary = domain::Summarise(record);
   pv::OwnedRows rows = domain::OwnedRowsOf(record, summary);
@@ -220,6 +221,10 @@ Status Applier::WriteFolded(const storage::Store& store, const domain::Calendar&
 
   std::string summary_bytes = Serialize(summary);
   for (const auto& key : rows.queue_keys()) writes.Put(cf::kQueue, key, summary_bytes);
+  if (queue_changes != nullptr) {
+    for (const auto& key : old.queue_keys()) queue_changes->push_back({key, std::nullopt});
+    for (const auto& key : rows.queue_keys()) queue_changes->push_back({key, summary_bytes});
+  }
   for (const auto& key : rows.household_keys()) writes.Put(cf::kHouseholds, key, "");
   for (const auto& key : rows.name_keys()) writes.Put(cf::kNames, key, "");
   for (const auto& key : rows.link_keys()) writes.Put(cf::kLinks, key, "");
@@ -278,7 +283,8 @@ StatusOr<std::size_t> Applier::FoldAll(storage::Store& store, const domain::Cale
             s = Internal("stored event of child " + child + " does not parse");
         }
         if (s.ok())
-          s = WriteFolded(store, calendar, policy, child, events, writes, delta, owns_rows);
+          s = WriteFolded(store, calendar, policy, child, events, writes, delta, owns_rows,
+                          nullptr);
         if (!s.ok()) break;
       }
       if (s.ok()) {

@@ -19,6 +19,7 @@
 #include <tuple>
 #include <vector>
 
+#include "queue_view.h"
 #include "sightline/consumer/shell.h"
 #include "sightline/core/bloom.h"
 #include "sightline/domain/calendar/calendar.h"
@@ -31,7 +32,8 @@ namespace sightline::projector {
 
 struct BatchPlan : consumer::Batch {
   std::vector<std::string> changed_children;
-  std::int64_t queue_delta = 0;  // Queue rows added minus removed (meta/queue_length).
+  std::int64_t queue_delta = 0;            // Queue rows added minus removed (meta/queue_length).
+  std::vector<QueueChange> queue_changes;  // For the queue view, once the batch is committed.
   // (outcome, type, reason) -> count, for metrics: applied/skipped/dead_lettered.
   std::map<std::tuple<std::string, std::string, std::string>, int> counts;
 };
@@ -66,7 +68,8 @@ class Applier {
   static Status WriteFolded(const storage::Store& store, const domain::Calendar& calendar,
                             const domain::ProjectionPolicy& policy, const std::string& child,
                             const std::vector<events::v1::Envelope>& events,
-                            storage::WriteBatch& writes, std::int64_t& queue_delta, bool read_old);
+                            storage::WriteBatch& writes, std::int64_t& queue_delta, bool read_old,
+                            std::vector<QueueChange>* queue_changes);
 
   const storage::Store& store_;
   const domain::Calendar& calendar_;

@@ -33,6 +33,7 @@ void ProjectorHandler::Committed(const BatchPlan& plan) {
     events += n;
   }
   metrics_.BatchApplied(seconds, events);
+  if (slot_ != nullptr) slot_->Queue()->Apply(plan.queue_changes);  // Before screens hear of it.
   if (feed_) feed_->Publish(plan.changed_children);
 }
 
