@@ -22,6 +22,9 @@ struct EmitOptions {
   // still sent, and reach their partition, in file order.
   int in_flight = 4;
   int retries = 5;  // Times to resend a batch the gateway answered 503 (same event_ids: safe).
+  // Events a second, all senders together (0: as fast as the gateway takes them). A steady
+  // load for measuring something else under ingest (bench/ingest.sh).
+  int rate = 0;
   std::string token_file;  // The bearer token to send (a file, so it never shows in `ps`).
   std::string token;       // Read from token_file by Emit.
 };

@@ -1,5 +1,6 @@
 #include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <fstream>
 #include <iostream>
 #include <nlohmann/json.hpp>
@@ -97,11 +98,20 @@ int Emit(EmitOptions o) {
 
   // Each sender sends its own lines in file order, `batch` at a time; the first failure stops
   // the others before their next request.
+  // With --rate, each sender keeps its share of the rate: its n-th batch waits until the moment
+  // its events so far are due (no burst to catch up after a slow answer beyond that schedule).
   std::atomic<std::size_t> accepted_total{0};
   std::atomic<int> failed{0};
+  const auto started = std::chrono::steady_clock::now();
   auto send = [&](const std::vector<const domain::NdjsonLine*>& mine) {
     for (std::size_t i = 0; i < mine.size() && failed == 0;
          i += static_cast<std::size_t>(o.batch)) {
+      if (o.rate > 0) {
+        const double per_sender = static_cast<double>(o.rate) / static_cast<double>(senders);
+        std::this_thread::sleep_until(
+            started + std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+                          std::chrono::duration<double>(static_cast<double>(i) / per_sender)));
+      }
       std::string batch;
       for (std::size_t j = i; j < std::min(mine.size(), i + static_cast<std::size_t>(o.batch));
            ++j) {

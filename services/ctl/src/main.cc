@@ -55,6 +55,11 @@ int main(int argc, char** argv) {
                    "Requests in flight at once (each child's events stay in file order)")
       ->check(CLI::Range(1, 64))
       ->capture_default_str();
+  emit_cmd
+      ->add_option("--rate", emit.rate,
+                   "Events per second at most, all requests together (0: as fast as accepted)")
+      ->check(CLI::Range(0, 10000000))
+      ->capture_default_str();
   emit_cmd->add_option("--retries", emit.retries, "Resends of a batch answered 503")
       ->check(CLI::Range(0, 100))
       ->capture_default_str();
