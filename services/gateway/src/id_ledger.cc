@@ -57,32 +57,60 @@ StatusOr<std::unique_ptr<IdLedger>> IdLedger::Open(const std::string& data_dir) 
   return std::unique_ptr<IdLedger>(new IdLedger(std::move(store).value()));
 }
 
-StatusOr<Claim> IdLedger::Take(const std::string& event_id, const std::string& owner,
-                               const std::string& digest, const std::string& team) {
-  std::lock_guard lock(mu_);
-  auto flying = in_flight_.find(event_id);
-  if (flying != in_flight_.end()) {
-    if (flying->second.owner != owner)
-      return Claim{ClaimKind::kConflict, "event_id is being written by another client"};
-    if (flying->second.digest != digest)
-      return Claim{ClaimKind::kConflict,
-                   "event_id is being written by another request with other content"};
-    return Claim{ClaimKind::kBusy, "event_id is being written by another request; retry"};
+StatusOr<std::vector<Claim>> IdLedger::TakeAll(const std::vector<Wanted>& wanted,
+                                               const std::string& owner) {
+  std::vector<Claim> claims(wanted.size(), Claim{ClaimKind::kFresh, ""});
+  std::vector<std::size_t> reserved;  // Indexes of the ids this call put in flight.
+  {
+    std::lock_guard lock(mu_);
+    for (std::size_t i = 0; i < wanted.size(); ++i) {
+      auto [flying, fresh] = in_flight_.try_emplace(
+          *wanted[i].event_id, Holder{owner, wanted[i].digest, *wanted[i].team});
+      if (fresh) {
+        reserved.push_back(i);
+      } else if (flying->second.owner != owner) {
+        claims[i] = {ClaimKind::kConflict, "event_id is being written by another client"};
+      } else if (flying->second.digest != wanted[i].digest) {
+        claims[i] = {ClaimKind::kConflict,
+                     "event_id is being written by another request with other content"};
+      } else {
+        claims[i] = {ClaimKind::kBusy, "event_id is being written by another request; retry"};
+      }
+    }
   }
-  auto stored = store_->Get(kIds, event_id);
+  // An id recorded by a request that settled before the reservation was made is in the store
+  // by now: Settle writes before it lets its ids go.
+  std::vector<std::string_view> keys;
+  keys.reserve(reserved.size());
+  for (std::size_t i : reserved) keys.emplace_back(*wanted[i].event_id);
+  auto stored = store_->MultiGet(kIds, keys);
+  std::vector<std::size_t> release;
+  if (stored.ok()) {
+    for (std::size_t k = 0; k < reserved.size(); ++k) {
+      const std::optional<std::string>& row = stored.value()[k];
+      if (!row) continue;
+      const std::size_t i = reserved[k];
+      Decoded held = Decode(*row);
+      if (held.owner != owner) {
+        claims[i] = {ClaimKind::kConflict, "event_id already belongs to another client"};
+      } else if (held.digest != wanted[i].digest) {
+        claims[i] = {ClaimKind::kConflict,
+                     "event_id was already used for an event with other content; a new event "
+                     "needs a new event_id"};
+      } else {
+        claims[i] = {ClaimKind::kDuplicate, ""};
+      }
+      release.push_back(i);
+    }
+  } else {
+    release = reserved;
+  }
+  if (!release.empty()) {
+    std::lock_guard lock(mu_);
+    for (std::size_t i : release) in_flight_.erase(*wanted[i].event_id);
+  }
   if (!stored.ok()) return stored.status();
-  if (stored.value()) {
-    Decoded held = Decode(*stored.value());
-    if (held.owner != owner)
-      return Claim{ClaimKind::kConflict, "event_id already belongs to another client"};
-    if (held.digest != digest)
-      return Claim{ClaimKind::kConflict,
-                   "event_id was already used for an event with other content; a new event "
-                   "needs a new event_id"};
-    return Claim{ClaimKind::kDuplicate, ""};
-  }
-  in_flight_.emplace(event_id, Holder{owner, digest, team});
-  return Claim{ClaimKind::kFresh, ""};
+  return claims;
 }
 
 StatusOr<std::optional<IdLedger::Author>> IdLedger::AuthorOf(const std::string& event_id) const {

@@ -44,8 +44,17 @@ class IdLedger {
 
   // `team`: the team of the event's actor, kept so that a correction can be checked against
   // the team that wrote what it corrects.
-  StatusOr<Claim> Take(const std::string& event_id, const std::string& owner,
-                       const std::string& digest, const std::string& team);
+  // One request's events at once, a claim per event in order, as if taken one by one (a second
+  // copy of an id in the same request finds the first in flight). The lock is held only to look
+  // at and reserve ids in flight; the stored ids are then read in one MultiGet, and any
+  // reservation the store answers (duplicate, conflict) is let go again. On a store error every
+  // reservation this call made is let go.
+  struct Wanted {
+    const std::string* event_id;
+    std::string digest;
+    const std::string* team;
+  };
+  StatusOr<std::vector<Claim>> TakeAll(const std::vector<Wanted>& wanted, const std::string& owner);
   struct Author {
     std::string owner, team;
   };

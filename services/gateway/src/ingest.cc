@@ -99,30 +99,32 @@ std::optional<http::Response> IngestHandler::ClaimIds(const identity::AuthResult
                                                       std::vector<bool>& duplicate) {
   json conflicts = json::array();
   std::string busy;
-  for (std::size_t i = 0; i < accepted.size() && busy.empty(); ++i) {
+  std::vector<IdLedger::Wanted> wanted;
+  wanted.reserve(accepted.size());
+  for (std::size_t i = 0; i < accepted.size(); ++i)
+    wanted.push_back({&accepted[i].event_id(), ContentDigest(accepted[i], stamped[i]),
+                      &accepted[i].actor().team_id()});
+  auto claims = ids_.TakeAll(wanted, who.principal->subject);
+  if (!claims.ok()) busy = claims.status().message();  // Nothing is left reserved.
+  for (std::size_t i = 0; claims.ok() && i < accepted.size(); ++i) {
     const v1::Envelope& e = accepted[i];
-    auto claim = ids_.Take(e.event_id(), who.principal->subject, ContentDigest(e, stamped[i]),
-                           e.actor().team_id());
-    if (!claim.ok()) {
-      busy = claim.status().message();
-      break;
-    }
-    switch (claim.value().kind) {
+    const Claim& claim = claims.value()[i];
+    switch (claim.kind) {
       case ClaimKind::kFresh:
-        claimed.push_back(e.event_id());
+        claimed.push_back(e.event_id());  // Let go again below if the request is refused.
         break;
       case ClaimKind::kDuplicate:
         duplicate[i] = true;
         break;
       case ClaimKind::kBusy:
-        busy = claim.value().detail;
+        if (busy.empty()) busy = claim.detail;
         break;
       case ClaimKind::kConflict:
-        conflicts.push_back({{"event_id", e.event_id()},
-                             {"errors", ErrorsJson({{"event_id", claim.value().detail}})}});
+        conflicts.push_back(
+            {{"event_id", e.event_id()}, {"errors", ErrorsJson({{"event_id", claim.detail}})}});
         if (conflicts.size() <= options_.max_audited_refusals)
           AuditRefusal(who, audit::v1::OUTCOME_DENIED_CONFLICT, e.event_id(),
-                       domain::PayloadType(e), e.child_id(), claim.value().detail);
+                       domain::PayloadType(e), e.child_id(), claim.detail);
         break;
     }
   }
