@@ -243,8 +243,8 @@ TEST_F(Ingest, AnEventIdCannotBeSquattedOrReused) {
   ids_.reset();
   auto reopened = IdLedger::Open(dir_);
   ASSERT_TRUE(reopened.ok()) << reopened.status().message();
-  std::string ev9 = "ev-9", none;
-  auto claim = reopened.value()->TakeAll({{&ev9, "x", &none}}, "u1");
+  std::string ev9 = "ev-9", x = "x", none;
+  auto claim = reopened.value()->TakeAll({{&ev9, &x, &none}}, "u1");
   ASSERT_TRUE(claim.ok());
   EXPECT_EQ(claim.value().at(0).kind, ClaimKind::kConflict);
 }
@@ -255,35 +255,35 @@ TEST_F(Ingest, AnEventIdCannotBeSquattedOrReused) {
 TEST(IdLedgerClaims, TakeAllReservesFreshIdsAndLetsGoOfTheRest) {
   auto ledger = IdLedger::Open(sightline::testing::TempDir("ledger-take-all")).value();
   std::string a = "ev-a", b = "ev-b", c = "ev-c", team = "mash";
+  std::string d1 = "d1", d2 = "d2", d3 = "d3", other = "other", changed_digest = "changed";
   auto kinds = [](const StatusOr<std::vector<Claim>>& claims) {
     std::vector<ClaimKind> out;
     for (const Claim& claim : claims.value()) out.push_back(claim.kind);
     return out;
   };
-  auto first = ledger->TakeAll({{&a, "d1", &team}, {&b, "d2", &team}, {&a, "d1", &team}}, "u1");
+  auto first = ledger->TakeAll({{&a, &d1, &team}, {&b, &d2, &team}, {&a, &d1, &team}}, "u1");
   ASSERT_TRUE(first.ok());
   EXPECT_EQ(kinds(first),
             (std::vector<ClaimKind>{ClaimKind::kFresh, ClaimKind::kFresh, ClaimKind::kBusy}));
   // In flight: the same content from the same client waits; anyone else's is a conflict.
-  auto meanwhile =
-      ledger->TakeAll({{&a, "d1", &team}, {&b, "other", &team}, {&c, "d3", &team}}, "u1");
+  auto meanwhile = ledger->TakeAll({{&a, &d1, &team}, {&b, &other, &team}, {&c, &d3, &team}}, "u1");
   EXPECT_EQ(kinds(meanwhile),
             (std::vector<ClaimKind>{ClaimKind::kBusy, ClaimKind::kConflict, ClaimKind::kFresh}));
-  EXPECT_EQ(kinds(ledger->TakeAll({{&a, "d1", &team}}, "u2")),
+  EXPECT_EQ(kinds(ledger->TakeAll({{&a, &d1, &team}}, "u2")),
             std::vector<ClaimKind>{ClaimKind::kConflict});
   // a is written, b and c are not: a is stored for good, b and c are free again.
   ASSERT_TRUE(ledger->Settle({a, b}, {true, false}).ok());
   ASSERT_TRUE(ledger->Settle({c}, {false}).ok());
   for (int round = 0; round < 2; ++round) {  // Twice: a stored id is never left reserved.
-    auto later = ledger->TakeAll({{&a, "d1", &team}}, "u1");
+    auto later = ledger->TakeAll({{&a, &d1, &team}}, "u1");
     EXPECT_EQ(kinds(later), std::vector<ClaimKind>{ClaimKind::kDuplicate}) << round;
   }
-  auto others = ledger->TakeAll({{&a, "changed", &team}, {&a, "d1", &team}}, "u2");
+  auto others = ledger->TakeAll({{&a, &changed_digest, &team}, {&a, &d1, &team}}, "u2");
   EXPECT_EQ(kinds(others), (std::vector<ClaimKind>{ClaimKind::kConflict, ClaimKind::kConflict}));
   EXPECT_NE(others.value()[0].detail.find("another client"), std::string::npos);
-  auto changed = ledger->TakeAll({{&a, "changed", &team}}, "u1");
+  auto changed = ledger->TakeAll({{&a, &changed_digest, &team}}, "u1");
   EXPECT_NE(changed.value()[0].detail.find("other content"), std::string::npos);
-  EXPECT_EQ(kinds(ledger->TakeAll({{&b, "d2", &team}, {&c, "d3", &team}}, "u1")),
+  EXPECT_EQ(kinds(ledger->TakeAll({{&b, &d2, &team}, {&c, &d3, &team}}, "u1")),
             (std::vector<ClaimKind>{ClaimKind::kFresh, ClaimKind::kFresh}));
   auto author = ledger->AuthorOf(a);
   ASSERT_TRUE(author.ok() && author.value());

@@ -1,5 +1,8 @@
 #include "id_ledger.h"
 
+#include <algorithm>
+#include <optional>
+
 #include <google/protobuf/io/coded_stream.h>
 #include <google/protobuf/io/zero_copy_stream_impl_lite.h>
 
@@ -36,16 +39,20 @@ Decoded Decode(std::string_view v) {
 
 }  // namespace
 
-std::string ContentDigest(const events::v1::Envelope& event, bool recorded_at_stamped) {
-  events::v1::Envelope copy = event;
-  copy.clear_recorded_by();
-  if (recorded_at_stamped) copy.clear_recorded_at();
+std::string ContentDigest(const events::v1::Envelope& unstamped) {
+  const events::v1::Envelope* event = &unstamped;
+  std::optional<events::v1::Envelope> copy;  // Only when the client sent a recorded_by.
+  if (!unstamped.recorded_by().empty()) {
+    copy = unstamped;
+    copy->clear_recorded_by();
+    event = &*copy;
+  }
   std::string bytes;
   {
     google::protobuf::io::StringOutputStream out(&bytes);
     google::protobuf::io::CodedOutputStream coded(&out);
     coded.SetSerializationDeterministic(true);
-    copy.SerializeToCodedStream(&coded);
+    event->SerializeToCodedStream(&coded);
   }
   return crypto::Sha256Hex(bytes);
 }
@@ -65,12 +72,12 @@ StatusOr<std::vector<Claim>> IdLedger::TakeAll(const std::vector<Wanted>& wanted
     std::lock_guard lock(mu_);
     for (std::size_t i = 0; i < wanted.size(); ++i) {
       auto [flying, fresh] = in_flight_.try_emplace(
-          *wanted[i].event_id, Holder{owner, wanted[i].digest, *wanted[i].team});
+          *wanted[i].event_id, Holder{owner, *wanted[i].digest, *wanted[i].team});
       if (fresh) {
         reserved.push_back(i);
       } else if (flying->second.owner != owner) {
         claims[i] = {ClaimKind::kConflict, "event_id is being written by another client"};
-      } else if (flying->second.digest != wanted[i].digest) {
+      } else if (flying->second.digest != *wanted[i].digest) {
         claims[i] = {ClaimKind::kConflict,
                      "event_id is being written by another request with other content"};
       } else {
@@ -93,7 +100,7 @@ StatusOr<std::vector<Claim>> IdLedger::TakeAll(const std::vector<Wanted>& wanted
       Decoded held = Decode(*row);
       if (held.owner != owner) {
         claims[i] = {ClaimKind::kConflict, "event_id already belongs to another client"};
-      } else if (held.digest != wanted[i].digest) {
+      } else if (held.digest != *wanted[i].digest) {
         claims[i] = {ClaimKind::kConflict,
                      "event_id was already used for an event with other content; a new event "
                      "needs a new event_id"};
@@ -123,12 +130,19 @@ StatusOr<std::optional<IdLedger::Author>> IdLedger::AuthorOf(const std::string& 
 
 Status IdLedger::Settle(const std::vector<std::string>& event_ids,
                         const std::vector<bool>& written) {
+  // In key order: the memtable's skip list takes a sorted run from where the last key went in.
+  std::vector<std::size_t> order;
+  order.reserve(event_ids.size());
+  for (std::size_t i = 0; i < event_ids.size(); ++i)
+    if (written[i]) order.push_back(i);
+  std::sort(order.begin(), order.end(),
+            [&](std::size_t a, std::size_t b) { return event_ids[a] < event_ids[b]; });
   storage::WriteBatch batch;
   {
     std::lock_guard lock(mu_);
-    for (std::size_t i = 0; i < event_ids.size(); ++i) {
+    for (std::size_t i : order) {
       auto held = in_flight_.find(event_ids[i]);
-      if (held != in_flight_.end() && written[i])
+      if (held != in_flight_.end())
         batch.Put(kIds, event_ids[i],
                   Encode(held->second.owner, held->second.digest, held->second.team));
     }

@@ -14,6 +14,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "sightline/core/status.h"
@@ -23,8 +24,10 @@
 namespace sightline::gateway {
 
 // What an event is, for idempotency: its content without what the gateway itself stamps
-// (recorded_by always, recorded_at when the client left it out), as a SHA-256 hex digest.
-std::string ContentDigest(const events::v1::Envelope& event, bool recorded_at_stamped);
+// (recorded_by always, recorded_at when the client left it out), as a SHA-256 hex digest of its
+// deterministic serialisation. Takes the event as the client sent it, before stamping: a
+// recorded_by the client sent is left out, as the gateway replaces it.
+std::string ContentDigest(const events::v1::Envelope& unstamped);
 
 enum class ClaimKind {
   kFresh,      // Nobody has written this id: it is now held for the caller until Settle.
@@ -51,7 +54,7 @@ class IdLedger {
   // reservation this call made is let go.
   struct Wanted {
     const std::string* event_id;
-    std::string digest;
+    const std::string* digest;
     const std::string* team;
   };
   StatusOr<std::vector<Claim>> TakeAll(const std::vector<Wanted>& wanted, const std::string& owner);
@@ -72,7 +75,7 @@ class IdLedger {
   };
   std::unique_ptr<storage::Store> store_;
   mutable std::mutex mu_;
-  std::map<std::string, Holder, std::less<>> in_flight_;
+  std::unordered_map<std::string, Holder> in_flight_;
 };
 
 }  // namespace sightline::gateway

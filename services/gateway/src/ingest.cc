@@ -94,7 +94,7 @@ std::optional<FieldError> IngestHandler::CorrectionRefusal(const v1::Envelope& e
 
 std::optional<http::Response> IngestHandler::ClaimIds(const identity::AuthResult& who,
                                                       const std::vector<v1::Envelope>& accepted,
-                                                      const std::vector<bool>& stamped,
+                                                      const std::vector<std::string>& digests,
                                                       std::vector<std::string>& claimed,
                                                       std::vector<bool>& duplicate) {
   json conflicts = json::array();
@@ -102,8 +102,7 @@ std::optional<http::Response> IngestHandler::ClaimIds(const identity::AuthResult
   std::vector<IdLedger::Wanted> wanted;
   wanted.reserve(accepted.size());
   for (std::size_t i = 0; i < accepted.size(); ++i)
-    wanted.push_back({&accepted[i].event_id(), ContentDigest(accepted[i], stamped[i]),
-                      &accepted[i].actor().team_id()});
+    wanted.push_back({&accepted[i].event_id(), &digests[i], &accepted[i].actor().team_id()});
   auto claims = ids_.TakeAll(wanted, who.principal->subject);
   if (!claims.ok()) busy = claims.status().message();  // Nothing is left reserved.
   for (std::size_t i = 0; claims.ok() && i < accepted.size(); ++i) {
@@ -182,7 +181,7 @@ http::Response IngestHandler::PostEvents(const http::Request& request) {
 
   Instant now = clock_.Now();
   std::vector<v1::Envelope> accepted;
-  std::vector<bool> stamped;  // recorded_at set by the gateway, not by the client.
+  std::vector<std::string> digests;  // Of each accepted event as sent (ContentDigest).
   accepted.reserve(lines.size());
   json rejected = json::array();
   std::map<std::string, int> seen_ids;
@@ -194,7 +193,7 @@ http::Response IngestHandler::PostEvents(const http::Request& request) {
     std::string id =
         (parsed.ok() ? parsed.value().event_id() : EventIdOf(line.text)).substr(0, 128);
     v1::Envelope e;
-    bool stamp = false;
+    std::string digest;
     if (parsed.ok()) {
       e = std::move(parsed).value();
       // The credential decides who wrote it, before anything else is believed.
@@ -215,9 +214,9 @@ http::Response IngestHandler::PostEvents(const http::Request& request) {
                   : refusal->field + ": " + refusal->reason);
         continue;
       }
+      digest = ContentDigest(e);  // What the client said, before the gateway stamps it.
       e.set_recorded_by(principal.subject);
-      stamp = !e.has_recorded_at();
-      if (stamp) *e.mutable_recorded_at() = ToTimestamp(now);
+      if (!e.has_recorded_at()) *e.mutable_recorded_at() = ToTimestamp(now);
       errors = domain::ValidateEvent(e, now, options_.limits);
       auto [it, fresh] = seen_ids.emplace(id, line.number);
       if (!fresh) {
@@ -229,7 +228,7 @@ http::Response IngestHandler::PostEvents(const http::Request& request) {
       rejected.push_back({{"line", line.number}, {"event_id", id}, {"errors", ErrorsJson(errors)}});
     } else {
       accepted.push_back(std::move(e));
-      stamped.push_back(stamp);
+      digests.push_back(std::move(digest));
     }
   }
   if (!forbidden.empty()) {
@@ -253,7 +252,7 @@ http::Response IngestHandler::PostEvents(const http::Request& request) {
   // Each id is claimed for this client before anything is written (all or nothing).
   std::vector<std::string> claimed;
   std::vector<bool> duplicate(accepted.size(), false);
-  if (auto refused = ClaimIds(who, accepted, stamped, claimed, duplicate)) return *refused;
+  if (auto refused = ClaimIds(who, accepted, digests, claimed, duplicate)) return *refused;
   std::vector<v1::Envelope> fresh;
   std::vector<std::size_t> fresh_index;
   for (std::size_t i = 0; i < accepted.size(); ++i) {

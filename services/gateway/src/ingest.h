@@ -74,7 +74,7 @@ class IngestHandler {
   // Settle) and `duplicate` (written before: not to be written again) filled in.
   std::optional<http::Response> ClaimIds(const identity::AuthResult& who,
                                          const std::vector<events::v1::Envelope>& accepted,
-                                         const std::vector<bool>& stamped,
+                                         const std::vector<std::string>& digests,
                                          std::vector<std::string>& claimed,
                                          std::vector<bool>& duplicate);
   // Why `e` (an acknowledgement) may not be sent by its actor, or nullopt.
