@@ -4,6 +4,8 @@
 # broker, the consume-only ceiling, the rebuild's rate and its peak RSS. Minutes per size above
 # 1M, so it is not part of `make bench`:
 #   bench/projector-curve.sh [days ...]      (default: 80 240)
+# With SIGHTLINE_CURVE_LIVE=1 each size also times the live projector catching up on the topic
+# from an empty store, and its peak RSS (about 30 s a million events).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
@@ -23,7 +25,8 @@ for d in "${sizes[@]}"; do
   echo "== projector rebuild, $d simulated days"
   rm -rf "$state/run" && mkdir -p "$state/run"
   build/bin/sightline-bench-projector --brokers "$SIGHTLINE_TEST_BROKERS" --bin-dir build/bin \
-    --source-dir "$root" --work-dir "$state/run" --days "$d" --contacts-per-day 1200
+    --source-dir "$root" --work-dir "$state/run" --days "$d" --contacts-per-day 1200 \
+    $([ "${SIGHTLINE_CURVE_LIVE:-0}" = 1 ] || echo --no-live)
   grep -E "replayed in|folded and flushed" "$state/run/rebuild.log" || true
   echo
 done

@@ -1,7 +1,9 @@
 // Projector throughput against a real broker: events/s from Kafka into RocksDB (a full
 // `sightline-projector rebuild` of the topic) next to the rate at which the same topic is merely
-// consumed (the ceiling), and their ratio. Run by `make bench` (scripts/bench.sh), which starts a
-// private broker. Numbers only: nothing here asserts a time.
+// consumed (the ceiling), and their ratio. Then the live projector (`sightline-projector` serving,
+// folding every batch's children as it goes) catching up on the same topic from an empty store:
+// its events/s and its peak RSS. Run by `make bench` (scripts/bench.sh), which starts a private
+// broker. Numbers only: nothing here asserts a time.
 #include <CLI/CLI.hpp>
 
 #include <algorithm>
@@ -12,7 +14,11 @@
 #include <iostream>
 #include <string>
 
+#include <nlohmann/json.hpp>
+
 #include "bench_util.h"
+#include "process.h"
+#include "sightline/http/client.h"
 #include "sightline/kafka/admin.h"
 #include "sightline/kafka/consumer.h"
 #include "sightline/kafka/producer.h"
@@ -32,6 +38,8 @@ int main(int argc, char** argv) {
   app.add_option("--work-dir", work)->required();
   app.add_option("--days", days)->check(CLI::Range(1, 3650));
   app.add_option("--contacts-per-day", per_day)->check(CLI::Range(1, 20000));
+  bool live = true;
+  app.add_flag("!--no-live", live, "Skip the live projector's catch-up");
   CLI11_PARSE(app, argc, argv);
 
   std::string topic = "bench.events." + std::to_string(getpid());
@@ -106,5 +114,51 @@ int main(int argc, char** argv) {
   for (std::string line; std::getline(log, line);) {
     if (line.starts_with("rebuild: peak RSS")) std::printf("rebuild %s\n", line.c_str() + 9);
   }
+  if (!live) return 0;
+
+  // The live projector from an empty store, in its own consumer group: the time from its start
+  // until /readyz shows every partition applied to the end, and its peak RSS (VmHWM) then.
+  std::ofstream(work + "/live.yaml")
+      << "http: {port: 0, web_root: \"\"}\n"
+      << "kafka: {brokers: \"" << brokers << "\", topic: " << topic
+      << ", dead_letter_topic: " << topic << ".dlq, group_id: " << topic << ".live}\n"
+      << "store: {data_dir: \"" << work << "/live-store\"}\n"
+      << "clocks: {calendar_file: \"" << source_dir
+      << "/deploy/calendar/england-and-wales.txt\"}\n";
+  std::string url;
+  t0 = Clock::now();
+  auto projector = testing::StartWithPortFile(
+      {bin_dir + "/sightline-projector", "--config", work + "/live.yaml"}, work + "/live.log",
+      work + "/live.port", url);
+  if (projector == nullptr) return std::cerr << "live projector did not start; see live.log\n", 1;
+  auto applied = [&]() -> std::int64_t {
+    auto r = http::Send(url, {.method = "GET",
+                              .path = "/readyz",
+                              .body = {},
+                              .content_type = {},
+                              .headers = {},
+                              .timeout = std::chrono::seconds(10)});
+    if (!r.ok()) return -1;
+    auto j = nlohmann::json::parse(r.value().body, nullptr, false);
+    if (!j.is_object() || !j.contains("partitions")) return -1;
+    std::int64_t sum = 0;
+    for (const auto& partition : j["partitions"]) sum += partition.value("applied_next", 0);
+    return sum;
+  };
+  const auto total = static_cast<std::int64_t>(messages.size());
+  bool caught_up = testing::WaitFor([&] { return applied() >= total; }, std::chrono::minutes(30));
+  double live_s = bench::Since(t0);
+  long hwm_kb = 0;
+  std::ifstream status("/proc/" + std::to_string(projector->pid()) + "/status");
+  for (std::string line; std::getline(status, line);)
+    if (line.starts_with("VmHWM:")) hwm_kb = std::stol(line.substr(6));
+  projector->Stop();
+  if (!caught_up) return std::cerr << "live projector did not catch up; see live.log\n", 1;
+  std::printf(
+      "live projector          %8.0f events/s  (%.2f s from start to every partition "
+      "applied; each batch folds its children)\n",
+      n / live_s, live_s);
+  std::printf("ratio live/ceiling      %.3f\n", consume_s / live_s);
+  std::printf("live projector peak RSS %ld MiB\n", hwm_kb / 1024);
   return 0;
 }
