@@ -38,6 +38,10 @@ ProjectorConfig::ProjectorConfig() {
   http = {.host = "127.0.0.1", .port = 8081, .max_body_bytes = 4096, .threads = 16};
   group_id = "sightline-projector";
   data_dir = "var/projector";
+  // A child touched by several events in one batch is folded once for all of them, so a
+  // projector behind the topic catches up faster in larger batches: 50,700 events/s against
+  // 35,500 at 2,000 (bench, 1M events); 50,000 gave no more and took 100 MiB more.
+  batch_max_events = 20000;
 }
 
 Status ReadProjectorConfig(config::YamlReader& yaml, ProjectorConfig& c) {
