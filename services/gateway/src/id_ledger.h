@@ -9,7 +9,6 @@
 // Thread-safe.
 #pragma once
 
-#include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -45,8 +44,6 @@ class IdLedger {
  public:
   static StatusOr<std::unique_ptr<IdLedger>> Open(const std::string& data_dir);
 
-  // `team`: the team of the event's actor, kept so that a correction can be checked against
-  // the team that wrote what it corrects.
   // One request's events at once, a claim per event in order, as if taken one by one (a second
   // copy of an id in the same request finds the first in flight). The lock is held only to look
   // at and reserve ids in flight; the stored ids are then read in one MultiGet, and any
@@ -54,7 +51,9 @@ class IdLedger {
   // reservation this call made is let go.
   struct Wanted {
     const std::string* event_id;
-    const std::string* digest;
+    const std::string* digest;  // ContentDigest.
+    // The team of the event's actor, kept so that a correction can be checked against the team
+    // that wrote what it corrects.
     const std::string* team;
   };
   StatusOr<std::vector<Claim>> TakeAll(const std::vector<Wanted>& wanted, const std::string& owner);
