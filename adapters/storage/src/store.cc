@@ -239,8 +239,15 @@ Status Store::Scan(std::string_view cf, std::string_view prefix, const RowVisito
                    std::string_view start) const {
   auto handle = impl_->Cf(cf);
   if (!handle.ok()) return handle.status();
-  std::unique_ptr<rocksdb::Iterator> it(
-      impl_->db->NewIterator(rocksdb::ReadOptions(), handle.value()));
+  // The first key past every key with this prefix bounds the iterator, so that RocksDB stops at
+  // the prefix's end in every table instead of positioning on the next key beyond it.
+  std::string upper(prefix);
+  while (!upper.empty() && static_cast<unsigned char>(upper.back()) == 0xff) upper.pop_back();
+  if (!upper.empty()) upper.back() = static_cast<char>(upper.back() + 1);
+  rocksdb::Slice upper_slice(upper);
+  rocksdb::ReadOptions ro;
+  if (!upper.empty()) ro.iterate_upper_bound = &upper_slice;
+  std::unique_ptr<rocksdb::Iterator> it(impl_->db->NewIterator(ro, handle.value()));
   std::string_view from = start.empty() ? prefix : start;
   for (it->Seek(rocksdb::Slice(from.data(), from.size())); it->Valid(); it->Next()) {
     std::string_view key(it->key().data(), it->key().size());
