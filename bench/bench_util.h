@@ -1,10 +1,14 @@
 // Helpers the benchmarks share: elapsed time, and the consume-only ceiling of a topic.
 #pragma once
 
+#include <sys/types.h>
+
 #include <chrono>
 #include <cstdint>
+#include <fstream>
 #include <map>
 #include <string>
+#include <string_view>
 
 #include "sightline/kafka/consumer.h"
 
@@ -14,6 +18,16 @@ using SteadyClock = std::chrono::steady_clock;
 
 inline double Since(SteadyClock::time_point t) {
   return std::chrono::duration<double>(SteadyClock::now() - t).count();
+}
+
+// A "<field>: <n> kB" line of /proc/<pid>/status (VmRSS, VmHWM), in kB; 0 when absent.
+inline long ProcStatusKb(pid_t pid, std::string_view field) {
+  std::ifstream status("/proc/" + std::to_string(pid) + "/status");
+  for (std::string line; std::getline(status, line);) {
+    if (line.size() > field.size() && line.starts_with(field) && line[field.size()] == ':')
+      return std::stol(line.substr(field.size() + 1));
+  }
+  return 0;
 }
 
 // Consumes every message of the topic from the start, doing nothing with it (the ceiling for

@@ -83,13 +83,19 @@ int main(int argc, char** argv) {
   if (!consumed.ok()) return std::cerr << consumed.status().message() << "\n", 1;
   double consume_s = bench::Since(t0);
 
-  std::ofstream(work + "/bench.yaml")
-      << "http: {port: 0, web_root: \"\"}\n"
-      << "kafka: {brokers: \"" << brokers << "\", topic: " << topic
-      << ", dead_letter_topic: " << topic << ".dlq, group_id: " << topic << ".projector}\n"
-      << "store: {data_dir: \"" << work << "/store\"}\n"
-      << "clocks: {calendar_file: \"" << source_dir
-      << "/deploy/calendar/england-and-wales.txt\"}\n";
+  // A projector's config for this topic, in consumer group <topic>.<group>, storing under
+  // <work>/<store>.
+  auto write_config = [&](const std::string& file, const std::string& group,
+                          const std::string& store) {
+    std::ofstream(work + "/" + file)
+        << "http: {port: 0, web_root: \"\"}\n"
+        << "kafka: {brokers: \"" << brokers << "\", topic: " << topic
+        << ", dead_letter_topic: " << topic << ".dlq, group_id: " << topic << "." << group << "}\n"
+        << "store: {data_dir: \"" << work << "/" << store << "\"}\n"
+        << "clocks: {calendar_file: \"" << source_dir
+        << "/deploy/calendar/england-and-wales.txt\"}\n";
+  };
+  write_config("bench.yaml", "projector", "store");
   std::string cmd = bin_dir + "/sightline-projector --config " + work + "/bench.yaml rebuild > " +
                     work + "/rebuild.log 2>&1";
   t0 = Clock::now();
@@ -118,13 +124,7 @@ int main(int argc, char** argv) {
 
   // The live projector from an empty store, in its own consumer group: the time from its start
   // until /readyz shows every partition applied to the end, and its peak RSS (VmHWM) then.
-  std::ofstream(work + "/live.yaml")
-      << "http: {port: 0, web_root: \"\"}\n"
-      << "kafka: {brokers: \"" << brokers << "\", topic: " << topic
-      << ", dead_letter_topic: " << topic << ".dlq, group_id: " << topic << ".live}\n"
-      << "store: {data_dir: \"" << work << "/live-store\"}\n"
-      << "clocks: {calendar_file: \"" << source_dir
-      << "/deploy/calendar/england-and-wales.txt\"}\n";
+  write_config("live.yaml", "live", "live-store");
   std::string url;
   t0 = Clock::now();
   auto projector = testing::StartWithPortFile(
@@ -148,10 +148,7 @@ int main(int argc, char** argv) {
   const auto total = static_cast<std::int64_t>(messages.size());
   bool caught_up = testing::WaitFor([&] { return applied() >= total; }, std::chrono::minutes(30));
   double live_s = bench::Since(t0);
-  long hwm_kb = 0;
-  std::ifstream status("/proc/" + std::to_string(projector->pid()) + "/status");
-  for (std::string line; std::getline(status, line);)
-    if (line.starts_with("VmHWM:")) hwm_kb = std::stol(line.substr(6));
+  const long hwm_kb = bench::ProcStatusKb(projector->pid(), "VmHWM");
   projector->Stop();
   if (!caught_up) return std::cerr << "live projector did not catch up; see live.log\n", 1;
   std::printf(

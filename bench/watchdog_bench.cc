@@ -67,11 +67,8 @@ ProcSample Sample(pid_t pid) {
     if (i == 15) break;
   }
   s.cpu_s = ticks / static_cast<double>(sysconf(_SC_CLK_TCK));
-  std::ifstream status("/proc/" + std::to_string(pid) + "/status");
-  for (std::string line; std::getline(status, line);) {
-    if (line.rfind("VmRSS:", 0) == 0) s.rss_kb = std::stol(line.substr(6));
-    if (line.rfind("VmHWM:", 0) == 0) s.hwm_kb = std::stol(line.substr(6));
-  }
+  s.rss_kb = bench::ProcStatusKb(pid, "VmRSS");
+  s.hwm_kb = bench::ProcStatusKb(pid, "VmHWM");
   return s;
 }
 
