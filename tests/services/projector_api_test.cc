@@ -377,3 +377,68 @@ TEST(ApiJson, ReflectionJsonIsProtobufsOwnJsonForEveryRecordOfASimulatedCounty) 
 
 }  // namespace
 }  // namespace sightline::projector::api_test
+
+namespace sightline::projector::api_test {
+namespace {
+
+std::string Written(std::string_view s) {
+  std::string out;
+  JsonOut(out).String(s);
+  return out;
+}
+
+TEST(JsonOut, EscapesWhatJsonNeedsAndKeepsWellFormedUtf8) {
+  EXPECT_EQ(Written("plain"), "\"plain\"");
+  EXPECT_EQ(Written("a\"b\\c"), "\"a\\\"b\\\\c\"");
+  EXPECT_EQ(Written("\n\r\t\b\f"), "\"\\n\\r\\t\\b\\f\"");
+  EXPECT_EQ(Written(std::string("\x01\x1f\0", 3)), "\"\\u0001\\u001f\\u0000\"");
+  // Two-, three- and four-byte characters pass as they are.
+  EXPECT_EQ(Written("Zoë 李 😀"), "\"Zoë 李 😀\"");
+  // Every string parses back to itself.
+  for (std::string s :
+       {std::string("x\"\\\n\x7f"), std::string("Siobhán O'Brien"), std::string("\xe2\x80\xa8")})
+    EXPECT_EQ(api_json::json::parse(Written(s)).get<std::string>(), s);
+}
+
+TEST(JsonOut, BytesThatAreNotUtf8BecomeTheReplacementCharacter) {
+  const std::string kBad[] = {
+      "\xc0\x80",          // overlong NUL
+      "\xe0\x80\xaf",      // overlong '/'
+      "\xed\xa0\x80",      // a UTF-16 surrogate
+      "\xf4\x90\x80\x80",  // past U+10FFFF
+      "\xf5",              // never a lead byte
+      "\x80",              // a continuation alone
+      "\xe2\x82",          // cut short
+  };
+  for (const std::string& bad : kBad) {
+    std::string text = Written("a" + bad + "b");
+    EXPECT_TRUE(api_json::json::accept(text)) << text;
+    EXPECT_EQ(text.find(bad), std::string::npos) << text;
+    EXPECT_NE(text.find("\\ufffd"), std::string::npos) << text;
+    EXPECT_EQ(text.front(), '"');
+    EXPECT_EQ(text.substr(text.size() - 2), "b\"");
+  }
+}
+
+TEST(JsonOut, PlacesCommasAndFallsBackToProtobufsPrinterWhereItCannotWrite) {
+  projections::v1::OwnedRows owned;  // Has bytes fields: JsonOut leaves those to protobuf.
+  owned.add_queue_keys("\x01\xff");
+  std::string probe;
+  EXPECT_FALSE(JsonOut(probe).Message(owned));
+  std::string out;
+  JsonOut v(out);
+  v.BeginObject();
+  v.Key("n").Int(-42);
+  v.Key("list").BeginArray().Int(1).Bool(false).String("x").BeginObject().EndObject().EndArray();
+  v.Key("owned").Proto(owned);
+  v.Key("after").Bool(true);
+  v.EndObject();
+  api_json::json expected = {{"n", -42},
+                             {"list", {1, false, "x", api_json::json::object()}},
+                             {"owned", api_json::FromProtoViaText(owned)},
+                             {"after", true}};
+  EXPECT_EQ(api_json::json::parse(out), expected) << out;
+}
+
+}  // namespace
+}  // namespace sightline::projector::api_test

@@ -22,6 +22,7 @@ using api_internal::AuditOutcome;
 using api_internal::LoadSummary;
 using api_internal::StoreError;
 using api_json::Answer;
+using api_json::AnswerText;
 using api_json::Error;
 using api_json::json;
 using domain::Access;
@@ -268,7 +269,10 @@ http::Response TriageApi::Queue(const http::Request& req) {
     cursor = *decoded;
   }
   Instant now = d_.clock.Now();
-  json items = json::array();
+  std::string items_text;
+  JsonOut items(items_text);
+  items.BeginArray();
+  long page = 0;
   std::size_t total = 0;
   std::string next_cursor;
   std::vector<std::string> shown;
@@ -288,23 +292,30 @@ http::Response TriageApi::Queue(const http::Request& req) {
     if (stage && head.stage() != *stage) continue;
     ++total;
     if (!cursor.empty() && row->key <= cursor) continue;
-    if (static_cast<long>(items.size()) < limit) {
+    if (page < limit) {
       pv::ChildSummary c;
       if (!c.ParseFromString(row->summary)) return Error(500, "queue row does not parse");
       bool full = domain::CanReadChild(*user, c, d_.access) == Access::kGranted;
-      items.push_back(api_json::QueueItem(c, d_.calendar, now, full));
+      api_json::QueueItem(items, c, d_.calendar, now, full);
       shown.push_back(c.child_id());
-      if (static_cast<long>(items.size()) == limit) next_cursor = crypto::Hex(row->key);
+      if (++page == limit) next_cursor = crypto::Hex(row->key);
     } else {
       more = true;  // Past the page: only counted for total.
     }
   }
+  items.EndArray();
   if (!Audit(&*user, kEndpoint, "", "", au::OUTCOME_GRANTED, bad, {.shown = shown})) return bad;
   d_.metrics.Request("queue", 200);
-  json body = {{"as_of", api_json::Iso(now)}, {"total", total}};
-  body["items"] = std::move(items);  // Moved: a braced list would copy every item.
-  if (more) body["next_cursor"] = next_cursor;
-  return Answer(200, body);
+  std::string body;
+  body.reserve(items_text.size() + 128);
+  JsonOut w(body);
+  w.BeginObject();
+  w.Key("as_of").String(api_json::Iso(now));
+  w.Key("total").Int(static_cast<std::int64_t>(total));
+  w.Key("items").Raw(items_text);
+  if (more) w.Key("next_cursor").String(next_cursor);
+  w.EndObject();
+  return AnswerText(200, std::move(body));
 }
 
 http::Response TriageApi::Child(const http::Request& req) {
@@ -339,30 +350,40 @@ http::Response TriageApi::Child(const http::Request& req) {
   if (!bytes.value() || !record.ParseFromString(*bytes.value()))
     return Error(500, "child record missing or does not parse");
   Instant now = d_.clock.Now();
-  json clocks = json::array();
-  for (const pv::OpenClock& c : record.clocks()) {
-    json j = api_json::FromProto(c);
-    j["overdue"] = now >= ToInstant(c.overdue_from());
-    clocks.push_back(std::move(j));
-  }
-  // Members moved in: a braced list would copy the whole record.
-  json body = {{"as_of", api_json::Iso(now)}};
-  body["record"] = api_json::FromProto(record);
-  body["clocks"] = std::move(clocks);
   // The watchdog's alerts about this child: why each fired (rule, the starting event, due),
   // who it pages, its state and its history (issue 14).
-  json alerts = json::array();
+  std::vector<pv::AlertRow> alert_rows;
   if (d_.alerts != nullptr) {
     auto rows = AlertsOfChild(*d_.alerts, id);
     if (!rows.ok()) return StoreError(rows.status());
-    for (const pv::AlertRow& row : rows.value())
-      alerts.push_back(api_internal::AlertJson(row, d_.calendar, now));
+    alert_rows = std::move(rows.value());
   }
-  body["alerts"] = std::move(alerts);
-  if (summary->awaiting_decision_size() > 0)
-    body["waiting"] = api_json::Waiting(*summary, d_.calendar, now);
+  std::string body;
+  body.reserve(bytes.value()->size() * 3 + 256);
+  JsonOut w(body);
+  w.BeginObject();
+  w.Key("as_of").String(api_json::Iso(now));
+  w.Key("record").Proto(record);
+  w.Key("clocks").BeginArray();
+  for (const pv::OpenClock& c : record.clocks()) {
+    w.BeginObject();
+    if (!w.Fields(c)) return Error(500, "an open clock cannot be written as JSON");
+    w.Key("overdue").Bool(now >= ToInstant(c.overdue_from()));
+    w.EndObject();
+  }
+  w.EndArray();
+  w.Key("alerts").BeginArray();
+  for (const pv::AlertRow& row : alert_rows)
+    w.Raw(api_internal::AlertJson(row, d_.calendar, now).dump());
+  w.EndArray();
+  if (summary->awaiting_decision_size() > 0) {
+    w.Key("waiting").BeginObject();
+    api_json::WaitingFields(w, *summary, d_.calendar, now);
+    w.EndObject();
+  }
+  w.EndObject();
   d_.metrics.Request("child", 200);
-  return Answer(200, body);
+  return AnswerText(200, std::move(body));
 }
 
 http::Response TriageApi::Search(const http::Request& req) {

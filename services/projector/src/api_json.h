@@ -9,6 +9,7 @@
 #include <set>
 #include <string>
 
+#include "json_out.h"
 #include "sightline/domain/calendar/calendar.h"
 #include "sightline/http/server.h"
 #include "sightline/projections/v1/projections.pb.h"
@@ -18,6 +19,8 @@ namespace sightline::projector::api_json {
 using nlohmann::json;
 
 http::Response Answer(int status, const json& body);
+// An answer whose body is already JSON text.
+http::Response AnswerText(int status, std::string body);
 // {"error": message, "field": field} with the status.
 http::Response Error(int status, const std::string& message, const std::string& field = "");
 
@@ -27,9 +30,9 @@ std::optional<std::map<std::string, std::string>> CheckQuery(const http::Request
                                                              http::Response& bad);
 
 // A protobuf message as JSON with proto field names and enum names (the proto3 JSON mapping),
-// built by reflection without a round trip through text.
+// written by JsonOut (json_out.h) and parsed.
 json FromProto(const google::protobuf::Message& m);
-// The reflection half of FromProto; nullopt for a message with a field type it does not build
+// JsonOut::Message's text, parsed; nullopt for a message with a field type it does not write
 // (bytes, floats, maps, well-known types other than Timestamp).
 std::optional<json> FromProtoByReflection(const google::protobuf::Message& m);
 // The same through protobuf's own printer and a parse: the reference FromProto is tested
@@ -38,10 +41,13 @@ json FromProtoViaText(const google::protobuf::Message& m);
 std::string Iso(const google::protobuf::Timestamp& t);
 std::string Iso(Instant t);
 
-// Waiting figures of a summary at `now`: working days waited, seconds, overdue.
+// Waiting figures of a summary at `now`: working days waited, seconds, overdue. WaitingFields
+// writes them into the object `w` has open.
+void WaitingFields(JsonOut& w, const projections::v1::ChildSummary& s, const domain::Calendar& cal,
+                   Instant now);
 json Waiting(const projections::v1::ChildSummary& s, const domain::Calendar& cal, Instant now);
-// A queue item; `full` false gives only what a restricted entry may show.
-json QueueItem(const projections::v1::ChildSummary& s, const domain::Calendar& cal, Instant now,
-               bool full);
+// A queue item as one object; `full` false gives only what a restricted entry may show.
+void QueueItem(JsonOut& w, const projections::v1::ChildSummary& s, const domain::Calendar& cal,
+               Instant now, bool full);
 
 }  // namespace sightline::projector::api_json
