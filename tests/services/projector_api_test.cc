@@ -2,6 +2,9 @@
 // and a manual clock: the queue, the child record, households, search and streams, the access
 // matrix, and bad requests. The leaders' views are in projector_leaders_test.cc.
 #include <future>
+#include <random>
+
+#include <google/protobuf/util/time_util.h>
 
 #include "api_json.h"
 #include "process.h"
@@ -438,6 +441,57 @@ TEST(JsonOut, PlacesCommasAndFallsBackToProtobufsPrinterWhereItCannotWrite) {
                              {"owned", api_json::FromProtoViaText(owned)},
                              {"after", true}};
   EXPECT_EQ(api_json::json::parse(out), expected) << out;
+}
+
+}  // namespace
+}  // namespace sightline::projector::api_test
+
+namespace sightline::projector::api_test {
+namespace {
+
+TEST(JsonOut, TimesAreWrittenAsProtobufWritesThem) {
+  std::mt19937_64 rng(7);
+  std::uniform_int_distribution<std::int64_t> secs(kMinTimestampSeconds, kMaxTimestampSeconds);
+  std::vector<std::pair<std::int64_t, std::int32_t>> cases = {
+      {0, 0},
+      {kMinTimestampSeconds, 0},
+      {kMaxTimestampSeconds, 999'999'999},
+      {-1, 1},                       // The last second before 1970, and a fraction of it.
+      {951'782'400, 120'000'000},    // 2000-02-29, a leap day.
+      {1'772'452'800, 5'000},        // Microseconds.
+      {4'107'542'399, 999'000'000},  // 2100-02-28T23:59:59.999, 2100 not a leap year.
+  };
+  for (int i = 0; i < 20000; ++i) {
+    std::int32_t nanos = 0;
+    switch (i % 4) {
+      case 1:
+        nanos = static_cast<std::int32_t>(rng() % 1000) * 1'000'000;
+        break;
+      case 2:
+        nanos = static_cast<std::int32_t>(rng() % 1'000'000) * 1'000;
+        break;
+      case 3:
+        nanos = static_cast<std::int32_t>(rng() % 1'000'000'000);
+        break;
+      default:
+        break;
+    }
+    cases.emplace_back(secs(rng), nanos);
+  }
+  for (auto [s, n] : cases) {
+    google::protobuf::Timestamp t;
+    t.set_seconds(s);
+    t.set_nanos(n);
+    std::string out;
+    JsonOut(out).Time(t);
+    ASSERT_EQ(out, "\"" + google::protobuf::util::TimeUtil::ToString(t) + "\"") << s << " " << n;
+  }
+  // Outside the range, protobuf's own answer.
+  google::protobuf::Timestamp far;
+  far.set_seconds(kMaxTimestampSeconds + 1);
+  std::string out;
+  JsonOut(out).Time(far);
+  EXPECT_EQ(out, "\"" + google::protobuf::util::TimeUtil::ToString(far) + "\"");
 }
 
 }  // namespace

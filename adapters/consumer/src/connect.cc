@@ -3,8 +3,10 @@
 namespace sightline::consumer {
 
 StatusOr<KafkaHandles> Connect(const KafkaEndpoint& e) {
+  kafka::Properties producer_properties = e.producer_properties;
+  for (const auto& [name, value] : e.properties) producer_properties[name] = value;
   auto producer = kafka::Producer::Create({.brokers = e.brokers,
-                                           .properties = e.properties,
+                                           .properties = producer_properties,
                                            .delivery_timeout = std::chrono::milliseconds(10000),
                                            .client_id = e.client_id});
   if (!producer.ok()) return producer.status();

@@ -66,7 +66,9 @@ std::optional<json> FromProtoByReflection(const google::protobuf::Message& m) {
 json FromProto(const google::protobuf::Message& m) { return json::parse(ProtoJson(m)); }
 
 std::string Iso(const google::protobuf::Timestamp& t) {
-  return google::protobuf::util::TimeUtil::ToString(t);
+  std::string out;
+  JsonOut(out).Time(t);
+  return out.substr(1, out.size() - 2);  // Without the quotes.
 }
 
 std::string Iso(Instant t) { return Iso(ToTimestamp(t)); }

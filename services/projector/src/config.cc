@@ -113,8 +113,11 @@ StatusOr<consumer::KafkaHandles> ConnectKafka(const ProjectorConfig& c, const st
                             .topic = c.topic,
                             .group_id = group,
                             .client_id = "sightline-projector",
-                            .consumer_properties = std::move(consumer_properties)});
+                            .consumer_properties = std::move(consumer_properties),
+                            .producer_properties = ProjectorProducerProperties()});
 }
+
+kafka::Properties ProjectorProducerProperties() { return {{"linger.ms", "1"}}; }
 
 kafka::Properties ReplayConsumerProperties() {
   return {{"queued.min.messages", "10000000"},

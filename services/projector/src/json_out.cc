@@ -5,6 +5,7 @@
 #include <google/protobuf/util/time_util.h>
 
 #include <charconv>
+#include <chrono>
 
 namespace sightline::projector {
 
@@ -172,7 +173,60 @@ JsonOut& JsonOut::Raw(std::string_view json) {
 }
 
 JsonOut& JsonOut::Time(const google::protobuf::Timestamp& t) {
-  return String(google::protobuf::util::TimeUtil::ToString(t));
+  // The Timestamp range (years 1 to 9999) with valid nanos is written here, by hand; anything
+  // else goes to protobuf, which says what it makes of it.
+  if (t.seconds() < kMinTimestampSeconds || t.seconds() > kMaxTimestampSeconds || t.nanos() < 0 ||
+      t.nanos() > 999'999'999)
+    return String(google::protobuf::util::TimeUtil::ToString(t));
+  Separate();
+  out_ += '"';
+  AppendRfc3339(out_, t.seconds(), t.nanos());
+  out_ += '"';
+  return *this;
+}
+
+void AppendRfc3339(std::string& out, std::int64_t seconds, std::int32_t nanos) {
+  using namespace std::chrono;
+  const sys_seconds at{std::chrono::seconds(seconds)};
+  const sys_days day = floor<days>(at);
+  const year_month_day ymd(day);
+  const hh_mm_ss<std::chrono::seconds> hms(at - day);
+  char buf[32];
+  auto put = [&](char* p, unsigned v, int width) {
+    for (int i = width - 1; i >= 0; --i) {
+      p[i] = static_cast<char>('0' + v % 10);
+      v /= 10;
+    }
+  };
+  put(buf, static_cast<unsigned>(static_cast<int>(ymd.year())), 4);
+  buf[4] = '-';
+  put(buf + 5, static_cast<unsigned>(ymd.month()), 2);
+  buf[7] = '-';
+  put(buf + 8, static_cast<unsigned>(ymd.day()), 2);
+  buf[10] = 'T';
+  put(buf + 11, static_cast<unsigned>(hms.hours().count()), 2);
+  buf[13] = ':';
+  put(buf + 14, static_cast<unsigned>(hms.minutes().count()), 2);
+  buf[16] = ':';
+  put(buf + 17, static_cast<unsigned>(hms.seconds().count()), 2);
+  std::size_t n = 19;
+  // As protobuf writes them: no fraction, or 3, 6 or 9 digits, whichever shows it exactly.
+  if (nanos != 0) {
+    buf[n++] = '.';
+    auto v = static_cast<unsigned>(nanos);
+    if (v % 1'000'000 == 0) {
+      put(buf + n, v / 1'000'000, 3);
+      n += 3;
+    } else if (v % 1'000 == 0) {
+      put(buf + n, v / 1'000, 6);
+      n += 6;
+    } else {
+      put(buf + n, v, 9);
+      n += 9;
+    }
+  }
+  buf[n++] = 'Z';
+  out.append(buf, n);
 }
 
 bool JsonOut::Value(const google::protobuf::Message& m, const FieldDescriptor* f, int index) {

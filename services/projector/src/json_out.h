@@ -54,6 +54,14 @@ class JsonOut {
   bool after_key_ = false;
 };
 
+// The Timestamp range: 0001-01-01T00:00:00Z to 9999-12-31T23:59:59Z.
+inline constexpr std::int64_t kMinTimestampSeconds = -62'135'596'800;
+inline constexpr std::int64_t kMaxTimestampSeconds = 253'402'300'799;
+
+// A time in that range (nanos 0 to 999,999,999) as RFC 3339, exactly as protobuf's
+// TimeUtil::ToString writes it, without going through printf.
+void AppendRfc3339(std::string& out, std::int64_t seconds, std::int32_t nanos);
+
 // A message as JSON text (JsonOut::Proto).
 std::string ProtoJson(const google::protobuf::Message& m);
 

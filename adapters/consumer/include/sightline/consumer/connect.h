@@ -27,6 +27,9 @@ struct KafkaEndpoint {
   std::string client_id;         // The service's name.
   // The consumer's own settings (prefetch depth), applied before `properties`, which win.
   kafka::Properties consumer_properties = {};
+  // The producer's own settings (e.g. a shorter linger where a reader waits on the write),
+  // applied before `properties`, which win.
+  kafka::Properties producer_properties = {};
 };
 
 StatusOr<KafkaHandles> Connect(const KafkaEndpoint& endpoint);
