@@ -5,10 +5,13 @@
 #      ceiling;
 #   2. `sightlinectl emit --in-flight 8 --batch 1000` through the gateway, acknowledged with
 #      acks=all: events/s and the ratio to the ceiling;
-#   3. wrk (64 keep-alive connections) on /healthz (the HTTP ceiling), /v1/queue and
-#      /v1/children/{id} while another simulated stream is emitted through the gateway at 10,000
+#   3. wrk (64 keep-alive connections; the child's record also at 1 and 256) on /healthz (the
+#      HTTP ceiling), /v1/queue and /v1/children/{id} while another simulated stream is emitted through the gateway at 10,000
 #      events/s (SIGHTLINE_BENCH_INGEST_RATE): requests/s, p50, p99, the ratio to /healthz, and
-#      the ingest rate during the window (from the gateway's accepted-events counter).
+#      the ingest rate during the window (from the gateway's accepted-events counter);
+#   4. where the two cores went in each window (from /proc: the projector, the gateway, the
+#      broker, the emitter, everything else, idle), with a window of ingest alone first, so the
+#      projector's CPU per request is its CPU above that window's, divided by the requests.
 #   SIGHTLINE_BIN_DIR=build/bin scripts/with-test-broker.sh bench/ingest.sh [DAYS] [SECONDS]
 set -euo pipefail
 export SIGHTLINE_SOURCE_DIR=${SIGHTLINE_SOURCE_DIR:-$(cd "$(dirname "$0")/.." && pwd)}
@@ -17,7 +20,35 @@ days=${1:-20} seconds=${2:-10}
 command -v wrk >/dev/null || { echo "wrk missing (apt-get install wrk)"; exit 1; }
 command -v kcat >/dev/null || { echo "kcat missing (apt-get install kcat)"; exit 1; }
 start_stack bench-ingest
+broker_pid=$(ss -Hltnp "sport = :${brokers##*:}" | sed -n 's/.*pid=\([0-9]*\).*/\1/p' | head -1)
 now() { date +%s.%N; }
+# CPU ticks so far: the projector, the gateway, the broker, the emitter, all busy, all.
+ticks_of() {
+  if [ -n "$1" ] && [ -r "/proc/$1/stat" ]; then
+    sed 's/^.*) //' "/proc/$1/stat" | awk '{print $12 + $13}'
+  else
+    echo 0
+  fi
+}
+cpu_now() {
+  echo "$(ticks_of "${stack_pids[1]}") $(ticks_of "${stack_pids[0]}") $(ticks_of "$broker_pid")" \
+    "$(ticks_of "$emitter") $(awk '$1=="cpu" {print $2+$3+$4+$7+$8+$9, $2+$3+$4+$5+$6+$7+$8+$9}' \
+      /proc/stat)"
+}
+# Cores used between two cpu_now readings over `seconds`: "projector gateway broker emitter
+# rest idle" (rest: everything else busy, wrk and the kernel's own work among it).
+cores_between() {
+  python3 - "$1" "$2" "$3" "$(getconf CLK_TCK)" "$(nproc)" <<'PY'
+import sys
+a, b = [list(map(float, x.split())) for x in sys.argv[1:3]]
+secs, hz, n = float(sys.argv[3]), float(sys.argv[4]), int(sys.argv[5])
+d = [(y - x) / hz / secs for x, y in zip(a, b)]
+proj, gw, broker, emit, busy, total = d
+rest = busy - proj - gw - broker - emit
+idle = total - busy  # /proc/stat counts every core: `total` is about n
+print(" ".join(f"{v:.2f}" for v in (proj, gw, broker, emit, rest, idle)))
+PY
+}
 accepted() {
   curl -fsS "$gw/metrics" | awk '/^sightline_gateway_events_total\{.*outcome="accepted"/ {s += $NF}
     END {printf "%d", s}'
@@ -59,7 +90,7 @@ echo "| gateway, $n events, \`emit --batch 1000 --in-flight 8\`, acks=all | $gat
 
 # 3. The API while another stream is ingested.
 # Long enough for ingest to last through both windows (about 5,200 events a simulated day).
-"$bin/sightlinectl" simulate --seed 12 --start 2026-06-01 --days $((days * 2 + seconds * 3)) \
+"$bin/sightlinectl" simulate --seed 12 --start 2026-06-01 --days $((days * 2 + seconds * 9)) \
   --contacts-per-day 500 \
   --id-prefix live --out "$work/live.ndjson" 2>/dev/null
 for _ in $(seq 1 300); do curl -fsS "$app/readyz" >/dev/null 2>&1 && break; sleep 0.2; done
@@ -73,30 +104,51 @@ status=$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $token
 [ "$status" = 200 ] || { echo "ingest bench: $child answers $status, not 200" >&2; exit 1; }
 # Ingest held at the 10,000 events/s issue 15 sets (an uncapped emitter would take the cores
 # wrk and the API share).
+start=$(accepted)
 "$bin/sightlinectl" emit --file "$work/live.ndjson" --gateway "$gw" --batch 500 --in-flight 4 \
   --rate "${SIGHTLINE_BENCH_INGEST_RATE:-10000}" --token-file "$work/gateway.token" >/dev/null &
 emitter=$!
-sleep 2
+# emit reads and checks the whole file before it sends: the windows start once ingest has.
+for _ in $(seq 1 300); do [ $(($(accepted) - start)) -ge 20000 ] && break; sleep 0.2; done
+# Ingest alone: the projector's applier and the write path, for the CPU table below.
+a=$(cpu_now) t0=$(now)
+sleep "$seconds"
+base=$(cores_between "$a" "$(cpu_now)" "$(python3 -c "print($(now) - $t0)")")
+cpu_rows=("| ingest alone | $(echo "$base" | sed 's/ / | /g') | |")
 ceiling=""
-for path in "/healthz" "/v1/queue" "/v1/children/$child"; do
-  before=$(accepted) t0=$(now)
-  out=$(wrk -t1 -c64 -d"${seconds}s" --latency -H "Authorization: Bearer $token" "$app$path")
-  after=$(accepted) t1=$(now)
+# The child's record also at 1 connection (a single reader's latency: the audit record's
+# acknowledgement is its floor) and at 256 (throughput once the connections outnumber it).
+for window in "64 /healthz" "64 /v1/queue" "64 /v1/children/$child" "1 /v1/children/$child" \
+  "256 /v1/children/$child"; do
+  conns=${window%% *} path=${window#* }
+  before=$(accepted) t0=$(now) a=$(cpu_now)
+  out=$(wrk -t1 -c"$conns" -d"${seconds}s" --latency -H "Authorization: Bearer $token" "$app$path")
+  b=$(cpu_now) after=$(accepted) t1=$(now)
   rate=$(echo "$out" | awk '$1=="Requests/sec:"{printf "%d", $2}')
   p50=$(echo "$out" | awk '$1=="50%"{print $2}')
   p99=$(echo "$out" | awk '$1=="99%"{print $2}')
   non2xx=$(echo "$out" | awk '/Non-2xx/{print $NF}')
   ingest=$(python3 -c "print(round(($after - $before) / ($t1 - $t0)))")
   name=${path/$child/\{id\}}
+  used=$(cores_between "$a" "$b" "$(python3 -c "print($t1 - $t0)")")
+  # The projector's CPU above ingest alone, per request.
+  per=$(python3 -c "print(round(max(${used%% *} - ${base%% *}, 0) / max($rate, 1) * 1e6))")
+  cpu_rows+=("| \`$name\`, -c$conns, $rate requests/s | $(echo "$used" | sed 's/ / | /g') | $per µs |")
   if [ -z "$ceiling" ]; then
     ceiling=$rate  # /healthz: the HTTP layer alone, the ceiling for the reads in this run.
-    echo "| \`/healthz\` (the ceiling), wrk -c64, during $ingest events/s of ingest |" \
+    echo "| \`/healthz\` (the ceiling), wrk -c$conns, during $ingest events/s of ingest |" \
       "$rate requests/s, p50 $p50, p99 $p99 | | |"
     continue
   fi
-  echo "| \`$name\`, wrk -c64, during $ingest events/s of ingest | $rate requests/s," \
+  echo "| \`$name\`, wrk -c$conns, during $ingest events/s of ingest | $rate requests/s," \
     "p50 $p50, p99 $p99, non-2xx ${non2xx:-0} | \`/healthz\`: $ceiling requests/s |" \
     "$(python3 -c "print(round($rate / max($ceiling, 1), 3))") |"
 done
+echo
+echo "Where the $(nproc) cores went in each window (cores; rest: wrk, the kernel, anything else):"
+echo
+echo "| window | projector | gateway | broker | emitter | rest | idle | projector CPU per request, above ingest alone |"
+echo "|---|---|---|---|---|---|---|---|"
+printf '%s\n' "${cpu_rows[@]}"
 kill "$emitter" 2>/dev/null || true
 wait "$emitter" 2>/dev/null || true
