@@ -249,6 +249,41 @@ INSTANTIATE_TEST_SUITE_P(
             R"("childDetailsRecorded":{"dateOfBirth":"2019-13-01","gender":"GENDER_FEMALE","disability":"DISABILITY_NONE"})",
             "child_details_recorded.date_of_birth", "YYYY-MM-DD"},
         PayloadCase{
+            "WrongUpnCheckLetter", R"({})",
+            R"("childDetailsRecorded":{"dateOfBirth":"2015-01-01","gender":"GENDER_FEMALE","disability":"DISABILITY_NONE","upn":"R247962919251"})",
+            "child_details_recorded.upn", "check letter"},
+        PayloadCase{
+            "UpnAndAReasonForNone", R"({})",
+            R"("childDetailsRecorded":{"dateOfBirth":"2015-01-01","gender":"GENDER_FEMALE","disability":"DISABILITY_NONE","upn":"A950000178301","upnUnknownReason":"UN4"})",
+            "child_details_recorded.upn_unknown_reason", "only when there is no upn"},
+        PayloadCase{
+            "UnknownUpnReason", R"({})",
+            R"("childDetailsRecorded":{"dateOfBirth":"2015-01-01","gender":"GENDER_FEMALE","disability":"DISABILITY_NONE","upnUnknownReason":"UN11"})",
+            "child_details_recorded.upn_unknown_reason", "UN1-UN10"},
+        PayloadCase{
+            "NoneWithADisability", R"({})",
+            R"("childDetailsRecorded":{"dateOfBirth":"2015-01-01","gender":"GENDER_FEMALE","disability":"DISABILITY_YES","disabilityCodes":["NONE","AUT"]})",
+            "child_details_recorded.disability_codes", "NONE cannot"},
+        PayloadCase{
+            "DisabilityTwice", R"({})",
+            R"("childDetailsRecorded":{"dateOfBirth":"2015-01-01","gender":"GENDER_FEMALE","disability":"DISABILITY_YES","disabilityCodes":["AUT","AUT"]})",
+            "child_details_recorded.disability_codes[1]", "twice"},
+        PayloadCase{
+            "UnknownDisabilityCode", R"({})",
+            R"("childDetailsRecorded":{"dateOfBirth":"2015-01-01","gender":"GENDER_FEMALE","disability":"DISABILITY_YES","disabilityCodes":["AUTISM"]})",
+            "child_details_recorded.disability_codes[0]", "disability code"},
+        PayloadCase{
+            "CensusDetailsAccepted", R"({})",
+            R"("childDetailsRecorded":{"dateOfBirth":"2015-01-01","gender":"GENDER_FEMALE","disability":"DISABILITY_YES","upn":"A950000178301","formerUpn":"H243278544154","disabilityCodes":["AUT","HEAR"]})",
+            "", ""},
+        PayloadCase{
+            "BadNeedAtAssessment", R"({"assessmentId":"a"})",
+            R"("assessmentCompleted":{"type":"ASSESSMENT_TYPE_S17_CHILD_AND_FAMILY","childSeen":"SEEN_STATUS_SEEN_ALONE","outcome":"ASSESSMENT_OUTCOME_OTHER","primaryNeedCode":"N10"})",
+            "assessment_completed.primary_need_code", "N0-N9"},
+        PayloadCase{"BadCinClosureReason", R"({})",
+                    R"("caseClosed":{"reason":"CLOSURE_REASON_OTHER","cinClosureReason":"RC10"})",
+                    "case_closed.cin_closure_reason", "RC1-RC9"},
+        PayloadCase{
             "UnbornChild", R"({})",
             R"("childDetailsRecorded":{"unborn":true,"expectedDate":"2027-02-01","gender":"GENDER_NOT_KNOWN","disability":"DISABILITY_NOT_KNOWN"})",
             "", ""},

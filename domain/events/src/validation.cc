@@ -7,6 +7,7 @@
 
 #include "generic_rules.h"
 #include "sightline/core/text.h"
+#include "sightline/domain/events/census_codes.h"
 #include "sightline/domain/events/codec.h"
 
 namespace sightline::domain {
@@ -217,10 +218,8 @@ void CheckPayload(Errors& e, const v1::Envelope& ev, Instant now, const Validati
       e.Require(p.type() != v1::PLAN_TYPE_CHILD_PROTECTION ||
                     p.category() != v1::ABUSE_CATEGORY_UNSPECIFIED,
                 "plan_started.category", "required for a child protection plan");
-      const std::string& need = p.primary_need_code();
-      bool need_code =
-          need.size() == 2 && need[0] == 'N' && std::isdigit(static_cast<unsigned char>(need[1]));
-      e.Require(p.type() != v1::PLAN_TYPE_CHILD_IN_NEED || need_code,
+      e.Require(p.type() != v1::PLAN_TYPE_CHILD_IN_NEED ||
+                    census::IsPrimaryNeedCode(p.primary_need_code()),
                 "plan_started.primary_need_code",
                 "required for a child in need plan: one of N0-N9");
       break;
@@ -232,8 +231,15 @@ void CheckPayload(Errors& e, const v1::Envelope& ev, Instant now, const Validati
                   "assessment_completed.factors[" + std::to_string(i) + "]",
                   "not a CIN census factor code (like 2A, 4B, 21)");
       }
+      e.Require(p.primary_need_code().empty() || census::IsPrimaryNeedCode(p.primary_need_code()),
+                "assessment_completed.primary_need_code", "one of N0-N9");
       break;
     }
+    case P::kCaseClosed:
+      e.Require(ev.case_closed().cin_closure_reason().empty() ||
+                    census::IsClosureReasonCode(ev.case_closed().cin_closure_reason()),
+                "case_closed.cin_closure_reason", "one of RC1-RC9");
+      break;
     case P::kHouseholdLinked:
       e.Require(!ev.household_linked().household_id().empty(), "household_linked.household_id",
                 "required");
@@ -259,6 +265,30 @@ void CheckPayload(Errors& e, const v1::Envelope& ev, Instant now, const Validati
                 "child_details_recorded.ethnicity", "not a CIN census ethnicity code (like WBRI)");
       e.Require(Utf8Length(p.name()).value_or(0) <= 200, "child_details_recorded.name",
                 "at most 200 characters");
+      e.Require(p.upn().empty() || census::IsUpn(p.upn()), "child_details_recorded.upn",
+                "not a unique pupil number (13 characters with the right check letter)");
+      e.Require(p.former_upn().empty() || census::IsUpn(p.former_upn()),
+                "child_details_recorded.former_upn",
+                "not a unique pupil number (13 characters with the right check letter)");
+      e.Require(
+          p.upn_unknown_reason().empty() || census::IsUpnUnknownReason(p.upn_unknown_reason()),
+          "child_details_recorded.upn_unknown_reason", "one of UN1-UN10");
+      e.Require(p.upn().empty() || p.upn_unknown_reason().empty(),
+                "child_details_recorded.upn_unknown_reason", "only when there is no upn");
+      std::set<std::string_view> codes;
+      for (int i = 0; i < p.disability_codes_size(); ++i) {
+        const std::string& code = p.disability_codes(i);
+        std::string field = "child_details_recorded.disability_codes[" + std::to_string(i) + "]";
+        if (!census::IsDisabilityCode(code)) {
+          e.Add(field,
+                "not a CIN census disability code (NONE, MOB, HAND, PC, INC, COMM, LD, "
+                "HEAR, VIS, BEH, CON, AUT, DDA)");
+        } else if (!codes.insert(code).second) {
+          e.Add(field, "given twice");
+        }
+      }
+      e.Require(!codes.contains("NONE") || codes.size() == 1,
+                "child_details_recorded.disability_codes", "NONE cannot be given with other codes");
       break;
     }
     case P::kAccessRestricted: {
