@@ -37,6 +37,8 @@ int main(int argc, char** argv) {
   simulate->add_option("--teams", sim.params.teams, "Assessment teams")->capture_default_str();
   simulate->add_option("--care-leavers", sim.params.care_leavers, "Care leavers open at the start")
       ->capture_default_str();
+  simulate->add_option("--la", sim.params.la_code, "DfE LA number in the children's UPNs")
+      ->capture_default_str();
   simulate->add_option("--id-prefix", sim.params.id_prefix, "Prefix of every generated id")
       ->capture_default_str();
   simulate->add_option("--start", sim.start, "First day, YYYY-MM-DD (default 2026-11-02)");

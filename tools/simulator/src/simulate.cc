@@ -3,8 +3,11 @@
 #include <algorithm>
 #include <array>
 #include <functional>
+#include <optional>
+#include <set>
 
 #include "sightline/domain/calendar/calendar.h"
+#include "sightline/domain/events/census_codes.h"
 #include "sightline/domain/events/validation.h"
 #include "sightline/simulator/random.h"
 
@@ -51,7 +54,11 @@ bool IsWeekend(Instant t) {
 class County {
  public:
   explicit County(const SimulationParams& p)
-      : p_(p), rng_(p.seed), start_(p.start_day), end_(p.start_day + days(p.days)) {}
+      : p_(p),
+        rng_(p.seed),
+        census_rng_(p.seed ^ 0x63656e737573ULL),
+        start_(p.start_day),
+        end_(p.start_day + days(p.days)) {}
 
   std::vector<v1::Envelope> Run() {
     for (int i = 0; i < p_.care_leavers; ++i) CareLeaver(i);
@@ -61,7 +68,7 @@ class County {
       Household& h = PickHousehold(repeat);
       Instant began = start_ - days(rng_.Between(20, 110)) + hours(10);
       if (!repeat) {
-        for (const std::string& child : h.children) NewChild(h, child, began - minutes(1));
+        for (const std::string& child : h.children) NewChild(h, child, began - minutes(1), rng_);
       }
       v1::CaseRefs refs;
       refs.set_contact_id(Id("contact"));
@@ -91,8 +98,8 @@ class County {
   // Adds an event unless it falls after the end of the period (the story is cut there).
   v1::Envelope* Emit(const std::string& child, const std::string& household, Instant occurred,
                      v1::Role role, const std::string& team, const v1::CaseRefs& refs,
-                     minutes delay = minutes(0)) {
-    Instant recorded = occurred + minutes(rng_.Between(1, 20)) + delay;
+                     minutes delay = minutes(0), Rng* draw = nullptr) {
+    Instant recorded = occurred + minutes((draw != nullptr ? *draw : rng_).Between(1, 20)) + delay;
     if (recorded >= end_) return nullptr;
     v1::Envelope& e = out_.emplace_back();
     e.set_event_id(p_.id_prefix + "-ev" + std::to_string(++event_seq_));
@@ -108,6 +115,13 @@ class County {
     return &e;
   }
 
+  // An event the census details add (a birth, a closure, a plan's end): its delay is drawn from
+  // their generator, so the main one draws exactly what it drew before they existed.
+  v1::Envelope* CensusEmit(const std::string& child, const std::string& household, Instant occurred,
+                           v1::Role role, const std::string& team, const v1::CaseRefs& refs) {
+    return Emit(child, household, occurred, role, team, refs, minutes(0), &census_rng_);
+  }
+
   Household& PickHousehold(bool& repeat) {
     repeat = !households_.empty() && rng_.Chance(0.22);
     if (repeat) return households_[rng_.Below(households_.size())];
@@ -119,48 +133,98 @@ class County {
     return h;
   }
 
-  void NewChild(const Household& h, const std::string& child, Instant at) {
+  // A child's details, household and siblings. `r` draws their values: the main generator for a
+  // child met in a new household, the census one for a child first named by a later contact.
+  void NewChild(const Household& h, const std::string& child, Instant at, Rng& r) {
+    described_.insert(child);
     v1::CaseRefs none;
-    if (auto* e = Emit(child, h.id, at, v1::ROLE_BUSINESS_SUPPORT, "mash", none)) {
+    std::optional<v1::ChildDetailsRecorded> unborn;
+    if (auto* e = Emit(child, h.id, at, v1::ROLE_BUSINESS_SUPPORT, "mash", none, minutes(0), &r)) {
       auto* d = e->mutable_child_details_recorded();
-      int age = static_cast<int>(rng_.Between(-1, 17));
+      int age = static_cast<int>(r.Between(-1, 17));
       auto today = std::chrono::year_month_day{std::chrono::floor<days>(at)};
       if (age < 0) {
         d->set_unborn(true);
-        d->set_expected_date(Date(today.year() + std::chrono::years(0), today.month(), 28));
+        // Due on the 28th: of this month, or of the next when that is not still to come.
+        std::chrono::year_month due = today.year() / today.month();
+        if (today.day() >= std::chrono::day(28)) due += std::chrono::months(1);
+        d->set_expected_date(Date(due.year(), due.month(), 28));
         d->set_gender(v1::GENDER_NOT_KNOWN);
       } else {
-        d->set_date_of_birth(Date(today.year() - std::chrono::years(age),
-                                  std::chrono::month(rng_.Between(1, 12)), rng_.Between(1, 28)));
-        d->set_gender(rng_.Chance(0.5) ? v1::GENDER_FEMALE : v1::GENDER_MALE);
+        std::chrono::year born = today.year() - std::chrono::years(age);
+        // The day is drawn before the month, as the arguments of the call this replaced were.
+        auto day = r.Between(1, 28);
+        auto month = std::chrono::month(static_cast<unsigned>(r.Between(1, 12)));
+        // Never born after the day it is recorded: a birthday later in the year is last year's.
+        if (std::chrono::sys_days(born / month / static_cast<unsigned>(day)) >
+            std::chrono::floor<days>(at))
+          born -= std::chrono::years(1);
+        d->set_date_of_birth(Date(born, month, day));
+        d->set_gender(r.Chance(0.5) ? v1::GENDER_FEMALE : v1::GENDER_MALE);
       }
       static constexpr std::array<const char*, 6> kEthnicity = {"WBRI", "WOTH", "MWBC",
                                                                 "AIND", "BAFR", "NOBT"};
-      d->set_ethnicity(kEthnicity[rng_.Weighted({70, 8, 6, 5, 5, 6})]);
-      d->set_disability(rng_.Chance(0.08) ? v1::DISABILITY_YES : v1::DISABILITY_NONE);
+      d->set_ethnicity(kEthnicity[r.Weighted({70, 8, 6, 5, 5, 6})]);
+      d->set_disability(r.Chance(0.08) ? v1::DISABILITY_YES : v1::DISABILITY_NONE);
+      // School-age children have a unique pupil number; younger ones and the unborn have none
+      // yet (UN1). A few disabled children have two kinds of disability recorded.
+      if (age >= 4) {
+        d->set_upn(census::MakeUpn(p_.la_code, ++upn_seq_ * 7919 + census_rng_.Between(0, 7918)));
+      } else {
+        d->set_upn_unknown_reason("UN1");
+      }
+      if (d->disability() == v1::DISABILITY_YES) {
+        std::span<const std::string_view> codes = census::DisabilityCodes().subspan(1);
+        std::size_t first = census_rng_.Below(codes.size());
+        d->add_disability_codes(std::string(codes[first]));
+        if (census_rng_.Chance(0.3))
+          d->add_disability_codes(
+              std::string(codes[(first + 1 + census_rng_.Below(codes.size() - 1)) % codes.size()]));
+      } else {
+        d->add_disability_codes("NONE");
+      }
+      if (d->unborn()) unborn = *d;
       d->set_name(age < 0
                       ? "Unborn " + h.surname
-                      : std::string(kFirstNames[rng_.Below(kFirstNames.size())]) + " " + h.surname);
+                      : std::string(kFirstNames[r.Below(kFirstNames.size())]) + " " + h.surname);
     }
-    // A few records are restricted (a member of staff's relative, a high-profile family).
-    if (rng_.Chance(0.01)) {
-      if (auto* e = Emit(child, h.id, at, v1::ROLE_TEAM_MANAGER, "mash", none)) {
-        auto* r = e->mutable_access_restricted();
-        r->set_level(rng_.Chance(0.5) ? v1::RESTRICTION_STAFF_OR_RELATIVE
-                                      : v1::RESTRICTION_HIGH_PROFILE);
-        r->set_reason("Restricted on the service manager's instruction.");
-        r->set_review_by(FormatDay(std::chrono::floor<days>(at) + days(90)));
+    // An unborn child is born around the expected day, and the record says so.
+    if (unborn) {
+      v1::ChildDetailsRecorded born = *unborn;
+      auto expected = ParseDay(born.expected_date());
+      Instant birth = expected ? LocalMidnight(*expected) + hours(10) : at;
+      if (expected && birth > at) {
+        if (auto* e = CensusEmit(child, h.id, birth, v1::ROLE_BUSINESS_SUPPORT, "mash", none)) {
+          born.set_unborn(false);
+          born.set_date_of_birth(born.expected_date());
+          born.clear_expected_date();
+          born.set_gender(census_rng_.Chance(0.5) ? v1::GENDER_FEMALE : v1::GENDER_MALE);
+          born.set_name(std::string(kFirstNames[census_rng_.Below(kFirstNames.size())]) + " " +
+                        h.surname);
+          *e->mutable_child_details_recorded() = born;
+        }
       }
     }
-    if (auto* e = Emit(child, h.id, at, v1::ROLE_BUSINESS_SUPPORT, "mash", none)) {
+    // A few records are restricted (a member of staff's relative, a high-profile family).
+    if (r.Chance(0.01)) {
+      if (auto* e = Emit(child, h.id, at, v1::ROLE_TEAM_MANAGER, "mash", none, minutes(0), &r)) {
+        auto* restriction = e->mutable_access_restricted();
+        restriction->set_level(r.Chance(0.5) ? v1::RESTRICTION_STAFF_OR_RELATIVE
+                                             : v1::RESTRICTION_HIGH_PROFILE);
+        restriction->set_reason("Restricted on the service manager's instruction.");
+        restriction->set_review_by(FormatDay(std::chrono::floor<days>(at) + days(90)));
+      }
+    }
+    if (auto* e = Emit(child, h.id, at, v1::ROLE_BUSINESS_SUPPORT, "mash", none, minutes(0), &r)) {
       e->mutable_household_linked()->set_household_id(h.id);
     }
     for (const std::string& sibling : h.children) {
       if (sibling == child) break;  // Link each pair once, to the elder record.
-      if (auto* e = Emit(child, h.id, at, v1::ROLE_BUSINESS_SUPPORT, "mash", none)) {
+      if (auto* e =
+              Emit(child, h.id, at, v1::ROLE_BUSINESS_SUPPORT, "mash", none, minutes(0), &r)) {
         e->mutable_sibling_linked()->set_sibling_child_id(sibling);
-        e->mutable_sibling_linked()->set_relation(rng_.Chance(0.8) ? v1::SIBLING_RELATION_FULL
-                                                                   : v1::SIBLING_RELATION_HALF);
+        e->mutable_sibling_linked()->set_relation(r.Chance(0.8) ? v1::SIBLING_RELATION_FULL
+                                                                : v1::SIBLING_RELATION_HALF);
       }
     }
   }
@@ -204,7 +268,11 @@ class County {
     // Some contacts are typed in hours after they were received.
     minutes typing_delay = rng_.Chance(0.1) ? minutes(rng_.Between(60, 420)) : minutes(0);
     for (const std::string& child : named) {
-      if (!repeat) NewChild(h, child, t0 - minutes(1));
+      if (!repeat) {
+        NewChild(h, child, t0 - minutes(1), rng_);
+      } else if (!described_.contains(child)) {
+        NewChild(h, child, t0 - minutes(1), census_rng_);
+      }
       if (auto* e = Emit(child, h.id, t0, v1::ROLE_MASH_PRACTITIONER, "mash", refs, typing_delay)) {
         e->set_source_agency(source);
         auto* c = e->mutable_contact_received();
@@ -338,15 +406,31 @@ class County {
       a->set_type(v1::ASSESSMENT_TYPE_S17_CHILD_AND_FAMILY);
       a->set_child_seen(rng_.Chance(0.9) ? v1::SEEN_STATUS_SEEN_ALONE
                                          : v1::SEEN_STATUS_SEEN_NOT_ALONE);
-      a->add_factors(std::array{"2A", "3A", "4A", "21", "1B"}[rng_.Below(5)]);
+      std::string factor = std::array{"2A", "3A", "4A", "21", "1B"}[rng_.Below(5)];
+      // "21 No factors identified" only for an assessment that ends in no further action.
+      if (factor == "21" && outcome != v1::ASSESSMENT_OUTCOME_NO_FURTHER_ACTION) factor = "3A";
+      a->add_factors(factor);
       a->set_outcome(outcome);
+      a->set_primary_need_code("N" + std::to_string(census_rng_.Between(1, 8)));
     }
     if (outcome == v1::ASSESSMENT_OUTCOME_CHILD_IN_NEED_PLAN) {
       Plan(h, child, refs, team, done, v1::PLAN_TYPE_CHILD_IN_NEED);
     } else if (outcome == v1::ASSESSMENT_OUTCOME_EARLY_HELP) {
       EarlyHelp(h, child, refs, AddWeekdays(done, 2));
+      Close(h, child, refs, team, done, v1::CLOSURE_REASON_TRANSFERRED_TO_EARLY_HELP);
     } else if (outcome == v1::ASSESSMENT_OUTCOME_S47_STRATEGY) {
       Section47(h, child, refs, done);
+    } else {
+      Close(h, child, refs, team, AddWeekdays(done, 1), v1::CLOSURE_REASON_NO_FURTHER_ACTION);
+    }
+  }
+
+  // The case closes (the census episode ends). Cases close on working days.
+  void Close(const Household& h, const std::string& child, const v1::CaseRefs& refs,
+             const std::string& team, Instant t, v1::ClosureReason reason) {
+    if (IsWeekend(t)) t = AddWeekdays(t, 1);
+    if (auto* e = CensusEmit(child, h.id, t, v1::ROLE_TEAM_MANAGER, team, refs)) {
+      e->mutable_case_closed()->set_reason(reason);
     }
   }
 
@@ -382,16 +466,40 @@ class County {
     Visit(h, child, refs, team, AddWeekdays(strategy, 1), v1::VISIT_CONTEXT_S47_ENQUIRY);
     Instant done = AddWeekdays(strategy, static_cast<int>(rng_.Between(5, 12)));
     bool conference = rng_.Chance(0.45);
+    // A section 47 enquiry straight from the front door comes with a child and family assessment
+    // (one already under way when the enquiry came from it).
+    if (refs.assessment_id().empty()) {
+      v1::CaseRefs assessed = refs;
+      assessed.set_assessment_id(Id("assessment"));
+      if (auto* e = CensusEmit(child, h.id, strategy + hours(2), v1::ROLE_SOCIAL_WORKER, team,
+                               assessed)) {
+        e->mutable_assessment_started()->set_type(v1::ASSESSMENT_TYPE_S17_CHILD_AND_FAMILY);
+      }
+      Instant finished = AddWeekdays(done, static_cast<int>(census_rng_.Between(1, 10)));
+      if (auto* e = CensusEmit(child, h.id, finished, v1::ROLE_SOCIAL_WORKER, team, assessed)) {
+        auto* a = e->mutable_assessment_completed();
+        a->set_type(v1::ASSESSMENT_TYPE_S17_CHILD_AND_FAMILY);
+        a->set_child_seen(v1::SEEN_STATUS_SEEN_ALONE);
+        a->add_factors(std::array{"2A", "3A", "4A", "1B"}[census_rng_.Below(4)]);
+        a->set_outcome(conference ? v1::ASSESSMENT_OUTCOME_S47_STRATEGY
+                                  : v1::ASSESSMENT_OUTCOME_NO_FURTHER_ACTION);
+        a->set_primary_need_code("N1");
+      }
+    }
     if (auto* e = Emit(child, h.id, done, v1::ROLE_SOCIAL_WORKER, team, refs)) {
       e->mutable_s47_enquiry_completed()->set_outcome(
           conference ? v1::S47_OUTCOME_CONFERENCE_REQUIRED
                      : v1::S47_OUTCOME_CONCERNS_NOT_SUBSTANTIATED);
     }
-    if (!conference) return;
+    if (!conference) {
+      Close(h, child, refs, team, AddWeekdays(done, 1), v1::CLOSURE_REASON_NO_FURTHER_ACTION);
+      return;
+    }
     refs.set_conference_id(Id("conference"));
     int wd = rng_.Chance(0.85) ? static_cast<int>(rng_.Between(8, 15))
                                : static_cast<int>(rng_.Between(16, 25));
-    Instant icpc = AddWeekdays(strategy, wd);
+    // Conferences are held in office hours on a working day.
+    Instant icpc = std::chrono::floor<days>(AddWeekdays(strategy, wd)) + hours(10);
     auto category = static_cast<v1::AbuseCategory>(rng_.Between(1, 5));
     if (auto* e = Emit(child, h.id, icpc, v1::ROLE_TEAM_MANAGER, team, refs)) {
       e->mutable_conference_held()->set_type(v1::CONFERENCE_TYPE_INITIAL);
@@ -433,6 +541,15 @@ class County {
       e->mutable_plan_reviewed()->set_type(type);
       e->mutable_plan_reviewed()->set_progress(
           static_cast<v1::PlanProgress>(rng_.Weighted({35, 35, 20, 10}) + 1));
+    }
+    // Most plans end within the year: outcomes achieved, and the case closes.
+    if (census_rng_.Chance(0.7)) {
+      Instant ended = AddWeekdays(review, static_cast<int>(census_rng_.Between(20, 160)));
+      if (auto* e = CensusEmit(child, h.id, ended, v1::ROLE_TEAM_MANAGER, team, refs)) {
+        e->mutable_plan_ended()->set_type(type);
+        e->mutable_plan_ended()->set_reason(v1::PLAN_END_REASON_OUTCOMES_ACHIEVED);
+      }
+      Close(h, child, refs, team, AddWeekdays(ended, 1), v1::CLOSURE_REASON_OUTCOMES_ACHIEVED);
     }
   }
 
@@ -487,12 +604,17 @@ class County {
 
   const SimulationParams& p_;
   Rng rng_;
+  // The census details (UPNs, disability codes, primary needs, how cases and plans end) draw from
+  // a generator of their own, so the rest of the stream makes the same choices it always made.
+  Rng census_rng_;
   Instant start_;
   Instant end_;
   std::vector<Household> households_;
   std::vector<v1::Envelope> out_;
   long seq_ = 0;
   long event_seq_ = 0;
+  long long upn_seq_ = 0;
+  std::set<std::string> described_;  // Children whose details have been recorded.
 };
 
 }  // namespace
@@ -505,6 +627,9 @@ FieldErrors ValidateSimulationParams(const SimulationParams& p) {
   if (p.teams < 1 || p.teams > 200) errors.push_back({"teams", "must be 1..200"});
   if (p.care_leavers < 0 || p.care_leavers > 100000)
     errors.push_back({"care_leavers", "must be 0..100000"});
+  if (p.la_code.size() != 3 ||
+      !std::all_of(p.la_code.begin(), p.la_code.end(), [](char c) { return c >= '0' && c <= '9'; }))
+    errors.push_back({"la_code", "must be the three-digit DfE LA number"});
   if (!IsWellFormedId(p.id_prefix) || p.id_prefix.size() > 32)
     errors.push_back({"id_prefix", "must be a short well-formed id"});
   if (!std::chrono::year_month_day{p.start_day}.ok() ||

@@ -29,6 +29,7 @@ struct SimulationParams {
   int teams = 4;                  // Assessment teams that receive allocations.
   int care_leavers = 40;          // Care leavers already open at the start.
   std::string id_prefix = "sim";  // Prefix of every id, so runs with other seeds never collide.
+  std::string la_code = "886";    // The DfE LA number in the children's UPNs (three digits).
 };
 
 // Field errors when a parameter is out of range (days 1..3660, contacts 1..20000, ...).
