@@ -22,6 +22,7 @@ declare -A rooms=(
   [clocks]="core events calendar clocks"
   [notify]="core calendar notify"
   [access]="core access"
+  [returns]="core events calendar returns"
 )
 for room in "${!rooms[@]}"; do
   allowed=$(echo "${rooms[$room]}" | sed 's/ /|/g')

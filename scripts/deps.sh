@@ -56,4 +56,14 @@ if ! cmp -s "$requirements" "$venv/requirements-test.txt" 2>/dev/null; then
   "$venv/bin/pip" install -q --disable-pip-version-check -r "$requirements"
   cp "$requirements" "$venv/requirements-test.txt"
 fi
+# The statutory returns' checkers (DfE's CIN census validator), pinned, in a venv of their own:
+# their pandas and numpy pins are not the test tools'.
+venv="$(dirname "$0")/../build/venv-returns"
+requirements="$(dirname "$0")/requirements-returns.txt"
+if ! cmp -s "$requirements" "$venv/requirements-returns.txt" 2>/dev/null; then
+  rm -rf "$venv"
+  /usr/bin/python3 -m venv "$venv"
+  "$venv/bin/pip" install -q --disable-pip-version-check -r "$requirements"
+  cp "$requirements" "$venv/requirements-returns.txt"
+fi
 echo "deps: ready"

@@ -99,4 +99,15 @@ struct AuditOptions {
 };
 int Audit(const KafkaOptions& kafka, const AuditOptions& options);
 
+struct CinCensusOptions {
+  std::string year;         // Collection year, e.g. 2026-27.
+  std::string la;           // DfE three-digit LA number.
+  std::string events_file;  // NDJSON, one event per line (as `simulate` writes).
+  std::string out;          // The XML file, written 0600.
+  std::string calendar_file = "deploy/calendar/england-and-wales.txt";
+  std::string serial_no = "1";
+};
+// Writes the CIN census XML for the year; prints what it holds.
+int CinCensus(const CinCensusOptions& options);
+
 }  // namespace sightline::ctl

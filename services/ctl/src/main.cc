@@ -153,6 +153,18 @@ int main(int argc, char** argv) {
   }
   idp_token->add_option("--audience", idp.audience, "aud")->capture_default_str();
 
+  ctl::CinCensusOptions census;
+  CLI::App* returns = app.add_subcommand("returns", "Statutory returns built from the events");
+  returns->require_subcommand(1);
+  CLI::App* cin = returns->add_subcommand(
+      "cin-census", "The DfE Children in Need census XML for a collection year (written 0600)");
+  cin->add_option("--year", census.year, "Collection year, e.g. 2026-27")->required();
+  cin->add_option("--la", census.la, "The DfE three-digit LA number")->required();
+  cin->add_option("--events", census.events_file, "Recorded events (NDJSON)")->required();
+  cin->add_option("--out", census.out, "The census file to write")->required();
+  cin->add_option("--calendar", census.calendar_file, "Bank holidays")->capture_default_str();
+  cin->add_option("--serial-no", census.serial_no, "Header SerialNo")->capture_default_str();
+
   CLI11_PARSE(app, argc, argv);
   // As the services: SIGHTLINE_KAFKA_PROPERTIES ("name=value;...", e.g. SASL credentials, kept
   // out of `ps`), then --kafka-property flags.
@@ -173,5 +185,6 @@ int main(int argc, char** argv) {
   if (idp_init->parsed()) return ctl::IdpInit(idp);
   if (idp_token->parsed()) return ctl::IdpToken(idp);
   if (idp_serve->parsed()) return ctl::IdpServe(idp);
+  if (cin->parsed()) return ctl::CinCensus(census);
   return 1;
 }

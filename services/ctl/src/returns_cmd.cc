@@ -1,0 +1,122 @@
+// sightlinectl returns cin-census: the DfE Children in Need census for a collection year, from a
+// recorded NDJSON stream of events (domain/returns, ADR 0021). The file is written with mode 0600
+// from the start: it is the most sensitive file Sightline makes.
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <iostream>
+
+#include "commands.h"
+#include "sightline/clock/clock.h"
+#include "sightline/config/policy_file.h"
+#include "sightline/domain/events/codec.h"
+#include "sightline/domain/returns/cin_census.h"
+
+namespace sightline::ctl {
+
+namespace v1 = events::v1;
+
+namespace {
+
+// Writes `text` to a new file (or replaces one) that only its owner may read: created 0600, so
+// it is never readable by others even for a moment.
+Status WritePrivate(const std::string& path, const std::string& text) {
+  std::string tmp = path + ".tmp";
+  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  if (fd < 0) return Unavailable("cannot create '" + tmp + "': " + std::strerror(errno));
+  ::fchmod(fd, 0600);  // Whatever the umask or an older file said.
+  std::size_t done = 0;
+  while (done < text.size()) {
+    ssize_t n = ::write(fd, text.data() + done, text.size() - done);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      ::close(fd);
+      return Unavailable("cannot write '" + tmp + "': " + std::strerror(errno));
+    }
+    done += static_cast<std::size_t>(n);
+  }
+  if (::fsync(fd) != 0 || ::close(fd) != 0)
+    return Unavailable("cannot write '" + tmp + "': " + std::strerror(errno));
+  if (::rename(tmp.c_str(), path.c_str()) != 0)
+    return Unavailable("cannot rename to '" + path + "': " + std::strerror(errno));
+  return Status::Ok();
+}
+
+bool IsLaCode(const std::string& s) {
+  return s.size() == 3 &&
+         std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
+}
+
+}  // namespace
+
+int CinCensus(const CinCensusOptions& o) {
+  auto year = domain::returns::ParseCollectionYear(o.year);
+  if (!year.ok()) {
+    std::cerr << "--year: " << year.status().message() << "\n";
+    return 1;
+  }
+  if (!IsLaCode(o.la)) {
+    std::cerr << "--la: the DfE three-digit LA number (e.g. 886), got '" << o.la << "'\n";
+    return 1;
+  }
+  if (o.out.empty()) {
+    std::cerr << "--out: the census file to write is required (it is not printed: it names "
+                 "children)\n";
+    return 1;
+  }
+  auto calendar = config::LoadBankHolidays(o.calendar_file);
+  if (!calendar.ok()) {
+    std::cerr << "--calendar: " << calendar.status().message() << "\n";
+    return 1;
+  }
+  std::ifstream in(o.events_file);
+  if (!in) {
+    std::cerr << "--events: cannot read '" << o.events_file << "'\n";
+    return 1;
+  }
+  std::vector<v1::Envelope> events;
+  std::string line;
+  for (int n = 1; std::getline(in, line); ++n) {
+    if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
+    auto e = domain::ParseEventJson(line);
+    if (!e.ok()) {
+      std::cerr << o.events_file << " line " << n << ": " << e.errors().front().ToString() << "\n";
+      return 1;
+    }
+    v1::Envelope env = e.value();
+    if (!env.has_recorded_at()) *env.mutable_recorded_at() = env.occurred_at();
+    events.push_back(std::move(env));
+  }
+  domain::returns::CinCensusOptions options{
+      .year = year.value(),
+      .la_code = o.la,
+      .serial_no = o.serial_no,
+      .generated_at = FormatIso(SystemClock().Now()).substr(0, 19)};
+  domain::returns::CinCensusFigures f;
+  std::string xml = domain::returns::CinCensusXml(events, calendar.value(), options, &f);
+  if (Status s = WritePrivate(o.out, xml); !s.ok()) {
+    std::cerr << s.message() << "\n";
+    return 1;
+  }
+  std::cout << "cin-census " << o.year << " for LA " << o.la << ": " << o.out << " (mode 0600)\n"
+            << "  children " << f.children << ", episodes " << f.episodes << " (referrals NFA "
+            << f.referrals_nfa << "), assessments " << f.assessments << ", CIN plans "
+            << f.cin_plans << ", section 47 " << f.section47 << ", CP plans " << f.cp_plans
+            << ", CP reviews " << f.reviews << "\n"
+            << "  inferred: CIN plans ended by a CP plan " << f.cin_plans_ended_by_cp
+            << ", plans ended by the case's closure " << f.plans_ended_by_closure
+            << ", closure reasons derived " << f.closure_reasons_derived << "\n"
+            << "  left out or merged: closures while work was under way "
+            << f.closures_with_work_open_left_out << ", closures undone by later work "
+            << f.closures_undone_by_later_work << ", CIN plans inside a CP plan "
+            << f.cin_plans_inside_cp_left_out << ", CIN plans continued " << f.cin_plans_continued
+            << ", assessments joined " << f.assessments_joined << ", section 47 enquiries joined "
+            << f.section47_joined << "\n";
+  return 0;
+}
+
+}  // namespace sightline::ctl

@@ -1,0 +1,239 @@
+// The CIN census built from events (domain/returns, ADR 0021): episodes, the year's cut, the
+// inferences it makes, identifiers and code sets. DfE's own validator runs over a simulated
+// county in tests/returns/cin_census.sh; these pin the rules one story at a time.
+#include "sightline/domain/returns/cin_census.h"
+
+#include <gtest/gtest.h>
+
+#include <regex>
+
+#include "sightline/domain/events/census_codes.h"
+#include "sightline/domain/events/codec.h"
+#include "sightline/simulator/simulate.h"
+
+namespace sightline::domain::returns {
+namespace {
+
+namespace v1 = events::v1;
+
+// One event of child c1 from a JSON payload, at a day (10:00 UTC) with refs.
+v1::Envelope Ev(const std::string& id, const std::string& day, const std::string& refs,
+                const std::string& payload) {
+  std::string json =
+      R"({"event_id":")" + id + R"(","child_id":"c1","occurred_at":")" + day +
+      R"(T10:00:00Z","actor":{"user_id":"sw1","role":"ROLE_SOCIAL_WORKER","team_id":"t1"},)" +
+      R"("refs":{)" + refs + "}," + payload + "}";
+  auto parsed = ParseEventJson(json);
+  EXPECT_TRUE(parsed.ok()) << json << " "
+                           << (parsed.ok() ? "" : parsed.errors().front().ToString());
+  v1::Envelope e = parsed.ok() ? parsed.value() : v1::Envelope();
+  *e.mutable_recorded_at() = e.occurred_at();
+  return e;
+}
+
+const char* kDetails =
+    R"("child_details_recorded":{"date_of_birth":"2016-05-01","gender":"GENDER_FEMALE",)"
+    R"("ethnicity":"WBRI","disability":"DISABILITY_NONE","upn":"A950000178301"})";
+
+std::vector<v1::Envelope> Referred(const std::string& day) {
+  return {
+      Ev("d", "2026-01-05", "", kDetails),
+      Ev("c", day, R"("contact_id":"k1")",
+         R"("contact_received":{"source":"AGENCY_SCHOOL","concerns":["CONCERN_CATEGORY_NEGLECT"],"summary":"x"})"),
+      Ev("r", day, R"("contact_id":"k1","referral_id":"r1")",
+         R"("contact_decided":{"decision":"CONTACT_DECISION_S17_ASSESSMENT","rationale":"x"})")};
+}
+
+std::string Census(const std::vector<v1::Envelope>& events, CinCensusFigures* f = nullptr) {
+  CinCensusOptions o{.year = ParseCollectionYear("2026-27").value(),
+                     .la_code = "886",
+                     .generated_at = "2027-04-05T09:00:00"};
+  return CinCensusXml(events, Calendar(), o, f);
+}
+
+// The text of the first element named `tag` (empty when there is none).
+std::string Text(const std::string& xml, const std::string& tag) {
+  std::smatch m;
+  if (!std::regex_search(xml, m, std::regex("<" + tag + ">([^<]*)</" + tag + ">"))) return "";
+  return m[1];
+}
+
+int Count(const std::string& xml, const std::string& tag) {
+  int n = 0;
+  for (std::size_t at = xml.find("<" + tag + ">"); at != std::string::npos;
+       at = xml.find("<" + tag + ">", at + 1))
+    ++n;
+  return n;
+}
+
+TEST(CinCensus, CollectionYearsAreAprilToMarch) {
+  auto y = ParseCollectionYear("2026-27");
+  ASSERT_TRUE(y.ok());
+  EXPECT_EQ(y.value().start, std::chrono::sys_days(std::chrono::year(2026) / 4 / 1));
+  EXPECT_EQ(y.value().end, std::chrono::sys_days(std::chrono::year(2027) / 3 / 31));
+  EXPECT_EQ(y.value().end_year, 2027);
+  for (const char* bad : {"2026-28", "26-27", "2026/27", "2026-2027", "", "abcd-ef"})
+    EXPECT_FALSE(ParseCollectionYear(bad).ok()) << bad;
+}
+
+TEST(CinCensus, LaChildIdsAreShortAlphanumericAndStable) {
+  EXPECT_EQ(LaChildId("Child123"), "Child123");
+  std::string hashed = LaChildId("cin-child126");
+  EXPECT_EQ(hashed.size(), 17u);
+  EXPECT_EQ(hashed[0], 'S');
+  EXPECT_TRUE(std::all_of(hashed.begin(), hashed.end(), [](char c) { return std::isalnum(c); }));
+  EXPECT_EQ(LaChildId(hashed), hashed);  // An imported child keeps its id on the next export.
+  EXPECT_NE(LaChildId("cin-child127"), hashed);
+  EXPECT_NE(LaChildId("a-much-longer-id-than-twenty-characters"), "");
+}
+
+TEST(CinCensus, UpnsCarryTheirCheckLetter) {
+  // DfE's examples (the validator's rule 1510 test): valid, and a wrong first character.
+  EXPECT_TRUE(census::IsUpn("A950000178301"));
+  EXPECT_TRUE(census::IsUpn("H243278544154"));
+  EXPECT_FALSE(census::IsUpn("R247962919251"));
+  EXPECT_FALSE(census::IsUpn("X428558133462"));
+  EXPECT_FALSE(census::IsUpn("R325"));
+  for (long long serial : {0LL, 1LL, 99LL, 123456789LL}) {
+    std::string upn = census::MakeUpn("886", serial);
+    EXPECT_TRUE(census::IsUpn(upn)) << upn;
+    EXPECT_EQ(upn.substr(1, 3), "886");
+  }
+  EXPECT_TRUE(census::IsUpnUnknownReason("UN1"));
+  EXPECT_TRUE(census::IsUpnUnknownReason("UN10"));
+  EXPECT_FALSE(census::IsUpnUnknownReason("UN11"));
+  EXPECT_FALSE(census::IsUpnUnknownReason("UN01"));
+  EXPECT_TRUE(census::IsClosureReasonCode("RC9"));
+  EXPECT_FALSE(census::IsClosureReasonCode("RC10"));
+}
+
+TEST(CinCensus, AnAssessedReferralClosedWithNoFurtherActionIsRc8) {
+  auto events = Referred("2026-06-01");
+  events.push_back(Ev("as", "2026-06-02", R"("referral_id":"r1","assessment_id":"a1")",
+                      R"("assessment_started":{"type":"ASSESSMENT_TYPE_S17_CHILD_AND_FAMILY"})"));
+  events.push_back(Ev("ac", "2026-06-20", R"("assessment_id":"a1")",
+                      R"("assessment_completed":{"type":"ASSESSMENT_TYPE_S17_CHILD_AND_FAMILY",)"
+                      R"("factors":["21"],"outcome":"ASSESSMENT_OUTCOME_NO_FURTHER_ACTION"})"));
+  events.push_back(Ev("x", "2026-06-22", R"("referral_id":"r1")",
+                      R"("case_closed":{"reason":"CLOSURE_REASON_NO_FURTHER_ACTION"})"));
+  CinCensusFigures f;
+  std::string xml = Census(events, &f);
+  EXPECT_EQ(Text(xml, "CINreferralDate"), "2026-06-01");
+  EXPECT_EQ(Text(xml, "ReferralSource"), "2A");
+  EXPECT_EQ(Text(xml, "PrimaryNeedCode"), "N1");  // From the contact's neglect concern.
+  EXPECT_EQ(Text(xml, "AssessmentAuthorisationDate"), "2026-06-20");
+  EXPECT_EQ(Text(xml, "AssessmentFactors"), "21");
+  EXPECT_EQ(Text(xml, "CINclosureDate"), "2026-06-22");
+  EXPECT_EQ(Text(xml, "ReasonForClosure"), "RC8");
+  EXPECT_EQ(Text(xml, "ReferralNFA"), "0");
+  EXPECT_EQ(Text(xml, "UPN"), "A950000178301");
+  EXPECT_EQ(Text(xml, "Sex"), "F");
+  EXPECT_EQ(f.children, 1);
+  EXPECT_EQ(f.closure_reasons_derived, 1);
+  // A reason the council recorded is used as it is.
+  events.back() =
+      Ev("x", "2026-06-22", R"("referral_id":"r1")",
+         R"("case_closed":{"reason":"CLOSURE_REASON_OTHER","cin_closure_reason":"RC3"})");
+  EXPECT_EQ(Text(Census(events), "ReasonForClosure"), "RC3");
+}
+
+TEST(CinCensus, TheYearEndsOnItsLastDayAndEpisodesClosedBeforeItAreLeftOut) {
+  auto events = Referred("2027-02-01");
+  events.push_back(Ev("x", "2027-04-02", R"("referral_id":"r1")",
+                      R"("case_closed":{"reason":"CLOSURE_REASON_OUTCOMES_ACHIEVED"})"));
+  std::string xml = Census(events);
+  EXPECT_EQ(Count(xml, "CINdetails"), 1);
+  EXPECT_EQ(Text(xml, "CINclosureDate"), "");  // Closed after 31 March: open in this return.
+  // Referred and closed in the year before: not in this return at all.
+  auto before = Referred("2025-06-01");
+  before.push_back(Ev("x", "2025-07-01", R"("referral_id":"r1")",
+                      R"("case_closed":{"reason":"CLOSURE_REASON_OUTCOMES_ACHIEVED"})"));
+  EXPECT_EQ(Count(Census(before), "Child"), 0);
+}
+
+TEST(CinCensus, AChildProtectionPlanEndsTheChildInNeedPlan) {
+  auto events = Referred("2026-05-01");
+  events.push_back(
+      Ev("p1", "2026-06-01", R"("referral_id":"r1","plan_id":"p1")",
+         R"("plan_started":{"type":"PLAN_TYPE_CHILD_IN_NEED","primary_need_code":"N4"})"));
+  events.push_back(Ev(
+      "p2", "2026-09-01", R"("referral_id":"r1","plan_id":"p2")",
+      R"("plan_started":{"type":"PLAN_TYPE_CHILD_PROTECTION","category":"ABUSE_CATEGORY_NEGLECT"})"));
+  events.push_back(
+      Ev("p3", "2026-10-01", R"("referral_id":"r1","plan_id":"p3")",
+         R"("plan_started":{"type":"PLAN_TYPE_CHILD_IN_NEED","primary_need_code":"N4"})"));
+  CinCensusFigures f;
+  std::string xml = Census(events, &f);
+  EXPECT_EQ(Text(xml, "CINPlanStartDate"), "2026-06-01");
+  EXPECT_EQ(Text(xml, "CINPlanEndDate"), "2026-09-01");
+  EXPECT_EQ(Text(xml, "CPPstartDate"), "2026-09-01");
+  EXPECT_EQ(Text(xml, "InitialCategoryOfAbuse"), "NEG");
+  EXPECT_EQ(Text(xml, "PrimaryNeedCode"), "N4");
+  EXPECT_EQ(Count(xml, "CINPlanDates"), 1);  // The CIN plan inside the CP plan is left out.
+  EXPECT_EQ(f.cin_plans_ended_by_cp, 1);
+  EXPECT_EQ(f.cin_plans_inside_cp_left_out, 1);
+}
+
+TEST(CinCensus, AFrontDoorClosureDoesNotCloseAnEpisodeNorDoesOneWithWorkUnderWay) {
+  auto events = Referred("2026-05-01");
+  events.push_back(Ev("as", "2026-05-02", R"("referral_id":"r1","assessment_id":"a1")",
+                      R"("assessment_started":{"type":"ASSESSMENT_TYPE_S17_CHILD_AND_FAMILY"})"));
+  // Another contact, closed with no further action at the front door.
+  events.push_back(Ev(
+      "c2", "2026-05-10", R"("contact_id":"k2")",
+      R"("contact_received":{"source":"AGENCY_POLICE","concerns":["CONCERN_CATEGORY_OTHER"],"summary":"y"})"));
+  events.push_back(
+      Ev("d2", "2026-05-10", R"("contact_id":"k2")",
+         R"("contact_decided":{"decision":"CONTACT_DECISION_NO_FURTHER_ACTION","rationale":"y"})"));
+  events.push_back(Ev("x2", "2026-05-11", R"("contact_id":"k2")",
+                      R"("case_closed":{"reason":"CLOSURE_REASON_NO_FURTHER_ACTION"})"));
+  // And a closure of the referral while its assessment is still under way.
+  events.push_back(Ev("x1", "2026-05-12", R"("referral_id":"r1")",
+                      R"("case_closed":{"reason":"CLOSURE_REASON_NO_FURTHER_ACTION"})"));
+  CinCensusFigures f;
+  std::string xml = Census(events, &f);
+  EXPECT_EQ(Text(xml, "CINclosureDate"), "");
+  EXPECT_EQ(f.closures_with_work_open_left_out, 1);
+  EXPECT_EQ(Count(xml, "CINdetails"), 1);
+}
+
+TEST(CinCensus, ASecondReferralWhileOpenJoinsTheEpisodeAndWorkAfterAClosureReopensIt) {
+  auto events = Referred("2026-05-01");
+  events.push_back(Ev("x1", "2026-05-03", R"("referral_id":"r1")",
+                      R"("case_closed":{"reason":"CLOSURE_REASON_OUTCOMES_ACHIEVED"})"));
+  events.push_back(Ev("as", "2026-05-04", R"("referral_id":"r1","assessment_id":"a1")",
+                      R"("assessment_started":{"type":"ASSESSMENT_TYPE_S17_CHILD_AND_FAMILY"})"));
+  events.push_back(
+      Ev("r2", "2026-05-05", R"("contact_id":"k1","referral_id":"r2")",
+         R"("contact_decided":{"decision":"CONTACT_DECISION_S47_STRATEGY","rationale":"x"})"));
+  CinCensusFigures f;
+  std::string xml = Census(events, &f);
+  EXPECT_EQ(Count(xml, "CINdetails"), 1);
+  EXPECT_EQ(Text(xml, "CINclosureDate"), "");
+  EXPECT_EQ(f.closures_undone_by_later_work, 1);
+}
+
+TEST(CinCensus, ASimulatedYearGivesEveryReferredChildOneOpenEpisodeAtMost) {
+  SimulationParams p;
+  p.seed = 21;
+  p.start_day = std::chrono::sys_days(std::chrono::year(2026) / 1 / 1);
+  p.days = 450;
+  p.contacts_per_day = 6;
+  CinCensusFigures f;
+  std::string xml = Census(Simulate(p), &f);
+  EXPECT_GT(f.children, 100);
+  EXPECT_GE(f.episodes, f.children);
+  EXPECT_GT(f.assessments, 0);
+  EXPECT_GT(f.cp_plans, 0);
+  // Per child, at most one episode without a closure date (rule 8815).
+  std::size_t at = 0;
+  while ((at = xml.find("<Child>", at)) != std::string::npos) {
+    std::size_t end = xml.find("</Child>", at);
+    std::string child = xml.substr(at, end - at);
+    EXPECT_LE(Count(child, "CINdetails") - Count(child, "CINclosureDate"), 1) << child;
+    at = end;
+  }
+}
+
+}  // namespace
+}  // namespace sightline::domain::returns
