@@ -3,7 +3,6 @@
 // provider would, and serves its public keys (JWKS) over HTTP so the services can fetch them by
 // URL. Private keys and tokens are written mode 0600. Never for production: a real provider
 // signs in real people.
-#include <sys/stat.h>
 
 #include <csignal>
 #include <filesystem>
@@ -14,6 +13,7 @@
 #include <sstream>
 
 #include "commands.h"
+#include "private_file.h"
 #include "sightline/clock/clock.h"
 #include "sightline/http/server.h"
 #include "sightline/identity/issuer.h"
@@ -29,24 +29,6 @@ std::string Slurp(const std::string& path) {
   std::stringstream text;
   text << in.rdbuf();
   return text.str();
-}
-
-// Writes `text` to `path` readable by its owner only (0600), replacing it atomically.
-bool WritePrivate(const std::string& path, const std::string& text) {
-  std::string tmp = path + ".tmp";
-  mode_t old = umask(077);
-  {
-    std::ofstream out(tmp, std::ios::trunc);
-    out << text;
-    if (!out) {
-      umask(old);
-      return false;
-    }
-  }
-  umask(old);
-  std::filesystem::permissions(
-      tmp, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
-  return std::rename(tmp.c_str(), path.c_str()) == 0;
 }
 
 std::string KeyFile(const std::string& dir) { return dir + "/signing-key.jwk"; }
@@ -84,7 +66,7 @@ int IdpInit(const IdpOptions& o) {
     return 1;
   }
   published.insert(published.begin(), key.value());
-  if (!WritePrivate(KeyFile(o.dir), key.value().private_jwk)) {
+  if (!WritePrivateFile(KeyFile(o.dir), key.value().private_jwk).ok()) {
     std::cerr << "idp: cannot write " << KeyFile(o.dir) << "\n";
     return 1;
   }
@@ -120,7 +102,7 @@ int IdpToken(const IdpOptions& o) {
   }
   if (o.out.empty() || o.out == "-") {
     std::cout << token.value() << "\n";
-  } else if (!WritePrivate(o.out, token.value() + "\n")) {
+  } else if (!WritePrivateFile(o.out, token.value() + "\n").ok()) {
     std::cerr << "idp: cannot write " << o.out << "\n";
     return 1;
   }

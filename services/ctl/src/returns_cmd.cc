@@ -1,16 +1,12 @@
 // sightlinectl returns cin-census: the DfE Children in Need census for a collection year, from a
 // recorded NDJSON stream of events (domain/returns, ADR 0021). The file is written with mode 0600
 // from the start: it is the most sensitive file Sightline makes.
-#include <fcntl.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
-#include <cerrno>
-#include <cstring>
+#include <algorithm>
 #include <fstream>
 #include <iostream>
 
 #include "commands.h"
+#include "private_file.h"
 #include "sightline/clock/clock.h"
 #include "sightline/config/policy_file.h"
 #include "sightline/domain/events/codec.h"
@@ -21,30 +17,6 @@ namespace sightline::ctl {
 namespace v1 = events::v1;
 
 namespace {
-
-// Writes `text` to a new file (or replaces one) that only its owner may read: created 0600, so
-// it is never readable by others even for a moment.
-Status WritePrivate(const std::string& path, const std::string& text) {
-  std::string tmp = path + ".tmp";
-  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-  if (fd < 0) return Unavailable("cannot create '" + tmp + "': " + std::strerror(errno));
-  ::fchmod(fd, 0600);  // Whatever the umask or an older file said.
-  std::size_t done = 0;
-  while (done < text.size()) {
-    ssize_t n = ::write(fd, text.data() + done, text.size() - done);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      ::close(fd);
-      return Unavailable("cannot write '" + tmp + "': " + std::strerror(errno));
-    }
-    done += static_cast<std::size_t>(n);
-  }
-  if (::fsync(fd) != 0 || ::close(fd) != 0)
-    return Unavailable("cannot write '" + tmp + "': " + std::strerror(errno));
-  if (::rename(tmp.c_str(), path.c_str()) != 0)
-    return Unavailable("cannot rename to '" + path + "': " + std::strerror(errno));
-  return Status::Ok();
-}
 
 bool IsLaCode(const std::string& s) {
   return s.size() == 3 &&
@@ -98,7 +70,7 @@ int CinCensus(const CinCensusOptions& o) {
       .generated_at = FormatIso(SystemClock().Now()).substr(0, 19)};
   domain::returns::CinCensusFigures f;
   std::string xml = domain::returns::CinCensusXml(events, calendar.value(), options, &f);
-  if (Status s = WritePrivate(o.out, xml); !s.ok()) {
+  if (Status s = WritePrivateFile(o.out, xml); !s.ok()) {
     std::cerr << s.message() << "\n";
     return 1;
   }

@@ -1,0 +1,14 @@
+// Files only their owner may read: signing keys, tokens, statutory returns.
+#pragma once
+
+#include <string>
+
+#include "sightline/core/status.h"
+
+namespace sightline::ctl {
+
+// Writes `text` to `path`, replacing it atomically: a temporary file created with mode 0600 (so
+// never readable by others, whatever the umask, even for a moment), synced, then renamed.
+Status WritePrivateFile(const std::string& path, const std::string& text);
+
+}  // namespace sightline::ctl
