@@ -417,7 +417,7 @@ class County {
       Plan(h, child, refs, team, done, v1::PLAN_TYPE_CHILD_IN_NEED);
     } else if (outcome == v1::ASSESSMENT_OUTCOME_EARLY_HELP) {
       EarlyHelp(h, child, refs, AddWeekdays(done, 2));
-      Close(h, child, refs, team, done, v1::CLOSURE_REASON_TRANSFERRED_TO_EARLY_HELP);
+      Close(h, child, refs, team, done + hours(2), v1::CLOSURE_REASON_TRANSFERRED_TO_EARLY_HELP);
     } else if (outcome == v1::ASSESSMENT_OUTCOME_S47_STRATEGY) {
       Section47(h, child, refs, done);
     } else {
@@ -467,7 +467,8 @@ class County {
     Instant done = AddWeekdays(strategy, static_cast<int>(rng_.Between(5, 12)));
     bool conference = rng_.Chance(0.45);
     // A section 47 enquiry straight from the front door comes with a child and family assessment
-    // (one already under way when the enquiry came from it).
+    // (one already under way when the enquiry came from it). The case closes after both.
+    Instant work_done = done;
     if (refs.assessment_id().empty()) {
       v1::CaseRefs assessed = refs;
       assessed.set_assessment_id(Id("assessment"));
@@ -476,6 +477,7 @@ class County {
         e->mutable_assessment_started()->set_type(v1::ASSESSMENT_TYPE_S17_CHILD_AND_FAMILY);
       }
       Instant finished = AddWeekdays(done, static_cast<int>(census_rng_.Between(1, 10)));
+      work_done = finished;
       if (auto* e = CensusEmit(child, h.id, finished, v1::ROLE_SOCIAL_WORKER, team, assessed)) {
         auto* a = e->mutable_assessment_completed();
         a->set_type(v1::ASSESSMENT_TYPE_S17_CHILD_AND_FAMILY);
@@ -492,7 +494,7 @@ class County {
                      : v1::S47_OUTCOME_CONCERNS_NOT_SUBSTANTIATED);
     }
     if (!conference) {
-      Close(h, child, refs, team, AddWeekdays(done, 1), v1::CLOSURE_REASON_NO_FURTHER_ACTION);
+      Close(h, child, refs, team, AddWeekdays(work_done, 1), v1::CLOSURE_REASON_NO_FURTHER_ACTION);
       return;
     }
     refs.set_conference_id(Id("conference"));
