@@ -156,7 +156,7 @@ class County {
         auto day = r.Between(1, 28);
         auto month = std::chrono::month(static_cast<unsigned>(r.Between(1, 12)));
         // Never born after the day it is recorded: a birthday later in the year is last year's.
-        if (std::chrono::sys_days(born / month / static_cast<unsigned>(day)) >
+        if (std::chrono::sys_days(born / month / std::chrono::day(static_cast<unsigned>(day))) >
             std::chrono::floor<days>(at))
           born -= std::chrono::years(1);
         d->set_date_of_birth(Date(born, month, day));
