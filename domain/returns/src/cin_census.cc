@@ -18,14 +18,6 @@ namespace {
 namespace v1 = events::v1;
 using P = v1::Envelope::PayloadCase;
 
-std::string Iso(Day d) {
-  std::chrono::year_month_day ymd(d);
-  char buf[16];
-  std::snprintf(buf, sizeof buf, "%04d-%02u-%02u", static_cast<int>(ymd.year()),
-                static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()));
-  return buf;
-}
-
 // CIN census referral source codes for Sightline's agencies.
 std::string ReferralSource(v1::Agency a) {
   switch (a) {
@@ -491,7 +483,7 @@ class Xml {
     out_ += tag;
     out_ += ">\n";
   }
-  void Leaf(std::string_view tag, Day d) { Leaf(tag, Iso(d)); }
+  void Leaf(std::string_view tag, Day d) { Leaf(tag, FormatDay(d)); }
   std::string& text() { return out_; }
 
  private:

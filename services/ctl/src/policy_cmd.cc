@@ -10,6 +10,7 @@
 #include <map>
 
 #include "commands.h"
+#include "events_file.h"
 #include "sightline/config/policy_file.h"
 #include "sightline/domain/clocks/clocks.h"
 #include "sightline/domain/clocks/paging.h"
@@ -75,24 +76,12 @@ int Backtest(const BacktestOptions& o) {
     std::cerr << "--tick: " << (tick.ok() ? "must be positive" : tick.status().message()) << "\n";
     return 1;
   }
-  std::ifstream in(o.events_file);
-  if (!in) {
-    std::cerr << "--events: cannot read '" << o.events_file << "'\n";
+  auto read = ReadEventsFile(o.events_file);
+  if (!read.ok()) {
+    std::cerr << "--events: " << read.status().message() << "\n";
     return 1;
   }
-  std::vector<v1::Envelope> events;
-  std::string line;
-  for (int n = 1; std::getline(in, line); ++n) {
-    if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
-    auto e = domain::ParseEventJson(line);
-    if (!e.ok()) {
-      std::cerr << o.events_file << " line " << n << ": " << e.errors().front().ToString() << "\n";
-      return 1;
-    }
-    v1::Envelope env = e.value();
-    if (!env.has_recorded_at()) *env.mutable_recorded_at() = env.occurred_at();
-    events.push_back(std::move(env));
-  }
+  std::vector<v1::Envelope> events = std::move(read).value();
   // Each event becomes known at its recorded_at; simulated time advances in --tick steps.
   std::stable_sort(events.begin(), events.end(), [](const auto& a, const auto& b) {
     return ToInstant(a.recorded_at()) < ToInstant(b.recorded_at());

@@ -2,19 +2,16 @@
 // recorded NDJSON stream of events (domain/returns, ADR 0021). The file is written with mode 0600
 // from the start: it is the most sensitive file Sightline makes.
 #include <algorithm>
-#include <fstream>
 #include <iostream>
 
 #include "commands.h"
+#include "events_file.h"
 #include "private_file.h"
 #include "sightline/clock/clock.h"
 #include "sightline/config/policy_file.h"
-#include "sightline/domain/events/codec.h"
 #include "sightline/domain/returns/cin_census.h"
 
 namespace sightline::ctl {
-
-namespace v1 = events::v1;
 
 namespace {
 
@@ -45,23 +42,10 @@ int CinCensus(const CinCensusOptions& o) {
     std::cerr << "--calendar: " << calendar.status().message() << "\n";
     return 1;
   }
-  std::ifstream in(o.events_file);
-  if (!in) {
-    std::cerr << "--events: cannot read '" << o.events_file << "'\n";
+  auto events = ReadEventsFile(o.events_file);
+  if (!events.ok()) {
+    std::cerr << "--events: " << events.status().message() << "\n";
     return 1;
-  }
-  std::vector<v1::Envelope> events;
-  std::string line;
-  for (int n = 1; std::getline(in, line); ++n) {
-    if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
-    auto e = domain::ParseEventJson(line);
-    if (!e.ok()) {
-      std::cerr << o.events_file << " line " << n << ": " << e.errors().front().ToString() << "\n";
-      return 1;
-    }
-    v1::Envelope env = e.value();
-    if (!env.has_recorded_at()) *env.mutable_recorded_at() = env.occurred_at();
-    events.push_back(std::move(env));
   }
   domain::returns::CinCensusOptions options{
       .year = year.value(),
@@ -69,7 +53,7 @@ int CinCensus(const CinCensusOptions& o) {
       .serial_no = o.serial_no,
       .generated_at = FormatIso(SystemClock().Now()).substr(0, 19)};
   domain::returns::CinCensusFigures f;
-  std::string xml = domain::returns::CinCensusXml(events, calendar.value(), options, &f);
+  std::string xml = domain::returns::CinCensusXml(events.value(), calendar.value(), options, &f);
   if (Status s = WritePrivateFile(o.out, xml); !s.ok()) {
     std::cerr << s.message() << "\n";
     return 1;
