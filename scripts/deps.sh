@@ -47,23 +47,18 @@ web_dir="$(dirname "$0")/../web"
 if ! (cd "$web_dir" && npm ls --depth=0 >/dev/null 2>&1); then
   (cd "$web_dir" && npm ci --no-audit --no-fund --silent)
 fi
-# Python test tools (schemathesis), pinned, in a venv of Debian's python3.
-venv="$(dirname "$0")/../build/venv"
-requirements="$(dirname "$0")/requirements-test.txt"
-if ! cmp -s "$requirements" "$venv/requirements-test.txt" 2>/dev/null; then
-  rm -rf "$venv"
-  /usr/bin/python3 -m venv "$venv"
-  "$venv/bin/pip" install -q --disable-pip-version-check -r "$requirements"
-  cp "$requirements" "$venv/requirements-test.txt"
-fi
-# The statutory returns' checkers (DfE's CIN census validator), pinned, in a venv of their own:
-# their pandas and numpy pins are not the test tools'.
-venv="$(dirname "$0")/../build/venv-returns"
-requirements="$(dirname "$0")/requirements-returns.txt"
-if ! cmp -s "$requirements" "$venv/requirements-returns.txt" 2>/dev/null; then
-  rm -rf "$venv"
-  /usr/bin/python3 -m venv "$venv"
-  "$venv/bin/pip" install -q --disable-pip-version-check -r "$requirements"
-  cp "$requirements" "$venv/requirements-returns.txt"
-fi
+# A venv of Debian's python3 with a pinned requirements file, remade when the file changes.
+pinned_venv() {  # dir requirements
+  if ! cmp -s "$2" "$1/$(basename "$2")" 2>/dev/null; then
+    rm -rf "$1"
+    /usr/bin/python3 -m venv "$1"
+    "$1/bin/pip" install -q --disable-pip-version-check -r "$2"
+    cp "$2" "$1/$(basename "$2")"
+  fi
+}
+# Python test tools (schemathesis).
+pinned_venv "$(dirname "$0")/../build/venv" "$(dirname "$0")/requirements-test.txt"
+# The statutory returns' checkers (DfE's CIN census validator), in a venv of their own: their
+# pandas and numpy pins are not the test tools'.
+pinned_venv "$(dirname "$0")/../build/venv-returns" "$(dirname "$0")/requirements-returns.txt"
 echo "deps: ready"
