@@ -108,15 +108,19 @@ AlertPlan PlanAlert(const ClockPolicy& policy, const ClockInstance& c, Instant h
     if (!acked && level < top)
       offer(kEscalate, wait(since, ladder.levels[level - 1].acknowledge_within));
     if (kind == kNone) break;
+    // Steps are taken in event time up to the horizon, the end included: an end recorded ahead
+    // of the horizon waits for it, so that an acknowledgement made before the end but consumed
+    // after it is still the alert's (a batch that holds the end but not yet the acknowledgement
+    // must not close the alert without it).
+    if (t > horizon) {
+      plan.next_wake = t;
+      break;
+    }
     if (kind == kEnd) {
       PlannedStep term = Terminal(c, level, cycle);
       term.event_id = StepId(c.clock_id, term);
       plan.steps.push_back(std::move(term));
       plan.terminal = true;
-      break;
-    }
-    if (t > horizon) {
-      plan.next_wake = t;
       break;
     }
     cursor = t;
