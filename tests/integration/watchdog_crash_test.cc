@@ -16,6 +16,7 @@
 #include "sightline/domain/clocks/clocks.h"
 #include "sightline/simulator/simulate.h"
 #include "watchdog_harness.h"
+#include "watchdog_month.h"
 
 namespace sightline::testing {
 namespace {
@@ -26,46 +27,8 @@ using std::chrono::hours;
 using std::chrono::milliseconds;
 using std::chrono::minutes;
 
-constexpr int kDays = 28;
+constexpr int kDays = kMonthDays;
 constexpr auto kStep = hours(12);
-
-// Four weeks of a county's front door (September 2026, so every event is in the past). Each
-// event is recorded when it happened, so that an event never arrives after the tick that its
-// own deadline needs: the ids emitted then do not depend on how the consumer batches a step.
-std::vector<v1::Envelope> Month(Instant start) {
-  domain::SimulationParams p;
-  p.seed = 4242;
-  p.start_day = std::chrono::floor<std::chrono::days>(start);
-  p.days = kDays;
-  p.contacts_per_day = 30;
-  p.care_leavers = 20;
-  p.id_prefix = "wdc";
-  std::vector<v1::Envelope> events = domain::Simulate(p);
-  for (v1::Envelope& e : events) *e.mutable_recorded_at() = e.occurred_at();
-  std::stable_sort(events.begin(), events.end(), [](const auto& a, const auto& b) {
-    return ToInstant(a.occurred_at()) < ToInstant(b.occurred_at());
-  });
-  return events;
-}
-
-// A team manager acknowledges the alert 20 minutes after it reached them.
-v1::Envelope Acknowledgement(const alerts::v1::AlertEvent& alert, const v1::Envelope& anchor,
-                             Instant at) {
-  v1::Envelope e;
-  e.set_event_id("wdc-ack-" + std::to_string(std::hash<std::string>{}(alert.event_id())));
-  e.set_child_id(alert.child_id());
-  if (!anchor.household_id().empty()) e.set_household_id(anchor.household_id());
-  *e.mutable_occurred_at() = ToTimestamp(at);
-  *e.mutable_recorded_at() = ToTimestamp(at);
-  e.mutable_actor()->set_user_id(anchor.actor().team_id() + "-tm1");
-  e.mutable_actor()->set_role(v1::ROLE_TEAM_MANAGER);
-  e.mutable_actor()->set_team_id(anchor.actor().team_id());
-  e.set_source_agency(v1::AGENCY_CHILDRENS_SOCIAL_CARE);
-  *e.mutable_refs() = anchor.refs();
-  e.mutable_alert_acknowledged()->set_alert_id(alert.alert_id());
-  e.mutable_alert_acknowledged()->set_note("Seen; allocating today.");
-  return e;
-}
 
 TEST(WatchdogCrashTest, SigkillsNeitherLoseNorInventAlertsAndTheIndexEqualsACleanReplay) {
   std::string brokers = SharedBrokers();
@@ -80,7 +43,7 @@ TEST(WatchdogCrashTest, SigkillsNeitherLoseNorInventAlertsAndTheIndexEqualsAClea
   ASSERT_TRUE(policy.ok()) << policy.status().message();
 
   const Instant start(std::chrono::sys_days{std::chrono::September / 7 / 2026});
-  std::vector<v1::Envelope> month = Month(start);
+  std::vector<v1::Envelope> month = WatchdogMonth(start);
   ASSERT_GE(month.size(), 3000u);
   std::map<std::string, const v1::Envelope*> by_id;
   for (const auto& e : month) by_id[e.event_id()] = &e;
@@ -114,7 +77,7 @@ TEST(WatchdogCrashTest, SigkillsNeitherLoseNorInventAlertsAndTheIndexEqualsAClea
       bool paged = a.step() == alerts::v1::STEP_RAISED || a.step() == alerts::v1::STEP_ESCALATED;
       if (paged && std::hash<std::string>{}(a.event_id()) % 3 == 0 &&
           by_id.count(a.anchor_event_id()))
-        acks.push_back(Acknowledgement(a, *by_id[a.anchor_event_id()], t + minutes(20)));
+        acks.push_back(MonthAcknowledgement(a, *by_id[a.anchor_event_id()], t + minutes(20)));
     }
     previous = t;
 

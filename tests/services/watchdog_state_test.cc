@@ -12,8 +12,8 @@
 #include "records.h"
 #include "sightline/config/policy_file.h"
 #include "sightline/domain/clocks/clocks.h"
-#include "sightline/simulator/simulate.h"
 #include "state.h"
+#include "watchdog_month.h"
 
 namespace sightline::watchdog_service {
 namespace {
@@ -296,33 +296,9 @@ TEST_F(WatchdogStateTest, AStoreFromBeforeTheTalliesIsCountedOnceWhenOpened) {
 // before an acknowledgement made ahead of it used to close the alert without its ack step.)
 TEST_F(WatchdogStateTest, AlertsDoNotDependOnHowAStepIsCutIntoBatches) {
   const Instant start(std::chrono::sys_days{std::chrono::September / 7 / 2026});
-  domain::SimulationParams p;
-  p.seed = 4242;
-  p.start_day = std::chrono::floor<std::chrono::days>(start);
-  p.days = 28;
-  p.contacts_per_day = 30;
-  p.care_leavers = 20;
-  p.id_prefix = "wdc";
-  std::vector<v1::Envelope> month = domain::Simulate(p);
-  for (v1::Envelope& e : month) *e.mutable_recorded_at() = e.occurred_at();
-  std::stable_sort(month.begin(), month.end(), [](const auto& a, const auto& b) {
-    return ToInstant(a.occurred_at()) < ToInstant(b.occurred_at());
-  });
+  std::vector<v1::Envelope> month = testing::WatchdogMonth(start);
   std::map<std::string, const v1::Envelope*> by_id;
   for (const v1::Envelope& e : month) by_id[e.event_id()] = &e;
-  // A team manager acknowledges one raise or escalation in three, 20 minutes after it.
-  auto ack = [](const alerts::v1::AlertEvent& alert, const v1::Envelope& anchor, Instant at) {
-    v1::Envelope e = Event("ack-" + std::to_string(std::hash<std::string>{}(alert.event_id())),
-                           alert.child_id(), at);
-    if (!anchor.household_id().empty()) e.set_household_id(anchor.household_id());
-    e.mutable_actor()->set_user_id(anchor.actor().team_id() + "-tm1");
-    e.mutable_actor()->set_role(v1::ROLE_TEAM_MANAGER);
-    e.mutable_actor()->set_team_id(anchor.actor().team_id());
-    *e.mutable_refs() = anchor.refs();
-    e.mutable_alert_acknowledged()->set_alert_id(alert.alert_id());
-    e.mutable_alert_acknowledged()->set_note("Seen; allocating today.");
-    return e;
-  };
   for (unsigned trial = 0; trial < 6; ++trial) {
     dir_ = testing::TempDir("watchdog-batches") + "/data";
     Open();
@@ -340,7 +316,8 @@ TEST_F(WatchdogStateTest, AlertsDoNotDependOnHowAStepIsCutIntoBatches) {
     std::size_t next = 0;
     std::vector<v1::Envelope> acks;
     Instant previous = start;
-    for (Instant t = start + hours(12); t <= start + std::chrono::days(28); t += hours(12)) {
+    for (Instant t = start + hours(12); t <= start + std::chrono::days(testing::kMonthDays);
+         t += hours(12)) {
       std::vector<v1::Envelope> step = std::move(acks);
       acks.clear();
       while (next < month.size() && ToInstant(month[next].occurred_at()) <= t)
@@ -349,9 +326,11 @@ TEST_F(WatchdogStateTest, AlertsDoNotDependOnHowAStepIsCutIntoBatches) {
       for (const auto& a : engine.Tick(t)) {
         expected.insert(a.event_id());
         bool paged = a.step() == alerts::v1::STEP_RAISED || a.step() == alerts::v1::STEP_ESCALATED;
+        // A team manager acknowledges one raise or escalation in three, 20 minutes after it.
         if (paged && std::hash<std::string>{}(a.event_id()) % 3 == 0 &&
             by_id.count(a.anchor_event_id()))
-          acks.push_back(ack(a, *by_id[a.anchor_event_id()], t + minutes(20)));
+          acks.push_back(
+              testing::MonthAcknowledgement(a, *by_id[a.anchor_event_id()], t + minutes(20)));
       }
       previous = t;
       // Six partitions by child, each in order, interleaved in runs of 1-50, cut into batches.
