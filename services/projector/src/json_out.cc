@@ -309,12 +309,16 @@ bool JsonOut::Message(const google::protobuf::Message& m) {
 }
 
 JsonOut& JsonOut::Proto(const google::protobuf::Message& m) {
-  std::size_t size = out_.size();
-  std::vector<bool> first = first_;
+  // What a failed Message() may have changed: the text, the levels it opened, and whether the
+  // enclosing level had written anything (saved as values: this runs for every contact of a
+  // queue page, so no copy of the whole stack).
+  std::size_t size = out_.size(), depth = first_.size();
+  bool enclosing_first = depth > 0 && first_.back();
   bool after_key = after_key_;
   if (Message(m)) return *this;
   out_.resize(size);  // Undone, and written by protobuf's printer instead.
-  first_ = std::move(first);
+  first_.resize(depth);
+  if (depth > 0) first_.back() = enclosing_first;
   after_key_ = after_key;
   google::protobuf::util::JsonPrintOptions options;
   options.preserve_proto_field_names = true;
