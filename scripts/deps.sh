@@ -9,7 +9,7 @@ packages=(
   libgtest-dev libgmock-dev libyaml-cpp-dev nlohmann-json3-dev libboost1.81-dev libcli11-dev
   libcjose-dev libjansson-dev kcat wrk clang clang-format clang-tidy libclang-rt-14-dev zlib1g-dev maven openjdk-17-jre-headless curl libssl-dev
   chromium nodejs npm prometheus prometheus-alertmanager python3-yaml python3-venv
-  rocksdb-tools binutils libjemalloc-dev
+  rocksdb-tools binutils libjemalloc-dev libexpat1-dev
 )
 missing=()
 for p in "${packages[@]}"; do

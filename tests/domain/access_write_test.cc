@@ -89,6 +89,21 @@ TEST(WriteMatrix, EveryCell) {
     EXPECT_TRUE(kMatrix.contains(oneof->field(i)->name())) << oneof->field(i)->name();
 }
 
+TEST(WriteMatrix, OnlyARelaySendsImportedHistory) {
+  // Marking live work as imported would start no clock: staff may not, whatever their role.
+  WritePolicy policy = DefaultWritePolicy();
+  for (UserRole role : {UserRole::kMashPractitioner, UserRole::kHeadOfService}) {
+    v1::Envelope e = Event("contact_received");
+    e.mutable_imported()->set_source("cin-census 2026");
+    auto refused = AuthoriseWrite(e, Staff(role), policy);
+    ASSERT_TRUE(refused);
+    EXPECT_EQ(refused->field, "imported");
+  }
+  v1::Envelope e = Event("contact_received");
+  e.mutable_imported()->set_source("cin-census 2026");
+  EXPECT_FALSE(AuthoriseWrite(e, {"importer", std::nullopt, "", "", true}, policy));
+}
+
 TEST(WriteMatrix, TheCredentialDecidesTheActor) {
   WritePolicy policy = DefaultWritePolicy();
   v1::Envelope e = Event("rag_rated");

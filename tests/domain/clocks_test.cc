@@ -29,6 +29,18 @@ TEST(ClocksTest, DecisionInTimeRaisesNothing) {
   EXPECT_TRUE(RunStory(s, L("2026-12-18", 16), L("2027-01-30", 0)).empty());
 }
 
+TEST(ClocksTest, ImportedHistoryStartsNoClockButLiveWorkDoes) {
+  // A contact never decided, imported from a return: history, so nothing is due of it.
+  Story imported;
+  imported.Contact("e1", L("2026-12-18", 16, 30));
+  for (v1::Envelope& e : imported.events_) e.mutable_imported()->set_source("cin-census 2026");
+  EXPECT_TRUE(RunStory(imported, L("2026-12-18", 16), L("2027-01-30", 0)).empty());
+  // The same contact recorded live raises the decision alert.
+  Story live;
+  live.Contact("e1", L("2026-12-18", 16, 30));
+  EXPECT_FALSE(RunStory(live, L("2026-12-18", 16), L("2027-01-30", 0)).empty());
+}
+
 TEST(ClocksTest, BankHolidaysAndSummerTimeMoveTheDeadline) {
   // Thursday before Good Friday 2027: Friday and Easter Monday are off; due Tuesday 30 March,
   // overdue from local midnight, which is 23:00 UTC since the clocks went forward on the 28th.

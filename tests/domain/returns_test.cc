@@ -2,6 +2,7 @@
 // inferences it makes, identifiers and code sets. DfE's own validator runs over a simulated
 // county in tests/returns/cin_census.sh; these pin the rules one story at a time.
 #include "sightline/domain/returns/cin_census.h"
+#include "sightline/domain/returns/cin_census_import.h"
 
 #include <gtest/gtest.h>
 
@@ -9,7 +10,9 @@
 
 #include "sightline/domain/events/census_codes.h"
 #include "sightline/domain/events/codec.h"
+#include "sightline/domain/events/validation.h"
 #include "sightline/simulator/simulate.h"
+#include "sightline/xml/xml.h"
 
 namespace sightline::domain::returns {
 namespace {
@@ -233,6 +236,109 @@ TEST(CinCensus, ASimulatedYearGivesEveryReferredChildOneOpenEpisodeAtMost) {
     EXPECT_LE(Count(child, "CINdetails") - Count(child, "CINclosureDate"), 1) << child;
     at = end;
   }
+}
+
+// The return's <Child> elements, sorted; the header before them (DateTime and all) first.
+std::vector<std::string> SortedChildren(const std::string& xml) {
+  std::vector<std::string> out;
+  std::size_t at = xml.find("<Child>");
+  out.push_back(xml.substr(0, at));
+  while (at != std::string::npos) {
+    std::size_t end = xml.find("</Child>", at);
+    out.push_back(xml.substr(at, end - at));
+    at = xml.find("<Child>", end);
+  }
+  std::sort(out.begin() + 1, out.end());
+  return out;
+}
+
+StatusOr<std::vector<v1::Envelope>> Import(const std::string& xml, CinImportFigures* f = nullptr) {
+  auto message = xml::ParseXml(xml);
+  if (!message.ok()) return message.status();
+  return CinCensusEvents(message.value(), {.source = "cin-census 2027 LA 886", .actor_id = "hos1"},
+                         f);
+}
+
+TEST(CinCensusImport, AnImportedReturnExportsAsTheSameReturnAndImportsTheSameTwice) {
+  SimulationParams p;
+  p.seed = 21;
+  p.start_day = std::chrono::sys_days(std::chrono::year(2025) / 10 / 1);
+  p.days = 547;
+  p.contacts_per_day = 4;
+  std::string a = Census(Simulate(p));
+  CinImportFigures f;
+  auto events = Import(a, &f);
+  ASSERT_TRUE(events.ok()) << events.status().message();
+  EXPECT_GT(f.children, 100);
+  EXPECT_EQ(f.approximations, 0) << "Sightline's own return holds nothing approximately";
+  for (const v1::Envelope& e : events.value()) {
+    EXPECT_TRUE(e.has_imported()) << e.event_id();
+    EXPECT_EQ(e.actor().user_id(), "hos1");
+    // Every event passes the gateway's validation (at a "now" after the year).
+    auto errors =
+        ValidateEvent(e, LocalMidnight(p.start_day + std::chrono::days(600)), ValidationLimits{});
+    EXPECT_TRUE(errors.empty()) << e.event_id() << ": " << errors.front().ToString();
+  }
+  // The same return, after sorting: children come out in Sightline id order, and an imported
+  // child's id is its LAchildID.
+  std::vector<std::string> before = SortedChildren(a),
+                           after = SortedChildren(Census(events.value()));
+  ASSERT_EQ(before.size(), after.size());
+  for (std::size_t i = 0; i < before.size(); ++i) ASSERT_EQ(before[i], after[i]) << i;
+  auto again = Import(a);
+  ASSERT_TRUE(again.ok());
+  ASSERT_EQ(again.value().size(), events.value().size());
+  for (std::size_t i = 0; i < again.value().size(); ++i)
+    EXPECT_EQ(again.value()[i].SerializeAsString(), events.value()[i].SerializeAsString());
+}
+
+TEST(CinCensusImport, AMalformedReturnIsRefusedNamingTheChildAndTheElement) {
+  SimulationParams p;
+  p.seed = 3;
+  p.start_day = std::chrono::sys_days(std::chrono::year(2026) / 3 / 1);
+  p.days = 120;
+  p.contacts_per_day = 3;
+  std::string good = Census(Simulate(p));
+  auto with = [&](const std::string& from, const std::string& to) {
+    std::string bad = good;
+    auto at = bad.find(from);
+    EXPECT_NE(at, std::string::npos) << from;
+    bad.replace(at, from.size(), to);
+    auto r = Import(bad);
+    EXPECT_FALSE(r.ok());
+    return r.ok() ? std::string() : r.status().message();
+  };
+  std::string referral = "<CINreferralDate>" + Text(good, "CINreferralDate");
+  EXPECT_EQ(with(referral, "<CINreferralDate>2026-02-30"),
+            "child 1 (LAchildID " + Text(good, "LAchildID") +
+                "): <CINreferralDate> not a date (YYYY-MM-DD): '2026-02-30'");
+  EXPECT_NE(with("<LAchildID>", "<LAchildID>bad id/").find("<LAchildID>"), std::string::npos);
+  EXPECT_NE(with("<PrimaryNeedCode>", "<PrimaryNeedCode>X").find("<PrimaryNeedCode>"),
+            std::string::npos);
+  EXPECT_NE(with("<Collection>CIN", "<Collection>SEN").find("Collection"), std::string::npos);
+}
+
+TEST(CinCensusImport, HostileXmlIsRefusedBeforeAnyEventIsMade) {
+  // No DTD, so no entity expansion (the billion laughs) and no external entity.
+  auto laughs = xml::ParseXml(
+      "<?xml version=\"1.0\"?><!DOCTYPE m [<!ENTITY a \"aaaaaaaaaa\"><!ENTITY b "
+      "\"&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;\">]><Message>&b;</Message>");
+  ASSERT_FALSE(laughs.ok());
+  EXPECT_NE(laughs.status().message().find("DOCTYPE"), std::string::npos)
+      << laughs.status().message();
+  auto external = xml::ParseXml("<!DOCTYPE m SYSTEM \"file:///etc/passwd\"><Message></Message>");
+  EXPECT_FALSE(external.ok());
+  std::string deep;
+  for (int i = 0; i < 100; ++i) deep += "<a>";
+  auto too_deep = xml::ParseXml(deep);
+  ASSERT_FALSE(too_deep.ok());
+  EXPECT_NE(too_deep.status().message().find("deeper than 32"), std::string::npos);
+  EXPECT_FALSE(xml::ParseXml("<Message a=\"1\"></Message>").ok());
+  auto truncated = xml::ParseXml("<Message><Header>");
+  ASSERT_FALSE(truncated.ok());
+  EXPECT_NE(truncated.status().message().find("line 1"), std::string::npos);
+  EXPECT_FALSE(xml::ParseXml("<Message>x</Message>", {.max_bytes = 5}).ok());
+  EXPECT_FALSE(Import("<Other></Other>").ok());
 }
 
 }  // namespace

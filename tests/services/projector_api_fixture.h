@@ -15,6 +15,7 @@
 #include "api.h"
 #include "applier.h"
 #include "process.h"
+#include "records.h"
 #include "sightline/alerts/v1/alerts.pb.h"
 #include "sightline/crypto/digest.h"
 #include "sightline/domain/events/codec.h"
@@ -184,6 +185,27 @@ class ApiTest : public ::testing::Test {
                 .stream_limits = stream_limits,
                 .alerts = alerts,
                 .write_event = std::move(write_event)});
+  }
+
+  // Replaces the fixture's children with a simulated county's (a fresh store, the clock at noon
+  // on the day after the last simulated day); returns the simulated events.
+  std::vector<v1::Envelope> LoadSimulatedCounty(const domain::SimulationParams& params) {
+    auto store = storage::Store::Open({.path = sightline::testing::TempDir("county-store"),
+                                       .column_families = ColumnFamilies(),
+                                       .sync_writes = false});
+    EXPECT_TRUE(store.ok()) << store.status().ToString();
+    if (!store.ok()) return {};
+    store_ = std::move(store).value();
+    slot_ = std::make_unique<StoreSlot>(store_);
+    std::vector<v1::Envelope> events = domain::Simulate(params);
+    clock_.Set(Instant(params.start_day + std::chrono::days(params.days)) + std::chrono::hours(12));
+    Applier applier(*store_, calendar_, policy_);
+    auto plan = applier.Prepare(sightline::testing::AsRecords(events), clock_.Now());
+    EXPECT_TRUE(plan.ok()) << plan.status().ToString();
+    if (!plan.ok()) return {};
+    EXPECT_TRUE(store_->Write(plan.value().writes).ok());
+    api_ = MakeApi(StreamLimits{});
+    return events;
   }
 
   http::Request Req(const std::string& user, std::multimap<std::string, std::string> query = {},

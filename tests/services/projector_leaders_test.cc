@@ -72,24 +72,11 @@ TEST_F(ApiTest, LineOfSightCountsWhatTheReaderMayReadAndOnlyHowManyAreHidden) {
 TEST_F(ApiTest, LineOfSightFiguresAddUpOverASimulatedCountyMonth) {
   // A month of a county's front door and casework, as the demo simulates it: new contacts about
   // children with open cases happen, so the box and the stage differ and must be told apart.
-  auto store = storage::Store::Open({.path = sightline::testing::TempDir("los-store"),
-                                     .column_families = ColumnFamilies(),
-                                     .sync_writes = false});
-  ASSERT_TRUE(store.ok());
-  store_ = std::move(store).value();
-  slot_ = std::make_unique<StoreSlot>(store_);
   domain::SimulationParams params;
   params.seed = 14;
   params.days = 30;
   params.contacts_per_day = 80;
-  std::vector<v1::Envelope> events = domain::Simulate(params);
-  std::vector<kafka::Record> records = sightline::testing::AsRecords(events);
-  clock_.Set(Instant(params.start_day + std::chrono::days(params.days)) + std::chrono::hours(12));
-  Applier applier(*store_, calendar_, policy_);
-  auto plan = applier.Prepare(records, clock_.Now());
-  ASSERT_TRUE(plan.ok()) << plan.status().ToString();
-  ASSERT_TRUE(store_->Write(plan.value().writes).ok());
-  api_ = MakeApi(StreamLimits{});
+  ASSERT_FALSE(LoadSimulatedCounty(params).empty());
   json hos = json::parse(api_->LineOfSight(Req("hos1")).body);
   ExpectFiguresAddUp(hos, "hos1");
   EXPECT_GT(hos["children"].get<int>(), 1000);

@@ -2,7 +2,8 @@
 # schema test): `start_stack NAME` creates topics of their own on the shared test broker
 # (SIGHTLINE_TEST_BROKERS), starts both services with one mash_practitioner token, seeds a
 # simulated day and waits for the projector to catch up. Sets: work, topic (the events topic),
-# gw, app, token (the projector's), gateway_token (a relay's, for the gateway; also in
+# gw, app, token (the projector's), hos_token (a head of service's, who may make the returns;
+# also in $work/hos.token), gateway_token (a relay's, for the gateway; also in
 # $work/gateway.token). The day is in $work/day.ndjson, the projector's store in $work/data.
 # Everything started is stopped when the calling script exits.
 src=${SIGHTLINE_SOURCE_DIR:?} bin=${SIGHTLINE_BIN_DIR:?} brokers=${SIGHTLINE_TEST_BROKERS:?run through make test}
@@ -23,6 +24,8 @@ EOT
   "$bin/sightlinectl" topics ensure --brokers "$brokers" --file "$work/topics.yaml" >/dev/null
   token=$(head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n')
   hash=$(printf %s "$token" | sha256sum | cut -d' ' -f1)
+  hos_token=$(head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n')
+  (umask 077 && printf '%s\n' "$hos_token" >"$work/hos.token")
   gateway_token=$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')
   (umask 077 && printf '%s\n' "$gateway_token" >"$work/gateway.token")
   cat >"$work/gateway.yaml" <<EOT
@@ -42,6 +45,7 @@ clocks: {calendar_file: "$src/deploy/calendar/england-and-wales.txt"}
 access:
   users:
     - {id: mash-pr1, role: mash_practitioner, team: mash, token_sha256: $hash}
+    - {id: hos-data1, role: head_of_service, team: svc, token_sha256: $(printf %s "$hos_token" | sha256sum | cut -d' ' -f1)}
 EOT
   "$bin/sightline-gateway" --config "$work/gateway.yaml" --port-file "$work/gw.port" >"$work/gateway.log" 2>&1 &
   stack_pids+=($!)

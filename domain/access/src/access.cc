@@ -78,6 +78,11 @@ bool CanSeeLineOfSight(const User& user, const AccessPolicy& policy) {
   return policy.line_of_sight_roles.contains(user.role);
 }
 
+bool CanReadEveryRecord(const User& user, const AccessPolicy& policy) {
+  return policy.service_wide_roles.contains(user.role) &&
+         policy.restricted_roles.contains(user.role);
+}
+
 bool CanSeeAlertAboutNoChild(const User& user, const std::string& team_id,
                              const AccessPolicy& policy) {
   if (policy.service_wide_roles.contains(user.role)) return true;

@@ -50,6 +50,11 @@ std::optional<FieldError> AuthoriseWrite(v1::Envelope& event, const Writer& writ
   std::string type = PayloadType(event);
   if (type == "pipeline_heartbeat")
     return FieldError{"pipeline_heartbeat", "sent by the gateway itself, never by a client"};
+  if (event.has_imported() && !writer.relay)
+    return FieldError{"imported",
+                      "imported history comes only from a trusted relay (the "
+                      "import); live work is never marked imported, which would "
+                      "start no clock"};
   if (writer.relay || type.empty())
     return std::nullopt;  // A relay names its staff; no payload: 400.
 

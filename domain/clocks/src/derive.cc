@@ -80,7 +80,8 @@ std::string FieldText(const v1::Envelope& e, const std::string& name) {
 // Whether events[i] starts a clock of `r`: it matches the start and, when the rule requires an
 // earlier event, one before it matches (with the same value of `same`).
 bool Starts(const Rule& r, const Events& events, std::size_t i) {
-  if (!r.start.Matches(*events[i])) return false;
+  // Imported history starts no clock: it is done work, not work now (envelope.proto, Imported).
+  if (events[i]->has_imported() || !r.start.Matches(*events[i])) return false;
   if (!r.requires_earlier) return true;
   std::string value = r.same.empty() ? "" : FieldText(*events[i], r.same);
   for (std::size_t j = 0; j < i; ++j) {

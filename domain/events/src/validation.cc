@@ -275,6 +275,8 @@ void CheckPayload(Errors& e, const v1::Envelope& ev, Instant now, const Validati
           "child_details_recorded.upn_unknown_reason", "one of UN1-UN10");
       e.Require(p.upn().empty() || p.upn_unknown_reason().empty(),
                 "child_details_recorded.upn_unknown_reason", "only when there is no upn");
+      e.Require(p.earlier_cp_plans() >= 0 && p.earlier_cp_plans() <= 99,
+                "child_details_recorded.earlier_cp_plans", "0 to 99");
       std::set<std::string_view> codes;
       for (int i = 0; i < p.disability_codes_size(); ++i) {
         const std::string& code = p.disability_codes(i);
@@ -344,6 +346,20 @@ FieldErrors ValidateEvent(const v1::Envelope& ev, Instant now, const ValidationL
   }
   if (ev.payload_case() == P::PAYLOAD_NOT_SET) {
     e.Add("payload", "required: exactly one event type, e.g. contact_received");
+  }
+  if (ev.has_imported()) {
+    e.Require(!ev.imported().source().empty(), "imported.source",
+              "required: what the imported event was made from");
+    e.Require(ev.imported().cin_primary_need_code().empty() ||
+                  census::IsPrimaryNeedCode(ev.imported().cin_primary_need_code()),
+              "imported.cin_primary_need_code", "one of N0-N9");
+  }
+  // "Not recorded" is for imported history whose source did not say; live work says.
+  if (!ev.has_imported()) {
+    e.Require(ev.assessment_completed().child_seen() != v1::SEEN_STATUS_NOT_RECORDED,
+              "assessment_completed.child_seen", "NOT_RECORDED is only for imported history");
+    e.Require(ev.child_seen().status() != v1::SEEN_STATUS_NOT_RECORDED, "child_seen.status",
+              "NOT_RECORDED is only for imported history");
   }
   CheckGenericRules(
       ev, "", {.max_text = limits.max_text_length, .max_repeated = limits.max_repeated}, e.list());

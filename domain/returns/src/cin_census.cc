@@ -139,6 +139,7 @@ struct Episode {
   std::optional<Day> closed;
   std::string closure_reason;
   bool closure_derived = false;
+  bool not_nfa_said = false;  // An imported return said the referral led to work before its year.
   std::vector<Assessment> assessments;
   std::vector<Section47> s47s;
   std::vector<Plan> cin_plans, cp_plans;
@@ -185,6 +186,10 @@ class Folder {
         if (auto it = contacts_.find(e.refs().contact_id()); it != contacts_.end()) {
           ep.source = it->second.first;
           ep.concern_need = it->second.second;
+        }
+        if (e.has_imported()) {  // What an imported return said of work before its year.
+          ep.need = e.imported().cin_primary_need_code();
+          ep.not_nfa_said = e.imported().cin_referral_not_nfa();
         }
         by_referral_[e.refs().referral_id()] = child_.episodes.size() - 1;
         break;
@@ -292,7 +297,8 @@ class Folder {
           plan.id = e.refs().plan_id();
           plan.start = day;
           plan.initial_category = plan.latest_category = AbuseCode(p.category());
-          plan.previous_cp_plans = cp_plans_before_++;
+          // Plans before Sightline's history (an imported return's count) come first.
+          plan.previous_cp_plans = child_.details.earlier_cp_plans() + cp_plans_before_++;
         }
         break;
       }
@@ -506,14 +512,15 @@ std::string Sex(const v1::ChildDetailsRecorded& d) {
 
 bool InYear(Day d, const CollectionYear& y) { return d >= y.start && d <= y.end; }
 
-void WriteChild(Xml& x, const Child& c, const CollectionYear& y, const Calendar& calendar,
-                CinCensusFigures& f) {
+void WriteChild(Xml& x, const std::string& id, const Child& c, const CollectionYear& y,
+                const Calendar& calendar, CinCensusFigures& f) {
   // The episodes the year sees: referred by its end and not closed before its start.
   std::vector<const Episode*> episodes;
   for (const Episode& ep : c.episodes)
     if (!ep.closed || *ep.closed >= y.start) episodes.push_back(&ep);
   if (episodes.empty()) return;
   ++f.children;
+  f.child_ids.push_back(id);
   const v1::ChildDetailsRecorded& d = c.details;
   x.Open("Child");
   x.Open("ChildIdentifiers");
@@ -543,7 +550,7 @@ void WriteChild(Xml& x, const Child& c, const CollectionYear& y, const Calendar&
   for (const Episode* ep : episodes) {
     ++f.episodes;
     if (ep->closed && ep->closure_derived) ++f.closure_reasons_derived;
-    bool nfa = ep->closed && !ep->Activity();
+    bool nfa = ep->closed && !ep->Activity() && !ep->not_nfa_said;
     if (nfa) ++f.referrals_nfa;
     x.Open("CINdetails");
     x.Leaf("CINreferralDate", ep->referral);
@@ -693,7 +700,7 @@ std::string CinCensusXml(std::span<const events::v1::Envelope> events, const Cal
       folder.Apply(*e);
     }
     Child child = folder.Finish(LaChildId(id));
-    WriteChild(x, child, y, calendar, f);
+    WriteChild(x, id, child, y, calendar, f);
   }
   x.Close("Children");
   x.Close("Message");

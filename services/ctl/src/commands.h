@@ -100,14 +100,26 @@ struct AuditOptions {
 int Audit(const KafkaOptions& kafka, const AuditOptions& options);
 
 struct CinCensusOptions {
-  std::string year;         // Collection year, e.g. 2026-27.
-  std::string la;           // DfE three-digit LA number.
-  std::string events_file;  // NDJSON, one event per line (as `simulate` writes).
-  std::string out;          // The XML file, written 0600.
+  std::string year;  // Collection year, e.g. 2026-27.
+  std::string la;    // DfE three-digit LA number.
+  // Where the events come from: the projector (its /v1/returns/cin-census, as the holder of
+  // token_file, audited there) or, offline, a recorded NDJSON file (as `simulate` writes).
+  std::string projector;
+  std::string token_file;
+  std::string events_file;
+  std::string out;  // The XML file, written 0600.
   std::string calendar_file = "deploy/calendar/england-and-wales.txt";
   std::string serial_no = "1";
 };
 // Writes the CIN census XML for the year; prints what it holds.
 int CinCensus(const CinCensusOptions& options);
+
+struct ImportOptions {
+  std::string file;   // A CIN census XML return.
+  std::string out;    // The events (NDJSON), written 0600.
+  std::string actor;  // The user id of whoever imports: each event's actor.
+};
+// Turns a past CIN census return into imported events, ready for `emit`.
+int ImportCinCensus(const ImportOptions& options);
 
 }  // namespace sightline::ctl

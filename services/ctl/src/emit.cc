@@ -8,6 +8,7 @@
 #include <thread>
 
 #include "commands.h"
+#include "private_file.h"
 #include "sightline/clock/clock.h"
 #include "sightline/domain/events/codec.h"
 #include "sightline/domain/events/validation.h"
@@ -54,16 +55,12 @@ int SendBatch(const EmitOptions& o, const std::string& body, std::size_t first_l
 }  // namespace
 
 int Emit(EmitOptions o) {
-  {
-    std::ifstream token(o.token_file);
-    std::getline(token, o.token);
-    while (!o.token.empty() && (o.token.back() == ' ' || o.token.back() == '\r'))
-      o.token.pop_back();
-    if (o.token.empty()) {
-      std::cerr << "emit: --token-file " << o.token_file << " holds no token\n";
-      return 1;
-    }
+  auto token = ReadTokenFile(o.token_file, "--token-file");
+  if (!token.ok()) {
+    std::cerr << "emit: " << token.status().message() << "\n";
+    return 1;
   }
+  o.token = std::move(token).value();
   std::ifstream in(o.file);
   if (!in) {
     std::cerr << "emit: cannot read --file " << o.file << "\n";

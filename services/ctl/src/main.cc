@@ -160,10 +160,34 @@ int main(int argc, char** argv) {
       "cin-census", "The DfE Children in Need census XML for a collection year (written 0600)");
   cin->add_option("--year", census.year, "Collection year, e.g. 2026-27")->required();
   cin->add_option("--la", census.la, "The DfE three-digit LA number")->required();
-  cin->add_option("--events", census.events_file, "Recorded events (NDJSON)")->required();
+  auto* from_projector =
+      cin->add_option("--projector", census.projector,
+                      "The projector's base URL: the return is made there, as the token's "
+                      "holder, and audited");
+  cin->add_option("--token-file", census.token_file, "File holding the bearer token")
+      ->envname("SIGHTLINE_TOKEN_FILE")
+      ->needs(from_projector);
+  auto* from_file = cin->add_option("--events", census.events_file,
+                                    "Offline: recorded events (NDJSON) instead of the projector");
+  from_projector->excludes(from_file);
+  from_file->excludes(from_projector);
   cin->add_option("--out", census.out, "The census file to write")->required();
   cin->add_option("--calendar", census.calendar_file, "Bank holidays")->capture_default_str();
   cin->add_option("--serial-no", census.serial_no, "Header SerialNo")->capture_default_str();
+
+  ctl::ImportOptions import_opts;
+  CLI::App* import_cmd =
+      app.add_subcommand("import", "History in: past returns as imported events (NDJSON)");
+  import_cmd->require_subcommand(1);
+  CLI::App* import_cin = import_cmd->add_subcommand(
+      "cin-census", "A CIN census XML return as events, marked imported (send them with emit)");
+  import_cin->add_option("file", import_opts.file, "The CIN census XML")->required();
+  import_cin->add_option("--out", import_opts.out, "The events file to write (mode 0600)")
+      ->required();
+  import_cin
+      ->add_option("--actor", import_opts.actor,
+                   "Your user id: each event records who imported it (as head of service)")
+      ->required();
 
   CLI11_PARSE(app, argc, argv);
   // As the services: SIGHTLINE_KAFKA_PROPERTIES ("name=value;...", e.g. SASL credentials, kept
@@ -186,5 +210,6 @@ int main(int argc, char** argv) {
   if (idp_token->parsed()) return ctl::IdpToken(idp);
   if (idp_serve->parsed()) return ctl::IdpServe(idp);
   if (cin->parsed()) return ctl::CinCensus(census);
+  if (import_cin->parsed()) return ctl::ImportCinCensus(import_opts);
   return 1;
 }

@@ -6,6 +6,7 @@
 
 #include <cerrno>
 #include <cstdio>
+#include <fstream>
 #include <system_error>
 
 namespace sightline::ctl {
@@ -47,6 +48,16 @@ Status WritePrivateFile(const std::string& path, const std::string& text) {
   if (std::rename(tmp.c_str(), path.c_str()) != 0)
     return Unavailable(Why("cannot rename '" + tmp + "' to '" + path + "'"));
   return Status::Ok();
+}
+
+StatusOr<std::string> ReadTokenFile(const std::string& path, const std::string& flag) {
+  std::ifstream in(path);
+  if (!in) return InvalidArgument(flag + ": cannot read '" + path + "'");
+  std::string token;
+  std::getline(in, token);
+  while (!token.empty() && (token.back() == ' ' || token.back() == '\r')) token.pop_back();
+  if (token.empty()) return InvalidArgument(flag + ": '" + path + "' holds no token");
+  return token;
 }
 
 }  // namespace sightline::ctl

@@ -11,4 +11,8 @@ namespace sightline::ctl {
 // never readable by others, whatever the umask, even for a moment), synced, then renamed.
 Status WritePrivateFile(const std::string& path, const std::string& text);
 
+// The bearer token in the first line of `path` (a file, so it never shows in `ps`), trailing
+// spaces and CR removed; an error naming `flag` when the file is missing or holds none.
+StatusOr<std::string> ReadTokenFile(const std::string& path, const std::string& flag);
+
 }  // namespace sightline::ctl

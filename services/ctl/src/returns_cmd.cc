@@ -1,5 +1,6 @@
-// sightlinectl returns cin-census: the DfE Children in Need census for a collection year, from a
-// recorded NDJSON stream of events (domain/returns, ADR 0021). The file is written with mode 0600
+// sightlinectl returns cin-census: the DfE Children in Need census for a collection year, made by
+// the projector as the caller (audited there), or offline from a recorded NDJSON stream of events
+// (domain/returns, ADR 0021). The file is written with mode 0600
 // from the start: it is the most sensitive file Sightline makes.
 #include <algorithm>
 #include <iostream>
@@ -10,6 +11,7 @@
 #include "sightline/clock/clock.h"
 #include "sightline/config/policy_file.h"
 #include "sightline/domain/returns/cin_census.h"
+#include "sightline/http/client.h"
 
 namespace sightline::ctl {
 
@@ -18,6 +20,41 @@ namespace {
 bool IsLaCode(const std::string& s) {
   return s.size() == 3 &&
          std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
+}
+
+// The return made by the projector, as the token's holder: it checks the role and audits the
+// run, naming every child in the return, before it answers.
+int CinCensusFromProjector(const CinCensusOptions& o) {
+  auto token = ReadTokenFile(o.token_file, "--token-file");
+  if (!token.ok()) {
+    std::cerr << "cin-census: " << token.status().message() << "\n";
+    return 1;
+  }
+  auto r = http::Send(o.projector, {.method = "GET",
+                                    .path = "/v1/returns/cin-census?year=" + o.year +
+                                            "&la=" + o.la + "&serial_no=" + o.serial_no,
+                                    .body = "",
+                                    .content_type = "",
+                                    .headers = {{"Authorization", "Bearer " + token.value()}},
+                                    .timeout = std::chrono::minutes(10)});
+  if (!r.ok()) {
+    std::cerr << "cin-census: projector unavailable: " << r.status().message() << "\n";
+    return 2;
+  }
+  if (r.value().status != 200) {
+    std::cerr << "cin-census: the projector answered " << r.value().status << ": "
+              << r.value().body.substr(0, 500) << "\n";
+    return r.value().status == 503 ? 2 : 1;
+  }
+  if (Status s = WritePrivateFile(o.out, r.value().body); !s.ok()) {
+    std::cerr << s.message() << "\n";
+    return 1;
+  }
+  auto children = r.value().headers.find("x-sightline-children");
+  std::cout << "cin-census " << o.year << " for LA " << o.la << ": " << o.out << " (mode 0600)\n"
+            << "  children " << (children == r.value().headers.end() ? "?" : children->second)
+            << ", made by " << o.projector << " and audited there\n";
+  return 0;
 }
 
 }  // namespace
@@ -32,11 +69,23 @@ int CinCensus(const CinCensusOptions& o) {
     std::cerr << "--la: the DfE three-digit LA number (e.g. 886), got '" << o.la << "'\n";
     return 1;
   }
+  if (o.serial_no.empty() || o.serial_no.size() > 4 ||
+      !std::all_of(o.serial_no.begin(), o.serial_no.end(),
+                   [](char c) { return c >= '0' && c <= '9'; })) {
+    std::cerr << "--serial-no: 1 to 4 digits, got '" << o.serial_no << "'\n";
+    return 1;
+  }
   if (o.out.empty()) {
     std::cerr << "--out: the census file to write is required (it is not printed: it names "
                  "children)\n";
     return 1;
   }
+  if (o.projector.empty() == o.events_file.empty()) {
+    std::cerr << "cin-census: name where the events are: --projector URL (with --token-file) or, "
+                 "offline, --events F.ndjson\n";
+    return 1;
+  }
+  if (!o.projector.empty()) return CinCensusFromProjector(o);
   auto calendar = config::LoadBankHolidays(o.calendar_file);
   if (!calendar.ok()) {
     std::cerr << "--calendar: " << calendar.status().message() << "\n";

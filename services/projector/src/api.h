@@ -92,6 +92,8 @@ class TriageApi {
   http::Response StartRebuild(const http::Request& req);
   // GET /v1/admin/rebuild: how the rebuild is going.
   http::Response RebuildStatus(const http::Request& req);
+  // GET /v1/returns/cin-census?year=2026-27&la=886: the census XML (api_returns.cc).
+  http::Response CinCensusReturn(const http::Request& req);
   http::Response Ready(const http::Request& req);
   http::StreamResponse Stream(const http::Request& req);
 

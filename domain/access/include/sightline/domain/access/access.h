@@ -55,6 +55,10 @@ Access CanReadChild(const User& user, const projections::v1::ChildSummary& child
 bool InUsersQueue(const User& user, const projections::v1::ChildSummary& child,
                   const AccessPolicy& policy);
 bool CanSeeLineOfSight(const User& user, const AccessPolicy& policy);
+// Whether the user may read every record, the restricted ones included: the roles that are both
+// service-wide and named for restricted records (head of service by default). Only they may make
+// the statutory returns, which name every child (issue 16).
+bool CanReadEveryRecord(const User& user, const AccessPolicy& policy);
 // An alert about a team or service area (ADR 0013) names no child: service-wide roles see every
 // one; a team manager sees their own team's.
 bool CanSeeAlertAboutNoChild(const User& user, const std::string& team_id,

@@ -11,6 +11,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "sightline/core/status.h"
 #include "sightline/domain/calendar/calendar.h"
@@ -60,6 +61,9 @@ struct CinCensusFigures {
   // as part of it.
   int assessments_joined = 0;
   int section47_joined = 0;
+  // The Sightline ids of the children in the return, in the return's order (for the access
+  // audit of whoever made it).
+  std::vector<std::string> child_ids;
 };
 
 // The census XML (UTF-8, the DfE CIN message layout). `events` in any order, duplicates and

@@ -1,0 +1,85 @@
+// GET /v1/returns/cin-census against the API fixture: only the roles that read every record may
+// make the return, the return the projector makes equals the one made offline from the same
+// events, and every child in it is named in the access audit before it is answered.
+#include <set>
+
+#include "projector_api_fixture.h"
+#include "sightline/domain/returns/cin_census.h"
+
+namespace sightline::projector::api_test {
+namespace {
+
+const std::multimap<std::string, std::string> kYear = {{"year", "2026-27"}, {"la", "886"}};
+
+TEST_F(ApiTest, OnlyThoseWhoReadEveryRecordMayMakeTheCinCensusAndRefusalsAreAudited) {
+  // A service manager and an auditor read every unrestricted record, but the return names the
+  // restricted children too.
+  for (std::string who : {"p1", "sw1", "tm1", "sm1", "aud1"}) {
+    audit_.events.clear();
+    http::Response r = api_->CinCensusReturn(Req(who, kYear));
+    EXPECT_EQ(r.status, 403) << who << ": " << r.body;
+    EXPECT_NE(r.body.find("head_of_service"), std::string::npos) << r.body;
+    ASSERT_EQ(audit_.events.size(), 1u) << who;
+    EXPECT_EQ(audit_.events[0].outcome(), audit::v1::OUTCOME_DENIED_NO_NEED_TO_KNOW);
+    EXPECT_EQ(audit_.events[0].user_id(), who);
+    EXPECT_EQ(audit_.events[0].endpoint(), "GET /v1/returns/cin-census");
+  }
+  EXPECT_EQ(api_->CinCensusReturn(Req("", kYear)).status, 401);
+}
+
+TEST_F(ApiTest, CinCensusParametersAreCheckedAndNamed) {
+  auto field = [&](std::multimap<std::string, std::string> query) {
+    http::Response r = api_->CinCensusReturn(Req("hos1", std::move(query)));
+    EXPECT_EQ(r.status, 400) << r.body;
+    return json::parse(r.body).value("field", "");
+  };
+  EXPECT_EQ(field({{"la", "886"}}), "year");
+  EXPECT_EQ(field({{"year", "2026-28"}, {"la", "886"}}), "year");
+  EXPECT_EQ(field({{"year", "2026-27"}}), "la");
+  EXPECT_EQ(field({{"year", "2026-27"}, {"la", "88A"}}), "la");
+  EXPECT_EQ(field({{"year", "2026-27"}, {"la", "886"}, {"serial_no", "x"}}), "serial_no");
+  EXPECT_EQ(field({{"year", "2026-27"}, {"la", "886"}, {"child", "a"}}), "child");
+}
+
+TEST_F(ApiTest, TheProjectorsCinCensusIsTheOfflineOneAndNamesEveryChildInTheAudit) {
+  domain::SimulationParams params;
+  params.seed = 16;
+  params.days = 60;
+  params.contacts_per_day = 90;
+  std::vector<v1::Envelope> events = LoadSimulatedCounty(params);
+  ASSERT_FALSE(events.empty());
+  audit_.events.clear();
+  http::Response r = api_->CinCensusReturn(Req("hos1", kYear));
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(r.content_type, "application/xml");
+  EXPECT_EQ(r.headers["Cache-Control"], "no-store");
+
+  domain::returns::CinCensusFigures f;
+  auto year = domain::returns::ParseCollectionYear("2026-27");
+  ASSERT_TRUE(year.ok());
+  std::string offline =
+      domain::returns::CinCensusXml(events, calendar_,
+                                    {.year = year.value(),
+                                     .la_code = "886",
+                                     .generated_at = FormatIso(clock_.Now()).substr(0, 19)},
+                                    &f);
+  EXPECT_GT(f.children, 1000) << "enough children for more than one audit record";
+  EXPECT_EQ(r.body, offline) << "the store's events, in key order, make the same return";
+  EXPECT_EQ(r.headers["X-Sightline-Children"], std::to_string(f.children));
+
+  // Every child in the return, each once, across records of at most 1,000 ids.
+  std::multiset<std::string> named;
+  for (const auto& e : audit_.events) {
+    EXPECT_EQ(e.outcome(), audit::v1::OUTCOME_GRANTED);
+    EXPECT_EQ(e.user_id(), "hos1");
+    EXPECT_EQ(e.endpoint(), "GET /v1/returns/cin-census");
+    EXPECT_LE(e.child_ids_shown_size(), 1000);
+    EXPECT_NE(e.detail().find("CIN census 2026-27 for LA 886"), std::string::npos) << e.detail();
+    named.insert(e.child_ids_shown().begin(), e.child_ids_shown().end());
+  }
+  EXPECT_EQ(audit_.events.size(), (f.child_ids.size() + 999) / 1000);
+  EXPECT_EQ(named, std::multiset<std::string>(f.child_ids.begin(), f.child_ids.end()));
+}
+
+}  // namespace
+}  // namespace sightline::projector::api_test
