@@ -166,6 +166,12 @@ class ChildImport {
     }
     day = ParseDay(text);
     if (!day) return Bad(std::string(name), "not a date (YYYY-MM-DD): '" + std::string(text) + "'");
+    // Times are kept in nanoseconds from 1970 (about 1678 to 2262): a census date is far inside.
+    using std::chrono::year;
+    if (*day < std::chrono::sys_days(year(1900) / 1 / 1) ||
+        *day > std::chrono::sys_days(year(2199) / 12 / 31))
+      return Bad(std::string(name),
+                 "not a date between 1900 and 2199: '" + std::string(text) + "'");
     return Status::Ok();
   }
 
