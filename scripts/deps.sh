@@ -48,17 +48,18 @@ if ! (cd "$web_dir" && npm ls --depth=0 >/dev/null 2>&1); then
   (cd "$web_dir" && npm ci --no-audit --no-fund --silent)
 fi
 # A venv of Debian's python3 with a pinned requirements file, remade when the file changes.
-pinned_venv() {  # dir requirements
+pinned_venv() {  # dir requirements [pip options]
   if ! cmp -s "$2" "$1/$(basename "$2")" 2>/dev/null; then
     rm -rf "$1"
     /usr/bin/python3 -m venv "$1"
-    "$1/bin/pip" install -q --disable-pip-version-check -r "$2"
+    "$1/bin/pip" install -q --disable-pip-version-check "${@:3}" -r "$2"
     cp "$2" "$1/$(basename "$2")"
   fi
 }
 # Python test tools (schemathesis).
 pinned_venv "$(dirname "$0")/../build/venv" "$(dirname "$0")/requirements-test.txt"
-# The statutory returns' checkers (DfE's CIN census validator), in a venv of their own: their
-# pandas and numpy pins are not the test tools'.
-pinned_venv "$(dirname "$0")/../build/venv-returns" "$(dirname "$0")/requirements-returns.txt"
+# The statutory returns' checkers (DfE's CIN census validator, liiatools' Annex A cleaner), in a
+# venv of their own: their pandas and numpy pins are not the test tools'. A complete lock, so
+# --no-deps (liiatools' cchardet pin is left out; the file says why).
+pinned_venv "$(dirname "$0")/../build/venv-returns" "$(dirname "$0")/requirements-returns.txt" --no-deps
 echo "deps: ready"

@@ -1,6 +1,7 @@
 // The CIN census built from events (domain/returns, ADR 0021): episodes, the year's cut, the
 // inferences it makes, identifiers and code sets. DfE's own validator runs over a simulated
 // county in tests/returns/cin_census.sh; these pin the rules one story at a time.
+#include "sightline/domain/returns/annex_a.h"
 #include "sightline/domain/returns/cin_census.h"
 #include "sightline/domain/returns/cin_census_import.h"
 
@@ -342,6 +343,53 @@ TEST(CinCensusImport, HostileXmlIsRefusedBeforeAnyEventIsMade) {
   EXPECT_NE(truncated.status().message().find("line 1"), std::string::npos);
   EXPECT_FALSE(xml::ParseXml("<Message>x</Message>", {.max_bytes = 5}).ok());
   EXPECT_FALSE(Import("<Other></Other>").ok());
+}
+
+TEST(AnnexA, AReferredAndAssessedChildIsOnEachListItsWorkBelongsTo) {
+  auto events = Referred("2026-05-04");
+  events.push_back(Ev("as", "2026-05-05", R"("referral_id":"r1","assessment_id":"a1")",
+                      R"("assessment_started":{"type":"ASSESSMENT_TYPE_S17_CHILD_AND_FAMILY"})"));
+  events.push_back(Ev("ac", "2026-05-20", R"("assessment_id":"a1")",
+                      R"("assessment_completed":{"type":"ASSESSMENT_TYPE_S17_CHILD_AND_FAMILY",)"
+                      R"("child_seen":"SEEN_STATUS_SEEN_ALONE","factors":["21"],)"
+                      R"("outcome":"ASSESSMENT_OUTCOME_CHILD_IN_NEED_PLAN"})"));
+  events.push_back(Ev("al", "2026-05-06", R"("referral_id":"r1")",
+                      R"("case_allocated":{"team_id":"team-2","worker_id":"sw7"})"));
+  events.push_back(
+      Ev("p", "2026-05-21", R"("referral_id":"r1","plan_id":"p1")",
+         R"("plan_started":{"type":"PLAN_TYPE_CHILD_IN_NEED","primary_need_code":"N4"})"));
+  std::vector<std::string> named;
+  auto lists =
+      AnnexA(events, {.from = *ParseDay("2026-04-01"), .to = *ParseDay("2026-09-30")}, &named);
+  ASSERT_EQ(lists.size(), 11u);
+  EXPECT_EQ(named, std::vector<std::string>{"c1"});
+  using Row = std::vector<std::string>;
+  const Row who = {"c1", "b) Female", "a) WBRI", "01/05/2016", "10"};
+  auto with = [&](Row more) {
+    Row r = who;
+    r.insert(r.end(), more.begin(), more.end());
+    return std::vector<Row>{r};
+  };
+  EXPECT_EQ(lists[0].rows, with({"04/05/2026", "e) 2A: Schools"}));
+  EXPECT_EQ(lists[2].rows, with({"04/05/2026", "e) 2A: Schools", "b) No", "1", "team-2", "sw7"}));
+  EXPECT_EQ(lists[3].rows,
+            with({"b) No", "05/05/2026", "a) Yes", "20/05/2026", "a) Yes", "team-2", "sw7"}));
+  EXPECT_EQ(lists[5].rows, with({"b) No", "04/05/2026", "N4 - Family in acute stress", "", "", "",
+                                 "c) Child in need plan", "team-2", "sw7"}));
+  for (std::size_t i : {1u, 4u, 6u, 7u, 8u, 9u, 10u}) EXPECT_TRUE(lists[i].rows.empty()) << i;
+  for (const AnnexAList& l : lists)
+    for (const auto& r : l.rows) EXPECT_EQ(r.size(), l.headers.size()) << l.number;
+  // Outside the period: nothing.
+  EXPECT_TRUE(AnnexA(events, {.from = *ParseDay("2026-10-01"), .to = *ParseDay("2026-12-31")})[0]
+                  .rows.empty());
+}
+
+TEST(AnnexA, CsvQuotesWhatItMustAndNeverStartsACellWithAFormula) {
+  AnnexAList l{.number = 1,
+               .title = "t",
+               .headers = {"a", "b"},
+               .rows = {{"x,y", "say \"hi\""}, {"=HYPERLINK(1)", "-2"}}};
+  EXPECT_EQ(AnnexACsv(l), "a,b\r\n\"x,y\",\"say \"\"hi\"\"\"\r\n'=HYPERLINK(1),'-2\r\n");
 }
 
 }  // namespace

@@ -114,6 +114,14 @@ struct CinCensusOptions {
 // Writes the CIN census XML for the year; prints what it holds.
 int CinCensus(const CinCensusOptions& options);
 
+struct AnnexAOptions {
+  std::string from, to;     // The period, YYYY-MM-DD, both days included.
+  std::string events_file;  // NDJSON, one event per line.
+  std::string out;          // A directory for list-1.csv ... list-11.csv (0700; files 0600).
+};
+// Writes Ofsted's Annex A lists as CSV files; prints the rows per list.
+int AnnexA(const AnnexAOptions& options);
+
 struct ImportOptions {
   std::string file;   // A CIN census XML return.
   std::string out;    // The events (NDJSON), written 0600.

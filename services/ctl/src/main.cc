@@ -175,6 +175,14 @@ int main(int argc, char** argv) {
   cin->add_option("--calendar", census.calendar_file, "Bank holidays")->capture_default_str();
   cin->add_option("--serial-no", census.serial_no, "Header SerialNo")->capture_default_str();
 
+  ctl::AnnexAOptions annex;
+  CLI::App* annex_a = returns->add_subcommand(
+      "annex-a", "Ofsted's Annex A lists for a period, as CSV files (written 0600)");
+  annex_a->add_option("--from", annex.from, "First day of the period, YYYY-MM-DD")->required();
+  annex_a->add_option("--to", annex.to, "Last day of the period, YYYY-MM-DD")->required();
+  annex_a->add_option("--events", annex.events_file, "Recorded events (NDJSON)")->required();
+  annex_a->add_option("--out", annex.out, "Directory for list-1.csv ... list-11.csv")->required();
+
   ctl::ImportOptions import_opts;
   CLI::App* import_cmd =
       app.add_subcommand("import", "History in: past returns as imported events (NDJSON)");
@@ -210,6 +218,7 @@ int main(int argc, char** argv) {
   if (idp_token->parsed()) return ctl::IdpToken(idp);
   if (idp_serve->parsed()) return ctl::IdpServe(idp);
   if (cin->parsed()) return ctl::CinCensus(census);
+  if (annex_a->parsed()) return ctl::AnnexA(annex);
   if (import_cin->parsed()) return ctl::ImportCinCensus(import_opts);
   return 1;
 }

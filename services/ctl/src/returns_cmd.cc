@@ -2,14 +2,19 @@
 // the projector as the caller (audited there), or offline from a recorded NDJSON stream of events
 // (domain/returns, ADR 0021). The file is written with mode 0600
 // from the start: it is the most sensitive file Sightline makes.
+#include <sys/stat.h>
+
 #include <algorithm>
+#include <cerrno>
 #include <iostream>
+#include <system_error>
 
 #include "commands.h"
 #include "events_file.h"
 #include "private_file.h"
 #include "sightline/clock/clock.h"
 #include "sightline/config/policy_file.h"
+#include "sightline/domain/returns/annex_a.h"
 #include "sightline/domain/returns/cin_census.h"
 #include "sightline/http/client.h"
 
@@ -121,6 +126,44 @@ int CinCensus(const CinCensusOptions& o) {
             << f.cin_plans_inside_cp_left_out << ", CIN plans continued " << f.cin_plans_continued
             << ", assessments joined " << f.assessments_joined << ", section 47 enquiries joined "
             << f.section47_joined << "\n";
+  return 0;
+}
+
+int AnnexA(const AnnexAOptions& o) {
+  auto from = domain::ParseDay(o.from);
+  auto to = domain::ParseDay(o.to);
+  if (!from || !to || *to < *from) {
+    std::cerr << "annex-a: --from and --to: days YYYY-MM-DD, --from not after --to\n";
+    return 1;
+  }
+  auto events = ReadEventsFile(o.events_file);
+  if (!events.ok()) {
+    std::cerr << "--events: " << events.status().message() << "\n";
+    return 1;
+  }
+  // The directory only its owner may enter, like the files in it.
+  if (::mkdir(o.out.c_str(), 0700) != 0 && errno != EEXIST) {
+    std::cerr << "annex-a: cannot create " << o.out << ": "
+              << std::error_code(errno, std::generic_category()).message() << "\n";
+    return 1;
+  }
+  if (::chmod(o.out.c_str(), 0700) != 0) {
+    std::cerr << "annex-a: cannot restrict " << o.out << "\n";
+    return 1;
+  }
+  std::vector<std::string> children;
+  auto lists = domain::returns::AnnexA(events.value(), {.from = *from, .to = *to}, &children);
+  std::cout << "annex-a " << o.from << " to " << o.to << ": " << o.out << " (mode 0600), "
+            << children.size() << " children\n";
+  for (const auto& list : lists) {
+    std::string path = o.out + "/list-" + std::to_string(list.number) + ".csv";
+    if (Status s = WritePrivateFile(path, domain::returns::AnnexACsv(list)); !s.ok()) {
+      std::cerr << s.message() << "\n";
+      return 1;
+    }
+    std::cout << "  List " << list.number << " " << list.title << ": " << list.rows.size()
+              << " rows\n";
+  }
   return 0;
 }
 
