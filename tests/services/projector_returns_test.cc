@@ -4,6 +4,7 @@
 #include <set>
 
 #include "projector_api_fixture.h"
+#include "sightline/domain/returns/annex_a.h"
 #include "sightline/domain/returns/cin_census.h"
 
 namespace sightline::projector::api_test {
@@ -15,6 +16,10 @@ TEST_F(ApiTest, OnlyThoseWhoReadEveryRecordMayMakeTheCinCensusAndRefusalsAreAudi
   // A service manager and an auditor read every unrestricted record, but the return names the
   // restricted children too.
   for (std::string who : {"p1", "sw1", "tm1", "sm1", "aud1"}) {
+    audit_.events.clear();
+    http::Response annex =
+        api_->AnnexAReturn(Req(who, {{"from", "2026-04-01"}, {"to", "2026-09-30"}}));
+    EXPECT_EQ(annex.status, 403) << who << ": " << annex.body;
     audit_.events.clear();
     http::Response r = api_->CinCensusReturn(Req(who, kYear));
     EXPECT_EQ(r.status, 403) << who << ": " << r.body;
@@ -79,6 +84,43 @@ TEST_F(ApiTest, TheProjectorsCinCensusIsTheOfflineOneAndNamesEveryChildInTheAudi
   }
   EXPECT_EQ(audit_.events.size(), (f.child_ids.size() + 999) / 1000);
   EXPECT_EQ(named, std::multiset<std::string>(f.child_ids.begin(), f.child_ids.end()));
+}
+
+TEST_F(ApiTest, TheProjectorsAnnexAIsTheOfflineOneAndNamesEveryChildInTheAudit) {
+  domain::SimulationParams params;
+  params.seed = 17;
+  params.days = 45;
+  params.contacts_per_day = 30;
+  std::vector<v1::Envelope> events = LoadSimulatedCounty(params);
+  ASSERT_FALSE(events.empty());
+  EXPECT_EQ(api_->AnnexAReturn(Req("hos1", {{"from", "2026-13-01"}, {"to", "2026-12-01"}})).status,
+            400);
+  EXPECT_EQ(api_->AnnexAReturn(Req("hos1", {{"from", "2026-12-01"}, {"to", "2026-11-01"}})).status,
+            400);
+  audit_.events.clear();
+  http::Response r =
+      api_->AnnexAReturn(Req("hos1", {{"from", "2026-11-01"}, {"to", "2026-12-31"}}));
+  ASSERT_EQ(r.status, 200) << r.body;
+  json body = json::parse(r.body);
+  std::vector<std::string> named;
+  auto lists = domain::returns::AnnexA(
+      events, {.from = *domain::ParseDay("2026-11-01"), .to = *domain::ParseDay("2026-12-31")},
+      &named);
+  ASSERT_EQ(body["lists"].size(), lists.size());
+  for (std::size_t i = 0; i < lists.size(); ++i) {
+    EXPECT_EQ(body["lists"][i]["headers"].get<std::vector<std::string>>(), lists[i].headers);
+    EXPECT_EQ(body["lists"][i]["rows"].get<std::vector<std::vector<std::string>>>(), lists[i].rows)
+        << "List " << lists[i].number;
+  }
+  EXPECT_GT(lists[0].rows.size(), 500u);
+  EXPECT_EQ(body["children"].get<std::size_t>(), named.size());
+  std::multiset<std::string> audited;
+  for (const auto& e : audit_.events) {
+    EXPECT_EQ(e.outcome(), audit::v1::OUTCOME_GRANTED);
+    EXPECT_EQ(e.endpoint(), "GET /v1/returns/annex-a");
+    audited.insert(e.child_ids_shown().begin(), e.child_ids_shown().end());
+  }
+  EXPECT_EQ(audited, std::multiset<std::string>(named.begin(), named.end()));
 }
 
 }  // namespace

@@ -115,9 +115,12 @@ struct CinCensusOptions {
 int CinCensus(const CinCensusOptions& options);
 
 struct AnnexAOptions {
-  std::string from, to;     // The period, YYYY-MM-DD, both days included.
-  std::string events_file;  // NDJSON, one event per line.
-  std::string out;          // A directory for list-1.csv ... list-11.csv (0700; files 0600).
+  std::string from, to;  // The period, YYYY-MM-DD, both days included.
+  // Where the events are, as for the census: the projector (audited there) or an NDJSON file.
+  std::string projector;
+  std::string token_file;
+  std::string events_file;
+  std::string out;  // A directory for list-1.csv ... list-11.csv (0700; files 0600).
 };
 // Writes Ofsted's Annex A lists as CSV files; prints the rows per list.
 int AnnexA(const AnnexAOptions& options);

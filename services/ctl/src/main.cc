@@ -180,7 +180,16 @@ int main(int argc, char** argv) {
       "annex-a", "Ofsted's Annex A lists for a period, as CSV files (written 0600)");
   annex_a->add_option("--from", annex.from, "First day of the period, YYYY-MM-DD")->required();
   annex_a->add_option("--to", annex.to, "Last day of the period, YYYY-MM-DD")->required();
-  annex_a->add_option("--events", annex.events_file, "Recorded events (NDJSON)")->required();
+  auto* annex_projector = annex_a->add_option(
+      "--projector", annex.projector,
+      "The projector's base URL: the lists are made there, as the token's holder, and audited");
+  annex_a->add_option("--token-file", annex.token_file, "File holding the bearer token")
+      ->envname("SIGHTLINE_TOKEN_FILE")
+      ->needs(annex_projector);
+  auto* annex_file = annex_a->add_option(
+      "--events", annex.events_file, "Offline: recorded events (NDJSON) instead of the projector");
+  annex_projector->excludes(annex_file);
+  annex_file->excludes(annex_projector);
   annex_a->add_option("--out", annex.out, "Directory for list-1.csv ... list-11.csv")->required();
 
   ctl::ImportOptions import_opts;

@@ -7,7 +7,9 @@
 #include <algorithm>
 #include <cerrno>
 #include <iostream>
+#include <nlohmann/json.hpp>
 #include <system_error>
+#include <variant>
 
 #include "commands.h"
 #include "events_file.h"
@@ -27,39 +29,102 @@ bool IsLaCode(const std::string& s) {
          std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
 }
 
-// The return made by the projector, as the token's holder: it checks the role and audits the
-// run, naming every child in the return, before it answers.
-int CinCensusFromProjector(const CinCensusOptions& o) {
-  auto token = ReadTokenFile(o.token_file, "--token-file");
+// A return made by the projector, as the token's holder: it checks the role and audits the run,
+// naming every child in the return, before it answers. The answer, or the exit code (1 refused or
+// bad input, 2 unavailable) with the reason printed.
+std::variant<http::ClientResponse, int> FromProjector(const std::string& what,
+                                                      const std::string& projector,
+                                                      const std::string& token_file,
+                                                      const std::string& path) {
+  auto token = ReadTokenFile(token_file, "--token-file");
   if (!token.ok()) {
-    std::cerr << "cin-census: " << token.status().message() << "\n";
+    std::cerr << what << ": " << token.status().message() << "\n";
     return 1;
   }
-  auto r = http::Send(o.projector, {.method = "GET",
-                                    .path = "/v1/returns/cin-census?year=" + o.year +
-                                            "&la=" + o.la + "&serial_no=" + o.serial_no,
-                                    .body = "",
-                                    .content_type = "",
-                                    .headers = {{"Authorization", "Bearer " + token.value()}},
-                                    .timeout = std::chrono::minutes(10)});
+  auto r = http::Send(projector, {.method = "GET",
+                                  .path = path,
+                                  .body = "",
+                                  .content_type = "",
+                                  .headers = {{"Authorization", "Bearer " + token.value()}},
+                                  .timeout = std::chrono::minutes(10)});
   if (!r.ok()) {
-    std::cerr << "cin-census: projector unavailable: " << r.status().message() << "\n";
+    std::cerr << what << ": projector unavailable: " << r.status().message() << "\n";
     return 2;
   }
   if (r.value().status != 200) {
-    std::cerr << "cin-census: the projector answered " << r.value().status << ": "
+    std::cerr << what << ": the projector answered " << r.value().status << ": "
               << r.value().body.substr(0, 500) << "\n";
     return r.value().status == 503 ? 2 : 1;
   }
-  if (Status s = WritePrivateFile(o.out, r.value().body); !s.ok()) {
+  return std::move(r).value();
+}
+
+int CinCensusFromProjector(const CinCensusOptions& o) {
+  auto answer = FromProjector(
+      "cin-census", o.projector, o.token_file,
+      "/v1/returns/cin-census?year=" + o.year + "&la=" + o.la + "&serial_no=" + o.serial_no);
+  if (const int* code = std::get_if<int>(&answer)) return *code;
+  const auto& r = std::get<http::ClientResponse>(answer);
+  if (Status s = WritePrivateFile(o.out, r.body); !s.ok()) {
     std::cerr << s.message() << "\n";
     return 1;
   }
-  auto children = r.value().headers.find("x-sightline-children");
+  auto children = r.headers.find("x-sightline-children");
   std::cout << "cin-census " << o.year << " for LA " << o.la << ": " << o.out << " (mode 0600)\n"
-            << "  children " << (children == r.value().headers.end() ? "?" : children->second)
+            << "  children " << (children == r.headers.end() ? "?" : children->second)
             << ", made by " << o.projector << " and audited there\n";
   return 0;
+}
+
+// A directory only its owner may enter, like the files in it.
+bool PrivateDirectory(const std::string& path) {
+  if (::mkdir(path.c_str(), 0700) != 0 && errno != EEXIST) {
+    std::cerr << "annex-a: cannot create " << path << ": "
+              << std::error_code(errno, std::generic_category()).message() << "\n";
+    return false;
+  }
+  if (::chmod(path.c_str(), 0700) != 0) {
+    std::cerr << "annex-a: cannot restrict " << path << "\n";
+    return false;
+  }
+  return true;
+}
+
+int WriteAnnexA(const AnnexAOptions& o, const std::vector<domain::returns::AnnexAList>& lists,
+                std::size_t children, const std::string& made_by) {
+  if (!PrivateDirectory(o.out)) return 1;
+  std::cout << "annex-a " << o.from << " to " << o.to << ": " << o.out << " (mode 0600), "
+            << children << " children" << made_by << "\n";
+  for (const auto& list : lists) {
+    std::string path = o.out + "/list-" + std::to_string(list.number) + ".csv";
+    if (Status s = WritePrivateFile(path, domain::returns::AnnexACsv(list)); !s.ok()) {
+      std::cerr << s.message() << "\n";
+      return 1;
+    }
+    std::cout << "  List " << list.number << " " << list.title << ": " << list.rows.size()
+              << " rows\n";
+  }
+  return 0;
+}
+
+int AnnexAFromProjector(const AnnexAOptions& o) {
+  auto answer = FromProjector("annex-a", o.projector, o.token_file,
+                              "/v1/returns/annex-a?from=" + o.from + "&to=" + o.to);
+  if (const int* code = std::get_if<int>(&answer)) return *code;
+  auto body = nlohmann::json::parse(std::get<http::ClientResponse>(answer).body, nullptr, false);
+  std::vector<domain::returns::AnnexAList> lists;
+  try {
+    for (const auto& l : body.at("lists"))
+      lists.push_back({.number = l.at("number").get<int>(),
+                       .title = l.at("title").get<std::string>(),
+                       .headers = l.at("headers").get<std::vector<std::string>>(),
+                       .rows = l.at("rows").get<std::vector<std::vector<std::string>>>()});
+  } catch (const nlohmann::json::exception& e) {
+    std::cerr << "annex-a: the projector's answer is not the lists: " << e.what() << "\n";
+    return 1;
+  }
+  return WriteAnnexA(o, lists, body.value("children", std::size_t{0}),
+                     ", made by " + o.projector + " and audited there");
 }
 
 }  // namespace
@@ -136,35 +201,20 @@ int AnnexA(const AnnexAOptions& o) {
     std::cerr << "annex-a: --from and --to: days YYYY-MM-DD, --from not after --to\n";
     return 1;
   }
+  if (o.projector.empty() == o.events_file.empty()) {
+    std::cerr << "annex-a: name where the events are: --projector URL (with --token-file) or, "
+                 "offline, --events F.ndjson\n";
+    return 1;
+  }
+  if (!o.projector.empty()) return AnnexAFromProjector(o);
   auto events = ReadEventsFile(o.events_file);
   if (!events.ok()) {
     std::cerr << "--events: " << events.status().message() << "\n";
     return 1;
   }
-  // The directory only its owner may enter, like the files in it.
-  if (::mkdir(o.out.c_str(), 0700) != 0 && errno != EEXIST) {
-    std::cerr << "annex-a: cannot create " << o.out << ": "
-              << std::error_code(errno, std::generic_category()).message() << "\n";
-    return 1;
-  }
-  if (::chmod(o.out.c_str(), 0700) != 0) {
-    std::cerr << "annex-a: cannot restrict " << o.out << "\n";
-    return 1;
-  }
   std::vector<std::string> children;
   auto lists = domain::returns::AnnexA(events.value(), {.from = *from, .to = *to}, &children);
-  std::cout << "annex-a " << o.from << " to " << o.to << ": " << o.out << " (mode 0600), "
-            << children.size() << " children\n";
-  for (const auto& list : lists) {
-    std::string path = o.out + "/list-" + std::to_string(list.number) + ".csv";
-    if (Status s = WritePrivateFile(path, domain::returns::AnnexACsv(list)); !s.ok()) {
-      std::cerr << s.message() << "\n";
-      return 1;
-    }
-    std::cout << "  List " << list.number << " " << list.title << ": " << list.rows.size()
-              << " rows\n";
-  }
-  return 0;
+  return WriteAnnexA(o, lists, children.size(), "");
 }
 
 }  // namespace sightline::ctl

@@ -522,6 +522,7 @@ void TriageApi::Register(http::Server& server, const std::string& web_root) {
   server.Get("/v1/search", held(&TriageApi::Search));
   server.Get("/v1/alerts", held(&TriageApi::Alerts));
   server.Get("/v1/returns/cin-census", held(&TriageApi::CinCensusReturn));
+  server.Get("/v1/returns/annex-a", held(&TriageApi::AnnexAReturn));
   server.Post("/v1/acknowledgements", [this](const http::Request& r) { return Acknowledge(r); });
   server.Post("/v1/admin/rebuild", [this](const http::Request& r) { return StartRebuild(r); });
   server.Get("/v1/admin/rebuild", held(&TriageApi::RebuildStatus));

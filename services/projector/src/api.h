@@ -28,6 +28,7 @@
 #include "sightline/consumer/shell.h"
 #include "sightline/domain/access/access.h"
 #include "sightline/domain/calendar/calendar.h"
+#include "sightline/events/v1/envelope.pb.h"
 #include "sightline/http/client.h"
 #include "sightline/http/server.h"
 #include "sightline/identity/authenticator.h"
@@ -94,6 +95,8 @@ class TriageApi {
   http::Response RebuildStatus(const http::Request& req);
   // GET /v1/returns/cin-census?year=2026-27&la=886: the census XML (api_returns.cc).
   http::Response CinCensusReturn(const http::Request& req);
+  // GET /v1/returns/annex-a?from=...&to=...: Ofsted's Annex A lists (api_returns.cc).
+  http::Response AnnexAReturn(const http::Request& req);
   http::Response Ready(const http::Request& req);
   http::StreamResponse Stream(const http::Request& req);
 
@@ -112,6 +115,20 @@ class TriageApi {
                                                     const std::string& endpoint,
                                                     http::Response& refusal);
   std::string RebuildRoles() const;
+  // For the statutory returns: the authenticated user who may read every record, with `query`
+  // holding the allowed parameters; else the refusal (401, 400, or an audited 403).
+  std::optional<domain::User> AuthenticateReturnMaker(const http::Request& req,
+                                                      const std::string& endpoint,
+                                                      const std::set<std::string>& params,
+                                                      std::map<std::string, std::string>& query,
+                                                      http::Response& refusal);
+  // Every child's stored events; nullopt with `failure` set when the store fails.
+  std::optional<std::vector<events::v1::Envelope>> StoredEvents(const storage::Store& store,
+                                                                http::Response& failure) const;
+  // Audits a return as granted, naming every child in it (1,000 ids per record).
+  bool AuditReturn(const domain::User& user, const std::string& endpoint,
+                   const std::vector<std::string>& ids, const std::string& what,
+                   http::Response& refusal);
   // Runs `read` with its audit records collected instead of written one by one, and holds its
   // answer (http::Response::after) until they are all acknowledged; 503 if they are not.
   http::Response HoldForAudit(const http::Request& req,

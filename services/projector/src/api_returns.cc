@@ -1,13 +1,15 @@
-// GET /v1/returns/cin-census: the DfE Children in Need census for a collection year, built from
-// every child's events in the store (domain/returns, ADR 0021). A return names every child, the
-// restricted ones included, so only the roles that may read every record may make one
-// (domain::CanReadEveryRecord); the answer is held until the access audit naming every child in
-// it is acknowledged, like every read (ADR 0017).
+// The statutory returns, made from every child's events in the store (domain/returns, ADR 0021):
+//   GET /v1/returns/cin-census?year=2026-27&la=886   the DfE CIN census XML
+//   GET /v1/returns/annex-a?from=2026-04-01&to=2026-09-30   Ofsted's Annex A lists (JSON)
+// A return names every child, the restricted ones included, so only the roles that may read every
+// record may make one (domain::CanReadEveryRecord); the answer is held until the access audit
+// naming every child in it is acknowledged, like every read (ADR 0017).
 #include <algorithm>
 
 #include "api.h"
 #include "api_internal.h"
 #include "api_json.h"
+#include "sightline/domain/returns/annex_a.h"
 #include "sightline/domain/returns/cin_census.h"
 #include "store_layout.h"
 
@@ -16,14 +18,10 @@ namespace {
 
 namespace au = audit::v1;
 using api_json::Error;
+using api_json::json;
 
-bool IsLaCode(const std::string& s) {
-  return s.size() == 3 &&
-         std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
-}
-
-bool IsSerialNo(const std::string& s) {
-  return !s.empty() && s.size() <= 4 &&
+bool Digits(const std::string& s, std::size_t min, std::size_t max) {
+  return s.size() >= min && s.size() <= max &&
          std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
 }
 
@@ -33,32 +31,24 @@ constexpr std::size_t kIdsPerAuditRecord = 1000;
 
 }  // namespace
 
-http::Response TriageApi::CinCensusReturn(const http::Request& req) {
-  const auto held_store = d_.stores.Get();  // This request's store, even across a switch.
-  const storage::Store& store = *held_store;
-  static const std::string kEndpoint = "GET /v1/returns/cin-census";
-  http::Response bad;
-  auto user = Authenticate(req, kEndpoint, bad);
-  if (!user) return bad;
-  auto query = api_json::CheckQuery(req, {"year", "la", "serial_no"}, bad);
-  if (!query) return bad;
-  if (!domain::CanReadEveryRecord(*user, d_.access)) {
-    if (!Audit(&*user, kEndpoint, "", "", au::OUTCOME_DENIED_NO_NEED_TO_KNOW, bad,
-               {.detail = "CIN census refused"}))
-      return bad;
-    return Error(
+std::optional<domain::User> TriageApi::AuthenticateReturnMaker(
+    const http::Request& req, const std::string& endpoint, const std::set<std::string>& params,
+    std::map<std::string, std::string>& query, http::Response& refusal) {
+  auto user = Authenticate(req, endpoint, refusal);
+  if (!user) return std::nullopt;
+  auto checked = api_json::CheckQuery(req, params, refusal);
+  if (!checked) return std::nullopt;
+  query = std::move(*checked);
+  if (domain::CanReadEveryRecord(*user, d_.access)) return user;
+  if (Audit(&*user, endpoint, "", "", au::OUTCOME_DENIED_NO_NEED_TO_KNOW, refusal,
+            {.detail = "statutory return refused"}))
+    refusal = Error(
         403, "a statutory return names every child; only " + RestrictedReaders() + " may make one");
-  }
-  auto year_text = query->find("year");
-  if (year_text == query->end()) return Error(400, "the collection year is required", "year");
-  auto year = domain::returns::ParseCollectionYear(year_text->second);
-  if (!year.ok()) return Error(400, year.status().message(), "year");
-  auto la = query->find("la");
-  if (la == query->end() || !IsLaCode(la->second))
-    return Error(400, "the DfE three-digit LA number, e.g. 886", "la");
-  std::string serial_no = query->contains("serial_no") ? query->at("serial_no") : "1";
-  if (!IsSerialNo(serial_no)) return Error(400, "1 to 4 digits", "serial_no");
+  return std::nullopt;
+}
 
+std::optional<std::vector<events::v1::Envelope>> TriageApi::StoredEvents(
+    const storage::Store& store, http::Response& failure) const {
   std::vector<events::v1::Envelope> events;
   bool corrupt = false;
   Status s = store.Scan(cf::kEvents, "", [&](std::string_view, std::string_view value) {
@@ -69,33 +59,66 @@ http::Response TriageApi::CinCensusReturn(const http::Request& req) {
     }
     return true;
   });
-  if (!s.ok()) return api_internal::StoreError(s);
-  if (corrupt) return Error(500, "a stored event does not parse");
-  Instant now = d_.clock.Now();
-  domain::returns::CinCensusFigures figures;
-  std::string xml = domain::returns::CinCensusXml(events, d_.calendar,
-                                                  {.year = year.value(),
-                                                   .la_code = la->second,
-                                                   .serial_no = serial_no,
-                                                   .generated_at = FormatIso(now).substr(0, 19)},
-                                                  &figures);
-  // Every child in the return is named in the audit, so `sightlinectl audit child` finds the
-  // return among the reads of that child's record.
-  const std::vector<std::string>& ids = figures.child_ids;
+  if (!s.ok()) {
+    failure = api_internal::StoreError(s);
+    return std::nullopt;
+  }
+  if (corrupt) {
+    failure = Error(500, "a stored event does not parse");
+    return std::nullopt;
+  }
+  return events;
+}
+
+bool TriageApi::AuditReturn(const domain::User& user, const std::string& endpoint,
+                            const std::vector<std::string>& ids, const std::string& what,
+                            http::Response& refusal) {
+  // Every child in the return is named, so `sightlinectl audit child` finds the return among the
+  // reads of that child's record.
   std::size_t parts =
       std::max<std::size_t>(1, (ids.size() + kIdsPerAuditRecord - 1) / kIdsPerAuditRecord);
   for (std::size_t part = 0; part < parts; ++part) {
-    auto first =
-        ids.begin() + static_cast<std::ptrdiff_t>(std::min(ids.size(), part * kIdsPerAuditRecord));
-    auto last = ids.begin() +
-                static_cast<std::ptrdiff_t>(std::min(ids.size(), (part + 1) * kIdsPerAuditRecord));
-    std::string detail = "CIN census " + year_text->second + " for LA " + la->second + ": " +
-                         std::to_string(ids.size()) + " children, part " +
+    auto at = [&](std::size_t i) {
+      return ids.begin() + static_cast<std::ptrdiff_t>(std::min(ids.size(), i));
+    };
+    std::string detail = what + ": " + std::to_string(ids.size()) + " children, part " +
                          std::to_string(part + 1) + " of " + std::to_string(parts);
-    if (!Audit(&*user, kEndpoint, "", "", au::OUTCOME_GRANTED, bad,
-               {.shown = std::vector<std::string>(first, last), .detail = detail}))
-      return bad;
+    if (!Audit(&user, endpoint, "", "", au::OUTCOME_GRANTED, refusal,
+               {.shown = std::vector<std::string>(at(part * kIdsPerAuditRecord),
+                                                  at((part + 1) * kIdsPerAuditRecord)),
+                .detail = detail}))
+      return false;
   }
+  return true;
+}
+
+http::Response TriageApi::CinCensusReturn(const http::Request& req) {
+  const auto held_store = d_.stores.Get();  // This request's store, even across a switch.
+  static const std::string kEndpoint = "GET /v1/returns/cin-census";
+  http::Response bad;
+  std::map<std::string, std::string> query;
+  auto user = AuthenticateReturnMaker(req, kEndpoint, {"year", "la", "serial_no"}, query, bad);
+  if (!user) return bad;
+  if (!query.contains("year")) return Error(400, "the collection year is required", "year");
+  auto year = domain::returns::ParseCollectionYear(query["year"]);
+  if (!year.ok()) return Error(400, year.status().message(), "year");
+  if (!Digits(query["la"], 3, 3))
+    return Error(400, "the DfE three-digit LA number, e.g. 886", "la");
+  std::string serial_no = query.contains("serial_no") ? query["serial_no"] : "1";
+  if (!Digits(serial_no, 1, 4)) return Error(400, "1 to 4 digits", "serial_no");
+  auto events = StoredEvents(*held_store, bad);
+  if (!events) return bad;
+  domain::returns::CinCensusFigures figures;
+  std::string xml =
+      domain::returns::CinCensusXml(*events, d_.calendar,
+                                    {.year = year.value(),
+                                     .la_code = query["la"],
+                                     .serial_no = serial_no,
+                                     .generated_at = FormatIso(d_.clock.Now()).substr(0, 19)},
+                                    &figures);
+  if (!AuditReturn(*user, kEndpoint, figures.child_ids,
+                   "CIN census " + query["year"] + " for LA " + query["la"], bad))
+    return bad;
   d_.metrics.Request("cin_census", 200);
   http::Response r;
   r.status = 200;
@@ -103,9 +126,38 @@ http::Response TriageApi::CinCensusReturn(const http::Request& req) {
   r.body = std::move(xml);
   r.headers["Cache-Control"] = "no-store";
   r.headers["Content-Disposition"] =
-      "attachment; filename=\"cin-census-" + year_text->second + "-" + la->second + ".xml\"";
+      "attachment; filename=\"cin-census-" + query["year"] + "-" + query["la"] + ".xml\"";
   r.headers["X-Sightline-Children"] = std::to_string(figures.children);
   return r;
+}
+
+http::Response TriageApi::AnnexAReturn(const http::Request& req) {
+  const auto held_store = d_.stores.Get();
+  static const std::string kEndpoint = "GET /v1/returns/annex-a";
+  http::Response bad;
+  std::map<std::string, std::string> query;
+  auto user = AuthenticateReturnMaker(req, kEndpoint, {"from", "to"}, query, bad);
+  if (!user) return bad;
+  auto from = domain::ParseDay(query["from"]);
+  if (!from) return Error(400, "the first day of the period, YYYY-MM-DD", "from");
+  auto to = domain::ParseDay(query["to"]);
+  if (!to || *to < *from) return Error(400, "the last day of the period, not before from", "to");
+  auto events = StoredEvents(*held_store, bad);
+  if (!events) return bad;
+  std::vector<std::string> children;
+  auto lists = domain::returns::AnnexA(*events, {.from = *from, .to = *to}, &children);
+  if (!AuditReturn(*user, kEndpoint, children, "Annex A " + query["from"] + " to " + query["to"],
+                   bad))
+    return bad;
+  json out = {{"from", query["from"]},
+              {"to", query["to"]},
+              {"children", children.size()},
+              {"lists", json::array()}};
+  for (const auto& l : lists)
+    out["lists"].push_back(
+        {{"number", l.number}, {"title", l.title}, {"headers", l.headers}, {"rows", l.rows}});
+  d_.metrics.Request("annex_a", 200);
+  return api_json::Answer(200, out);
 }
 
 }  // namespace sightline::projector
