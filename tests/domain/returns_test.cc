@@ -70,6 +70,16 @@ int Count(const std::string& xml, const std::string& tag) {
   return n;
 }
 
+// A simulated county: `days` from `start`, `per_day` contacts a weekday.
+SimulationParams County(int seed, std::chrono::year_month_day start, int days, int per_day) {
+  SimulationParams p;
+  p.seed = static_cast<std::uint64_t>(seed);
+  p.start_day = std::chrono::sys_days(start);
+  p.days = days;
+  p.contacts_per_day = per_day;
+  return p;
+}
+
 TEST(CinCensus, CollectionYearsAreAprilToMarch) {
   auto y = ParseCollectionYear("2026-27");
   ASSERT_TRUE(y.ok());
@@ -218,11 +228,7 @@ TEST(CinCensus, ASecondReferralWhileOpenJoinsTheEpisodeAndWorkAfterAClosureReope
 }
 
 TEST(CinCensus, ASimulatedYearGivesEveryReferredChildOneOpenEpisodeAtMost) {
-  SimulationParams p;
-  p.seed = 21;
-  p.start_day = std::chrono::sys_days(std::chrono::year(2026) / 1 / 1);
-  p.days = 450;
-  p.contacts_per_day = 6;
+  SimulationParams p = County(21, std::chrono::year(2026) / 1 / 1, 450, 6);
   CinCensusFigures f;
   std::string xml = Census(Simulate(p), &f);
   EXPECT_GT(f.children, 100);
@@ -261,11 +267,7 @@ StatusOr<std::vector<v1::Envelope>> Import(const std::string& xml, CinImportFigu
 }
 
 TEST(CinCensusImport, AnImportedReturnExportsAsTheSameReturnAndImportsTheSameTwice) {
-  SimulationParams p;
-  p.seed = 21;
-  p.start_day = std::chrono::sys_days(std::chrono::year(2025) / 10 / 1);
-  p.days = 547;
-  p.contacts_per_day = 4;
+  SimulationParams p = County(21, std::chrono::year(2025) / 10 / 1, 547, 4);
   std::string a = Census(Simulate(p));
   CinImportFigures f;
   auto events = Import(a, &f);
@@ -294,11 +296,7 @@ TEST(CinCensusImport, AnImportedReturnExportsAsTheSameReturnAndImportsTheSameTwi
 }
 
 TEST(CinCensusImport, AMalformedReturnIsRefusedNamingTheChildAndTheElement) {
-  SimulationParams p;
-  p.seed = 3;
-  p.start_day = std::chrono::sys_days(std::chrono::year(2026) / 3 / 1);
-  p.days = 120;
-  p.contacts_per_day = 3;
+  SimulationParams p = County(3, std::chrono::year(2026) / 3 / 1, 120, 3);
   std::string good = Census(Simulate(p));
   auto with = [&](const std::string& from, const std::string& to) {
     std::string bad = good;

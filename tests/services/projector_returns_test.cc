@@ -12,6 +12,31 @@ namespace {
 
 const std::multimap<std::string, std::string> kYear = {{"year", "2026-27"}, {"la", "886"}};
 
+// A simulated county from the simulator's default first day.
+domain::SimulationParams County(std::uint64_t seed, int days, int contacts_per_day) {
+  domain::SimulationParams p;
+  p.seed = seed;
+  p.days = days;
+  p.contacts_per_day = contacts_per_day;
+  return p;
+}
+
+// The children the audit records of a return name (each record granted to hos1 on `endpoint`,
+// at most 1,000 ids, saying `what`).
+std::multiset<std::string> NamedInAudit(const RecordingAudit& audit, const std::string& endpoint,
+                                        const std::string& what) {
+  std::multiset<std::string> named;
+  for (const auto& e : audit.events) {
+    EXPECT_EQ(e.outcome(), audit::v1::OUTCOME_GRANTED);
+    EXPECT_EQ(e.user_id(), "hos1");
+    EXPECT_EQ(e.endpoint(), endpoint);
+    EXPECT_LE(e.child_ids_shown_size(), 1000);
+    EXPECT_NE(e.detail().find(what), std::string::npos) << e.detail();
+    named.insert(e.child_ids_shown().begin(), e.child_ids_shown().end());
+  }
+  return named;
+}
+
 TEST_F(ApiTest, OnlyThoseWhoReadEveryRecordMayMakeTheCinCensusAndRefusalsAreAudited) {
   // A service manager and an auditor read every unrestricted record, but the return names the
   // restricted children too.
@@ -47,11 +72,7 @@ TEST_F(ApiTest, CinCensusParametersAreCheckedAndNamed) {
 }
 
 TEST_F(ApiTest, TheProjectorsCinCensusIsTheOfflineOneAndNamesEveryChildInTheAudit) {
-  domain::SimulationParams params;
-  params.seed = 16;
-  params.days = 60;
-  params.contacts_per_day = 90;
-  std::vector<v1::Envelope> events = LoadSimulatedCounty(params);
+  std::vector<v1::Envelope> events = LoadSimulatedCounty(County(16, 60, 90));
   ASSERT_FALSE(events.empty());
   audit_.events.clear();
   http::Response r = api_->CinCensusReturn(Req("hos1", kYear));
@@ -73,25 +94,13 @@ TEST_F(ApiTest, TheProjectorsCinCensusIsTheOfflineOneAndNamesEveryChildInTheAudi
   EXPECT_EQ(r.headers["X-Sightline-Children"], std::to_string(f.children));
 
   // Every child in the return, each once, across records of at most 1,000 ids.
-  std::multiset<std::string> named;
-  for (const auto& e : audit_.events) {
-    EXPECT_EQ(e.outcome(), audit::v1::OUTCOME_GRANTED);
-    EXPECT_EQ(e.user_id(), "hos1");
-    EXPECT_EQ(e.endpoint(), "GET /v1/returns/cin-census");
-    EXPECT_LE(e.child_ids_shown_size(), 1000);
-    EXPECT_NE(e.detail().find("CIN census 2026-27 for LA 886"), std::string::npos) << e.detail();
-    named.insert(e.child_ids_shown().begin(), e.child_ids_shown().end());
-  }
   EXPECT_EQ(audit_.events.size(), (f.child_ids.size() + 999) / 1000);
-  EXPECT_EQ(named, std::multiset<std::string>(f.child_ids.begin(), f.child_ids.end()));
+  EXPECT_EQ(NamedInAudit(audit_, "GET /v1/returns/cin-census", "CIN census 2026-27 for LA 886"),
+            std::multiset<std::string>(f.child_ids.begin(), f.child_ids.end()));
 }
 
 TEST_F(ApiTest, TheProjectorsAnnexAIsTheOfflineOneAndNamesEveryChildInTheAudit) {
-  domain::SimulationParams params;
-  params.seed = 17;
-  params.days = 45;
-  params.contacts_per_day = 30;
-  std::vector<v1::Envelope> events = LoadSimulatedCounty(params);
+  std::vector<v1::Envelope> events = LoadSimulatedCounty(County(17, 45, 30));
   ASSERT_FALSE(events.empty());
   EXPECT_EQ(api_->AnnexAReturn(Req("hos1", {{"from", "2026-13-01"}, {"to", "2026-12-01"}})).status,
             400);
@@ -114,13 +123,8 @@ TEST_F(ApiTest, TheProjectorsAnnexAIsTheOfflineOneAndNamesEveryChildInTheAudit) 
   }
   EXPECT_GT(lists[0].rows.size(), 500u);
   EXPECT_EQ(body["children"].get<std::size_t>(), named.size());
-  std::multiset<std::string> audited;
-  for (const auto& e : audit_.events) {
-    EXPECT_EQ(e.outcome(), audit::v1::OUTCOME_GRANTED);
-    EXPECT_EQ(e.endpoint(), "GET /v1/returns/annex-a");
-    audited.insert(e.child_ids_shown().begin(), e.child_ids_shown().end());
-  }
-  EXPECT_EQ(audited, std::multiset<std::string>(named.begin(), named.end()));
+  EXPECT_EQ(NamedInAudit(audit_, "GET /v1/returns/annex-a", "Annex A 2026-11-01 to 2026-12-31"),
+            std::multiset<std::string>(named.begin(), named.end()));
 }
 
 }  // namespace
