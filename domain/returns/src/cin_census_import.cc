@@ -213,7 +213,6 @@ class ChildImport {
     bool none = d.disability_codes().empty() ||
                 (d.disability_codes_size() == 1 && d.disability_codes(0) == "NONE");
     d.set_disability(none ? v1::DISABILITY_NONE : v1::DISABILITY_YES);
-    details_ = d;
     return Status::Ok();
   }
 
@@ -435,7 +434,6 @@ class ChildImport {
   CinImportFigures& f_;
   std::string id_;
   std::string referral_id_;
-  v1::ChildDetailsRecorded details_;
   std::vector<Pending> pending_;
 };
 
