@@ -262,6 +262,21 @@ $bin/sightlinectl audit child "$other" --refusals --brokers "$brokers"
 echo "What the MASH practitioner read:"
 $bin/sightlinectl audit user mash-pr1 --brokers "$brokers" | head -8
 
+step "Statutory returns: the CIN census and Annex A, made by the projector as the head of service"
+# The collection year that holds the simulated week (1 April to 31 March).
+y=${day%%-*} m=${day#*-}; m=${m%%-*}
+[ "$((10#$m))" -ge 4 ] || y=$((y - 1))
+year="$y-$(printf %02d $(((y + 1) % 100)))"
+$bin/sightlinectl returns cin-census --projector "http://127.0.0.1:$projector_port" \
+  --token-file "$state/tokens/hos1.jwt" --year "$year" --la 886 --out "$state/cin-census-$year.xml"
+$bin/sightlinectl returns annex-a --projector "http://127.0.0.1:$projector_port" \
+  --token-file "$state/tokens/hos1.jwt" --from "$start" --to "$day" --out "$state/annex-a"
+echo "The service manager may not make a return (it names every child, restricted ones too):"
+$bin/sightlinectl returns cin-census --projector "http://127.0.0.1:$projector_port" \
+  --token-file "$state/tokens/svc-mgr1.jwt" --year "$year" --la 886 \
+  --out "$state/refused.xml" 2>&1 | head -c 300 || true
+echo
+
 step "Data minimisation: the watchdog and notifier keep no child's name (strings and ldb over their stores)"
 scripts/check-minimisation.sh --events "$state/day.ndjson" \
   --none-in "$state/watchdog" --none-in "$state/notifier" --some-in "$state/projector"
@@ -288,5 +303,6 @@ Watchdog: http://127.0.0.1:$watchdog_port/v1/alerts, /v1/children/{id}/clocks, /
 Gateway:  http://127.0.0.1:$gateway_port  (POST /v1/events, /healthz, /readyz, /metrics)
 Kafka:    $brokers   (kcat -C -b $brokers -t sightline.events.v1)
 Events:   $state/day.ndjson
+Returns:  $state/cin-census-$year.xml, $state/annex-a/ (mode 0600; docs/returns.md)
 Stop it:  make down
 EOT
