@@ -226,6 +226,16 @@ StatusOr<CollectionYear> ParseCollectionYear(std::string_view text) {
                         .end_year = first + 1};
 }
 
+namespace {
+bool Digits(std::string_view s, std::size_t min, std::size_t max) {
+  return s.size() >= min && s.size() <= max &&
+         std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
+}
+}  // namespace
+
+bool IsLaCode(std::string_view text) { return Digits(text, 3, 3); }
+bool IsSerialNo(std::string_view text) { return Digits(text, 1, 4); }
+
 std::string LaChildId(std::string_view child_id) {
   bool plain = !child_id.empty() && child_id.size() <= 20 &&
                std::all_of(child_id.begin(), child_id.end(), [](char c) {

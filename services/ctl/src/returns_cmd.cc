@@ -24,11 +24,6 @@ namespace sightline::ctl {
 
 namespace {
 
-bool IsLaCode(const std::string& s) {
-  return s.size() == 3 &&
-         std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
-}
-
 // A return made by the projector, as the token's holder: it checks the role and audits the run,
 // naming every child in the return, before it answers. The answer, or the exit code (1 refused or
 // bad input, 2 unavailable) with the reason printed.
@@ -135,13 +130,11 @@ int CinCensus(const CinCensusOptions& o) {
     std::cerr << "--year: " << year.status().message() << "\n";
     return 1;
   }
-  if (!IsLaCode(o.la)) {
+  if (!domain::returns::IsLaCode(o.la)) {
     std::cerr << "--la: the DfE three-digit LA number (e.g. 886), got '" << o.la << "'\n";
     return 1;
   }
-  if (o.serial_no.empty() || o.serial_no.size() > 4 ||
-      !std::all_of(o.serial_no.begin(), o.serial_no.end(),
-                   [](char c) { return c >= '0' && c <= '9'; })) {
+  if (!domain::returns::IsSerialNo(o.serial_no)) {
     std::cerr << "--serial-no: 1 to 4 digits, got '" << o.serial_no << "'\n";
     return 1;
   }

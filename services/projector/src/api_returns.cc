@@ -20,11 +20,6 @@ namespace au = audit::v1;
 using api_json::Error;
 using api_json::json;
 
-bool Digits(const std::string& s, std::size_t min, std::size_t max) {
-  return s.size() >= min && s.size() <= max &&
-         std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
-}
-
 // Child ids per audit record: a county's return names thousands of children; each record stays
 // far below Kafka's message limit and every child is still named.
 constexpr std::size_t kIdsPerAuditRecord = 1000;
@@ -102,10 +97,10 @@ http::Response TriageApi::CinCensusReturn(const http::Request& req) {
   if (!query.contains("year")) return Error(400, "the collection year is required", "year");
   auto year = domain::returns::ParseCollectionYear(query["year"]);
   if (!year.ok()) return Error(400, year.status().message(), "year");
-  if (!Digits(query["la"], 3, 3))
+  if (!domain::returns::IsLaCode(query["la"]))
     return Error(400, "the DfE three-digit LA number, e.g. 886", "la");
   std::string serial_no = query.contains("serial_no") ? query["serial_no"] : "1";
-  if (!Digits(serial_no, 1, 4)) return Error(400, "1 to 4 digits", "serial_no");
+  if (!domain::returns::IsSerialNo(serial_no)) return Error(400, "1 to 4 digits", "serial_no");
   auto events = StoredEvents(*held_store, bad);
   if (!events) return bad;
   domain::returns::CinCensusFigures figures;

@@ -27,6 +27,9 @@ struct CollectionYear {
 
 // "2026-27" (the second part is the first plus one).
 StatusOr<CollectionYear> ParseCollectionYear(std::string_view text);
+// The DfE three-digit LA number ("886"), and the header's SerialNo (1 to 4 digits).
+bool IsLaCode(std::string_view text);
+bool IsSerialNo(std::string_view text);
 
 struct CinCensusOptions {
   CollectionYear year;
