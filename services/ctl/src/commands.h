@@ -44,7 +44,12 @@ struct KafkaOptions {
 
 // Reads deploy/topics.yaml (or another file) into topic specs; errors name the key.
 StatusOr<std::vector<kafka::TopicSpec>> LoadTopics(const std::string& path);
-int EnsureTopics(const KafkaOptions& kafka, const std::string& topics_file);
+struct TopicsOptions {
+  std::string file = "deploy/topics.yaml";
+  int replication_factor = 0;   // 0: as the file says.
+  int min_insync_replicas = 0;  // 0: as the file (or the broker) says.
+};
+int EnsureTopics(const KafkaOptions& kafka, const TopicsOptions& options);
 
 struct SummaryOptions {
   std::string topic = "sightline.events.v1";

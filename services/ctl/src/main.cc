@@ -71,11 +71,19 @@ int main(int argc, char** argv) {
       ->envname("SIGHTLINE_GATEWAY_TOKEN_FILE")
       ->required();
 
-  std::string topics_file = "deploy/topics.yaml";
+  ctl::TopicsOptions topics_opts;
   CLI::App* topics = app.add_subcommand("topics", "Manage Sightline's Kafka topics");
   topics->require_subcommand(1);
   CLI::App* ensure = topics->add_subcommand("ensure", "Create the topics in the file, if missing");
-  ensure->add_option("--file", topics_file, "Topic definitions")->capture_default_str();
+  ensure->add_option("--file", topics_opts.file, "Topic definitions")->capture_default_str();
+  ensure
+      ->add_option("--replication-factor", topics_opts.replication_factor,
+                   "Every topic's replication factor, over the file's (3 in production)")
+      ->check(CLI::Range(1, 16));
+  ensure
+      ->add_option("--min-insync-replicas", topics_opts.min_insync_replicas,
+                   "Every topic's min.insync.replicas (2 in production)")
+      ->check(CLI::Range(1, 16));
   add_kafka(ensure);
 
   ctl::SummaryOptions summary_opts;
@@ -218,7 +226,7 @@ int main(int argc, char** argv) {
   }
   if (simulate->parsed()) return ctl::Simulate(sim);
   if (emit_cmd->parsed()) return ctl::Emit(emit);
-  if (ensure->parsed()) return ctl::EnsureTopics(kafka, topics_file);
+  if (ensure->parsed()) return ctl::EnsureTopics(kafka, topics_opts);
   if (summary->parsed()) return ctl::Summary(kafka, summary_opts);
   if (check->parsed()) return ctl::CheckPolicy(backtest_opts.policy_file);
   if (backtest->parsed()) return ctl::Backtest(backtest_opts);

@@ -28,11 +28,24 @@ StatusOr<std::vector<kafka::TopicSpec>> LoadTopics(const std::string& path) {
   return topics;
 }
 
-int EnsureTopics(const KafkaOptions& kafka, const std::string& topics_file) {
-  auto topics = LoadTopics(topics_file);
+int EnsureTopics(const KafkaOptions& kafka, const TopicsOptions& options) {
+  auto topics = LoadTopics(options.file);
   if (!topics.ok()) {
     std::cerr << "topics: " << topics.status().message() << "\n";
     return 1;
+  }
+  // A replicated cluster's settings over the file's (deploy/topics.yaml keeps one node's).
+  for (kafka::TopicSpec& t : topics.value()) {
+    if (options.replication_factor > 0) t.replication_factor = options.replication_factor;
+    if (options.min_insync_replicas > 0) {
+      if (options.min_insync_replicas > t.replication_factor) {
+        std::cerr << "topics: --min-insync-replicas " << options.min_insync_replicas
+                  << " is more than topic " << t.name << "'s replication factor "
+                  << t.replication_factor << "\n";
+        return 1;
+      }
+      t.config["min.insync.replicas"] = std::to_string(options.min_insync_replicas);
+    }
   }
   auto outcome = kafka::EnsureTopics(kafka.brokers, kafka.properties, topics.value(),
                                      std::chrono::seconds(30));
@@ -41,8 +54,8 @@ int EnsureTopics(const KafkaOptions& kafka, const std::string& topics_file) {
     return outcome.status().code() == StatusCode::kUnavailable ? 2 : 1;
   }
   for (const auto& t : topics.value()) {
-    std::cout << "topic " << t.name << " (" << t.partitions
-              << " partitions): " << outcome.value().at(t.name) << "\n";
+    std::cout << "topic " << t.name << " (" << t.partitions << " partitions, replication "
+              << t.replication_factor << "): " << outcome.value().at(t.name) << "\n";
   }
   return 0;
 }
