@@ -31,9 +31,27 @@ class FakeSink : public EventSink {
     }
     return out;
   }
+  // With answer_late set, Kafka "answers" only when the test calls AnswerLate.
+  std::optional<std::vector<kafka::Delivery>> WriteWithin(
+      std::span<const events::v1::Envelope> events, std::chrono::milliseconds wait,
+      Late late) override {
+    if (!answer_late) return EventSink::WriteWithin(events, wait, std::move(late));
+    late_deliveries = Write(events);
+    late_ = std::move(late);
+    return std::nullopt;
+  }
+  void AnswerLate(bool ok) {
+    if (!ok) {
+      for (kafka::Delivery& d : late_deliveries) d = {Unavailable("purged"), -1, -1};
+    }
+    late_(late_deliveries);
+  }
   Status Ready() override { return ready; }
   std::vector<std::string> written;
   int fail_from = -1;
+  bool answer_late = false;
+  std::vector<kafka::Delivery> late_deliveries;
+  Late late_;
   Status ready = Status::Ok();
 };
 
@@ -198,6 +216,34 @@ TEST_F(Ingest, KafkaFailureIs503SayingWhatWasWritten) {
   EXPECT_TRUE(body["events"][0].contains("offset"));
   EXPECT_EQ(body["events"][1]["written"], false);
   EXPECT_THAT(body["message"].get<std::string>(), HasSubstr("1 of 2 events were not written"));
+}
+
+// Issue 17: a broker lost its quorum, so Kafka has not answered by the time the request must be
+// answered. The event may yet be written: its id stays held (a resend is 503, never a second
+// copy) until Kafka answers; written, a resend is a duplicate; refused, a resend writes it.
+TEST_F(Ingest, AnEventKafkaHasNotAnsweredKeepsItsIdUntilItDoes) {
+  sink_.answer_late = true;
+  auto r = Post(Contact("ev-1"), "application/json");
+  EXPECT_EQ(r.status, 503) << r.body;
+  EXPECT_THAT(r.body, HasSubstr("still being tried"));
+  sink_.answer_late = false;
+  r = Post(Contact("ev-1"), "application/json");
+  EXPECT_EQ(r.status, 503) << r.body;  // Held: being written by the first request.
+  EXPECT_EQ(sink_.written.size(), 1u);
+  sink_.AnswerLate(true);
+  r = Post(Contact("ev-1"), "application/json");
+  EXPECT_EQ(r.status, 202) << r.body;
+  EXPECT_THAT(r.body, HasSubstr("\"duplicate\":true"));
+  EXPECT_EQ(sink_.written.size(), 1u);
+
+  sink_.answer_late = true;
+  EXPECT_EQ(Post(Contact("ev-2"), "application/json").status, 503);
+  sink_.answer_late = false;
+  sink_.AnswerLate(false);
+  r = Post(Contact("ev-2"), "application/json");
+  EXPECT_EQ(r.status, 202) << r.body;
+  EXPECT_THAT(r.body, ::testing::Not(HasSubstr("duplicate")));
+  EXPECT_EQ(sink_.written.size(), 3u);  // ev-1 once; ev-2 refused, then written.
 }
 
 TEST_F(Ingest, AResentEventIsADuplicateNotWrittenTwice) {

@@ -74,7 +74,11 @@ struct Producer::Impl {
   std::vector<rd_kafka_topic_t*> held;  // Topics Warm() keeps known, released before rk.
 
   ~Impl() {
-    if (rk) rd_kafka_flush(rk.get(), 10000);
+    if (rk && rd_kafka_flush(rk.get(), 10000) != RD_KAFKA_RESP_ERR_NO_ERROR) {
+      // Still unacknowledged: reported failed (purged), so every waiter and callback is answered.
+      rd_kafka_purge(rk.get(), RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT);
+      rd_kafka_flush(rk.get(), 2000);
+    }
     for (rd_kafka_topic_t* t : held) rd_kafka_topic_destroy(t);
     stop = true;
     if (poller.joinable()) poller.join();
@@ -113,6 +117,22 @@ StatusOr<std::unique_ptr<Producer>> Producer::Create(const ProducerOptions& opti
   auto rk = internal::NewClient(RD_KAFKA_PRODUCER, std::move(conf));
   if (!rk.ok()) return rk.status();
   impl->rk = std::move(rk).value();
+  // Topic objects made before any message names them by topic, so they carry these settings.
+  for (const auto& [topic, timeout] : options.topic_delivery_timeouts) {
+    // From the client's default topic settings (the murmur2 partitioner among them), not
+    // librdkafka's built-in ones.
+    rd_kafka_topic_conf_t* tconf = rd_kafka_default_topic_conf_dup(impl->rk.get());
+    char err[256];
+    if (rd_kafka_topic_conf_set(tconf, "message.timeout.ms",
+                                std::to_string(timeout.count()).c_str(), err,
+                                sizeof err) != RD_KAFKA_CONF_OK) {
+      rd_kafka_topic_conf_destroy(tconf);
+      return InvalidArgument("message.timeout.ms for " + topic + ": " + err);
+    }
+    rd_kafka_topic_t* rkt = rd_kafka_topic_new(impl->rk.get(), topic.c_str(), tconf);
+    if (rkt == nullptr) return Internal("topic handle for " + topic);
+    impl->held.push_back(rkt);
+  }
   Impl* raw = impl.get();
   impl->poller = std::thread([raw] {
     while (!raw->stop) rd_kafka_poll(raw->rk.get(), 100);

@@ -48,7 +48,7 @@ int SendBatch(const EmitOptions& o, const std::string& body, std::size_t first_l
     }
     std::cerr << "emit: gateway unavailable (" << why.substr(0, 120) << "), retrying\n";
     std::this_thread::sleep_for(pause);
-    pause *= 2;
+    pause = std::min(pause * 2, std::chrono::milliseconds(5000));
   }
 }
 

@@ -13,6 +13,12 @@ Status ReadGatewayConfig(config::YamlReader& yaml, GatewayConfig& c) {
   c.topic = yaml.String("kafka.topic", c.topic);
   c.produce_timeout = std::chrono::milliseconds(
       yaml.Int("kafka.produce_timeout_ms", c.produce_timeout.count(), 100, 600000));
+  c.delivery_timeout = std::chrono::milliseconds(
+      yaml.Int("kafka.delivery_timeout_ms", c.delivery_timeout.count(), 0, 86400000));
+  if (c.delivery_timeout.count() != 0 && c.delivery_timeout < c.produce_timeout) {
+    yaml.Fail("kafka.delivery_timeout_ms",
+              "must be 0 (until acknowledged) or at least kafka.produce_timeout_ms");
+  }
   for (const auto& [name, value] : yaml.StringMap("kafka.properties")) {
     c.kafka_properties[name] = value;
   }

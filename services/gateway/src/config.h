@@ -23,7 +23,11 @@ struct GatewayConfig {
   std::string brokers = "127.0.0.1:9092";
   std::string topic = "sightline.events.v1";
   kafka::Properties kafka_properties;
+  // How long a request waits for Kafka's acknowledgement before answering 503.
   std::chrono::milliseconds produce_timeout{10000};
+  // How long librdkafka keeps trying an event after that (message.timeout.ms of the events
+  // topic); 0: until the broker acknowledges or refuses it for good. Its id stays held meanwhile.
+  std::chrono::milliseconds delivery_timeout{0};
   std::size_t max_batch_events = 1000;
   domain::ValidationLimits limits;
   std::string port_file;  // Where to write the bound port (for tests and scripts); optional.

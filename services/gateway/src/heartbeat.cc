@@ -50,11 +50,15 @@ void Heartbeat::Run() {
   while (!stop_) {
     lock.unlock();
     events::v1::Envelope beat = MakeHeartbeat(source_, ++sequence, interval_, clock_.Now());
-    auto deliveries = sink_.Write(std::span(&beat, 1));
-    bool ok = !deliveries.empty() && deliveries.front().status.ok();
+    // Waits at most an interval: with Kafka down the beat stays queued and the next one waits
+    // its turn, so a stop is never held up by a beat Kafka has not answered.
+    auto deliveries = sink_.WriteWithin(std::span(&beat, 1), interval_, [](auto) {});
+    bool ok = deliveries && !deliveries->empty() && deliveries->front().status.ok();
     if (!ok) {
       std::cerr << "sightline-gateway: heartbeat " << sequence << " not written: "
-                << (deliveries.empty() ? "no delivery report" : deliveries.front().status.message())
+                << (!deliveries           ? std::string("no answer from Kafka in time")
+                    : deliveries->empty() ? std::string("no delivery report")
+                                          : deliveries->front().status.message())
                 << "\n";
     }
     lock.lock();

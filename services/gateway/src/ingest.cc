@@ -261,18 +261,35 @@ http::Response IngestHandler::PostEvents(const http::Request& request) {
     fresh.push_back(accepted[i]);
   }
   auto started = std::chrono::steady_clock::now();
-  std::vector<kafka::Delivery> written =
-      fresh.empty() ? std::vector<kafka::Delivery>{} : sink_.Write(fresh);
+  // The ids are recorded (or let go) once Kafka has answered for each event: here, or later by
+  // the sink's thread when the answer comes after the request has been answered 503.
+  auto settle = [&ids = ids_](const std::vector<std::string>& held,
+                              const std::vector<kafka::Delivery>& written) {
+    std::vector<bool> ok(held.size());
+    for (std::size_t k = 0; k < written.size(); ++k) ok[k] = written[k].status.ok();
+    if (Status s = ids.Settle(held, ok); !s.ok())
+      std::cerr << "sightline-gateway: event ids not recorded: " << s.message() << "\n";
+  };
+  std::optional<std::vector<kafka::Delivery>> written;
+  if (fresh.empty()) {
+    written.emplace();
+  } else {
+    written = sink_.WriteWithin(
+        fresh, options_.produce_wait,
+        [settle, claimed](std::vector<kafka::Delivery> late) { settle(claimed, late); });
+  }
   metrics_.ProduceLatency(
       std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
   std::vector<kafka::Delivery> deliveries(accepted.size(), kafka::Delivery{Status::Ok(), -1, -1});
-  std::vector<bool> ok(claimed.size());
-  for (std::size_t k = 0; k < fresh_index.size(); ++k) {
-    deliveries[fresh_index[k]] = written[k];
-    ok[k] = written[k].status.ok();
+  if (written) {
+    for (std::size_t k = 0; k < fresh_index.size(); ++k) deliveries[fresh_index[k]] = (*written)[k];
+    settle(claimed, *written);
+  } else {
+    const Status pending = Unavailable(
+        "not acknowledged by Kafka within " + std::to_string(options_.produce_wait.count()) +
+        " ms; still being tried, and its event_id is held until Kafka answers");
+    for (std::size_t i : fresh_index) deliveries[i].status = pending;
   }
-  if (Status s = ids_.Settle(claimed, ok); !s.ok())
-    std::cerr << "sightline-gateway: event ids not recorded: " << s.message() << "\n";
   json results = json::array();
   std::size_t failed = 0;
   std::string first_failure;

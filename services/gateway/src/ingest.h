@@ -11,6 +11,7 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <functional>
 #include <optional>
 #include <span>
@@ -35,14 +36,26 @@ namespace sightline::gateway {
 // or has failed.
 class EventSink {
  public:
+  using Late = std::function<void(std::vector<kafka::Delivery>)>;
   virtual ~EventSink() = default;
   virtual std::vector<kafka::Delivery> Write(std::span<const events::v1::Envelope> events) = 0;
+  // Like Write, but waits at most `wait`: nullopt when some event has no answer from Kafka by
+  // then. `late` then gets every delivery once each is answered (on the sink's own thread); it
+  // is not called when this returns the deliveries. The default waits for Write.
+  virtual std::optional<std::vector<kafka::Delivery>> WriteWithin(
+      std::span<const events::v1::Envelope> events, std::chrono::milliseconds /*wait*/,
+      Late /*late*/) {
+    return Write(events);
+  }
   virtual Status Ready() = 0;
 };
 
 struct IngestOptions {
   domain::ValidationLimits limits;
   std::size_t max_batch_events = 1000;
+  // How long a request waits for Kafka. Events still unanswered then are answered 503 and their
+  // ids stay held until Kafka answers, so a resend meanwhile is 503 too, never a second copy.
+  std::chrono::milliseconds produce_wait{10000};
   domain::WritePolicy writes = domain::DefaultWritePolicy();
   std::string service_name = "sightline-gateway";
   std::size_t max_audited_refusals = 20;  // Refused events audited one by one per request.

@@ -16,11 +16,16 @@ class KafkaEventSink final : public EventSink {
       : producer_(std::move(producer)), topic_(std::move(topic)) {}
 
   std::vector<kafka::Delivery> Write(std::span<const events::v1::Envelope> events) override;
+  std::optional<std::vector<kafka::Delivery>> WriteWithin(
+      std::span<const events::v1::Envelope> events, std::chrono::milliseconds wait,
+      Late late) override;
   Status Ready() override;
   bool Broken() const { return producer_->HasFatalError(); }
   kafka::Producer& producer() { return *producer_; }  // Shared with the audit writer.
 
  private:
+  std::vector<kafka::OutboundMessage> Messages(std::span<const events::v1::Envelope> events) const;
+
   std::unique_ptr<kafka::Producer> producer_;
   std::string topic_;
 };

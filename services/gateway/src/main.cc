@@ -65,10 +65,15 @@ int main(int argc, char** argv) {
   sigaddset(&stop_signals, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
 
-  auto producer = kafka::Producer::Create({.brokers = config.brokers,
-                                           .properties = config.kafka_properties,
-                                           .delivery_timeout = config.produce_timeout,
-                                           .client_id = "sightline-gateway"});
+  // Opened before the producer, so it outlives it: a late delivery report settles its ids.
+  auto ids = gateway::IdLedger::Open(config.data_dir);
+  if (!ids.ok()) return Fail(ids.status().message());
+  auto producer = kafka::Producer::Create(
+      {.brokers = config.brokers,
+       .properties = config.kafka_properties,
+       .delivery_timeout = config.produce_timeout,  // The audit topic's.
+       .client_id = "sightline-gateway",
+       .topic_delivery_timeouts = {{config.topic, config.delivery_timeout}}});
   if (!producer.ok()) return Fail(producer.status().message());
   gateway::KafkaEventSink sink(std::move(producer).value(), config.topic);
   SystemClock clock;
@@ -76,8 +81,6 @@ int main(int argc, char** argv) {
   auto auth = identity::Authenticator::Create(config.auth, clock);
   if (!auth.ok()) return Fail(auth.status().message());
   audit_log::KafkaAuditSink audit(sink.producer(), config.audit_topic);
-  auto ids = gateway::IdLedger::Open(config.data_dir);
-  if (!ids.ok()) return Fail(ids.status().message());
   std::function<std::optional<domain::Acknowledgers>(std::string_view)> acknowledgers;
   if (!config.alerts_policy_file.empty()) {
     auto policy = config::LoadPolicy(config.alerts_policy_file);
@@ -91,6 +94,7 @@ int main(int argc, char** argv) {
   gateway::IngestHandler ingest(sink, clock, metrics, *auth.value(), audit, *ids.value(),
                                 {.limits = config.limits,
                                  .max_batch_events = config.max_batch_events,
+                                 .produce_wait = config.produce_timeout,
                                  .writes = config.writes,
                                  .service_name = "sightline-gateway",
                                  .max_audited_refusals = 20,

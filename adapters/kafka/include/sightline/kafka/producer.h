@@ -5,12 +5,14 @@
 // client puts a child's events on the same partition. SendAndWait blocks until each message has
 // a delivery report: success with its partition and offset, or failure (Unavailable once
 // delivery_timeout has passed with the broker unreachable). A background thread serves delivery
-// reports. Thread-safe. Destruction flushes what is still in flight.
+// reports. Thread-safe. Destruction flushes what is still in flight for up to 10 s, then purges
+// the rest (each is reported failed, so no waiter is left waiting).
 #pragma once
 
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <span>
 #include <string>
@@ -44,6 +46,11 @@ struct ProducerOptions {
   Properties properties;  // Pass-through, applied after Sightline's own settings.
   std::chrono::milliseconds delivery_timeout{10000};
   std::string client_id = "sightline";
+  // Topics whose messages are given longer than delivery_timeout; 0 means until the broker
+  // acknowledges them or refuses them for good. A message that times out after it was sent may
+  // still have been written ("possibly persisted"), so a caller that frees its id and resends
+  // can write it twice; giving the event log no timeout closes that window (ADR 0022).
+  std::map<std::string, std::chrono::milliseconds> topic_delivery_timeouts{};
 };
 
 class Producer {
