@@ -398,6 +398,37 @@ TEST(ClocksTest, LedgerMakesReconcileIdempotent) {
   EXPECT_EQ(again.open.size(), 1u);
 }
 
+// Issue 17 (ADR 0022): a watchdog taking over marks what the alerts topic shows was emitted.
+// Marked, the steps are not emitted again; a clock whose raise another instance sent, and that
+// has since ended, is resolved rather than left silent.
+TEST(ClocksTest, ALedgerMarkedFromTheAlertsTopicEmitsOnlyWhatIsMissing) {
+  Story s;
+  s.Contact("e1", L("2026-11-23", 10));
+  Instant now = L("2026-11-25", 11);
+  auto other = ReconcileChild(Policy(), "c1", s.events_, {}, now, now);  // The last holder's.
+  ASSERT_EQ(other.emit.size(), 2u);
+  watchdog::v1::ChildLedger marked;
+  for (const auto& e : other.emit) EXPECT_TRUE(MarkEmitted(marked, e));
+  EXPECT_FALSE(MarkEmitted(marked, other.emit[0]));  // Already held.
+  av::AlertEvent beat;
+  beat.set_step(av::STEP_HEARTBEAT);
+  EXPECT_FALSE(MarkEmitted(marked, beat));
+  EXPECT_EQ(StreamOfAlert(other.emit[0]), "c1");
+  EXPECT_TRUE(ReconcileChild(Policy(), "c1", s.events_, marked, now, now).emit.empty());
+
+  // The decision comes late: unmarked, the clock would stay silent (over when first seen);
+  // marked, the raise the other instance sent is resolved.
+  s.Decide("e2", L("2026-11-25", 12), v1::CONTACT_DECISION_NO_FURTHER_ACTION);
+  Instant later = L("2026-11-25", 13);
+  EXPECT_TRUE(ReconcileChild(Policy(), "c1", s.events_, {}, later, later).emit.empty());
+  auto after = ReconcileChild(Policy(), "c1", s.events_, marked, later, later);
+  ASSERT_EQ(after.emit.size(), 1u);
+  EXPECT_EQ(after.emit[0].step(), av::STEP_RESOLVED);
+  watchdog::v1::ChildLedger closed = marked;
+  EXPECT_TRUE(MarkEmitted(closed, after.emit[0]));
+  EXPECT_TRUE(closed.clocks(0).closed());
+}
+
 TEST(ClocksTest, InvalidPoliciesNameTheRuleAndField) {
   auto bad = config::ParsePolicy(R"(version: 1
 calendar: {bank_holidays: calendar/england-and-wales.txt}

@@ -16,7 +16,7 @@
 #include "sightline/domain/clocks/clocks.h"
 #include "sightline/simulator/simulate.h"
 #include "watchdog_harness.h"
-#include "watchdog_month.h"
+#include "watchdog_month_run.h"
 
 namespace sightline::testing {
 namespace {
@@ -45,15 +45,9 @@ TEST(WatchdogCrashTest, SigkillsNeitherLoseNorInventAlertsAndTheIndexEqualsAClea
   const Instant start(std::chrono::sys_days{std::chrono::September / 7 / 2026});
   std::vector<v1::Envelope> month = WatchdogMonth(start);
   ASSERT_GE(month.size(), 3000u);
-  std::map<std::string, const v1::Envelope*> by_id;
-  for (const auto& e : month) by_id[e.event_id()] = &e;
 
-  // The expected run: the in-memory engine fed the same steps. The watchdog applies each step's
-  // events at its horizon (the previous step's tick), then ticks at the step's time.
-  domain::AlertEngine engine(policy.value());
-  std::set<std::string> expected;
-  std::map<std::string, int> steps;  // How many of each step kind were expected.
-
+  // The expected run: the in-memory engine fed the same steps.
+  MonthExpectation want(policy.value(), month);
   WatchdogHarness w(brokers, "wd-crash", topic, alerts);
   w.SetClock(start);
   ASSERT_TRUE(w.Start());
@@ -62,23 +56,9 @@ TEST(WatchdogCrashTest, SigkillsNeitherLoseNorInventAlertsAndTheIndexEqualsAClea
   std::mt19937 rng(20261123);
   int kills = 0, kills_mid_step = 0, kills_in_recovery = 0;
   std::size_t next = 0;
-  std::vector<v1::Envelope> acks;  // Produced in the step after the alert they answer.
   Instant previous = start;
   for (Instant t = start + kStep; t <= start + std::chrono::days(kDays); t += kStep) {
-    std::vector<v1::Envelope> step = std::move(acks);
-    acks.clear();
-    while (next < month.size() && ToInstant(month[next].occurred_at()) <= t)
-      step.push_back(month[next++]);
-    for (const auto& a : engine.Apply(step, previous, previous)) expected.insert(a.event_id());
-    for (const auto& a : engine.Tick(t)) {
-      expected.insert(a.event_id());
-      ++steps[alerts::v1::Step_Name(a.step())];
-      // One raise or escalation in three is acknowledged; the rest climb the ladder.
-      bool paged = a.step() == alerts::v1::STEP_RAISED || a.step() == alerts::v1::STEP_ESCALATED;
-      if (paged && std::hash<std::string>{}(a.event_id()) % 3 == 0 &&
-          by_id.count(a.anchor_event_id()))
-        acks.push_back(MonthAcknowledgement(a, *by_id[a.anchor_event_id()], t + minutes(20)));
-    }
+    std::vector<v1::Envelope> step = want.Step(month, next, previous, t);
     previous = t;
 
     ASSERT_TRUE(Produce(*producer.value(), topic, step));
@@ -114,36 +94,14 @@ TEST(WatchdogCrashTest, SigkillsNeitherLoseNorInventAlertsAndTheIndexEqualsAClea
   // The month must exercise the whole lifecycle, or the comparison proves little.
   for (const char* kind :
        {"STEP_RAISED", "STEP_ESCALATED", "STEP_ACKNOWLEDGED", "STEP_ACK_EXPIRED", "STEP_RESOLVED"})
-    EXPECT_GT(steps[kind], 0) << kind;
+    EXPECT_GT(want.steps[kind], 0) << kind;
 
-  // Every expected id exactly once after the documented dedup rule (collapse by event_id); a
-  // duplicate on the wire must be the same record (emitted_at aside, as alerts.proto allows).
-  std::map<std::string, std::string> first;
-  int duplicates = 0;
-  for (auto a : ReadAlerts(brokers, alerts)) {
-    a.clear_emitted_at();
-    auto [it, fresh] = first.emplace(a.event_id(), a.SerializeAsString());
-    if (!fresh) {
-      ++duplicates;
-      EXPECT_EQ(it->second, a.SerializeAsString()) << "duplicate " << a.event_id() << " differs";
-    }
-  }
-  std::set<std::string> got;
-  for (const auto& [id, _] : first) got.insert(id);
-  std::vector<std::string> missing, extra;
-  std::set_difference(expected.begin(), expected.end(), got.begin(), got.end(),
-                      std::back_inserter(missing));
-  std::set_difference(got.begin(), got.end(), expected.begin(), expected.end(),
-                      std::back_inserter(extra));
-  std::cout << "[ crash    ] " << expected.size() << " alert events expected, " << got.size()
-            << " distinct on the topic, " << duplicates << " duplicates on the wire\n";
-  EXPECT_TRUE(missing.empty()) << missing.size() << " missing, first " << missing.front();
-  EXPECT_TRUE(extra.empty()) << extra.size() << " unexpected, first " << extra.front();
+  ExpectAlertIds(brokers, alerts, want.expected, "crash   ");
 
   // A clean replay: a fresh watchdog reads the whole stream at the end time, in one pass.
   std::string digest = w.Digest();
   ASSERT_NE(digest.find("deadlines_sha256 "), std::string::npos) << digest;
-  EXPECT_NE(digest.find("open_clocks " + std::to_string(engine.OpenClocks().size()) + "\n"),
+  EXPECT_NE(digest.find("open_clocks " + std::to_string(want.engine.OpenClocks().size()) + "\n"),
             std::string::npos)
       << digest;
   WatchdogHarness clean(brokers, "wd-crash-replay", topic, replay_alerts);
@@ -154,7 +112,7 @@ TEST(WatchdogCrashTest, SigkillsNeitherLoseNorInventAlertsAndTheIndexEqualsAClea
   EXPECT_EQ(clean.Digest(), digest);
   // The replay pages only for clocks still open: nothing that was resolved is alerted again.
   std::set<std::string> open;
-  for (const auto& d : engine.OpenClocks()) open.insert(d.clock_id());
+  for (const auto& d : want.engine.OpenClocks()) open.insert(d.clock_id());
   for (const auto& a : ReadAlerts(brokers, replay_alerts))
     EXPECT_TRUE(open.count(a.clock_id())) << a.event_id() << " re-alerted a closed clock";
 }

@@ -26,7 +26,8 @@ namespace sightline::testing {
 class WatchdogHarness {
  public:
   WatchdogHarness(const std::string& brokers, const std::string& name, const std::string& topic,
-                  const std::string& alerts_topic, const std::string& auth_extra = "")
+                  const std::string& alerts_topic, const std::string& auth_extra = "",
+                  const std::string& lease_topic = "")
       : dir_(TempDir(name)) {
     std::ofstream(dir_ + "/watchdog.yaml")
         << "http:\n  port: 0\n"
@@ -34,6 +35,9 @@ class WatchdogHarness {
         << "\n  alerts_topic: " << alerts_topic << "\n  dead_letter_topic: " << topic
         << ".dlq\n  group_id: " << alerts_topic << ".watchdog\n  audit_topic: " << alerts_topic
         << ".audit\n"
+        << (lease_topic.empty()
+                ? ""
+                : "  lease_topic: " + lease_topic + "\n  lease_session_timeout_ms: 6000\n")
         << "store:\n  data_dir: " << dir_ << "/data\n"
         << "policy_file: " << SourceDir() << "/deploy/watchdog-policy.yaml\n"
         << "apply:\n  batch_max_events: 300\n  tick_ms: 50\n"

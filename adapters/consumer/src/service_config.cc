@@ -22,6 +22,28 @@ void ReadServiceConfig(config::YamlReader& yaml, ServiceConfig& c) {
   if (c.data_dir.empty()) yaml.Fail("store.data_dir", "must not be empty");
 }
 
+void ReadLeaseConfig(config::YamlReader& yaml, const ServiceConfig& service, LeaseConfig& lease) {
+  lease.topic = yaml.String("kafka.lease_topic", lease.topic);
+  lease.group_id = yaml.String("kafka.lease_group_id", service.group_id + ".lease");
+  // The broker accepts 6 s to 30 s unless its group.{min,max}.session.timeout.ms say otherwise.
+  lease.session_timeout = std::chrono::milliseconds(
+      yaml.Int("kafka.lease_session_timeout_ms", lease.session_timeout.count(), 1000, 300000));
+  if (!lease.topic.empty() && lease.group_id == service.group_id)
+    yaml.Fail("kafka.lease_group_id", "must differ from kafka.group_id");
+}
+
+StatusOr<std::unique_ptr<kafka::Lease>> OpenLease(const ServiceConfig& service,
+                                                  const LeaseConfig& lease,
+                                                  const std::string& client_id) {
+  if (lease.topic.empty()) return std::unique_ptr<kafka::Lease>();
+  return kafka::Lease::Create({.brokers = service.brokers,
+                               .properties = service.kafka_properties,
+                               .topic = lease.topic,
+                               .group_id = lease.group_id,
+                               .client_id = client_id + "-lease",
+                               .session_timeout = lease.session_timeout});
+}
+
 Status ApplyServiceOverrides(const ServiceOverrides& o, ServiceConfig& c) {
   if (Status s = kafka::ApplyKafkaOverrides(o.kafka, c.brokers, c.kafka_properties); !s.ok())
     return s;

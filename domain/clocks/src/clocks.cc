@@ -235,6 +235,38 @@ wv::Deadline OpenRow(const ClockPolicy& policy, const ClockInstance& c, const Al
 
 }  // namespace
 
+std::string StreamOfAlert(const av::AlertEvent& event) {
+  return event.subject().empty() ? event.child_id() : "@" + event.subject();
+}
+
+bool MarkEmitted(wv::ChildLedger& ledger, const av::AlertEvent& event) {
+  if (event.clock_id().empty() || event.step() == av::STEP_HEARTBEAT) return false;
+  wv::ClockLedger* clock = nullptr;
+  for (wv::ClockLedger& c : *ledger.mutable_clocks()) {
+    if (c.clock_id() == event.clock_id()) clock = &c;
+  }
+  if (clock == nullptr) {
+    clock = ledger.add_clocks();
+    clock->set_clock_id(event.clock_id());
+    clock->set_rule_id(event.rule_id());
+    clock->set_anchor_event_id(event.anchor_event_id());
+    *clock->mutable_due_at() = event.due_at();
+  }
+  for (const std::string& id : clock->emitted()) {
+    if (id == event.event_id()) return false;
+  }
+  clock->add_emitted(event.event_id());
+  clock->set_level(std::max(clock->level(), event.level()));
+  clock->set_cycle(std::max(clock->cycle(), event.cycle()));
+  if (event.step() == av::STEP_RESOLVED || event.step() == av::STEP_CANCELLED)
+    clock->set_closed(true);
+  std::sort(ledger.mutable_clocks()->begin(), ledger.mutable_clocks()->end(),
+            [](const wv::ClockLedger& a, const wv::ClockLedger& b) {
+              return a.clock_id() < b.clock_id();
+            });
+  return true;
+}
+
 Reconciled ReconcileChild(const ClockPolicy& policy, const std::string& child_id,
                           std::span<const v1::Envelope> events, const wv::ChildLedger& previous,
                           Instant horizon, Instant emitted_at) {

@@ -41,6 +41,8 @@ json StatusJson(const consumer::Shell& shell, const WatchdogHandler& handler) {
   body["horizon"] = t.horizon ? FormatIso(*t.horizon) : "";
   body["horizon_unix"] = t.horizon ? UnixSeconds(*t.horizon) : 0;
   body["outbox_pending"] = t.outbox_pending;
+  body["lease"] = t.lease;
+  body["takeovers"] = t.takeovers;
   return body;
 }
 

@@ -18,6 +18,7 @@ Status ReadWatchdogConfig(config::YamlReader& yaml, WatchdogConfig& c) {
   c.tick = std::chrono::milliseconds(yaml.Int("apply.tick_ms", c.tick.count(), 50, 60000));
   c.tick_max_streams = static_cast<std::size_t>(yaml.Int(
       "apply.tick_max_children", static_cast<std::int64_t>(c.tick_max_streams), 1, 100000));
+  consumer::ReadLeaseConfig(yaml, c, c.lease);
   if (c.policy_file.empty()) yaml.Fail("policy_file", "must not be empty");
   return yaml.Finish();
 }

@@ -24,7 +24,8 @@ struct WatchdogConfig : consumer::ServiceConfig {
   std::chrono::milliseconds tick{1000};
   // Streams reconciled per committed slice of a tick: bounds memory when much falls due at once.
   std::size_t tick_max_streams = 1000;
-  std::string clock_file;  // --simulated-clock-file: tests and demos only.
+  std::string clock_file;       // --simulated-clock-file: tests and demos only.
+  consumer::LeaseConfig lease;  // Several instances: one raises alerts (ADR 0022).
 };
 
 Status ReadWatchdogConfig(config::YamlReader& yaml, WatchdogConfig& config);

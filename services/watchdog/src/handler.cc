@@ -1,5 +1,9 @@
 #include "handler.h"
 
+#include <iostream>
+
+#include "sightline/kafka/reader.h"
+
 namespace sightline::watchdog_service {
 namespace {
 
@@ -14,13 +18,16 @@ constexpr std::size_t kDrainBatch = 5000;
 
 WatchdogHandler::WatchdogHandler(const WatchdogConfig& config, WatchdogState& state,
                                  kafka::Producer& alerts, const Clock& clock, const Clock& wall,
-                                 WatchdogMetrics& metrics)
+                                 WatchdogMetrics& metrics, const kafka::Lease* lease)
     : config_(config),
       state_(state),
       alerts_(alerts),
       clock_(clock),
       wall_(wall),
-      metrics_(metrics) {}
+      metrics_(metrics),
+      lease_(lease) {
+  metrics_.Active(lease_ == nullptr);
+}
 
 TickStatus WatchdogHandler::Snapshot() const {
   std::lock_guard lock(mu_);
@@ -33,7 +40,49 @@ StatusOr<Change> WatchdogHandler::Prepare(std::span<const kafka::Record> records
 
 void WatchdogHandler::Committed(const Change& change) { metrics_.Observe(change); }
 
+StatusOr<bool> WatchdogHandler::Active() {
+  if (lease_ == nullptr) return true;
+  const std::uint64_t generation = lease_->Generation();
+  const bool held = lease_->Held();
+  {
+    std::lock_guard lock(mu_);
+    status_.lease = held ? "held" : "standby";
+  }
+  metrics_.Active(held && adopted_ == generation);
+  if (!held || adopted_ == generation) return held;
+  // Newly held: what the last holder sent, before anything is sent again.
+  const auto started = steady_clock::now();
+  auto records = kafka::ReadTopic(config_.brokers, config_.kafka_properties, config_.alerts_topic,
+                                  std::chrono::seconds(60));
+  if (!records.ok()) return records.status();
+  std::vector<av::AlertEvent> emitted;
+  emitted.reserve(records.value().size());
+  for (const kafka::Record& r : records.value()) {
+    av::AlertEvent e;
+    if (e.ParseFromString(r.value)) emitted.push_back(std::move(e));  // Not ours: skipped.
+  }
+  auto changed = state_.Adopt(emitted);
+  if (!changed.ok()) return changed.status();
+  adopted_ = generation;
+  metrics_.TookOver();
+  metrics_.Active(true);
+  {
+    std::lock_guard lock(mu_);
+    ++status_.takeovers;
+  }
+  std::cerr << "sightline-watchdog: holding the lease (generation " << generation
+            << "): " << emitted.size() << " alert events on " << config_.alerts_topic << ", "
+            << changed.value() << " ledgers brought up to date in "
+            << std::chrono::duration_cast<std::chrono::milliseconds>(steady_clock::now() - started)
+                   .count()
+            << " ms" << std::endl;
+  return true;
+}
+
 Status WatchdogHandler::Turn(consumer::Shell& shell) {
+  auto active = Active();
+  if (!active.ok()) return active.status();
+  if (!active.value()) return Status::Ok();  // Standing by: batches are applied, nothing sent.
   if (Status s = Drain(); !s.ok()) return s;
   // A deadline that has fallen due is reconciled now; otherwise the tick comes every `tick`.
   // Either way only the front of the deadline index is read, however many clocks are open.

@@ -46,7 +46,10 @@ int Serve(const WatchdogConfig& c, const domain::ClockPolicy& policy) {
   FileClock file_clock(c.clock_file);
   const Clock& clock = c.clock_file.empty() ? static_cast<const Clock&>(wall) : file_clock;
   WatchdogMetrics metrics;
-  WatchdogHandler handler(c, *state.value(), *k.value().producer, clock, wall, metrics);
+  auto lease = consumer::OpenLease(c, c.lease, "sightline-watchdog");
+  if (!lease.ok()) return Fail(lease.status().ToString());
+  WatchdogHandler handler(c, *state.value(), *k.value().producer, clock, wall, metrics,
+                          lease.value().get());
   consumer::Shell shell(*k.value().consumer, *k.value().producer, state.value()->store(),
                         metrics.registry(),
                         {.service = "sightline-watchdog",
@@ -70,6 +73,9 @@ int Serve(const WatchdogConfig& c, const domain::ClockPolicy& policy) {
   std::cerr << "sightline-watchdog: " << policy.rules.size() << " rules; API at "
             << config::ListenerDescription(server, c.http, port.value()) << "; consuming "
             << c.topic << ", alerting to " << c.alerts_topic
+            << (c.lease.topic.empty() ? ""
+                                      : "; alerts only while holding the lease on " +
+                                            c.lease.topic + " (group " + c.lease.group_id + ")")
             << (c.clock_file.empty() ? "" : "; SIMULATED clock from " + c.clock_file) << std::endl;
   return runtime::ServeUntilStopped(
       stop_signals, "sightline-watchdog",

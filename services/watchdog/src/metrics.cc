@@ -37,6 +37,17 @@ WatchdogMetrics::WatchdogMetrics()
                   .Help("Alert events committed but not yet acknowledged by the alerts topic")
                   .Register(*registry_)
                   .Add({})),
+      active_(prometheus::BuildGauge()
+                  .Name("sightline_watchdog_active")
+                  .Help("1 while this instance raises alerts (it holds the lease, or there is "
+                        "none), 0 while it stands by")
+                  .Register(*registry_)
+                  .Add({})),
+      takeovers_(prometheus::BuildCounter()
+                     .Name("sightline_watchdog_takeovers_total")
+                     .Help("Times this instance took the lease and adopted the alerts topic")
+                     .Register(*registry_)
+                     .Add({})),
       delay_(prometheus::BuildHistogram()
                  .Name("sightline_watchdog_alert_delay_seconds")
                  .Help("From the moment a raise or escalation fell due to its alert event's "

@@ -32,6 +32,9 @@ class WatchdogMetrics {
   // Open clocks by rule, open alerts by state and level, the longest breach (at `now`).
   void SetGauges(const Gauges& gauges, Instant now);
   void OutboxPending(std::uint64_t n) { outbox_.Set(static_cast<double>(n)); }
+  // 1 while this instance holds the lease (or has none to hold), 0 while it stands by.
+  void Active(bool active) { active_.Set(active ? 1 : 0); }
+  void TookOver() { takeovers_.Increment(); }
 
  private:
   std::shared_ptr<prometheus::Registry> registry_;
@@ -41,6 +44,8 @@ class WatchdogMetrics {
   prometheus::Family<prometheus::Gauge>& alerts_;
   prometheus::Gauge& oldest_breach_;
   prometheus::Gauge& outbox_;
+  prometheus::Gauge& active_;
+  prometheus::Counter& takeovers_;
   prometheus::Histogram& delay_;
   std::set<std::string> rules_seen_;  // Gauges of rules whose clocks all closed go to 0.
   std::set<std::pair<std::string, int>> alert_levels_seen_;

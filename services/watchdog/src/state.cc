@@ -94,6 +94,31 @@ StatusOr<std::uint64_t> WatchdogState::NextSeq() const {
   return v.value() ? FromBigEndianKey(*v.value()) : std::uint64_t{0};
 }
 
+StatusOr<std::size_t> WatchdogState::Adopt(std::span<const alerts::v1::AlertEvent> emitted) {
+  std::map<std::string, std::vector<const alerts::v1::AlertEvent*>> by_stream;
+  for (const alerts::v1::AlertEvent& e : emitted) {
+    if (!e.clock_id().empty()) by_stream[domain::StreamOfAlert(e)].push_back(&e);
+  }
+  storage::WriteBatch batch;
+  std::size_t changed = 0;
+  for (const auto& [stream, events] : by_stream) {
+    wv::ChildLedger ledger;
+    auto stored = store_->Get(kLedgers, stream);
+    if (!stored.ok()) return stored.status();
+    if (stored.value() && !ledger.ParseFromString(*stored.value()))
+      return Internal("ledger of " + stream + " is corrupt");
+    bool any = false;
+    for (const alerts::v1::AlertEvent* e : events) any = domain::MarkEmitted(ledger, *e) || any;
+    if (!any) continue;
+    batch.Put(kLedgers, stream, ledger.SerializeAsString());
+    ++changed;
+  }
+  if (batch.Count() > 0) {
+    if (Status s = store_->Write(batch); !s.ok()) return s;
+  }
+  return changed;
+}
+
 StatusOr<std::optional<Instant>> WatchdogState::Horizon() const {
   auto v = store_->Get(kMeta, "horizon");
   if (!v.ok()) return v.status();

@@ -88,6 +88,10 @@ class WatchdogState {
   StatusOr<Change> Tick(Instant now, std::size_t max_streams);
   // Writes a tick's change (a batch's is written by the shell).
   Status Commit(const Change& change);
+  // Taking over from another instance (ADR 0022): what the alerts topic shows was emitted goes
+  // into the ledgers, so the next ticks send only what is missing. Writes at once; returns how
+  // many ledgers changed.
+  StatusOr<std::size_t> Adopt(std::span<const alerts::v1::AlertEvent> emitted);
   // The earliest next wake in the deadline index (nullopt: none pending), read from the floor.
   StatusOr<std::optional<Instant>> NextWake() const;
 

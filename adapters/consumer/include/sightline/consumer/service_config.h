@@ -4,12 +4,15 @@
 // and adds its own keys (every key is commented in deploy/<service>.yaml).
 #pragma once
 
+#include <chrono>
 #include <cstddef>
+#include <memory>
 #include <string>
 
 #include "sightline/config/yaml_reader.h"
 #include "sightline/http/server.h"
 #include "sightline/identity/authenticator.h"
+#include "sightline/kafka/lease.h"
 #include "sightline/kafka/properties.h"
 
 namespace sightline::consumer {
@@ -45,5 +48,20 @@ struct ServiceOverrides {
   std::string auth_tokens_file;  // --auth-tokens-file
 };
 Status ApplyServiceOverrides(const ServiceOverrides& overrides, ServiceConfig& config);
+
+// Several instances of a service whose work must be done by one at a time (the watchdog's
+// alerts, the notifier's deliveries): the instance holding the lease works, the others keep their
+// stores warm and take over when it goes (kafka/lease.h, ADR 0022). No topic: one instance, which
+// always works.
+struct LeaseConfig {
+  std::string topic;     // kafka.lease_topic: one partition; "" for no lease.
+  std::string group_id;  // kafka.lease_group_id: default <kafka.group_id>.lease.
+  std::chrono::milliseconds session_timeout{10000};  // kafka.lease_session_timeout_ms
+};
+void ReadLeaseConfig(config::YamlReader& yaml, const ServiceConfig& service, LeaseConfig& lease);
+// Joins the lease's group; nullptr when no lease topic is configured.
+StatusOr<std::unique_ptr<kafka::Lease>> OpenLease(const ServiceConfig& service,
+                                                  const LeaseConfig& lease,
+                                                  const std::string& client_id);
 
 }  // namespace sightline::consumer

@@ -93,6 +93,16 @@ Reconciled ReconcileChild(const ClockPolicy& policy, const std::string& child_id
                           const watchdog::v1::ChildLedger& previous, Instant horizon,
                           Instant emitted_at);
 
+// The stream an alert event belongs to: its subject's ("@" + subject), or else its child's.
+std::string StreamOfAlert(const alerts::v1::AlertEvent& event);
+
+// Records in `ledger` (a stream's) that `event` was emitted, as the alerts topic shows it: the
+// ledger of a watchdog that takes over from another (ADR 0022) learns what the other sent, so
+// it neither sends that again nor stays silent about a clock the other raised. A resolution or
+// cancellation closes the clock. Returns whether the ledger changed (false for a heartbeat or an
+// event it already holds).
+bool MarkEmitted(watchdog::v1::ChildLedger& ledger, const alerts::v1::AlertEvent& event);
+
 // The whole engine in memory, for the backtest and tests: the same functions the watchdog runs
 // against RocksDB, with simulated time.
 class AlertEngine {
