@@ -79,6 +79,12 @@ class WebhookReceiver {
     server_->Post("/v2/enqueue", [this](const http::Request& r) {
       auto body = nlohmann::json::parse(r.body, nullptr, false);
       std::lock_guard lock(mu_);
+      if (failing_) {
+        return http::Response{.status = 503,
+                              .content_type = "application/json",
+                              .body = R"({"status":"unavailable"})",
+                              .headers = {}};
+      }
       events_.push_back(body);
       return http::Response{.status = 202,
                             .content_type = "application/json",
@@ -93,6 +99,11 @@ class WebhookReceiver {
     if (server_) server_->Stop();
     server_.reset();
   }
+  // Failing: every event is answered 503 (retry later) and not recorded.
+  void SetFailing(bool failing) {
+    std::lock_guard lock(mu_);
+    failing_ = failing;
+  }
   std::vector<nlohmann::json> Events() {
     std::lock_guard lock(mu_);
     return events_;
@@ -104,6 +115,7 @@ class WebhookReceiver {
   std::unique_ptr<http::Server> server_;
   std::mutex mu_;
   std::vector<nlohmann::json> events_;
+  bool failing_ = false;
 };
 
 class NotifierHarness {
@@ -113,13 +125,16 @@ class NotifierHarness {
   NotifierHarness(const std::string& brokers, const std::string& name,
                   const std::string& alerts_topic, const std::string& receivers_routes_heartbeat,
                   int queue_max = 100000, int batch_max_events = 500,
-                  const std::string& auth_extra = "")
+                  const std::string& auth_extra = "", const std::string& lease_topic = "")
       : dir_(TempDir(name)) {
     std::ofstream(dir_ + "/notifier.yaml")
         << "http:\n  port: 0\n"
         << "kafka:\n  brokers: " << brokers << "\n  alerts_topic: " << alerts_topic
         << "\n  dead_letter_topic: " << alerts_topic << ".dlq\n  group_id: " << alerts_topic
         << ".notifier\n  audit_topic: " << alerts_topic << ".notifier-audit\n"
+        << (lease_topic.empty()
+                ? ""
+                : "  lease_topic: " + lease_topic + "\n  lease_session_timeout_ms: 6000\n")
         << "store:\n  data_dir: " << dir_ << "/data\n"
         << "links:\n  triage_base_url: http://127.0.0.1:8081\n"
         << "delivery:\n  backoff_initial_ms: 100\n  backoff_max_ms: 1000\n"

@@ -11,7 +11,9 @@
 
 #include <google/protobuf/util/time_util.h>
 
+#include <map>
 #include <set>
+#include <thread>
 
 #include "broker.h"
 #include "gateway_harness.h"
@@ -334,6 +336,119 @@ TEST(NotifierIntegration, ReceiverDownAndNotifierKilledLosesNothing) {
       WaitFor([&] { return am.Active().count("sightline/undeliverable/hook") == 0; }, seconds(60)))
       << "the undeliverable alert did not resolve";
   EXPECT_EQ(notifier.Stop(), 0);
+}
+
+// Issue 17: two notifiers share a lease (ADR 0022). The holder delivers; the standby follows the
+// holder's delivered watermark. The holder is SIGKILLed with a burst of alerts queued for a
+// webhook that is failing: every alert still reaches the webhook and Alertmanager, what the holder
+// had delivered before is not delivered again, and no incident is opened again after its
+// resolution (a trigger after a resolve would page someone twice).
+TEST(NotifierIntegration, TheStandbyTakesOverDeliveriesWhenTheHolderIsKilled) {
+  std::string brokers = SharedBrokers();
+  ASSERT_FALSE(brokers.empty()) << "run through `make test`, which starts a broker";
+  std::string alerts = Topic("nt-failover") + ".alerts", lease = alerts + ".lease";
+  ASSERT_TRUE(WatchdogHarness::CreateTopics(brokers, {alerts, alerts + ".dlq"}));
+  ASSERT_TRUE(
+      kafka::EnsureTopics(brokers, {},
+                          {{.name = lease, .partitions = 1, .replication_factor = 1, .config = {}}},
+                          seconds(30))
+          .ok());
+  Alertmanager am("nt-failover-am");
+  ASSERT_TRUE(am.Start());
+  WebhookReceiver hook;
+  ASSERT_TRUE(hook.Up());
+  const std::string receivers = "receivers:\n  - {name: hook, kind: webhook, url: \"" + hook.url() +
+                                "\", routing_key: rk-fo}\n  - {name: am, kind: alertmanager, "
+                                "url: \"" +
+                                am.url() +
+                                "\", resend_interval_seconds: 2}\n"
+                                "routes:\n  - {receivers: [hook, am]}\n";
+  NotifierHarness a(brokers, "nt-failover-a", alerts, receivers, 100000, 500, "", lease);
+  NotifierHarness b(brokers, "nt-failover-b", alerts, receivers, 100000, 500, "", lease);
+  NotifierHarness* both[2] = {&a, &b};
+  for (NotifierHarness* n : both) ASSERT_TRUE(n->Start());
+  auto lease_of = [](NotifierHarness& n) {
+    json s = n.Status();
+    return s.is_object() ? s.value("lease", "") : std::string("down");
+  };
+  int holder = -1;
+  ASSERT_TRUE(WaitFor(
+      [&] {
+        std::string la = lease_of(a), lb = lease_of(b);
+        holder = la == "held" && lb == "standby" ? 0 : lb == "held" && la == "standby" ? 1 : -1;
+        return holder >= 0;
+      },
+      seconds(60)));
+  auto producer = kafka::Producer::Create({.brokers = brokers, .properties = {}});
+  ASSERT_TRUE(producer.ok());
+
+  std::set<std::string> triggered, resolved;
+  auto burst = [&](int round) {
+    std::vector<av::AlertEvent> batch;
+    for (int i = 0; i < 40; ++i) {
+      av::AlertEvent r = Raised("nt-fo" + std::to_string(i % 7), round * 100 + i);
+      triggered.insert(r.alert_id());
+      batch.push_back(r);
+      if (i % 4 == 0) {
+        batch.push_back(Resolved(r));
+        resolved.insert(r.alert_id());
+      }
+    }
+    return ProduceAlerts(*producer.value(), alerts, batch);
+  };
+  auto all_delivered = [&] {
+    if (Actions(hook, "trigger") != triggered || Actions(hook, "resolve") != resolved) return false;
+    auto active = am.Active();
+    for (const std::string& id : triggered)
+      if (active.count(id) != (resolved.count(id) ? 0u : 1u)) return false;
+    return true;
+  };
+  // The holder delivers; the standby's queue follows the holder's watermark down to nothing.
+  ASSERT_TRUE(burst(0));
+  ASSERT_TRUE(WaitFor(all_delivered, seconds(60)));
+  NotifierHarness& standby = *both[1 - holder];
+  ASSERT_TRUE(
+      WaitFor([&] { return standby.Status()["receivers"][0]["waiting"] == 0; }, seconds(30)))
+      << standby.Status().dump();
+
+  // A burst while the webhook fails: the holder posts it to Alertmanager, queues it for the
+  // webhook, and dies before the webhook is back.
+  hook.SetFailing(true);
+  ASSERT_TRUE(burst(1));
+  ASSERT_TRUE(
+      WaitFor([&] { return both[holder]->Status()["receivers"][0]["waiting"].get<int>() > 0; },
+              seconds(30)));
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  const auto killed = std::chrono::steady_clock::now();
+  both[holder]->Kill();
+  hook.SetFailing(false);
+  ASSERT_TRUE(WaitFor(all_delivered, seconds(120)))
+      << Actions(hook, "trigger").size() << " of " << triggered.size() << " triggers, "
+      << Actions(hook, "resolve").size() << " of " << resolved.size() << " resolves; see "
+      << standby.dir();
+  const double takeover =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - killed).count();
+  EXPECT_EQ(lease_of(standby), "held");
+
+  // Delivered at least once; never a trigger after the key's resolve (an incident reopened).
+  std::map<std::pair<std::string, std::string>, int> deliveries;
+  std::set<std::string> resolved_seen;
+  int reopened = 0, repeats = 0;
+  for (const json& e : hook.Events()) {
+    const std::string key = e.value("dedup_key", ""), action = e.value("event_action", "");
+    if (++deliveries[{key, action}] > 1) ++repeats;
+    if (action == "resolve") resolved_seen.insert(key);
+    if (action == "trigger" && resolved_seen.count(key)) ++reopened;
+  }
+  std::cout << "[ failover ] notifier holder SIGKILLed mid-burst: " << triggered.size()
+            << " alerts (" << resolved.size() << " resolved) all at the webhook and Alertmanager "
+            << takeover << " s after the kill; " << repeats
+            << " repeated webhook deliveries (same dedup key), " << reopened
+            << " incidents reopened\n";
+  EXPECT_EQ(reopened, 0);
+  EXPECT_EQ(repeats, 0);  // The first burst, delivered by the holder, is not sent again.
+  EXPECT_EQ(standby.Status()["takeovers"], 1) << standby.Status().dump();
+  EXPECT_EQ(standby.Stop(), 0);
 }
 
 TEST(NotifierIntegration, StoppingTheWatchdogFiresTheHeartbeatAlertWithinTwoIntervals) {

@@ -39,6 +39,8 @@ json StatusJson(const ApiDeps& d) {
                        {"missing", beat.missing},
                        {"watched", beat.watched}};
   body["consuming_paused"] = d.handler.Paused();
+  body["lease"] = d.handler.LeaseState();
+  body["takeovers"] = d.handler.Takeovers();
   return body;
 }
 

@@ -28,6 +28,7 @@ NotifierConfig::NotifierConfig() {
 
 Status ReadNotifierConfig(config::YamlReader& yaml, NotifierConfig& c) {
   consumer::ReadServiceConfig(yaml, c);
+  consumer::ReadLeaseConfig(yaml, c, c.lease);
   c.alerts_topic = yaml.String("kafka.alerts_topic", c.alerts_topic);
   c.triage_base_url = yaml.String("links.triage_base_url", c.triage_base_url);
   if (!c.triage_base_url.empty() && !HttpUrl(c.triage_base_url))

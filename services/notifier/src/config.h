@@ -41,6 +41,7 @@ struct NotifierConfig : consumer::ServiceConfig {
   std::chrono::milliseconds backoff_max{60000};
   int circuit_open_after = 3;
   std::chrono::seconds undeliverable_after{900};
+  consumer::LeaseConfig lease;  // Several instances: one delivers (ADR 0022).
 };
 
 Status ReadNotifierConfig(config::YamlReader& yaml, NotifierConfig& config);

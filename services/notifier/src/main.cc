@@ -62,7 +62,10 @@ int main(int argc, char** argv) {
   NotifierMetrics metrics(c);
   Deliverer deliverer(c, *state.value(), clock, metrics);
   HeartbeatWatch heartbeat(c, *state.value(), clock, metrics);
-  NotifierHandler handler(c, *state.value(), deliverer, heartbeat, clock, metrics);
+  auto lease = consumer::OpenLease(c, c.lease, "sightline-notifier");
+  if (!lease.ok()) return Fail(lease.status().ToString());
+  NotifierHandler handler(c, *state.value(), deliverer, heartbeat, clock, metrics,
+                          lease.value().get());
   consumer::Shell shell(*k.value().consumer, *k.value().producer, state.value()->store(),
                         metrics.registry(),
                         {.service = "sightline-notifier",
@@ -90,7 +93,11 @@ int main(int argc, char** argv) {
   if (!c.port_file.empty()) std::ofstream(c.port_file) << port.value() << "\n";
   std::cerr << "sightline-notifier: " << c.receivers.size() << " receivers; API at "
             << config::ListenerDescription(server, c.http, port.value()) << "; consuming "
-            << c.alerts_topic << std::endl;
+            << c.alerts_topic
+            << (c.lease.topic.empty() ? ""
+                                      : "; delivers only while holding the lease on " +
+                                            c.lease.topic + " (group " + c.lease.group_id + ")")
+            << std::endl;
 
   return runtime::ServeUntilStopped(
       stop_signals, "sightline-notifier",

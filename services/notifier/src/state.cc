@@ -50,7 +50,8 @@ StatusOr<std::uint64_t> NotifierState::NextSeq() const {
 
 Status NotifierState::Enqueue(const domain::Notice& n, Instant now, Change& change,
                               std::uint64_t& seq,
-                              std::map<std::string, nv::AlertmanagerRow>& am_rows) const {
+                              std::map<std::string, nv::AlertmanagerRow>& am_rows,
+                              const kafka::Record* source) const {
   const ReceiverConfig* r = FindReceiver(config_, n.receiver);
   if (r == nullptr) return Status::Ok();  // Routed under an older config; nobody to tell now.
   if (r->kind == ReceiverKind::kWebhook) {
@@ -59,6 +60,10 @@ Status NotifierState::Enqueue(const domain::Notice& n, Instant now, Change& chan
     d.set_action(n.action);
     *d.mutable_alert() = n.alert;
     *d.mutable_enqueued_at() = ToTimestamp(now);
+    if (source != nullptr) {
+      d.set_source_partition(source->partition);
+      d.set_source_offset(source->offset);
+    }
     change.writes.Put(kQueue, Prefix(n.receiver) + BigEndianKey(seq++), d.SerializeAsString());
     ++change.queued[n.receiver];
     return Status::Ok();
@@ -138,7 +143,7 @@ StatusOr<Change> NotifierState::ApplyBatch(std::span<const kafka::Record> record
     }
     ++change.applied;
     for (const domain::Notice& n : notices) {
-      if (Status s = Enqueue(n, now, change, next, am_rows); !s.ok()) return s;
+      if (Status s = Enqueue(n, now, change, next, am_rows, &r); !s.ok()) return s;
     }
   }
   for (const auto& [id, clock] : clocks) change.writes.Put(kClocks, id, clock.SerializeAsString());
@@ -161,7 +166,7 @@ StatusOr<Change> NotifierState::ApplyBatch(std::span<const kafka::Record> record
       const ReceiverConfig* rc = FindReceiver(config_, receiver);
       if (rc == nullptr || rc->kind != ReceiverKind::kAlertmanager) continue;  // Never page.
       domain::Notice n{receiver, nv::ACTION_TRIGGER, a};
-      if (Status s = Enqueue(n, now, change, next, am_rows); !s.ok()) return s;
+      if (Status s = Enqueue(n, now, change, next, am_rows, nullptr); !s.ok()) return s;
     }
   }
   change.writes.Put(kMeta, "seq", BigEndianKey(next));
@@ -176,7 +181,7 @@ Status NotifierState::RaiseOwn(const std::string& alert_id, bool open,
   std::uint64_t next = seq.value();
   std::map<std::string, nv::AlertmanagerRow> am_rows;
   for (const domain::Notice& n : notices) {
-    if (Status s = Enqueue(n, now, change, next, am_rows); !s.ok()) return s;
+    if (Status s = Enqueue(n, now, change, next, am_rows, nullptr); !s.ok()) return s;
   }
   change.writes.Put(kMeta, "seq", BigEndianKey(next));
   if (open) {
@@ -215,6 +220,64 @@ StatusOr<std::vector<std::pair<std::string, nv::Delivery>>> NotifierState::Queue
   if (!s.ok()) return s;
   if (!bad.ok()) return bad;
   return out;
+}
+
+StatusOr<std::map<std::int32_t, std::int64_t>> NotifierState::Undelivered() const {
+  std::map<std::int32_t, std::int64_t> lowest;
+  Status failure = Status::Ok();
+  for (const ReceiverConfig& r : config_.receivers) {
+    if (r.kind != ReceiverKind::kWebhook) continue;
+    Status s = store_->Scan(kQueue, Prefix(r.name), [&](std::string_view, std::string_view value) {
+      nv::Delivery d;
+      if (!d.ParseFromArray(value.data(), static_cast<int>(value.size()))) {
+        failure = Internal("queue row of " + r.name + " is not a Delivery");
+        return false;
+      }
+      if (!d.has_source_offset()) return true;
+      auto [it, fresh] = lowest.emplace(d.source_partition(), d.source_offset());
+      if (!fresh) it->second = std::min(it->second, d.source_offset());
+      return true;
+    });
+    if (!s.ok()) return s;
+    if (!failure.ok()) return failure;
+  }
+  return lowest;
+}
+
+StatusOr<std::size_t> NotifierState::DropDelivered(
+    const std::map<std::int32_t, std::int64_t>& delivered) {
+  storage::WriteBatch batch;
+  std::map<std::string, std::size_t> dropped;
+  Status failure = Status::Ok();
+  for (const ReceiverConfig& r : config_.receivers) {
+    if (r.kind != ReceiverKind::kWebhook) continue;
+    Status s =
+        store_->Scan(kQueue, Prefix(r.name), [&](std::string_view key, std::string_view value) {
+          nv::Delivery d;
+          if (!d.ParseFromArray(value.data(), static_cast<int>(value.size()))) {
+            failure = Internal("queue row of " + r.name + " is not a Delivery");
+            return false;
+          }
+          auto done = delivered.find(d.source_partition());
+          if (d.has_source_offset() && done != delivered.end() &&
+              d.source_offset() < done->second) {
+            batch.Delete(kQueue, key);
+            ++dropped[r.name];
+          }
+          return true;
+        });
+    if (!s.ok()) return s;
+    if (!failure.ok()) return failure;
+  }
+  if (batch.Count() == 0) return std::size_t{0};
+  // Unsynced, as deliveries are: lost to a power cut, the rows are dropped again next time.
+  if (Status s = store_->Write(batch, storage::Store::Durability::kUnsynced); !s.ok()) return s;
+  std::size_t total = 0;
+  for (const auto& [receiver, n] : dropped) {
+    queued_[receiver] -= std::min(queued_[receiver], n);
+    total += n;
+  }
+  return total;
 }
 
 Status NotifierState::Delivered(const std::string& receiver, const std::string& key) {

@@ -78,6 +78,14 @@ class NotifierState {
   void AlertmanagerSettled(const std::string& receiver);
 
   StatusOr<Backlog> BacklogOf(const ReceiverConfig& receiver) const;
+
+  // With several instances (ADR 0022). The holder's delivered watermark: per partition of the
+  // alerts topic, the lowest source offset of a webhook row still queued (partitions with none
+  // are left out; the caller adds its applied offsets). Reads the queues (bounded by queue_max).
+  StatusOr<std::map<std::int32_t, std::int64_t>> Undelivered() const;
+  // A standby drops the webhook rows the holder has delivered: those whose source offset is
+  // below `delivered` for its partition. Returns how many went.
+  StatusOr<std::size_t> DropDelivered(const std::map<std::int32_t, std::int64_t>& delivered);
   std::size_t QueuedRows(const std::string& receiver) const;
 
   storage::Store& store() { return *store_; }
@@ -88,8 +96,10 @@ class NotifierState {
  private:
   NotifierState(std::unique_ptr<storage::Store> store, const NotifierConfig& config)
       : store_(std::move(store)), config_(config) {}
+  // `source`: the alert event's record (null for the notifier's own alerts).
   Status Enqueue(const domain::Notice& notice, Instant now, Change& change, std::uint64_t& seq,
-                 std::map<std::string, notifier::v1::AlertmanagerRow>& am_rows) const;
+                 std::map<std::string, notifier::v1::AlertmanagerRow>& am_rows,
+                 const kafka::Record* source) const;
   StatusOr<std::uint64_t> NextSeq() const;
 
   std::unique_ptr<storage::Store> store_;
