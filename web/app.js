@@ -30,8 +30,32 @@ const label = (s) => String(s || '').replace(/^[A-Z]+(_[A-Z]+)*?_(?=[A-Z])/, '')
 const enumLabel = (s, prefix) => String(s || '').replace(prefix, '').toLowerCase().replace(/_/g, ' ');
 const when = (iso) => iso ? new Date(iso).toLocaleString('en-GB', { dateStyle: 'medium', timeStyle: 'short' }) : '';
 
+// Behind a load balancer each request may reach another replica. Each answer says how far its
+// replica had read the event log (X-Sightline-Applied); the screen keeps the furthest it has seen
+// per partition and asks for no less (X-Sightline-Not-Before), so what it shows never goes back
+// in time. A replica still behind answers 503 with Retry-After, and the screen asks again.
+function furthest(a, b) {
+  const at = {};
+  for (const token of [a, b]) {
+    for (const pair of String(token || '').split(',')) {
+      const [p, o] = pair.split(':');
+      if (p !== undefined && o !== undefined && p !== '') at[p] = Math.max(at[p] || 0, Number(o));
+    }
+  }
+  return Object.keys(at).map((p) => p + ':' + at[p]).join(',');
+}
+
 async function api(path) {
-  const res = await fetch(path, { headers: { Authorization: 'Bearer ' + state.token } });
+  let res;
+  for (let attempt = 0; ; attempt++) {
+    const headers = { Authorization: 'Bearer ' + state.token };
+    if (state.applied) headers['X-Sightline-Not-Before'] = state.applied;
+    res = await fetch(path, { headers });
+    if (res.status !== 503 || !res.headers.get('Retry-After') || attempt >= 3) break;
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+  }
+  const applied = res.headers.get('X-Sightline-Applied');
+  if (applied) state.applied = furthest(state.applied, applied);
   if (res.status === 401) { signOut('Your token was not accepted.'); throw new Error('unauthenticated'); }
   const body = await res.json();
   if (!res.ok) throw Object.assign(new Error(body.error || res.statusText), { status: res.status, body });

@@ -9,6 +9,7 @@
 #include "api_json.h"
 #include "process.h"
 #include "projector_api_fixture.h"
+#include "read_token.h"
 #include "sightline/http/client.h"
 
 namespace sightline::projector::api_test {
@@ -102,6 +103,23 @@ TEST_F(ApiTest, UnauthenticatedRequestsAreRefusedAndAudited) {
   EXPECT_EQ(api_->LineOfSight(Req("")).status, 401);
   EXPECT_EQ(api_->Household(Req("", {}, {{"id", "h1"}})).status, 401);
   EXPECT_EQ(api_->Stream(Req("")).head.status, 401);
+}
+
+// Issue 17: the token that keeps a session from going back in time across replicas.
+TEST(ReadToken, FormatsParsesAndCompares) {
+  consumer::ShellStatus status;
+  status.partitions[0].applied_next = 12;
+  status.partitions[2].applied_next = 7;
+  EXPECT_EQ(FormatApplied(status), "0:12,2:7");
+  auto wanted = ParseApplied("0:12,2:7");
+  ASSERT_TRUE(wanted.has_value());
+  EXPECT_TRUE(HasApplied(status, *wanted));
+  EXPECT_FALSE(HasApplied(status, *ParseApplied("2:8")));
+  EXPECT_FALSE(HasApplied(status, *ParseApplied("1:0")));  // A partition it has not got.
+  EXPECT_TRUE(ParseApplied("")->empty());
+  for (const char* bad : {"0", "0:", ":1", "a:1", "0:-1", "0:1,0:2", "0:1,", "99999:1",
+                          "0:99999999999999999999", "0:1;1:2"})
+    EXPECT_FALSE(ParseApplied(bad).has_value()) << bad;
 }
 
 TEST_F(ApiTest, MalformedParametersAre400) {

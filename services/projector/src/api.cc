@@ -2,10 +2,12 @@
 
 #include <algorithm>
 #include <atomic>
+#include <thread>
 
 #include "alert_board.h"
 #include "api_internal.h"
 #include "api_json.h"
+#include "read_token.h"
 #include "sightline/core/text.h"
 #include "sightline/crypto/digest.h"
 #include "sightline/domain/events/names.h"
@@ -475,6 +477,26 @@ http::StreamResponse TriageApi::Stream(const http::Request& req) {
 
 http::Response TriageApi::HoldForAudit(const http::Request& req,
                                        http::Response (TriageApi::*read)(const http::Request&)) {
+  // Never older than what this session has seen on any replica (read_token.h).
+  if (auto seen = req.Header("x-sightline-not-before")) {
+    auto wanted = ParseApplied(*seen);
+    if (!wanted) {
+      return Error(400,
+                   "X-Sightline-Not-Before: must be <partition>:<offset> pairs, "
+                   "comma-separated, as X-Sightline-Applied gave them");
+    }
+    const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(2);
+    while (!HasApplied(d_.consumer_status(), *wanted)) {
+      if (std::chrono::steady_clock::now() >= give_up) {
+        http::Response behind =
+            Error(503, "this replica has not yet applied what you have already seen; ask again");
+        behind.headers["Retry-After"] = "1";
+        return behind;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+  }
+  const std::string applied = FormatApplied(d_.consumer_status());
   std::vector<au::AccessAudited> records;
   struct Collect {
     explicit Collect(std::vector<au::AccessAudited>* r) { t_held_audits = r; }
@@ -483,6 +505,7 @@ http::Response TriageApi::HoldForAudit(const http::Request& req,
     Collect& operator=(const Collect&) = delete;
   } collect(&records);
   http::Response answer = (this->*read)(req);
+  answer.headers["X-Sightline-Applied"] = applied;
   if (records.empty()) return answer;
   answer.after = [this, records = std::move(records)](http::Completion done) mutable {
     std::vector<std::string> outcomes;
