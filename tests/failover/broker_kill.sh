@@ -123,13 +123,14 @@ print(f"broker_kill: with two of three nodes down for 20 s the gateway answered 
 print(f"broker_kill: in all the gateway answered 202 to {ok:.0f} requests and 503 to "
       f"{unavailable:.0f}")
 print(f"broker_kill: on the topic {s['records']} records, {len(s.get('by_type', {}))} event types, "
-      f"{s['duplicates']} duplicates; sent {total}")
+      f"{s['duplicates']} duplicates, {s['wrong_partition']} on the wrong partition; sent {total}")
 problems = []
 if running == 0: problems.append("every client had finished before the kill: it tested nothing")
 if lost_ok != 0: problems.append(f"{lost_ok:.0f} requests answered 202 without a quorum")
 if lost_503 == 0: problems.append("no request was answered 503 without a quorum")
 if s["records"] != total: problems.append(f"{s['records']} records on the topic, not {total}")
 if s["duplicates"] != 0: problems.append(f"{s['duplicates']} duplicates")
+if s["wrong_partition"] != 0: problems.append(f"{s['wrong_partition']} on the wrong partition")
 for p in problems: print("broker_kill: " + p, file=sys.stderr)
 sys.exit(1 if problems else 0)
 PY

@@ -7,8 +7,8 @@
 namespace sightline::kafka {
 
 StatusOr<std::vector<Record>> ReadTopic(const std::string& brokers, const Properties& properties,
-                                        const std::string& topic,
-                                        std::chrono::milliseconds timeout) {
+                                        const std::string& topic, std::chrono::milliseconds timeout,
+                                        int* partition_count) {
   internal::ConfHandle conf(rd_kafka_conf_new());
   Properties fixed = {{"bootstrap.servers", brokers},
                       {"group.id", "sightline-reader"},  // Required by librdkafka; never joined.
@@ -21,9 +21,10 @@ StatusOr<std::vector<Record>> ReadTopic(const std::string& brokers, const Proper
   rd_kafka_t* rk = client.value().get();
   int timeout_ms = static_cast<int>(timeout.count());
 
-  StatusOr<int> partition_count = internal::TopicPartitions(rk, topic, timeout_ms);
-  if (!partition_count.ok()) return partition_count.status();
-  int partitions = partition_count.value();
+  StatusOr<int> counted = internal::TopicPartitions(rk, topic, timeout_ms);
+  if (!counted.ok()) return counted.status();
+  int partitions = counted.value();
+  if (partition_count != nullptr) *partition_count = partitions;
   rd_kafka_resp_err_t err = RD_KAFKA_RESP_ERR_NO_ERROR;
 
   // Read each partition up to where it ended when we started.

@@ -15,8 +15,9 @@
 
 namespace sightline::kafka {
 
+// `partition_count`, when given, receives the topic's partition count.
 StatusOr<std::vector<Record>> ReadTopic(const std::string& brokers, const Properties& properties,
-                                        const std::string& topic,
-                                        std::chrono::milliseconds timeout);
+                                        const std::string& topic, std::chrono::milliseconds timeout,
+                                        int* partition_count = nullptr);
 
 }  // namespace sightline::kafka
