@@ -299,13 +299,12 @@ TEST_F(WatchdogStateTest, AStoreFromBeforeTheTalliesIsCountedOnceWhenOpened) {
 TEST_F(WatchdogStateTest, AlertsDoNotDependOnHowAStepIsCutIntoBatches) {
   const Instant start(std::chrono::sys_days{std::chrono::September / 7 / 2026});
   std::vector<v1::Envelope> month = testing::WatchdogMonth(start);
-  std::map<std::string, const v1::Envelope*> by_id;
-  for (const v1::Envelope& e : month) by_id[e.event_id()] = &e;
   {
     const unsigned trial = 0;
     std::mt19937 rng(trial);
-    domain::AlertEngine engine(policy_);
-    std::set<std::string> expected, got;
+    testing::MonthExpectation want(policy_, month);
+    std::set<std::string>& expected = want.expected;
+    std::set<std::string> got;
     auto drain = [&] {
       for (const auto& e : TakeOutbox()) got.insert(e.event_id());
     };
@@ -315,24 +314,10 @@ TEST_F(WatchdogStateTest, AlertsDoNotDependOnHowAStepIsCutIntoBatches) {
     };
     tick(start);
     std::size_t next = 0;
-    std::vector<v1::Envelope> acks;
     Instant previous = start;
     for (Instant t = start + hours(12); t <= start + std::chrono::days(testing::kMonthDays);
          t += hours(12)) {
-      std::vector<v1::Envelope> step = std::move(acks);
-      acks.clear();
-      while (next < month.size() && ToInstant(month[next].occurred_at()) <= t)
-        step.push_back(month[next++]);
-      for (const auto& a : engine.Apply(step, previous, previous)) expected.insert(a.event_id());
-      for (const auto& a : engine.Tick(t)) {
-        expected.insert(a.event_id());
-        bool paged = a.step() == alerts::v1::STEP_RAISED || a.step() == alerts::v1::STEP_ESCALATED;
-        // A team manager acknowledges one raise or escalation in three, 20 minutes after it.
-        if (paged && std::hash<std::string>{}(a.event_id()) % 3 == 0 &&
-            by_id.count(a.anchor_event_id()))
-          acks.push_back(
-              testing::MonthAcknowledgement(a, *by_id[a.anchor_event_id()], t + minutes(20)));
-      }
+      std::vector<v1::Envelope> step = want.Step(month, next, previous, t);
       previous = t;
       // Six partitions by child, each in order, interleaved in runs of 1-50, cut into batches.
       std::vector<std::vector<v1::Envelope>> partitions(6);

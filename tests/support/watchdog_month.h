@@ -6,11 +6,14 @@
 
 #include <algorithm>
 #include <functional>
+#include <map>
+#include <set>
 #include <string>
 #include <vector>
 
 #include "sightline/alerts/v1/alerts.pb.h"
 #include "sightline/core/time.h"
+#include "sightline/domain/clocks/clocks.h"
 #include "sightline/simulator/simulate.h"
 
 namespace sightline::testing {
@@ -54,5 +57,41 @@ inline events::v1::Envelope MonthAcknowledgement(const alerts::v1::AlertEvent& a
   e.mutable_alert_acknowledged()->set_note("Seen; allocating today.");
   return e;
 }
+
+// The in-memory engine's side of a simulated month (watchdog_month.h), one step at a time: the
+// step's events are applied at the previous step's horizon, then the engine ticks at `t`, as the
+// watchdog does. Expected alert ids go into `expected` and step kinds into `steps`; one raise or
+// escalation in three is acknowledged twenty minutes later (`acks`, produced with the next step).
+struct MonthExpectation {
+  explicit MonthExpectation(const domain::ClockPolicy& policy,
+                            const std::vector<events::v1::Envelope>& month)
+      : engine(policy) {
+    for (const auto& e : month) by_id[e.event_id()] = &e;
+  }
+  // The events of the step ending at `t` (the month's, from `next`, and last step's acks).
+  std::vector<events::v1::Envelope> Step(const std::vector<events::v1::Envelope>& month,
+                                         std::size_t& next, Instant previous, Instant t) {
+    std::vector<events::v1::Envelope> step = std::move(acks);
+    acks.clear();
+    while (next < month.size() && ToInstant(month[next].occurred_at()) <= t)
+      step.push_back(month[next++]);
+    for (const auto& a : engine.Apply(step, previous, previous)) expected.insert(a.event_id());
+    for (const auto& a : engine.Tick(t)) {
+      expected.insert(a.event_id());
+      ++steps[alerts::v1::Step_Name(a.step())];
+      bool paged = a.step() == alerts::v1::STEP_RAISED || a.step() == alerts::v1::STEP_ESCALATED;
+      if (paged && std::hash<std::string>{}(a.event_id()) % 3 == 0 &&
+          by_id.count(a.anchor_event_id()))
+        acks.push_back(
+            MonthAcknowledgement(a, *by_id[a.anchor_event_id()], t + std::chrono::minutes(20)));
+    }
+    return step;
+  }
+  domain::AlertEngine engine;
+  std::map<std::string, const events::v1::Envelope*> by_id;
+  std::set<std::string> expected;
+  std::map<std::string, int> steps;  // How many of each step kind were expected.
+  std::vector<events::v1::Envelope> acks;
+};
 
 }  // namespace sightline::testing
