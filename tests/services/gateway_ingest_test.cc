@@ -34,10 +34,10 @@ class FakeSink : public EventSink {
   // With answer_late set, Kafka "answers" only when the test calls AnswerLate.
   std::optional<std::vector<kafka::Delivery>> WriteWithin(
       std::span<const events::v1::Envelope> events, std::chrono::milliseconds wait,
-      Late late) override {
-    if (!answer_late) return EventSink::WriteWithin(events, wait, std::move(late));
+      const Late& late) override {
+    if (!answer_late) return EventSink::WriteWithin(events, wait, late);
     late_deliveries = Write(events);
-    late_ = std::move(late);
+    late_ = late;
     return std::nullopt;
   }
   void AnswerLate(bool ok) {

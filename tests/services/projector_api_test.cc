@@ -416,7 +416,7 @@ TEST(JsonOut, EscapesWhatJsonNeedsAndKeepsWellFormedUtf8) {
   // Two-, three- and four-byte characters pass as they are.
   EXPECT_EQ(Written("Zoë 李 😀"), "\"Zoë 李 😀\"");
   // Every string parses back to itself.
-  for (std::string s :
+  for (const std::string& s :
        {std::string("x\"\\\n\x7f"), std::string("Siobhán O'Brien"), std::string("\xe2\x80\xa8")})
     EXPECT_EQ(api_json::json::parse(Written(s)).get<std::string>(), s);
 }

@@ -276,7 +276,7 @@ http::Response IngestHandler::PostEvents(const http::Request& request) {
   } else {
     written = sink_.WriteWithin(
         fresh, options_.produce_wait,
-        [settle, claimed](std::vector<kafka::Delivery> late) { settle(claimed, late); });
+        [settle, claimed](const std::vector<kafka::Delivery>& late) { settle(claimed, late); });
   }
   metrics_.ProduceLatency(
       std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());

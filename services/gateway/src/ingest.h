@@ -44,7 +44,7 @@ class EventSink {
   // is not called when this returns the deliveries. The default waits for Write.
   virtual std::optional<std::vector<kafka::Delivery>> WriteWithin(
       std::span<const events::v1::Envelope> events, std::chrono::milliseconds /*wait*/,
-      Late /*late*/) {
+      const Late& /*late*/) {
     return Write(events);
   }
   virtual Status Ready() = 0;

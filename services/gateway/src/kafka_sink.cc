@@ -43,9 +43,10 @@ std::vector<kafka::Delivery> KafkaEventSink::Write(std::span<const events::v1::E
 }
 
 std::optional<std::vector<kafka::Delivery>> KafkaEventSink::WriteWithin(
-    std::span<const events::v1::Envelope> events, std::chrono::milliseconds wait, Late late) {
+    std::span<const events::v1::Envelope> events, std::chrono::milliseconds wait,
+    const Late& late) {
   auto pending = std::make_shared<Pending>();
-  pending->late = std::move(late);
+  pending->late = late;
   producer_->Send(Messages(events), [pending](std::vector<kafka::Delivery> deliveries) {
     std::unique_lock lock(pending->mu);
     if (pending->abandoned) {

@@ -18,7 +18,7 @@ class KafkaEventSink final : public EventSink {
   std::vector<kafka::Delivery> Write(std::span<const events::v1::Envelope> events) override;
   std::optional<std::vector<kafka::Delivery>> WriteWithin(
       std::span<const events::v1::Envelope> events, std::chrono::milliseconds wait,
-      Late late) override;
+      const Late& late) override;
   Status Ready() override;
   bool Broken() const { return producer_->HasFatalError(); }
   kafka::Producer& producer() { return *producer_; }  // Shared with the audit writer.
