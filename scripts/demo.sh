@@ -2,8 +2,9 @@
 # The demo: a fresh local broker, the topics, the gateway and the projector; the last simulated
 # week of a large county's front door sent through the gateway; then the triage queue, the line
 # of sight and an access refusal from the triage API; the watchdog's alerts; the notifier taking
-# them to a real local Alertmanager and a PagerDuty-shaped webhook; what landed in Kafka, and one
-# event decoded by protoc from the project's own .proto files. `scripts/demo.sh --down` stops it.
+# them to a real local Alertmanager and a PagerDuty-shaped webhook; a second watchdog standing by
+# and taking over when the first is SIGKILLed (ADR 0022); what landed in Kafka, and one event
+# decoded by protoc from the project's own .proto files. `scripts/demo.sh --down` stops it.
 # State lives in var/demo and is reset on each run, so the summary shows this run only.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -13,6 +14,7 @@ kafka_port=${KAFKA_PORT:-9092}
 gateway_port=${GATEWAY_PORT:-8080}
 projector_port=${PROJECTOR_PORT:-8081}
 watchdog_port=${WATCHDOG_PORT:-8082}
+standby_port=${STANDBY_WATCHDOG_PORT:-8084}
 notifier_port=${NOTIFIER_PORT:-8083}
 alertmanager_port=${ALERTMANAGER_PORT:-9095}
 webhook_port=${WEBHOOK_PORT:-9096}
@@ -21,7 +23,7 @@ bin=build/bin
 brokers=127.0.0.1:$kafka_port
 
 stop_all() {
-  for svc in notifier webhook alertmanager watchdog projector gateway idp; do
+  for svc in notifier webhook alertmanager watchdog standby projector gateway idp; do
     if [ -f "$state/$svc.pid" ] && kill -0 "$(cat "$state/$svc.pid")" 2>/dev/null; then
       kill -TERM "$(cat "$state/$svc.pid")" && echo "$svc: stopped"
     fi
@@ -168,7 +170,11 @@ tokens:
 EOT
 umask 022
 ops_auth="Authorization: Bearer $ops_token"
-$bin/sightline-watchdog --config deploy/watchdog.yaml --brokers "$brokers" \
+# With the lease (ADR 0022), so that a second watchdog can stand by later in the demo.
+sed -e 's|^  lease_topic: ""|  lease_topic: sightline.leases.v1|' \
+  -e 's|^  lease_session_timeout_ms: 10000|  lease_session_timeout_ms: 6000|' \
+  deploy/watchdog.yaml >"$state/watchdog.yaml"
+$bin/sightline-watchdog --config "$state/watchdog.yaml" --brokers "$brokers" \
   --http-port "$watchdog_port" --data-dir "$state/watchdog" \
   --auth-tokens-file "$state/ops-tokens.yaml" >"$state/watchdog.log" 2>&1 &
 echo $! >"$state/watchdog.pid"
@@ -280,6 +286,35 @@ echo
 step "Data minimisation: the watchdog and notifier keep no child's name (strings and ldb over their stores)"
 scripts/check-minimisation.sh --events "$state/day.ndjson" \
   --none-in "$state/watchdog" --none-in "$state/notifier" --some-in "$state/projector"
+
+step "Failover: a second watchdog stands by; the first is SIGKILLed and the standby takes over"
+alert_events() {  # Alert events on sightline.alerts.v1
+  kcat -Q -b "$brokers" $(for p in 0 1 2 3 4 5; do printf -- '-t sightline.alerts.v1:%s:-1 ' "$p"; done) |
+    awk '{s += $NF} END {print s + 0}'
+}
+lease_of() { curl -fsS -H "$ops_auth" "http://127.0.0.1:$1/v1/status" | python3 -c 'import json,sys; j=json.load(sys.stdin); print(j["lease"], j["takeovers"], j["horizon"])'; }
+$bin/sightline-watchdog --config "$state/watchdog.yaml" --brokers "$brokers" \
+  --http-port "$standby_port" --data-dir "$state/standby" \
+  --auth-tokens-file "$state/ops-tokens.yaml" >"$state/standby.log" 2>&1 &
+echo $! >"$state/standby.pid"
+wait_ready standby "http://127.0.0.1:$standby_port/readyz"
+echo "first watchdog (:$watchdog_port): $(lease_of "$watchdog_port" | cut -d' ' -f1); second (:$standby_port): $(lease_of "$standby_port" | cut -d' ' -f1), its store filled from the topic"
+before=$(alert_events)
+{ kill -KILL "$(cat "$state/watchdog.pid")" && wait "$(cat "$state/watchdog.pid")"; } 2>/dev/null || true
+rm -f "$state/watchdog.pid"
+killed=$(date +%s.%N)
+for _ in $(seq 1 300); do
+  read -r lease takeovers horizon <<<"$(lease_of "$standby_port")"
+  [ "$lease" = held ] && [ "$takeovers" = 1 ] && [ -n "$horizon" ] && break
+  sleep 0.1
+done
+[ "$lease" = held ] || { echo "demo: the standby did not take over; see $state/standby.log" >&2; exit 1; }
+echo "SIGKILLed the first; the second holds the lease and ticked at $horizon," \
+  "$(python3 -c "import sys, time; print(f'{time.time() - float(sys.argv[1]):.1f}')" "$killed") s later"
+echo "alert events on sightline.alerts.v1: $before before the kill, $(alert_events) now" \
+  "(it read what the first had sent and sends only what is missing)"
+grep 'holding the lease' "$state/standby.log" | tail -1
+watchdog_port=$standby_port
 
 step "What landed in sightline.events.v1"
 $bin/sightlinectl summary --brokers "$brokers" --samples 1
