@@ -31,11 +31,13 @@ std::string NotifierHandler::LeaseState() const {
   return held_ ? "held" : "standby";
 }
 
-Status NotifierHandler::Follow(const consumer::Shell& shell) {
+StatusOr<std::map<std::int32_t, std::int64_t>> NotifierHandler::Follow(
+    const consumer::Shell& shell) {
   auto delivered = lease_->Committed(config_.alerts_topic, PartitionsOf(shell.Snapshot()),
                                      std::chrono::seconds(5));
   if (!delivered.ok()) return delivered.status();
-  return state_.DropDelivered(delivered.value()).status();
+  if (Status s = state_.DropDelivered(delivered.value()).status(); !s.ok()) return s;
+  return delivered;
 }
 
 Status NotifierHandler::Publish(const consumer::Shell& shell) {
@@ -46,6 +48,9 @@ Status NotifierHandler::Publish(const consumer::Shell& shell) {
     auto it = undelivered.value().find(p);
     watermark[p] = it == undelivered.value().end() ? status.applied_next
                                                    : std::min(it->second, status.applied_next);
+    // Never behind what the last holder had delivered.
+    if (auto in = inherited_.find(p); in != inherited_.end())
+      watermark[p] = std::max(watermark[p], in->second);
   }
   if (watermark == published_) return Status::Ok();
   if (Status s = lease_->Commit(config_.alerts_topic, watermark); !s.ok()) return s;
@@ -63,20 +68,33 @@ StatusOr<bool> NotifierHandler::Active(consumer::Shell& shell) {
   if (!held) {
     if (due) {
       last_lease_work_ = now;
-      if (Status s = Follow(shell); !s.ok()) {
-        std::cerr << "sightline-notifier: standby: " << s.message() << "\n";  // Next time.
+      if (auto s = Follow(shell); !s.ok()) {
+        std::cerr << "sightline-notifier: standby: " << s.status().message() << "\n";  // Next time.
       }
     }
     return false;
   }
   if (adopted_ != generation) {
     // Newly held: drop what the last holder delivered, then deliver the rest.
-    if (Status s = Follow(shell); !s.ok()) return s;
+    auto delivered = Follow(shell);
+    if (!delivered.ok()) return delivered.status();
+    inherited_ = std::move(delivered).value();
     adopted_ = generation;
     held_ = true;
     ++takeovers_;
     std::cerr << "sightline-notifier: holding the lease (generation " << generation
               << "); delivering from the last holder's watermark" << std::endl;
+  }
+  if (!inherited_.empty()) {
+    // Caught up with the last holder's watermark yet? Until then, what this instance queues
+    // below it was delivered already.
+    if (Status s = state_.DropDelivered(inherited_).status(); !s.ok()) return s;
+    bool behind = false;
+    for (const auto& [p, status] : shell.Snapshot().partitions) {
+      auto in = inherited_.find(p);
+      behind = behind || (in != inherited_.end() && status.applied_next < in->second);
+    }
+    if (!behind) inherited_.clear();
   }
   if (due) {
     last_lease_work_ = now;

@@ -53,8 +53,8 @@ class NotifierHandler final : public consumer::Handler<Change> {
 
   // The lease's side of Turn: whether to deliver now.
   StatusOr<bool> Active(consumer::Shell& shell);
-  // Standby: drops what the holder has delivered.
-  Status Follow(const consumer::Shell& shell);
+  // Drops what the holder has delivered; returns its watermark.
+  StatusOr<std::map<std::int32_t, std::int64_t>> Follow(const consumer::Shell& shell);
   // Holder: tells the others how far it has delivered.
   Status Publish(const consumer::Shell& shell);
   kafka::Lease* lease_;
@@ -62,6 +62,9 @@ class NotifierHandler final : public consumer::Handler<Change> {
   std::atomic<std::uint64_t> takeovers_{0};
   std::atomic<bool> held_{false};
   std::map<std::int32_t, std::int64_t> published_;
+  // The last holder's watermark where this instance had not yet applied as far when it took
+  // over: rows it queues below it are dropped before each delivery, until it has caught up.
+  std::map<std::int32_t, std::int64_t> inherited_;
   std::chrono::steady_clock::time_point last_lease_work_{};
 };
 
