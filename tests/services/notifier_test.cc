@@ -193,6 +193,44 @@ TEST(NotifierState, QueuesSurviveReopeningAndDuplicatesAreDropped) {
   EXPECT_EQ(state.value()->QueuedRows("pager"), 1u);
 }
 
+// Issue 17 (ADR 0022): the holder's delivered watermark is the lowest source offset of a webhook
+// row still queued; a standby drops the rows below the watermark it reads, and keeps the rest.
+TEST(NotifierState, WebhookRowsKnowTheirSourceSoAStandbyDropsWhatWasDelivered) {
+  NotifierConfig c = Parse(kConfig);
+  c.data_dir = testing::TempDir("notifier-watermark") + "/data";
+  auto state = NotifierState::Open(c);
+  ASSERT_TRUE(state.ok()) << state.status().message();
+  auto level3 = [](const std::string& clock, const std::string& suffix, av::Step step) {
+    av::AlertEvent e = Event(suffix, step, 3);
+    e.set_clock_id(clock);
+    e.set_alert_id(clock + "/L3");
+    e.set_event_id(e.alert_id() + "/" + suffix);
+    return e;
+  };
+  std::vector<kafka::Record> records = {
+      Rec(10, level3("contact-decision/c-1/ev-1", "escalated", av::STEP_ESCALATED)),
+      Rec(11, level3("contact-decision/c-1/ev-2", "escalated", av::STEP_ESCALATED)),
+      Rec(12, level3("contact-decision/c-1/ev-3", "escalated", av::STEP_ESCALATED))};
+  auto change = state.value()->ApplyBatch(records, kNow);
+  ASSERT_TRUE(change.ok());
+  ASSERT_TRUE(state.value()->Commit(change.value()).ok());
+  auto lowest = state.value()->Undelivered();
+  ASSERT_TRUE(lowest.ok());
+  EXPECT_EQ(lowest.value(), (std::map<std::int32_t, std::int64_t>{{0, 10}}));
+  // The holder delivered the first two (its watermark says 12): a standby drops those two.
+  auto dropped = state.value()->DropDelivered({{0, 12}});
+  ASSERT_TRUE(dropped.ok());
+  EXPECT_EQ(dropped.value(), 2u);
+  EXPECT_EQ(state.value()->QueuedRows("pager"), 1u);
+  auto queue = state.value()->Queue("pager", 10);
+  ASSERT_EQ(queue.value().size(), 1u);
+  EXPECT_EQ(queue.value()[0].second.source_offset(), 12);
+  EXPECT_EQ(state.value()->Undelivered().value(), (std::map<std::int32_t, std::int64_t>{{0, 12}}));
+  // Another partition's watermark leaves this one's rows alone.
+  EXPECT_EQ(state.value()->DropDelivered({{1, 100}}).value(), 0u);
+  EXPECT_EQ(state.value()->QueuedRows("pager"), 1u);
+}
+
 TEST(NotifierState, AlertmanagerReceiversAreScannedOnlyWhenSomethingChanged) {
   NotifierConfig c = Parse(kConfig);
   c.data_dir = testing::TempDir("notifier-pending") + "/data";
