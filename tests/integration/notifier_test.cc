@@ -348,11 +348,7 @@ TEST(NotifierIntegration, TheStandbyTakesOverDeliveriesWhenTheHolderIsKilled) {
   ASSERT_FALSE(brokers.empty()) << "run through `make test`, which starts a broker";
   std::string alerts = Topic("nt-failover") + ".alerts", lease = alerts + ".lease";
   ASSERT_TRUE(WatchdogHarness::CreateTopics(brokers, {alerts, alerts + ".dlq"}));
-  ASSERT_TRUE(
-      kafka::EnsureTopics(brokers, {},
-                          {{.name = lease, .partitions = 1, .replication_factor = 1, .config = {}}},
-                          seconds(30))
-          .ok());
+  ASSERT_TRUE(WatchdogHarness::CreateTopics(brokers, {lease}, 1));
   Alertmanager am("nt-failover-am");
   ASSERT_TRUE(am.Start());
   WebhookReceiver hook;

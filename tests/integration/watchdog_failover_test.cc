@@ -11,7 +11,6 @@
 
 #include "broker.h"
 #include "sightline/config/policy_file.h"
-#include "sightline/kafka/admin.h"
 #include "watchdog_harness.h"
 #include "watchdog_month_run.h"
 
@@ -48,11 +47,7 @@ TEST(WatchdogFailoverTest, TheStandbyTakesOverMidMonthWithNoAlertMissingOrInvent
   std::string topic = "it.wd-failover." + std::to_string(getpid());
   std::string alerts = topic + ".alerts", lease = topic + ".lease";
   ASSERT_TRUE(WatchdogHarness::CreateTopics(brokers, {topic, alerts, topic + ".dlq"}));
-  ASSERT_TRUE(
-      kafka::EnsureTopics(brokers, {},
-                          {{.name = lease, .partitions = 1, .replication_factor = 1, .config = {}}},
-                          seconds(30))
-          .ok());
+  ASSERT_TRUE(WatchdogHarness::CreateTopics(brokers, {lease}, 1));
   auto producer = kafka::Producer::Create({.brokers = brokers, .properties = {}});
   ASSERT_TRUE(producer.ok()) << producer.status().message();
   auto policy = config::LoadPolicy(SourceDir() + "/deploy/watchdog-policy.yaml");

@@ -45,11 +45,13 @@ class WatchdogHarness {
     EnsureAuditTopic(brokers, alerts_topic + ".audit");
   }
 
+  // `partitions` 1 for a lease topic (ADR 0022).
   static ::testing::AssertionResult CreateTopics(const std::string& brokers,
-                                                 const std::vector<std::string>& topics) {
+                                                 const std::vector<std::string>& topics,
+                                                 int partitions = 3) {
     std::vector<kafka::TopicSpec> specs;
     for (const auto& t : topics)
-      specs.push_back({.name = t, .partitions = 3, .replication_factor = 1, .config = {}});
+      specs.push_back({.name = t, .partitions = partitions, .replication_factor = 1, .config = {}});
     auto r = kafka::EnsureTopics(brokers, {}, specs, std::chrono::seconds(30));
     if (!r.ok()) return ::testing::AssertionFailure() << r.status().message();
     return ::testing::AssertionSuccess();

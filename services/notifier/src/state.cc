@@ -1,5 +1,7 @@
 #include "state.h"
 
+#include <functional>
+
 #include "sightline/domain/events/validation.h"
 
 namespace sightline::notifier_service {
@@ -222,32 +224,9 @@ StatusOr<std::vector<std::pair<std::string, nv::Delivery>>> NotifierState::Queue
   return out;
 }
 
-StatusOr<std::map<std::int32_t, std::int64_t>> NotifierState::Undelivered() const {
-  std::map<std::int32_t, std::int64_t> lowest;
-  Status failure = Status::Ok();
-  for (const ReceiverConfig& r : config_.receivers) {
-    if (r.kind != ReceiverKind::kWebhook) continue;
-    Status s = store_->Scan(kQueue, Prefix(r.name), [&](std::string_view, std::string_view value) {
-      nv::Delivery d;
-      if (!d.ParseFromArray(value.data(), static_cast<int>(value.size()))) {
-        failure = Internal("queue row of " + r.name + " is not a Delivery");
-        return false;
-      }
-      if (!d.has_source_offset()) return true;
-      auto [it, fresh] = lowest.emplace(d.source_partition(), d.source_offset());
-      if (!fresh) it->second = std::min(it->second, d.source_offset());
-      return true;
-    });
-    if (!s.ok()) return s;
-    if (!failure.ok()) return failure;
-  }
-  return lowest;
-}
-
-StatusOr<std::size_t> NotifierState::DropDelivered(
-    const std::map<std::int32_t, std::int64_t>& delivered) {
-  storage::WriteBatch batch;
-  std::map<std::string, std::size_t> dropped;
+Status NotifierState::ScanSourcedRows(
+    const std::function<void(const std::string& receiver, std::string_view key,
+                             const nv::Delivery& row)>& visit) const {
   Status failure = Status::Ok();
   for (const ReceiverConfig& r : config_.receivers) {
     if (r.kind != ReceiverKind::kWebhook) continue;
@@ -258,17 +237,38 @@ StatusOr<std::size_t> NotifierState::DropDelivered(
             failure = Internal("queue row of " + r.name + " is not a Delivery");
             return false;
           }
-          auto done = delivered.find(d.source_partition());
-          if (d.has_source_offset() && done != delivered.end() &&
-              d.source_offset() < done->second) {
-            batch.Delete(kQueue, key);
-            ++dropped[r.name];
-          }
+          if (d.has_source_offset()) visit(r.name, key, d);
           return true;
         });
     if (!s.ok()) return s;
     if (!failure.ok()) return failure;
   }
+  return Status::Ok();
+}
+
+StatusOr<std::map<std::int32_t, std::int64_t>> NotifierState::Undelivered() const {
+  std::map<std::int32_t, std::int64_t> lowest;
+  Status s = ScanSourcedRows([&](const std::string&, std::string_view, const nv::Delivery& d) {
+    auto [it, fresh] = lowest.emplace(d.source_partition(), d.source_offset());
+    if (!fresh) it->second = std::min(it->second, d.source_offset());
+  });
+  if (!s.ok()) return s;
+  return lowest;
+}
+
+StatusOr<std::size_t> NotifierState::DropDelivered(
+    const std::map<std::int32_t, std::int64_t>& delivered) {
+  storage::WriteBatch batch;
+  std::map<std::string, std::size_t> dropped;
+  Status scanned = ScanSourcedRows(
+      [&](const std::string& receiver, std::string_view key, const nv::Delivery& d) {
+        auto done = delivered.find(d.source_partition());
+        if (done != delivered.end() && d.source_offset() < done->second) {
+          batch.Delete(kQueue, key);
+          ++dropped[receiver];
+        }
+      });
+  if (!scanned.ok()) return scanned;
   if (batch.Count() == 0) return std::size_t{0};
   // Unsynced, as deliveries are: lost to a power cut, the rows are dropped again next time.
   if (Status s = store_->Write(batch, storage::Store::Durability::kUnsynced); !s.ok()) return s;

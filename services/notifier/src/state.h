@@ -11,12 +11,14 @@
 // One writer thread; the API reads alongside.
 #pragma once
 
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
 #include <set>
 #include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "config.h"
@@ -101,6 +103,9 @@ class NotifierState {
                  std::map<std::string, notifier::v1::AlertmanagerRow>& am_rows,
                  const kafka::Record* source) const;
   StatusOr<std::uint64_t> NextSeq() const;
+  // Every webhook row that came from an alert event (it has a source), with its receiver and key.
+  Status ScanSourcedRows(const std::function<void(const std::string& receiver, std::string_view key,
+                                                  const notifier::v1::Delivery& row)>& visit) const;
 
   std::unique_ptr<storage::Store> store_;
   const NotifierConfig& config_;

@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <atomic>
-#include <thread>
 
 #include "alert_board.h"
 #include "api_internal.h"
@@ -485,15 +484,11 @@ http::Response TriageApi::HoldForAudit(const http::Request& req,
                    "X-Sightline-Not-Before: must be <partition>:<offset> pairs, "
                    "comma-separated, as X-Sightline-Applied gave them");
     }
-    const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(2);
-    while (!HasApplied(d_.consumer_status(), *wanted)) {
-      if (std::chrono::steady_clock::now() >= give_up) {
-        http::Response behind =
-            Error(503, "this replica has not yet applied what you have already seen; ask again");
-        behind.headers["Retry-After"] = "1";
-        return behind;
-      }
-      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    if (!WaitUntilApplied(d_.consumer_status, *wanted, std::chrono::seconds(2))) {
+      http::Response behind =
+          Error(503, "this replica has not yet applied what you have already seen; ask again");
+      behind.headers["Retry-After"] = "1";
+      return behind;
     }
   }
   const std::string applied = FormatApplied(d_.consumer_status());

@@ -1,6 +1,7 @@
 #include "read_token.h"
 
 #include <charconv>
+#include <thread>
 
 namespace sightline::projector {
 
@@ -48,6 +49,16 @@ bool HasApplied(const consumer::ShellStatus& status, const AppliedOffsets& wante
   for (const auto& [partition, offset] : wanted) {
     auto it = status.partitions.find(partition);
     if (it == status.partitions.end() || it->second.applied_next < offset) return false;
+  }
+  return true;
+}
+
+bool WaitUntilApplied(const std::function<consumer::ShellStatus()>& status,
+                      const AppliedOffsets& wanted, std::chrono::milliseconds timeout) {
+  const auto give_up = std::chrono::steady_clock::now() + timeout;
+  while (!HasApplied(status(), wanted)) {
+    if (std::chrono::steady_clock::now() >= give_up) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
   return true;
 }

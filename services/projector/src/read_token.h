@@ -7,7 +7,9 @@
 // Partitions and offsets are the events topic's, the same for every replica.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -24,5 +26,8 @@ std::string FormatApplied(const consumer::ShellStatus& status);
 std::optional<AppliedOffsets> ParseApplied(std::string_view text);
 // Whether `status` has applied at least `wanted` on every partition it names.
 bool HasApplied(const consumer::ShellStatus& status, const AppliedOffsets& wanted);
+// Asks `status` every 20 ms until it has applied `wanted`, for at most `timeout`; false if not.
+bool WaitUntilApplied(const std::function<consumer::ShellStatus()>& status,
+                      const AppliedOffsets& wanted, std::chrono::milliseconds timeout);
 
 }  // namespace sightline::projector
