@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <fstream>
+#include <map>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <sstream>
@@ -70,6 +71,23 @@ class ProjectorHarness {
         [&] {
           auto j = Ready();
           return j.is_object() && j["ready"] == true;
+        },
+        timeout);
+  }
+  // Until every partition in `ends` (partition -> offset after the last record the test wrote)
+  // has been applied. /readyz alone cannot say so: it compares with watermarks it last fetched,
+  // which may predate the test's last writes.
+  bool WaitApplied(const std::map<std::int32_t, std::int64_t>& ends, std::chrono::seconds timeout) {
+    return WaitFor(
+        [&] {
+          auto j = Ready();
+          if (!j.is_object()) return false;
+          std::map<std::int32_t, std::int64_t> applied;
+          for (const auto& p : j["partitions"])
+            applied[p["partition"].get<std::int32_t>()] = p["applied_next"].get<std::int64_t>();
+          for (const auto& [partition, end] : ends)
+            if (applied[partition] < end) return false;
+          return true;
         },
         timeout);
   }

@@ -7,6 +7,7 @@
 
 #include <atomic>
 #include <filesystem>
+#include <map>
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <thread>
@@ -95,9 +96,16 @@ TEST(ProjectorOnlineRebuild, RequestsNeverFailOrGoBackInTimeAcrossARebuildAndSwi
                                            .delivery_timeout = std::chrono::seconds(60),
                                            .client_id = "online-rebuild-test"});
   ASSERT_TRUE(producer.ok()) << producer.status().message();
+  // Where each partition ends after the test's acknowledged writes.
+  std::mutex ends_mu;
+  std::map<std::int32_t, std::int64_t> ends;
   auto send = [&](const std::vector<kafka::OutboundMessage>& batch) {
-    for (const kafka::Delivery& d : producer.value()->SendAndWait(batch))
+    std::vector<kafka::Delivery> deliveries = producer.value()->SendAndWait(batch);
+    std::lock_guard lock(ends_mu);
+    for (const kafka::Delivery& d : deliveries) {
       if (!d.status.ok()) return false;
+      ends[d.partition] = std::max(ends[d.partition], d.offset + 1);
+    }
     return true;
   };
 
@@ -238,7 +246,7 @@ TEST(ProjectorOnlineRebuild, RequestsNeverFailOrGoBackInTimeAcrossARebuildAndSwi
   ASSERT_TRUE(WaitFor([&] { return reads_after_switch >= 60; }, std::chrono::seconds(60)));
   writer.JoinAll();
   ASSERT_FALSE(write_failed);
-  ASSERT_TRUE(projector.WaitCaughtUp(std::chrono::seconds(120))) << projector.Ready().dump();
+  ASSERT_TRUE(projector.WaitApplied(ends, std::chrono::seconds(120))) << projector.Ready().dump();
   // Caught up on the new store: the probe shows every contact.
   http::ClientResponse probe = Call(projector.url(), "GET", "/v1/children/probe-child", "hos1");
   ASSERT_EQ(probe.status, 200) << probe.body;
