@@ -50,6 +50,74 @@ TEST(ProjectionTest, ShuffledAndDuplicatedEventsGiveTheSameRecords) {
   }
 }
 
+// Feeds each child's events to a ChildFold one at a time, in the order given, as the live
+// projector does; where Append refuses, folds the history so far afresh, as the projector does.
+// At every step the record must be FoldChild's of the events so far. Returns {appended, refused}.
+std::pair<int, int> FoldEventByEvent(const std::string& child,
+                                     const std::vector<v1::Envelope>& events) {
+  Calendar cal;
+  ProjectionPolicy policy;
+  std::vector<v1::Envelope> so_far = {events[0]};
+  ChildFold fold(child, so_far, cal, policy);
+  int appended = 0, refused = 0;
+  for (std::size_t i = 1; i < events.size(); ++i) {
+    std::string before = Bytes(fold.Record());
+    so_far.push_back(events[i]);
+    if (fold.Append(events[i])) {
+      ++appended;
+    } else {
+      ++refused;
+      EXPECT_EQ(Bytes(fold.Record()), before) << child << ": a refused event changed the fold";
+      fold = ChildFold(child, so_far, cal, policy);
+    }
+    EXPECT_EQ(Bytes(fold.Record()), Bytes(FoldChild(child, so_far, cal, policy)))
+        << child << " after event " << i << " (" << events[i].event_id() << ")";
+    if (::testing::Test::HasFailure()) break;
+  }
+  return {appended, refused};
+}
+
+TEST(ProjectionTest, AChildFoldTakingEventsOneByOneGivesTheWholeFoldAtEveryStep) {
+  auto children = ByChild(Simulated());
+  int appended = 0, refused = 0;
+  for (auto& [child, events] : children) {
+    auto [a, r] = FoldEventByEvent(child, events);
+    appended += a;
+    refused += r;
+    ASSERT_FALSE(HasFailure());
+  }
+  // The simulated log is mostly in event order; some events are recorded late.
+  EXPECT_GT(appended, 3 * refused) << appended << " appended, " << refused << " refused";
+  EXPECT_GT(refused, 0);
+}
+
+TEST(ProjectionTest, AChildFoldStaysExactWithRefsMissingAndEventsOutOfOrder) {
+  // Linking fills in ids an event lacks from the child's other events; an event that supplies an
+  // id an earlier one looked for changes how that one links, so it must be refused.
+  auto children = ByChild(Simulated());
+  Rng rng(23);
+  int appended = 0, refused = 0;
+  for (auto& [child, original] : children) {
+    std::vector<v1::Envelope> events = original;
+    for (v1::Envelope& e : events) {
+      v1::CaseRefs& r = *e.mutable_refs();
+      if (rng.Chance(0.3)) r.clear_contact_id();
+      if (rng.Chance(0.3)) r.clear_referral_id();
+      if (rng.Chance(0.2)) r.clear_strategy_id();
+      if (rng.Chance(0.2)) r.clear_assessment_id();
+      if (rng.Chance(0.2)) r.clear_check_id();
+    }
+    for (std::size_t i = 1; i < events.size(); ++i)
+      if (rng.Chance(0.15)) std::swap(events[i - 1], events[i]);
+    auto [a, r] = FoldEventByEvent(child, events);
+    appended += a;
+    refused += r;
+    ASSERT_FALSE(HasFailure());
+  }
+  EXPECT_GT(appended, refused) << appended << " appended, " << refused << " refused";
+  EXPECT_GT(refused, 100) << appended << " appended, " << refused << " refused";
+}
+
 TEST(ProjectionTest, ASummaryHeadHasExactlyTheFilteredFieldsOfTheWholeSummary) {
   Calendar cal;
   ProjectionPolicy policy;
@@ -164,6 +232,31 @@ TEST(ProjectionTest, CorrectionsRetractAndAmend) {
   for (const auto& c : amended.chronology())
     marked = marked || (c.event_id() == "e1" && c.amended());
   EXPECT_TRUE(marked);
+}
+
+TEST(ProjectionTest, AChildFoldRefusesRepeatsCorrectionsAndTheEventsACorrectionTargets) {
+  Calendar cal;
+  ProjectionPolicy policy;  // Outlives the folds, which keep a reference.
+  v1::Envelope contact = Contact("e1", "2026-11-20");
+  v1::Envelope rag = Event("e2", "2026-11-21");
+  rag.mutable_rag_rated()->set_rating(v1::RAG_RATING_RED);
+  ChildFold fold("c1", std::vector{contact}, cal, policy);
+  EXPECT_TRUE(fold.appendable());
+  EXPECT_FALSE(fold.Append(contact)) << "a repeated id";
+  EXPECT_TRUE(fold.Append(rag));
+  EXPECT_FALSE(fold.Append(Contact("e0", "2026-11-19"))) << "earlier than the latest";
+  EXPECT_EQ(fold.events(), 2u);
+  v1::Envelope retract = Event("e9", "2026-11-22");
+  retract.mutable_correction()->set_target_event_id("e1");
+  retract.mutable_correction()->mutable_retract();
+  EXPECT_FALSE(fold.Append(retract));
+  EXPECT_EQ(Bytes(fold.Record()), Bytes(FoldChild("c1", std::vector{contact, rag}, cal, policy)));
+
+  std::vector<v1::Envelope> corrected = {contact, retract};
+  ChildFold whole("c1", corrected, cal, policy);
+  EXPECT_FALSE(whole.appendable());
+  EXPECT_FALSE(whole.Append(Contact("e11", "2026-11-23")));
+  EXPECT_EQ(Bytes(whole.Record()), Bytes(FoldChild("c1", corrected, cal, policy)));
 }
 
 TEST(ProjectionTest, ReReferralsAndRepeatedFailedInterventionsAreFlagged) {

@@ -41,6 +41,31 @@ constexpr std::array<Linkable, 10> kLinkable = {{
     {2, &R::check_id, &R::mutable_check_id},
     {1, &R::contact_id, &R::mutable_contact_id},
 }};
+static_assert(kLinkable.size() == LinkIndex::kFields);
+
+// The ids `refs` lacks, filled in as Effective says: for each missing id, deepest first, the
+// deeper ids the event has (or has been given so far) are tried in turn, and the first that
+// `lookup(by, id, missing)` answers gives the value. nullopt when nothing is filled. Shared by
+// Resolve (all of a child's events at once) and LinkIndex (one more event).
+template <class Lookup>
+std::optional<v1::CaseRefs> LinkRefs(const v1::CaseRefs& original, Lookup&& lookup) {
+  std::optional<v1::CaseRefs> linked;  // Copied only when an id is filled in.
+  auto refs = [&]() -> const v1::CaseRefs& { return linked ? *linked : original; };
+  for (std::size_t missing = 0; missing < kLinkable.size(); ++missing) {
+    if (!(refs().*kLinkable[missing].get)().empty()) continue;
+    for (std::size_t by = 0; by < kLinkable.size(); ++by) {
+      if (kLinkable[by].depth <= kLinkable[missing].depth) break;
+      const std::string& id = (refs().*kLinkable[by].get)();
+      if (id.empty()) continue;
+      const std::string* value = lookup(by, id, missing);
+      if (value == nullptr) continue;
+      if (!linked) linked.emplace(original);
+      *((*linked).*kLinkable[missing].set)() = *value;
+      break;
+    }
+  }
+  return linked;
+}
 
 // Fills in the ids each event lacks (see Effective); events are in event-time order. Deeper ids
 // are filled first, so a chain is followed: an s47 enquiry names its strategy discussion, which
@@ -55,32 +80,19 @@ void Link(Effective& out) {
       if (!id.empty()) holders[{f, id}].push_back(e);
     }
   }
-  for (const v1::Envelope*& e : out.events) {
-    std::optional<v1::CaseRefs> linked;  // Copied only when an id is filled in.
-    auto refs = [&]() -> const v1::CaseRefs& { return linked ? *linked : e->refs(); };
-    for (const Linkable& missing : kLinkable) {
-      if (!(refs().*missing.get)().empty()) continue;
-      for (std::size_t by = 0; by < kLinkable.size(); ++by) {
-        if (kLinkable[by].depth <= missing.depth) break;
-        const std::string& id = (refs().*kLinkable[by].get)();
-        if (id.empty()) continue;
-        auto it = holders.find({by, id});
-        if (it == holders.end()) continue;
-        // The value of `missing` on the earliest event that shares this id and has one.
-        const std::string* value = nullptr;
-        for (const v1::Envelope* h : it->second) {
-          const std::string& v = (h->refs().*missing.get)();
-          if (!v.empty()) {
-            value = &v;
-            break;
-          }
-        }
-        if (value == nullptr) continue;
-        if (!linked) linked.emplace(e->refs());
-        *((*linked).*missing.set)() = *value;
-        break;
-      }
+  // The value of `missing` on the earliest event that shares this id and has one.
+  auto lookup = [&](std::size_t by, const std::string& id,
+                    std::size_t missing) -> const std::string* {
+    auto it = holders.find({by, id});
+    if (it == holders.end()) return nullptr;
+    for (const v1::Envelope* h : it->second) {
+      const std::string& v = (h->refs().*kLinkable[missing].get)();
+      if (!v.empty()) return &v;
     }
+    return nullptr;
+  };
+  for (const v1::Envelope*& e : out.events) {
+    std::optional<v1::CaseRefs> linked = LinkRefs(e->refs(), lookup);
     if (!linked) continue;
     v1::Envelope& copy = out.linked.emplace_back(*e);
     *copy.mutable_refs() = std::move(*linked);
@@ -130,6 +142,40 @@ Effective Resolve(std::span<const v1::Envelope> input) {
   out.corrections = std::move(corrections);
   Link(out);
   return out;
+}
+
+void LinkIndex::Add(const v1::CaseRefs& refs) {
+  for (std::size_t f = 0; f < kLinkable.size(); ++f) {
+    const std::string& id = (refs.*kLinkable[f].get)();
+    if (id.empty()) continue;
+    std::array<std::string, kFields>& first = first_[{f, id}];
+    for (std::size_t g = 0; g < kLinkable.size(); ++g) {
+      const std::string& v = (refs.*kLinkable[g].get)();
+      if (first[g].empty() && !v.empty()) first[g] = v;
+    }
+  }
+}
+
+std::optional<v1::CaseRefs> LinkIndex::Link(const v1::CaseRefs& refs) {
+  return LinkRefs(
+      refs, [&](std::size_t by, const std::string& id, std::size_t missing) -> const std::string* {
+        auto it = first_.find({by, id});
+        if (it != first_.end() && !it->second[missing].empty()) return &it->second[missing];
+        misses_.emplace(by, id, missing);
+        return nullptr;
+      });
+}
+
+bool LinkIndex::FillsAMiss(const v1::CaseRefs& refs) const {
+  for (std::size_t by = 0; by < kLinkable.size(); ++by) {
+    const std::string& id = (refs.*kLinkable[by].get)();
+    if (id.empty()) continue;
+    for (std::size_t missing = 0; missing < kLinkable.size(); ++missing) {
+      if (!(refs.*kLinkable[missing].get)().empty() && misses_.contains({by, id, missing}))
+        return true;
+    }
+  }
+  return false;
 }
 
 }  // namespace sightline::domain

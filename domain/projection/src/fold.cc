@@ -2,7 +2,10 @@
 
 #include <algorithm>
 #include <map>
+#include <optional>
 #include <set>
+#include <tuple>
+#include <unordered_set>
 
 #include "sightline/domain/events/effective.h"
 #include "sightline/domain/events/names.h"
@@ -24,39 +27,36 @@ struct Endings {
       closed_early_help, concluded_strategies;
 };
 
-Endings FindEndings(const std::vector<const v1::Envelope*>& events) {
-  Endings x;
-  for (const v1::Envelope* e : events) {
-    const v1::CaseRefs& r = e->refs();
-    switch (e->payload_case()) {
-      case P::kContactDecided:
-        x.decided_contacts.insert(r.contact_id());
-        break;
-      case P::kPartnerCheckReturned:
-        x.returned_checks.insert(r.check_id());
-        break;
-      case P::kAssessmentCompleted:
-        if (!r.referral_id().empty()) x.completed_referrals.insert(r.referral_id());
-        break;
-      case P::kPlanEnded:
-        x.ended_plans.insert(r.plan_id());
-        break;
-      case P::kEarlyHelpClosed:
-        x.closed_early_help.insert(r.early_help_id());
-        break;
-      case P::kConferenceHeld:
-        if (e->conference_held().type() == v1::CONFERENCE_TYPE_INITIAL)
-          x.concluded_strategies.insert(r.strategy_id());
-        break;
-      case P::kS47EnquiryCompleted:
-        if (e->s47_enquiry_completed().outcome() != v1::S47_OUTCOME_CONFERENCE_REQUIRED)
-          x.concluded_strategies.insert(r.strategy_id());
-        break;
-      default:
-        break;
-    }
+// Adds what `e` finishes to `x`.
+void AddEndings(Endings& x, const v1::Envelope& e) {
+  const v1::CaseRefs& r = e.refs();
+  switch (e.payload_case()) {
+    case P::kContactDecided:
+      x.decided_contacts.insert(r.contact_id());
+      break;
+    case P::kPartnerCheckReturned:
+      x.returned_checks.insert(r.check_id());
+      break;
+    case P::kAssessmentCompleted:
+      if (!r.referral_id().empty()) x.completed_referrals.insert(r.referral_id());
+      break;
+    case P::kPlanEnded:
+      x.ended_plans.insert(r.plan_id());
+      break;
+    case P::kEarlyHelpClosed:
+      x.closed_early_help.insert(r.early_help_id());
+      break;
+    case P::kConferenceHeld:
+      if (e.conference_held().type() == v1::CONFERENCE_TYPE_INITIAL)
+        x.concluded_strategies.insert(r.strategy_id());
+      break;
+    case P::kS47EnquiryCompleted:
+      if (e.s47_enquiry_completed().outcome() != v1::S47_OUTCOME_CONFERENCE_REQUIRED)
+        x.concluded_strategies.insert(r.strategy_id());
+      break;
+    default:
+      break;
   }
-  return x;
 }
 
 }  // namespace
@@ -72,10 +72,33 @@ class Folder {
 
   pv::ChildRecord Run(std::span<const v1::Envelope> input) {
     Effective eff = Resolve(input);
-    endings_ = FindEndings(eff.events);
-    for (const v1::Envelope* e : eff.events) Apply(*e, eff.amended.contains(e->event_id()));
+    Load(eff);
     Finish(eff);
     return std::move(rec_);
+  }
+
+  // Every effective event, each knowing which pieces of work are finished anywhere in the
+  // history (so that an ending recorded with an earlier event time than its start, a data error,
+  // still closes it).
+  void Load(const Effective& eff) {
+    for (const v1::Envelope* e : eff.events) AddEndings(endings_, *e);
+    for (const v1::Envelope* e : eff.events) Apply(*e, eff.amended.contains(e->event_id()));
+  }
+
+  // One more event, later in event time than every event loaded, neither amended nor a
+  // correction. Every ending Apply looks ahead for is also acted on when it arrives (the work
+  // is closed, the clock stopped, the contact or check taken off), so the state is the one
+  // Load of the whole history gives (ChildFold's test checks this at every step).
+  void Append(const v1::Envelope& e) {
+    AddEndings(endings_, e);
+    Apply(e, false);
+  }
+
+  // The record, from a copy of this state (Finish changes what it finishes).
+  pv::ChildRecord Record(const Effective& eff) const {
+    Folder copy = *this;
+    copy.Finish(eff);
+    return std::move(copy.rec_);
   }
 
  private:
@@ -129,6 +152,9 @@ class Folder {
         if (!endings_.returned_checks.contains(r.check_id()))
           checks_outstanding_[r.contact_id()].insert(r.check_id());
         break;
+      case P::kPartnerCheckReturned:  // Whichever contact it was recorded against.
+        for (auto& [contact, checks] : checks_outstanding_) checks.erase(r.check_id());
+        break;
       case P::kContactDecided: {
         // The first decision on a contact counts for "decided in time" (1 working day).
         if (auto it = contact_received_.find(r.contact_id());
@@ -160,6 +186,7 @@ class Folder {
         break;
       case P::kAssessmentCompleted:
         Close("assessment:" + r.referral_id());
+        if (!r.referral_id().empty()) CloseClock("assessment", r.referral_id());
         if (e.assessment_completed().child_seen() == v1::SEEN_STATUS_SEEN_ALONE ||
             e.assessment_completed().child_seen() == v1::SEEN_STATUS_SEEN_NOT_ALONE) {
           Seen(at, e.assessment_completed().child_seen() == v1::SEEN_STATUS_SEEN_ALONE);
@@ -444,6 +471,84 @@ class Folder {
 pv::ChildRecord FoldChild(std::string_view child_id, std::span<const v1::Envelope> events,
                           const Calendar& calendar, const ProjectionPolicy& policy) {
   return Folder(child_id, calendar, policy).Run(events);
+}
+
+struct ChildFold::State {
+  State(std::string_view child_id, const Calendar& calendar, const ProjectionPolicy& policy)
+      : folder(child_id, calendar, policy) {}
+  Folder folder;
+  bool appendable = true;
+  pv::ChildRecord finished;  // The record, when not appendable.
+  LinkIndex links;
+  std::unordered_set<std::string> ids;
+  std::optional<std::tuple<Instant, Instant, std::string>> last;  // The latest event's order.
+  std::size_t events = 0;
+};
+
+namespace {
+std::tuple<Instant, Instant, std::string> OrderOf(const v1::Envelope& e) {
+  return {ToInstant(e.occurred_at()), ToInstant(e.recorded_at()), e.event_id()};
+}
+}  // namespace
+
+ChildFold::ChildFold(std::string_view child_id, std::span<const v1::Envelope> events,
+                     const Calendar& calendar, const ProjectionPolicy& policy)
+    : state_(std::make_unique<State>(child_id, calendar, policy)) {
+  Effective eff = Resolve(events);
+  state_->folder.Load(eff);
+  if (!eff.corrections.empty()) {  // Rare: such a child is folded whole every time.
+    state_->appendable = false;
+    state_->finished = state_->folder.Record(eff);
+    return;
+  }
+  // The events as recorded, one per id (the one Resolve picks), in event-time order: the link
+  // index takes their own refs, as Resolve's linking does.
+  std::vector<const v1::Envelope*> order;
+  order.reserve(events.size());
+  for (const v1::Envelope& e : events) order.push_back(&e);
+  std::sort(order.begin(), order.end(), EventOrder);
+  std::vector<const v1::Envelope*> kept;
+  kept.reserve(order.size());
+  for (const v1::Envelope* e : order)
+    if (state_->ids.insert(e->event_id()).second) kept.push_back(e);
+  for (const v1::Envelope* e : kept) state_->links.Add(e->refs());
+  for (const v1::Envelope* e : kept) state_->links.Link(e->refs());
+  if (!kept.empty()) state_->last = OrderOf(*kept.back());
+  state_->events = kept.size();
+}
+
+ChildFold::~ChildFold() = default;
+ChildFold::ChildFold(ChildFold&&) noexcept = default;
+ChildFold& ChildFold::operator=(ChildFold&&) noexcept = default;
+
+bool ChildFold::appendable() const { return state_->appendable; }
+std::size_t ChildFold::events() const { return state_->events; }
+
+bool ChildFold::Append(const v1::Envelope& event) {
+  State& s = *state_;
+  if (!s.appendable || event.payload_case() == P::kCorrection || s.ids.contains(event.event_id()))
+    return false;
+  auto order = OrderOf(event);
+  if (s.last && !(*s.last < order)) return false;
+  if (s.links.FillsAMiss(event.refs())) return false;
+  s.links.Add(event.refs());
+  std::optional<v1::CaseRefs> linked = s.links.Link(event.refs());
+  s.ids.insert(event.event_id());
+  s.last = std::move(order);
+  ++s.events;
+  if (!linked) {
+    s.folder.Append(event);
+    return true;
+  }
+  v1::Envelope copy = event;
+  *copy.mutable_refs() = std::move(*linked);
+  s.folder.Append(copy);
+  return true;
+}
+
+pv::ChildRecord ChildFold::Record() const {
+  if (!state_->appendable) return state_->finished;
+  return state_->folder.Record(Effective{});
 }
 
 }  // namespace sightline::domain

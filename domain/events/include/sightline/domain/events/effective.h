@@ -3,10 +3,14 @@
 // history (the projection fold, the clocks) resolves it the same way, here.
 #pragma once
 
+#include <array>
 #include <list>
+#include <map>
+#include <optional>
 #include <set>
 #include <span>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "sightline/events/v1/envelope.pb.h"
@@ -36,5 +40,28 @@ struct Effective {
   std::list<events::v1::Envelope> linked;                // Events whose refs were completed.
 };
 Effective Resolve(std::span<const events::v1::Envelope> input);
+
+// Linking (see Effective) kept for one child, so that an event later than every other can be
+// linked alone, as Resolve would link it among them all. Add every event's own refs in
+// event-time order, then Link each; an event added later gets Add, then Link.
+class LinkIndex {
+ public:
+  static constexpr std::size_t kFields = 10;  // The linkable CaseRefs fields.
+
+  // An event's own refs (as recorded, not linked), after every event added before.
+  void Add(const events::v1::CaseRefs& refs);
+  // `refs` with the ids it lacks filled in from the events added (nullopt when none is). Each
+  // lookup that finds nothing is remembered (see FillsAMiss).
+  std::optional<events::v1::CaseRefs> Link(const events::v1::CaseRefs& refs);
+  // Whether an event with these refs, later than every other, would answer a lookup that found
+  // nothing: an earlier event would then be linked differently, so the child's history must be
+  // resolved again as a whole. (A lookup that found a value keeps it: the earliest event wins.)
+  bool FillsAMiss(const events::v1::CaseRefs& refs) const;
+
+ private:
+  // (field, id) -> the first value of every field on the events naming that id.
+  std::map<std::pair<std::size_t, std::string>, std::array<std::string, kFields>> first_;
+  std::set<std::tuple<std::size_t, std::string, std::size_t>> misses_;  // (by, id, missing).
+};
 
 }  // namespace sightline::domain

@@ -9,6 +9,7 @@
 // Pure and deterministic: no clock, no I/O. Thread-compatible.
 #pragma once
 
+#include <memory>
 #include <span>
 #include <string>
 #include <string_view>
@@ -31,6 +32,32 @@ struct ProjectionPolicy {
 projections::v1::ChildRecord FoldChild(std::string_view child_id,
                                        std::span<const events::v1::Envelope> events,
                                        const Calendar& calendar, const ProjectionPolicy& policy);
+
+// A child's fold that takes further events without its history read again: the live
+// projector keeps those of its hot children (ADR 0023). Built from the whole history (any
+// order, duplicates allowed), it gives FoldChild's record. Append takes one more event only
+// when the record then stays what FoldChild of the whole history with it gives: the event is
+// later in event time than every other, repeats no id, is not a correction, and fills in no id
+// an earlier event's linking looked for; a history with a correction takes none. Otherwise
+// Append changes nothing and returns false, and the caller folds the whole history again.
+// Thread-compatible; the calendar and policy must outlive it.
+class ChildFold {
+ public:
+  ChildFold(std::string_view child_id, std::span<const events::v1::Envelope> events,
+            const Calendar& calendar, const ProjectionPolicy& policy);
+  ~ChildFold();
+  ChildFold(ChildFold&&) noexcept;
+  ChildFold& operator=(ChildFold&&) noexcept;
+
+  bool appendable() const;
+  std::size_t events() const;  // Distinct event ids folded (when appendable).
+  bool Append(const events::v1::Envelope& event);
+  projections::v1::ChildRecord Record() const;
+
+ private:
+  struct State;
+  std::unique_ptr<State> state_;
+};
 
 // The small per-child copy used by the queue, line of sight and access checks.
 projections::v1::ChildSummary Summarise(const projections::v1::ChildRecord& record);
