@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <iostream>
 #include <map>
 #include <tuple>
 
@@ -139,6 +140,68 @@ TEST(ProjectorStore, QueueLengthIsKeptByBatchesAndARebuildFoldsTheSameStore) {
   auto b = Dump(*rebuilt, nullptr);
   ASSERT_TRUE(a.ok() && b.ok());
   EXPECT_EQ(a.value().sha256, b.value().sha256);
+}
+
+// The live applier with kept folds (ADR 0023) writes the store that folding every changed child
+// whole writes: with a cache small enough that children are dropped and folded whole again,
+// with events re-sent, and with batches that fail to commit (their plans thrown away, their
+// records consumed again, as the shell does after a failed write).
+TEST(ProjectorStore, KeptFoldsWriteTheStoreThatWholeFoldsWrite) {
+  domain::SimulationParams params;
+  params.seed = 17;
+  params.days = 25;
+  params.contacts_per_day = 40;
+  std::vector<events::v1::Envelope> events = domain::Simulate(params);
+  std::vector<kafka::Record> records = testing::AsRecords(events);
+  for (std::size_t i = 0; i < records.size(); i += 97) records.push_back(records[i]);  // Re-sent.
+  Instant now = Instant(params.start_day + std::chrono::days(params.days + 1));
+  domain::Calendar calendar;
+  domain::ProjectionPolicy policy;
+  auto open = [](const std::string& name) {
+    auto store = storage::Store::Open({.path = testing::TempDir(name),
+                                       .column_families = ColumnFamilies(),
+                                       .sync_writes = false});
+    EXPECT_TRUE(store.ok());
+    return std::move(store).value();
+  };
+  auto apply = [&](storage::Store& store, Applier& applier, bool fail_some) -> std::pair<int, int> {
+    int appended = 0, whole = 0, batches = 0;
+    for (std::size_t i = 0; i < records.size(); i += 200) {
+      auto batch = std::span(records).subspan(i, std::min<std::size_t>(200, records.size() - i));
+      if (fail_some && ++batches % 7 == 0) {  // Prepared, then the write "fails".
+        auto lost = applier.Prepare(batch, now);
+        EXPECT_TRUE(lost.ok()) << lost.status().ToString();
+      }
+      auto plan = applier.Prepare(batch, now);
+      if (!plan.ok() || !store.Write(plan.value().writes).ok()) {
+        ADD_FAILURE() << "batch at " << i;
+        return {};
+      }
+      applier.Committed(plan.value());
+      appended += plan.value().folds_appended;
+      whole += plan.value().folds_whole;
+    }
+    std::cerr << appended << " children folded by their kept fold, " << whole << " whole\n";
+    return std::pair(appended, whole);
+  };
+  auto whole_store = open("projector-folds-whole");
+  Applier whole_applier(*whole_store, calendar, policy);
+  EXPECT_EQ(apply(*whole_store, whole_applier, false).first, 0);
+  auto want = Dump(*whole_store, nullptr);
+  ASSERT_TRUE(want.ok());
+  // Roomy: every child's fold is kept. Small: children are dropped and folded whole again.
+  for (std::size_t children : {100000, 150}) {
+    auto kept_store = open("projector-folds-kept-" + std::to_string(children));
+    Applier kept_applier(*kept_store, calendar, policy);
+    kept_applier.KeepFolds(children);
+    auto [appended, whole] = apply(*kept_store, kept_applier, true);
+    EXPECT_GT(appended, children > 150 ? whole : 0) << children;
+    EXPECT_GT(whole, 0);
+    EXPECT_LE(kept_applier.kept_folds(), children);
+    auto got = Dump(*kept_store, nullptr);
+    ASSERT_TRUE(got.ok());
+    EXPECT_EQ(got.value().sha256, want.value().sha256) << children;
+  }
 }
 
 // A replay into a fresh store remembers the ids it applied in a Bloom filter and looks up only

@@ -11,6 +11,7 @@
 
 #include <google/protobuf/arena.h>
 
+#include "sightline/domain/events/effective.h"
 #include "sightline/domain/events/names.h"
 #include "store_layout.h"
 
@@ -174,25 +175,59 @@ StatusOr<BatchPlan> Applier::Prepare(std::span<const kafka::Record> records, Ins
   return plan;
 }
 
+void Applier::KeepFolds(std::size_t children) {
+  folds_ = mode_ == Mode::kFold && children > 0 ? std::make_unique<FoldCache>(children) : nullptr;
+}
+
+void Applier::Committed(const BatchPlan& plan) {
+  if (folds_ == nullptr) return;
+  for (const auto& [child, fold] : plan.folds) folds_->Put(child, fold);
+}
+
 Status Applier::FoldChild(const std::string& child, ChildBatch& work, BatchPlan& plan) {
   for (std::size_t i = 0; i < work.fresh.size(); ++i) {
     plan.writes.Put(cf::kEvents, EventKey(child, work.fresh[i]->event_id()), work.fresh_bytes[i]);
   }
   if (mode_ == Mode::kEventsOnly) return Status::Ok();  // FoldAll folds it once, at the end.
-  std::vector<v1::Envelope> events;
-  bool corrupt = false;
-  Status s = store_.Scan(cf::kEvents, child + '\0', [&](std::string_view, std::string_view value) {
-    corrupt = !events.emplace_back().ParseFromArray(value.data(), static_cast<int>(value.size()));
-    return !corrupt;
-  });
-  if (!s.ok()) return s;
-  if (corrupt) return Internal("stored event of child " + child + " does not parse");
-  for (const v1::Envelope* e : work.fresh) events.push_back(*e);
-  if (Status w = WriteFolded(store_, calendar_, policy_, child, events, plan.writes,
-                             plan.queue_delta, true, &plan.queue_changes);
+  plan.changed_children.push_back(child);
+  // The kept fold takes the batch's events when they all come after what it has folded.
+  std::shared_ptr<domain::ChildFold> fold = folds_ ? folds_->Take(child) : nullptr;
+  if (fold != nullptr) {
+    std::vector<const v1::Envelope*> fresh = work.fresh;
+    std::sort(fresh.begin(), fresh.end(), domain::EventOrder);
+    for (const v1::Envelope* e : fresh) {
+      if (!fold->Append(*e)) {
+        fold.reset();
+        break;
+      }
+    }
+  }
+  if (fold != nullptr) {
+    ++plan.folds_appended;
+  } else {
+    // The whole history: the stored events and the batch's.
+    std::vector<v1::Envelope> events;
+    bool corrupt = false;
+    Status s =
+        store_.Scan(cf::kEvents, child + '\0', [&](std::string_view, std::string_view value) {
+          corrupt =
+              !events.emplace_back().ParseFromArray(value.data(), static_cast<int>(value.size()));
+          return !corrupt;
+        });
+    if (!s.ok()) return s;
+    if (corrupt) return Internal("stored event of child " + child + " does not parse");
+    for (const v1::Envelope* e : work.fresh) events.push_back(*e);
+    ++plan.folds_whole;
+    if (folds_ == nullptr)
+      return WriteFolded(store_, calendar_, policy_, child, events, plan.writes, plan.queue_delta,
+                         true, &plan.queue_changes);
+    fold = std::make_shared<domain::ChildFold>(child, events, calendar_, policy_);
+  }
+  if (Status w = WriteRecord(store_, child, fold->Record(), plan.writes, plan.queue_delta, true,
+                             &plan.queue_changes);
       !w.ok())
     return w;
-  plan.changed_children.push_back(child);
+  if (fold->appendable()) plan.folds.emplace_back(child, std::move(fold));
   return Status::Ok();
 }
 
@@ -201,7 +236,14 @@ Status Applier::WriteFolded(const storage::Store& store, const domain::Calendar&
                             const std::vector<v1::Envelope>& events, storage::WriteBatch& writes,
                             std::int64_t& queue_delta, bool read_old,
                             std::vector<QueueChange>* queue_changes) {
-  pv::ChildRecord record = domain::FoldChild(child, events, calendar, policy);
+  return WriteRecord(store, child, domain::FoldChild(child, events, calendar, policy), writes,
+                     queue_delta, read_old, queue_changes);
+}
+
+Status Applier::WriteRecord(const storage::Store& store, const std::string& child,
+                            const pv::ChildRecord& record, storage::WriteBatch& writes,
+                            std::int64_t& queue_delta, bool read_old,
+                            std::vector<QueueChange>* queue_changes) {
   pv::ChildSummary summary = domain::Summarise(record);
   pv::OwnedRows rows = domain::OwnedRowsOf(record, summary);
 

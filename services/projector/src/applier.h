@@ -3,7 +3,9 @@
 // This is the projector's whole consistency story (docs/adr/0004-projections.md):
 //   - exactly-once effect: state and offsets commit together or not at all;
 //   - idempotent: an event id already in the store is skipped;
-//   - order-tolerant: each changed child is re-folded from its whole event set.
+//   - order-tolerant: each changed child is re-folded from its whole event set, or, when its
+//     fold is kept (KeepFolds) and the batch's events come after all it has, the fold takes
+//     them alone, giving the same record (ADR 0023).
 // Records that cannot be used (undecodable, unknown type, invalid, key or id conflicts) become
 // dead letters; the consumer shell gets them acknowledged by the dead-letter topic, then writes
 // the batch with the offsets (ADR 0007).
@@ -19,6 +21,7 @@
 #include <tuple>
 #include <vector>
 
+#include "fold_cache.h"
 #include "queue_view.h"
 #include "sightline/consumer/shell.h"
 #include "sightline/core/bloom.h"
@@ -36,6 +39,11 @@ struct BatchPlan : consumer::Batch {
   std::vector<QueueChange> queue_changes;  // For the queue view, once the batch is committed.
   // (outcome, type, reason) -> count, for metrics: applied/skipped/dead_lettered.
   std::map<std::tuple<std::string, std::string, std::string>, int> counts;
+  // The folds to keep once the batch is committed (Applier::Committed), and how each changed
+  // child was folded: by its kept fold taking the batch's events, or from its whole history.
+  std::vector<std::pair<std::string, std::shared_ptr<domain::ChildFold>>> folds;
+  int folds_appended = 0;
+  int folds_whole = 0;
 };
 
 class Applier {
@@ -52,7 +60,13 @@ class Applier {
           std::size_t seen_filter_bits = std::size_t{1} << 27);
   ~Applier();
 
+  // Keeps the folds of up to `children` recently changed children (kFold mode; 0: none).
+  void KeepFolds(std::size_t children);
+  std::size_t kept_folds() const { return folds_ ? folds_->size() : 0; }
+
   StatusOr<BatchPlan> Prepare(std::span<const kafka::Record> records, Instant now);
+  // After the plan's batch has committed: its children's folds are kept for the next batch.
+  void Committed(const BatchPlan& plan);
 
   // Folds every child of `store` from its stored events, once, writing records, summaries and
   // index rows in batches of `children_per_write`. Returns the number of children.
@@ -70,12 +84,17 @@ class Applier {
                             const std::vector<events::v1::Envelope>& events,
                             storage::WriteBatch& writes, std::int64_t& queue_delta, bool read_old,
                             std::vector<QueueChange>* queue_changes);
+  static Status WriteRecord(const storage::Store& store, const std::string& child,
+                            const projections::v1::ChildRecord& record, storage::WriteBatch& writes,
+                            std::int64_t& queue_delta, bool read_old,
+                            std::vector<QueueChange>* queue_changes);
 
   const storage::Store& store_;
   const domain::Calendar& calendar_;
   const domain::ProjectionPolicy& policy_;
   Mode mode_;
   std::unique_ptr<BloomFilter> seen_;  // Event ids this replay applied (see the constructor).
+  std::unique_ptr<FoldCache> folds_;   // Null: every changed child is folded whole.
 };
 
 }  // namespace sightline::projector

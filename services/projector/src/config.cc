@@ -65,6 +65,8 @@ Status ReadProjectorConfig(config::YamlReader& yaml, ProjectorConfig& c) {
   c.batch_wait =
       std::chrono::milliseconds(yaml.Int("apply.batch_wait_ms", c.batch_wait.count(), 1, 10000));
   c.ready_max_lag = yaml.Int("apply.ready_max_lag", c.ready_max_lag, 0, 1LL << 40);
+  c.fold_cache_children = static_cast<std::size_t>(yaml.Int(
+      "apply.fold_cache_children", static_cast<std::int64_t>(c.fold_cache_children), 0, 10000000));
   c.calendar_file = yaml.String("clocks.calendar_file", c.calendar_file);
   c.policy.decision_working_days = static_cast<int>(
       yaml.Int("clocks.decision_working_days", c.policy.decision_working_days, 0, 30));

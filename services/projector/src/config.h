@@ -34,6 +34,8 @@ struct ProjectorConfig : consumer::ServiceConfig {
   std::size_t write_buffer_bytes = 16 << 20;
   std::chrono::milliseconds batch_wait{100};
   std::int64_t ready_max_lag = 1000;  // /readyz fails while any partition lags by more.
+  // The folds of this many recently changed children are kept between batches (ADR 0023).
+  std::size_t fold_cache_children = 20000;
   std::string calendar_file = "deploy/calendar/england-and-wales.txt";
   domain::ProjectionPolicy policy;
   domain::AccessPolicy access;

@@ -33,6 +33,8 @@ void ProjectorHandler::Committed(const BatchPlan& plan) {
     events += n;
   }
   metrics_.BatchApplied(seconds, events);
+  metrics_.Folded(plan.folds_appended, plan.folds_whole);
+  applier_->Committed(plan);
   if (slot_ != nullptr) slot_->Queue()->Apply(plan.queue_changes);  // Before screens hear of it.
   if (feed_) feed_->Publish(plan.changed_children);
 }

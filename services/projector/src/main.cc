@@ -54,6 +54,7 @@ int Serve(const ProjectorConfig& c, const domain::Calendar& calendar) {
   ProjectorMetrics metrics;
   ChangeFeed feed;
   Applier applier(*store, calendar, c.policy);
+  applier.KeepFolds(c.fold_cache_children);
   ProjectorHandler handler(applier, *store, metrics, &feed, clock, true);
   OnlineRebuild rebuild(c, calendar, clock);
   handler.SwitchStoresFrom(rebuild, slot);

@@ -21,6 +21,14 @@ ProjectorMetrics::ProjectorMetrics() : registry_(std::make_shared<prometheus::Re
                         .Register(r)
                         .Add({}, prometheus::Histogram::BucketBoundaries{
                                      1e-5, 2.5e-5, 5e-5, 1e-4, 2.5e-4, 5e-4, 1e-3, 5e-3, 1e-2});
+  auto& folds = prometheus::BuildCounter()
+                    .Name("sightline_projector_folds_total")
+                    .Help(
+                        "Changed children folded: by the kept fold taking the batch's events "
+                        "(path=appended) or from the whole history (path=whole)")
+                    .Register(r);
+  folds_appended_ = &folds.Add({{"path", "appended"}});
+  folds_whole_ = &folds.Add({{"path", "whole"}});
   queue_length_ = &prometheus::BuildGauge()
                        .Name("sightline_projector_queue_length")
                        .Help("Children awaiting a front-door decision")
@@ -54,6 +62,11 @@ void ProjectorMetrics::Events(const std::string& outcome, const std::string& typ
 void ProjectorMetrics::BatchApplied(double seconds, double events) {
   batch_latency_->Observe(seconds);
   if (events > 0) event_latency_->Observe(seconds / events);
+}
+
+void ProjectorMetrics::Folded(int appended, int whole) {
+  folds_appended_->Increment(appended);
+  folds_whole_->Increment(whole);
 }
 
 void ProjectorMetrics::Request(const std::string& endpoint, int status) {

@@ -25,6 +25,9 @@ class ProjectorMetrics {
   void Events(const std::string& outcome, const std::string& type, const std::string& reason,
               double n);
   void BatchApplied(double seconds, double events);
+  // Changed children folded by their kept fold taking a batch's events, and from their whole
+  // history (ADR 0023).
+  void Folded(int appended, int whole);
   void QueueLength(double n) { queue_length_->Set(n); }
   void OldestWaitingSeconds(double s) { oldest_waiting_->Set(s); }
   void Request(const std::string& endpoint, int status);
@@ -36,6 +39,8 @@ class ProjectorMetrics {
   prometheus::Family<prometheus::Counter>* events_;
   prometheus::Histogram* batch_latency_;
   prometheus::Histogram* event_latency_;
+  prometheus::Counter* folds_appended_;
+  prometheus::Counter* folds_whole_;
   prometheus::Gauge* queue_length_;
   prometheus::Gauge* oldest_waiting_;
   prometheus::Family<prometheus::Counter>* requests_;
