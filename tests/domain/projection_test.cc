@@ -52,7 +52,8 @@ TEST(ProjectionTest, ShuffledAndDuplicatedEventsGiveTheSameRecords) {
 
 // Feeds each child's events to a ChildFold one at a time, in the order given, as the live
 // projector does; where Append refuses, folds the history so far afresh, as the projector does.
-// At every step the record must be FoldChild's of the events so far. Returns {appended, refused}.
+// At every step the record, copied or lent, must be FoldChild's of the events so far (and lending
+// must give the chronology back). Returns {appended, refused}.
 std::pair<int, int> FoldEventByEvent(const std::string& child,
                                      const std::vector<v1::Envelope>& events) {
   Calendar cal;
@@ -70,7 +71,11 @@ std::pair<int, int> FoldEventByEvent(const std::string& child,
       EXPECT_EQ(Bytes(fold.Record()), before) << child << ": a refused event changed the fold";
       fold = ChildFold(child, so_far, cal, policy);
     }
-    EXPECT_EQ(Bytes(fold.Record()), Bytes(FoldChild(child, so_far, cal, policy)))
+    const std::string want = Bytes(FoldChild(child, so_far, cal, policy));
+    fold.WithRecord([&](const pv::ChildRecord& lent) {
+      EXPECT_EQ(Bytes(lent), want) << child << " after event " << i << " (lent chronology)";
+    });
+    EXPECT_EQ(Bytes(fold.Record()), want)
         << child << " after event " << i << " (" << events[i].event_id() << ")";
     if (::testing::Test::HasFailure()) break;
   }

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <functional>
 #include <map>
 #include <optional>
 #include <string_view>
@@ -144,14 +145,23 @@ Effective Resolve(std::span<const v1::Envelope> input) {
   return out;
 }
 
+namespace {
+std::uint64_t MissHash(std::size_t by, std::string_view id, std::size_t missing) {
+  return std::hash<std::string_view>{}(id)*31 + by * kLinkable.size() + missing;
+}
+}  // namespace
+
 void LinkIndex::Add(const v1::CaseRefs& refs) {
   for (std::size_t f = 0; f < kLinkable.size(); ++f) {
     const std::string& id = (refs.*kLinkable[f].get)();
     if (id.empty()) continue;
-    std::array<std::string, kFields>& first = first_[{f, id}];
+    auto& first = first_[{static_cast<std::uint8_t>(f), id}];
     for (std::size_t g = 0; g < kLinkable.size(); ++g) {
       const std::string& v = (refs.*kLinkable[g].get)();
-      if (first[g].empty() && !v.empty()) first[g] = v;
+      if (v.empty()) continue;
+      auto known = std::find_if(first.begin(), first.end(),
+                                [&](const auto& field) { return field.first == g; });
+      if (known == first.end()) first.emplace_back(static_cast<std::uint8_t>(g), v);
     }
   }
 }
@@ -159,9 +169,11 @@ void LinkIndex::Add(const v1::CaseRefs& refs) {
 std::optional<v1::CaseRefs> LinkIndex::Link(const v1::CaseRefs& refs) {
   return LinkRefs(
       refs, [&](std::size_t by, const std::string& id, std::size_t missing) -> const std::string* {
-        auto it = first_.find({by, id});
-        if (it != first_.end() && !it->second[missing].empty()) return &it->second[missing];
-        misses_.emplace(by, id, missing);
+        if (auto it = first_.find({static_cast<std::uint8_t>(by), id}); it != first_.end()) {
+          for (const auto& [field, value] : it->second)
+            if (field == missing) return &value;
+        }
+        misses_.insert(MissHash(by, id, missing));
         return nullptr;
       });
 }
@@ -171,7 +183,7 @@ bool LinkIndex::FillsAMiss(const v1::CaseRefs& refs) const {
     const std::string& id = (refs.*kLinkable[by].get)();
     if (id.empty()) continue;
     for (std::size_t missing = 0; missing < kLinkable.size(); ++missing) {
-      if (!(refs.*kLinkable[missing].get)().empty() && misses_.contains({by, id, missing}))
+      if (!(refs.*kLinkable[missing].get)().empty() && misses_.contains(MissHash(by, id, missing)))
         return true;
     }
   }

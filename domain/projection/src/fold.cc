@@ -1,6 +1,8 @@
 #include "sightline/domain/projection/projection.h"
 
 #include <algorithm>
+#include <cstdint>
+#include <functional>
 #include <map>
 #include <optional>
 #include <set>
@@ -73,8 +75,9 @@ class Folder {
   pv::ChildRecord Run(std::span<const v1::Envelope> input) {
     Effective eff = Resolve(input);
     Load(eff);
-    Finish(eff);
-    return std::move(rec_);
+    pv::ChildRecord out = std::move(rec_);
+    Finish(eff, out);
+    return out;
   }
 
   // Every effective event, each knowing which pieces of work are finished anywhere in the
@@ -94,11 +97,27 @@ class Folder {
     Apply(e, false);
   }
 
-  // The record, from a copy of this state (Finish changes what it finishes).
+  // The record, leaving this state as it is.
   pv::ChildRecord Record(const Effective& eff) const {
-    Folder copy = *this;
-    copy.Finish(eff);
-    return std::move(copy.rec_);
+    pv::ChildRecord out = rec_;
+    Finish(eff, out);
+    return out;
+  }
+
+  // The record, given to `use` with this state's chronology lent to it rather than copied. Events
+  // appended in order keep the chronology in order, and Finish adds no entries without
+  // corrections, so the chronology comes back as it was lent.
+  void WithRecord(const std::function<void(const pv::ChildRecord&)>& use) {
+    pv::ChildRecord out;
+    out.mutable_chronology()->Swap(rec_.mutable_chronology());
+    out.MergeFrom(rec_);
+    struct GiveBack {
+      pv::ChildRecord& from;
+      pv::ChildRecord& to;
+      ~GiveBack() { to.mutable_chronology()->Swap(from.mutable_chronology()); }
+    } give_back{out, rec_};
+    Finish(Effective{}, out);
+    use(out);
   }
 
  private:
@@ -297,7 +316,7 @@ class Folder {
       default:
         break;
     }
-    Chronicle(e, amended);
+    Chronicle(rec_, e, amended);
   }
 
   static pv::Stage PlanStage(v1::PlanType t) {
@@ -333,13 +352,17 @@ class Folder {
   }
   void Close(const std::string& key) { open_.erase(key); }
 
-  void AddClock(const std::string& name, const std::string& ref, const Timestamp& at, int days) {
+  pv::OpenClock Clock(const std::string& name, const std::string& ref, const Timestamp& at,
+                      int days) const {
     pv::OpenClock c;
     c.set_name(name);
     c.set_ref(ref);
     *c.mutable_started_at() = at;
     *c.mutable_overdue_from() = ToTimestamp(cal_.OverdueFromWorkingDays(ToInstant(at), days));
-    clocks_[name + ":" + ref] = std::move(c);
+    return c;
+  }
+  void AddClock(const std::string& name, const std::string& ref, const Timestamp& at, int days) {
+    clocks_[name + ":" + ref] = Clock(name, ref, at, days);
   }
   void CloseClock(const std::string& name, const std::string& ref) {
     clocks_.erase(name + ":" + ref);
@@ -351,8 +374,8 @@ class Folder {
       *rec_.mutable_last_seen_alone() = at;
   }
 
-  void Chronicle(const v1::Envelope& e, bool amended) {
-    pv::ChronologyEntry& c = *rec_.add_chronology();
+  static void Chronicle(pv::ChildRecord& out, const v1::Envelope& e, bool amended) {
+    pv::ChronologyEntry& c = *out.add_chronology();
     c.set_event_id(e.event_id());
     *c.mutable_occurred_at() = e.occurred_at();
     *c.mutable_recorded_at() = e.recorded_at();
@@ -364,37 +387,49 @@ class Folder {
     c.set_amended(amended);
   }
 
-  void Finish(const Effective& eff) {
-    for (const v1::Envelope* c : eff.corrections) Chronicle(*c, false);
+  // The record: `out` holds the record as the events left it (rec_, moved or copied); this
+  // state is only read, so that it can take more events afterwards.
+  void Finish(const Effective& eff, pv::ChildRecord& out) const {
+    for (const v1::Envelope* c : eff.corrections) Chronicle(out, *c, false);
     // Corrections were appended last; put the whole chronology in event-time order.
-    auto* chron = rec_.mutable_chronology();
-    std::stable_sort(chron->begin(), chron->end(), [](const auto& a, const auto& b) {
-      return std::tuple(ToInstant(a.occurred_at()), ToInstant(a.recorded_at()), a.event_id()) <
-             std::tuple(ToInstant(b.occurred_at()), ToInstant(b.recorded_at()), b.event_id());
-    });
-    for (auto& [id, open] : open_contacts_) {
-      open.set_checks_outstanding(static_cast<int>(checks_outstanding_[id].size()));
-      *rec_.add_awaiting_decision() = open;
-      AddClock("decision", id, open.received_at(), policy_.decision_working_days);
+    // (Events appended in order leave it sorted: checked in one pass, not sorted again.)
+    auto* chron = out.mutable_chronology();
+    auto earlier = [](const pv::ChronologyEntry& a, const pv::ChronologyEntry& b) {
+      return std::tuple(ToInstant(a.occurred_at()), ToInstant(a.recorded_at()),
+                        std::string_view(a.event_id())) <
+             std::tuple(ToInstant(b.occurred_at()), ToInstant(b.recorded_at()),
+                        std::string_view(b.event_id()));
+    };
+    if (!std::is_sorted(chron->begin(), chron->end(), earlier))
+      std::stable_sort(chron->begin(), chron->end(), earlier);
+    std::map<std::string, pv::OpenClock> clocks = clocks_;
+    for (const auto& [id, open] : open_contacts_) {
+      pv::OpenContact& waiting = *out.add_awaiting_decision();
+      waiting = open;
+      auto checks = checks_outstanding_.find(id);
+      waiting.set_checks_outstanding(
+          checks == checks_outstanding_.end() ? 0 : static_cast<int>(checks->second.size()));
+      clocks["decision:" + id] =
+          Clock("decision", id, open.received_at(), policy_.decision_working_days);
     }
-    std::sort(rec_.mutable_awaiting_decision()->begin(), rec_.mutable_awaiting_decision()->end(),
+    std::sort(out.mutable_awaiting_decision()->begin(), out.mutable_awaiting_decision()->end(),
               [](const auto& a, const auto& b) {
                 return std::tuple(ToInstant(a.received_at()), a.contact_id()) <
                        std::tuple(ToInstant(b.received_at()), b.contact_id());
               });
-    for (auto& [key, clock] : clocks_) *rec_.add_clocks() = clock;
+    for (auto& [key, clock] : clocks) *out.add_clocks() = std::move(clock);
     for (const auto& [id, relation] : siblings_) {
-      pv::SiblingLink& s = *rec_.add_siblings();
+      pv::SiblingLink& s = *out.add_siblings();
       s.set_child_id(id);
       s.set_relation(relation);
     }
-    MarkReReferrals();
-    DecideStage();
-    AddFlags();
+    MarkReReferrals(out);
+    DecideStage(out);
+    AddFlags(out);
   }
 
-  void MarkReReferrals() {
-    auto* refs = rec_.mutable_referrals();
+  void MarkReReferrals(pv::ChildRecord& out) const {
+    auto* refs = out.mutable_referrals();
     std::sort(refs->begin(), refs->end(), [](const auto& a, const auto& b) {
       return std::tuple(ToInstant(a.at()), a.referral_id()) <
              std::tuple(ToInstant(b.at()), b.referral_id());
@@ -406,7 +441,7 @@ class Folder {
     }
   }
 
-  void DecideStage() {
+  void DecideStage(pv::ChildRecord& out) const {
     // The highest statutory level of open work names the stage.
     static constexpr pv::Stage kPriority[] = {
         pv::STAGE_LOOKED_AFTER, pv::STAGE_CHILD_PROTECTION, pv::STAGE_CHILD_IN_NEED, pv::STAGE_S47,
@@ -416,36 +451,36 @@ class Folder {
       for (const auto& [key, open] : open_) {
         if (open.first == stage && (!since || Before(open.second, *since))) since = &open.second;
       }
-      if (since) return SetStage(stage, *since);
-      if (stage == pv::STAGE_ASSESSMENT && rec_.awaiting_decision_size() > 0)
-        return SetStage(pv::STAGE_AWAITING_DECISION, rec_.awaiting_decision(0).received_at());
-      if (stage == pv::STAGE_CARE_LEAVER && care_leaver_ && !rec_.chronology().empty())
-        return SetStage(pv::STAGE_CARE_LEAVER, rec_.chronology(0).occurred_at());
+      if (since) return SetStage(out, stage, *since);
+      if (stage == pv::STAGE_ASSESSMENT && out.awaiting_decision_size() > 0)
+        return SetStage(out, pv::STAGE_AWAITING_DECISION, out.awaiting_decision(0).received_at());
+      if (stage == pv::STAGE_CARE_LEAVER && care_leaver_ && !out.chronology().empty())
+        return SetStage(out, pv::STAGE_CARE_LEAVER, out.chronology(0).occurred_at());
     }
-    if (closed_at_) return SetStage(pv::STAGE_CLOSED, *closed_at_);
-    if (!rec_.chronology().empty()) SetStage(pv::STAGE_KNOWN, rec_.chronology(0).occurred_at());
+    if (closed_at_) return SetStage(out, pv::STAGE_CLOSED, *closed_at_);
+    if (!out.chronology().empty()) SetStage(out, pv::STAGE_KNOWN, out.chronology(0).occurred_at());
   }
 
-  void SetStage(pv::Stage stage, const Timestamp& since) {
-    rec_.set_stage(stage);
-    *rec_.mutable_stage_since() = since;
+  static void SetStage(pv::ChildRecord& out, pv::Stage stage, const Timestamp& since) {
+    out.set_stage(stage);
+    *out.mutable_stage_since() = since;
   }
 
-  void AddFlags() {
+  void AddFlags(pv::ChildRecord& out) const {
     std::set<std::string> flags;
-    for (const pv::Referral& r : rec_.referrals())
+    for (const pv::Referral& r : out.referrals())
       if (r.re_referral()) flags.insert("re_referral");
     int cp_plans = 0;
-    for (const pv::PlanEpisode& p : rec_.plans())
+    for (const pv::PlanEpisode& p : out.plans())
       cp_plans += p.type() == v1::PLAN_TYPE_CHILD_PROTECTION ? 1 : 0;
     if (cp_plans > 1) flags.insert("repeat_cp_plan");
-    for (const pv::EarlyHelpEpisode& h : rec_.early_help())
+    for (const pv::EarlyHelpEpisode& h : out.early_help())
       if (h.repeats_failed()) flags.insert("failed_intervention_repeated");
     if (last_visit_refused_) flags.insert("access_refused");
-    if (rec_.accommodation_suitability() == v1::SUITABILITY_UNSUITABLE)
+    if (out.accommodation_suitability() == v1::SUITABILITY_UNSUITABLE)
       flags.insert("unsuitable_accommodation");
-    if (rec_.restriction() != v1::RESTRICTION_UNSPECIFIED) flags.insert("restricted");
-    for (const std::string& f : flags) rec_.add_flags(f);
+    if (out.restriction() != v1::RESTRICTION_UNSPECIFIED) flags.insert("restricted");
+    for (const std::string& f : flags) out.add_flags(f);
   }
 
   const Calendar& cal_;
@@ -480,12 +515,15 @@ struct ChildFold::State {
   bool appendable = true;
   pv::ChildRecord finished;  // The record, when not appendable.
   LinkIndex links;
-  std::unordered_set<std::string> ids;
+  // Hashes of the ids folded: a collision only refuses an event, which is then folded whole.
+  std::unordered_set<std::uint64_t> ids;
   std::optional<std::tuple<Instant, Instant, std::string>> last;  // The latest event's order.
   std::size_t events = 0;
 };
 
 namespace {
+std::uint64_t IdHash(std::string_view id) { return std::hash<std::string_view>{}(id); }
+
 std::tuple<Instant, Instant, std::string> OrderOf(const v1::Envelope& e) {
   return {ToInstant(e.occurred_at()), ToInstant(e.recorded_at()), e.event_id()};
 }
@@ -509,8 +547,12 @@ ChildFold::ChildFold(std::string_view child_id, std::span<const v1::Envelope> ev
   std::sort(order.begin(), order.end(), EventOrder);
   std::vector<const v1::Envelope*> kept;
   kept.reserve(order.size());
-  for (const v1::Envelope* e : order)
-    if (state_->ids.insert(e->event_id()).second) kept.push_back(e);
+  std::unordered_set<std::string_view> seen;
+  for (const v1::Envelope* e : order) {
+    if (!seen.insert(e->event_id()).second) continue;
+    kept.push_back(e);
+    state_->ids.insert(IdHash(e->event_id()));
+  }
   for (const v1::Envelope* e : kept) state_->links.Add(e->refs());
   for (const v1::Envelope* e : kept) state_->links.Link(e->refs());
   if (!kept.empty()) state_->last = OrderOf(*kept.back());
@@ -518,6 +560,11 @@ ChildFold::ChildFold(std::string_view child_id, std::span<const v1::Envelope> ev
 }
 
 ChildFold::~ChildFold() = default;
+ChildFold::ChildFold(const ChildFold& other) : state_(std::make_unique<State>(*other.state_)) {}
+ChildFold& ChildFold::operator=(const ChildFold& other) {
+  if (this != &other) state_ = std::make_unique<State>(*other.state_);
+  return *this;
+}
 ChildFold::ChildFold(ChildFold&&) noexcept = default;
 ChildFold& ChildFold::operator=(ChildFold&&) noexcept = default;
 
@@ -526,14 +573,15 @@ std::size_t ChildFold::events() const { return state_->events; }
 
 bool ChildFold::Append(const v1::Envelope& event) {
   State& s = *state_;
-  if (!s.appendable || event.payload_case() == P::kCorrection || s.ids.contains(event.event_id()))
+  if (!s.appendable || event.payload_case() == P::kCorrection ||
+      s.ids.contains(IdHash(event.event_id())))
     return false;
   auto order = OrderOf(event);
   if (s.last && !(*s.last < order)) return false;
   if (s.links.FillsAMiss(event.refs())) return false;
   s.links.Add(event.refs());
   std::optional<v1::CaseRefs> linked = s.links.Link(event.refs());
-  s.ids.insert(event.event_id());
+  s.ids.insert(IdHash(event.event_id()));
   s.last = std::move(order);
   ++s.events;
   if (!linked) {
@@ -544,6 +592,11 @@ bool ChildFold::Append(const v1::Envelope& event) {
   *copy.mutable_refs() = std::move(*linked);
   s.folder.Append(copy);
   return true;
+}
+
+void ChildFold::WithRecord(const std::function<void(const pv::ChildRecord&)>& use) const {
+  if (!state_->appendable) return use(state_->finished);
+  state_->folder.WithRecord(use);
 }
 
 pv::ChildRecord ChildFold::Record() const {

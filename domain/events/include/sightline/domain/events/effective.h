@@ -4,6 +4,7 @@
 #pragma once
 
 #include <array>
+#include <cstdint>
 #include <list>
 #include <map>
 #include <optional>
@@ -11,6 +12,7 @@
 #include <span>
 #include <string>
 #include <tuple>
+#include <unordered_set>
 #include <vector>
 
 #include "sightline/events/v1/envelope.pb.h"
@@ -59,9 +61,13 @@ class LinkIndex {
   bool FillsAMiss(const events::v1::CaseRefs& refs) const;
 
  private:
-  // (field, id) -> the first value of every field on the events naming that id.
-  std::map<std::pair<std::size_t, std::string>, std::array<std::string, kFields>> first_;
-  std::set<std::tuple<std::size_t, std::string, std::size_t>> misses_;  // (by, id, missing).
+  // (field, id) -> the first value of each field, among the events naming that id, that any of
+  // them has: (field, value) pairs, in the order first seen (an event names few ids).
+  std::map<std::pair<std::uint8_t, std::string>, std::vector<std::pair<std::uint8_t, std::string>>>
+      first_;
+  // The lookups that found nothing, as hashes of (by, id, missing): a collision can only make
+  // FillsAMiss say yes needlessly, and a whole fold is always right.
+  std::unordered_set<std::uint64_t> misses_;
 };
 
 }  // namespace sightline::domain

@@ -9,6 +9,7 @@
 // Pure and deterministic: no clock, no I/O. Thread-compatible.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <span>
 #include <string>
@@ -40,12 +41,14 @@ projections::v1::ChildRecord FoldChild(std::string_view child_id,
 // later in event time than every other, repeats no id, is not a correction, and fills in no id
 // an earlier event's linking looked for; a history with a correction takes none. Otherwise
 // Append changes nothing and returns false, and the caller folds the whole history again.
-// Thread-compatible; the calendar and policy must outlive it.
+// Thread-compatible (see WithRecord); the calendar and policy must outlive it.
 class ChildFold {
  public:
   ChildFold(std::string_view child_id, std::span<const events::v1::Envelope> events,
             const Calendar& calendar, const ProjectionPolicy& policy);
   ~ChildFold();
+  ChildFold(const ChildFold& other);
+  ChildFold& operator=(const ChildFold& other);
   ChildFold(ChildFold&&) noexcept;
   ChildFold& operator=(ChildFold&&) noexcept;
 
@@ -53,6 +56,10 @@ class ChildFold {
   std::size_t events() const;  // Distinct event ids folded (when appendable).
   bool Append(const events::v1::Envelope& event);
   projections::v1::ChildRecord Record() const;
+  // Calls `use` with the record, without copying the chronology (the longest part of a long
+  // history): it is lent to the record for the call. Not for two threads at once, even on a
+  // const fold.
+  void WithRecord(const std::function<void(const projections::v1::ChildRecord&)>& use) const;
 
  private:
   struct State;
