@@ -190,17 +190,23 @@ TEST(ProjectorStore, KeptFoldsWriteTheStoreThatWholeFoldsWrite) {
   auto want = Dump(*whole_store, nullptr);
   ASSERT_TRUE(want.ok());
   // Roomy: every child's fold is kept. Small: children are dropped and folded whole again.
-  for (std::size_t children : {100000, 150}) {
-    auto kept_store = open("projector-folds-kept-" + std::to_string(children));
+  // Batches of 200 counted full (a projector behind): no folds are built.
+  for (auto [children, full_batch] :
+       {std::pair<std::size_t, std::size_t>{100000, 1000}, {150, 1000}, {100000, 200}}) {
+    auto kept_store =
+        open("projector-folds-kept-" + std::to_string(children) + "-" + std::to_string(full_batch));
     Applier kept_applier(*kept_store, calendar, policy);
-    kept_applier.KeepFolds(children);
+    kept_applier.KeepFolds(children, full_batch);
     auto [appended, whole] = apply(*kept_store, kept_applier, true);
-    EXPECT_GT(appended, children > 150 ? whole : 0) << children;
+    if (full_batch <= 200)
+      EXPECT_EQ(appended, 0);
+    else
+      EXPECT_GT(appended, children > 150 ? whole : 0) << children;
     EXPECT_GT(whole, 0);
     EXPECT_LE(kept_applier.kept_folds(), children);
     auto got = Dump(*kept_store, nullptr);
     ASSERT_TRUE(got.ok());
-    EXPECT_EQ(got.value().sha256, want.value().sha256) << children;
+    EXPECT_EQ(got.value().sha256, want.value().sha256) << children << " " << full_batch;
   }
 }
 

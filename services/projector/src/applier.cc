@@ -56,6 +56,7 @@ Applier::~Applier() = default;
 
 StatusOr<BatchPlan> Applier::Prepare(std::span<const kafka::Record> records, Instant now) {
   BatchPlan plan;
+  keep_new_folds_ = folds_ != nullptr && records.size() < full_batch_;
   // Every record is decoded onto one arena (freed at once, not message by message) and checked,
   // on two threads for a large batch: the check is pure.
   google::protobuf::Arena arena;
@@ -175,8 +176,9 @@ StatusOr<BatchPlan> Applier::Prepare(std::span<const kafka::Record> records, Ins
   return plan;
 }
 
-void Applier::KeepFolds(std::size_t children) {
+void Applier::KeepFolds(std::size_t children, std::size_t full_batch) {
   folds_ = mode_ == Mode::kFold && children > 0 ? std::make_unique<FoldCache>(children) : nullptr;
+  full_batch_ = full_batch;
 }
 
 void Applier::Committed(const BatchPlan& plan) {
@@ -218,15 +220,17 @@ Status Applier::FoldChild(const std::string& child, ChildBatch& work, BatchPlan&
     if (corrupt) return Internal("stored event of child " + child + " does not parse");
     for (const v1::Envelope* e : work.fresh) events.push_back(*e);
     ++plan.folds_whole;
-    if (folds_ == nullptr)
+    if (!keep_new_folds_)
       return WriteFolded(store_, calendar_, policy_, child, events, plan.writes, plan.queue_delta,
                          true, &plan.queue_changes);
     fold = std::make_shared<domain::ChildFold>(child, events, calendar_, policy_);
   }
-  if (Status w = WriteRecord(store_, child, fold->Record(), plan.writes, plan.queue_delta, true,
-                             &plan.queue_changes);
-      !w.ok())
-    return w;
+  Status written;
+  fold->WithRecord([&](const pv::ChildRecord& record) {
+    written = WriteRecord(store_, child, record, plan.writes, plan.queue_delta, true,
+                          &plan.queue_changes);
+  });
+  if (!written.ok()) return written;
   if (fold->appendable()) plan.folds.emplace_back(child, std::move(fold));
   return Status::Ok();
 }

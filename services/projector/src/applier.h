@@ -60,8 +60,10 @@ class Applier {
           std::size_t seen_filter_bits = std::size_t{1} << 27);
   ~Applier();
 
-  // Keeps the folds of up to `children` recently changed children (kFold mode; 0: none).
-  void KeepFolds(std::size_t children);
+  // Keeps the folds of up to `children` recently changed children (kFold mode; 0: none). A batch
+  // of `full_batch` records or more is a projector behind the topic: its children's next events
+  // lie further on than the cache reaches, so it builds no new folds (it still uses those kept).
+  void KeepFolds(std::size_t children, std::size_t full_batch);
   std::size_t kept_folds() const { return folds_ ? folds_->size() : 0; }
 
   StatusOr<BatchPlan> Prepare(std::span<const kafka::Record> records, Instant now);
@@ -95,6 +97,8 @@ class Applier {
   Mode mode_;
   std::unique_ptr<BloomFilter> seen_;  // Event ids this replay applied (see the constructor).
   std::unique_ptr<FoldCache> folds_;   // Null: every changed child is folded whole.
+  std::size_t full_batch_ = 0;
+  bool keep_new_folds_ = false;  // This batch's: builds folds for children without one.
 };
 
 }  // namespace sightline::projector

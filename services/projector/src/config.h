@@ -35,7 +35,7 @@ struct ProjectorConfig : consumer::ServiceConfig {
   std::chrono::milliseconds batch_wait{100};
   std::int64_t ready_max_lag = 1000;  // /readyz fails while any partition lags by more.
   // The folds of this many recently changed children are kept between batches (ADR 0023).
-  std::size_t fold_cache_children = 20000;
+  std::size_t fold_cache_children = 5000;
   std::string calendar_file = "deploy/calendar/england-and-wales.txt";
   domain::ProjectionPolicy policy;
   domain::AccessPolicy access;

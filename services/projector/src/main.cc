@@ -54,7 +54,7 @@ int Serve(const ProjectorConfig& c, const domain::Calendar& calendar) {
   ProjectorMetrics metrics;
   ChangeFeed feed;
   Applier applier(*store, calendar, c.policy);
-  applier.KeepFolds(c.fold_cache_children);
+  applier.KeepFolds(c.fold_cache_children, c.batch_max_events);
   ProjectorHandler handler(applier, *store, metrics, &feed, clock, true);
   OnlineRebuild rebuild(c, calendar, clock);
   handler.SwitchStoresFrom(rebuild, slot);

@@ -170,7 +170,7 @@ void OnlineRebuild::Build() {
 
   SetPhase("catching_up");
   applier_ = std::make_unique<Applier>(*store_, calendar_, config_.policy);
-  applier_->KeepFolds(config_.fold_cache_children);
+  applier_->KeepFolds(config_.fold_cache_children, config_.batch_max_events);
   live_ = std::make_unique<Live>(*applier_, *store_, *kafka_->consumer, *kafka_->producer, config_,
                                  clock_);
   {
