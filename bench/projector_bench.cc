@@ -12,6 +12,7 @@
 #include <cstdlib>
 #include <fstream>
 #include <iostream>
+#include <sstream>
 #include <string>
 
 #include <nlohmann/json.hpp>
@@ -123,39 +124,70 @@ int main(int argc, char** argv) {
   if (!live) return 0;
 
   // The live projector from an empty store, in its own consumer group: the time from its start
-  // until /readyz shows every partition applied to the end, and its peak RSS (VmHWM) then.
-  write_config("live.yaml", "live", "live-store");
-  std::string url;
-  t0 = Clock::now();
-  auto projector = testing::StartWithPortFile(
-      {bin_dir + "/sightline-projector", "--config", work + "/live.yaml"}, work + "/live.log",
-      work + "/live.port", url);
-  if (projector == nullptr) return std::cerr << "live projector did not start; see live.log\n", 1;
-  auto applied = [&]() -> std::int64_t {
-    auto r = http::Send(url, {.method = "GET",
-                              .path = "/readyz",
-                              .body = {},
-                              .content_type = {},
-                              .headers = {},
-                              .timeout = std::chrono::seconds(10)});
-    if (!r.ok()) return -1;
-    auto j = nlohmann::json::parse(r.value().body, nullptr, false);
-    if (!j.is_object() || !j.contains("partitions")) return -1;
-    std::int64_t sum = 0;
-    for (const auto& partition : j["partitions"]) sum += partition.value("applied_next", 0);
-    return sum;
+  // until /readyz shows every partition applied to the end, its peak RSS (VmHWM) then, and how
+  // its changed children were folded (sightline_projector_folds_total). Run twice: with the
+  // folds of recent children kept (ADR 0023; the configured default) and with every changed
+  // child folded from its whole history (fold_cache_children: 0), as before.
+  struct LiveRun {
+    double seconds = 0;
+    long hwm_kb = 0;
+    double appended = 0, whole = 0;
   };
-  const auto total = static_cast<std::int64_t>(messages.size());
-  bool caught_up = testing::WaitFor([&] { return applied() >= total; }, std::chrono::minutes(30));
-  double live_s = bench::Since(t0);
-  const long hwm_kb = bench::ProcStatusKb(projector->pid(), "VmHWM");
-  projector->Stop();
-  if (!caught_up) return std::cerr << "live projector did not catch up; see live.log\n", 1;
-  std::printf(
-      "live projector          %8.0f events/s  (%.2f s from start to every partition "
-      "applied; each batch folds its children)\n",
-      n / live_s, live_s);
-  std::printf("ratio live/ceiling      %.3f\n", consume_s / live_s);
-  std::printf("live projector peak RSS %ld MiB\n", hwm_kb / 1024);
+  auto run_live = [&](const std::string& name, const std::string& apply_yaml) -> LiveRun {
+    write_config(name + ".yaml", name, name + "-store");
+    std::ofstream(work + "/" + name + ".yaml", std::ios::app) << apply_yaml;
+    std::string url;
+    auto t = Clock::now();
+    auto projector = testing::StartWithPortFile(
+        {bin_dir + "/sightline-projector", "--config", work + "/" + name + ".yaml"},
+        work + "/" + name + ".log", work + "/" + name + ".port", url);
+    if (projector == nullptr) return {};
+    auto get = [&](const std::string& path) -> std::string {
+      auto r = http::Send(url, {.method = "GET",
+                                .path = path,
+                                .body = {},
+                                .content_type = {},
+                                .headers = {},
+                                .timeout = std::chrono::seconds(10)});
+      return r.ok() ? r.value().body : "";
+    };
+    auto applied = [&]() -> std::int64_t {
+      auto j = nlohmann::json::parse(get("/readyz"), nullptr, false);
+      if (!j.is_object() || !j.contains("partitions")) return -1;
+      std::int64_t sum = 0;
+      for (const auto& partition : j["partitions"]) sum += partition.value("applied_next", 0);
+      return sum;
+    };
+    const auto total = static_cast<std::int64_t>(messages.size());
+    bool caught_up = testing::WaitFor([&] { return applied() >= total; }, std::chrono::minutes(30));
+    LiveRun run{.seconds = bench::Since(t),
+                .hwm_kb = bench::ProcStatusKb(projector->pid(), "VmHWM"),
+                .appended = 0,
+                .whole = 0};
+    std::istringstream metrics(get("/metrics"));
+    for (std::string line; std::getline(metrics, line);) {
+      if (line.starts_with("sightline_projector_folds_total{path=\"appended\"}"))
+        run.appended = std::stod(line.substr(line.rfind(' ')));
+      if (line.starts_with("sightline_projector_folds_total{path=\"whole\"}"))
+        run.whole = std::stod(line.substr(line.rfind(' ')));
+    }
+    projector->Stop();
+    if (!caught_up) return {};
+    return run;
+  };
+  LiveRun kept = run_live("live", "");
+  LiveRun whole = run_live("live-whole", "apply: {fold_cache_children: 0}\n");
+  if (kept.seconds == 0 || whole.seconds == 0)
+    return std::cerr << "a live projector did not start or catch up; see live*.log\n", 1;
+  for (const auto& [name, run] :
+       {std::pair<const char*, const LiveRun&>{"kept folds", kept}, {"whole folds", whole}}) {
+    std::printf(
+        "live projector, %-11s %8.0f events/s  (%.2f s from start to every partition applied; "
+        "children folded: %.0f by their kept fold, %.0f whole)\n",
+        name, n / run.seconds, run.seconds, run.appended, run.whole);
+    std::printf("  ratio live/ceiling      %.3f, peak RSS %ld MiB\n", consume_s / run.seconds,
+                run.hwm_kb / 1024);
+  }
+  std::printf("ratio kept/whole folds  %.2f\n", whole.seconds / kept.seconds);
   return 0;
 }

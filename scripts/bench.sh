@@ -28,6 +28,9 @@ port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); pr
 cport=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 trap 'scripts/kafka/broker.sh stop --dir "$state/kafka" >/dev/null 2>&1 || true' EXIT
 scripts/kafka/broker.sh start --dir "$state/kafka" --port "$port" --controller-port "$cport" >/dev/null
+echo "== a changed child's fold by history length (in-process)"
+build/bin/sightline-bench-fold
+echo
 echo "== projector"
 build/bin/sightline-bench-projector --brokers "127.0.0.1:$port" --bin-dir build/bin \
   --source-dir "$root" --work-dir "$state" "${projector_args[@]}"
