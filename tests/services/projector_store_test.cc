@@ -29,6 +29,14 @@ ProjectorConfig Config(const std::string& name) {
   return c;
 }
 
+// An empty projector store in a temporary directory, written without fsync.
+std::unique_ptr<storage::Store> OpenScratchStore(const std::string& name) {
+  auto store = storage::Store::Open(
+      {.path = testing::TempDir(name), .column_families = ColumnFamilies(), .sync_writes = false});
+  EXPECT_TRUE(store.ok());
+  return std::move(store).value();
+}
+
 // A store as the projector wrote it before the shell: decimal offsets under the topic's name.
 void WriteLegacyStore(const ProjectorConfig& c, const std::string& topic) {
   auto store = OpenCurrent(c, kNow);
@@ -88,13 +96,7 @@ TEST(ProjectorStore, QueueLengthIsKeptByBatchesAndARebuildFoldsTheSameStore) {
   Instant now = Instant(params.start_day + std::chrono::days(params.days + 1));
   domain::Calendar calendar;
   domain::ProjectionPolicy policy;
-  auto open = [](const std::string& name) {
-    auto store = storage::Store::Open({.path = testing::TempDir(name),
-                                       .column_families = ColumnFamilies(),
-                                       .sync_writes = false});
-    EXPECT_TRUE(store.ok());
-    return std::move(store).value();
-  };
+  auto open = OpenScratchStore;
   auto count_queue = [](const storage::Store& store) {
     std::int64_t n = 0;
     EXPECT_TRUE(store
@@ -157,13 +159,7 @@ TEST(ProjectorStore, KeptFoldsWriteTheStoreThatWholeFoldsWrite) {
   Instant now = Instant(params.start_day + std::chrono::days(params.days + 1));
   domain::Calendar calendar;
   domain::ProjectionPolicy policy;
-  auto open = [](const std::string& name) {
-    auto store = storage::Store::Open({.path = testing::TempDir(name),
-                                       .column_families = ColumnFamilies(),
-                                       .sync_writes = false});
-    EXPECT_TRUE(store.ok());
-    return std::move(store).value();
-  };
+  auto open = OpenScratchStore;
   auto apply = [&](storage::Store& store, Applier& applier, bool fail_some) -> std::pair<int, int> {
     int appended = 0, whole = 0, batches = 0;
     for (std::size_t i = 0; i < records.size(); i += 200) {
