@@ -74,17 +74,23 @@ class ProjectorHarness {
         },
         timeout);
   }
+  // Each partition's applied offset (the next to apply), from /readyz; empty when it does not
+  // answer.
+  std::map<std::int32_t, std::int64_t> Applied() {
+    std::map<std::int32_t, std::int64_t> applied;
+    auto j = Ready();
+    if (j.is_object())
+      for (const auto& p : j["partitions"])
+        applied[p["partition"].get<std::int32_t>()] = p["applied_next"].get<std::int64_t>();
+    return applied;
+  }
   // Until every partition in `ends` (partition -> offset after the last record the test wrote)
   // has been applied. /readyz alone cannot say so: it compares with watermarks it last fetched,
   // which may predate the test's last writes.
   bool WaitApplied(const std::map<std::int32_t, std::int64_t>& ends, std::chrono::seconds timeout) {
     return WaitFor(
         [&] {
-          auto j = Ready();
-          if (!j.is_object()) return false;
-          std::map<std::int32_t, std::int64_t> applied;
-          for (const auto& p : j["partitions"])
-            applied[p["partition"].get<std::int32_t>()] = p["applied_next"].get<std::int64_t>();
+          std::map<std::int32_t, std::int64_t> applied = Applied();
           for (const auto& [partition, end] : ends)
             if (applied[partition] < end) return false;
           return true;
@@ -92,10 +98,8 @@ class ProjectorHarness {
         timeout);
   }
   std::int64_t AppliedOffsets() {
-    auto j = Ready();
     std::int64_t sum = 0;
-    if (j.is_object())
-      for (const auto& p : j["partitions"]) sum += p["applied_next"].get<std::int64_t>();
+    for (const auto& [partition, next] : Applied()) sum += next;
     return sum;
   }
 

@@ -42,7 +42,6 @@ constexpr std::array<Linkable, 10> kLinkable = {{
     {2, &R::check_id, &R::mutable_check_id},
     {1, &R::contact_id, &R::mutable_contact_id},
 }};
-static_assert(kLinkable.size() == LinkIndex::kFields);
 
 // The ids `refs` lacks, filled in as Effective says: for each missing id, deepest first, the
 // deeper ids the event has (or has been given so far) are tried in turn, and the first that
@@ -103,10 +102,12 @@ void Link(Effective& out) {
 
 }  // namespace
 
+EventTime EventTimeOf(const v1::Envelope& e) {
+  return {ToInstant(e.occurred_at()), ToInstant(e.recorded_at()), e.event_id()};
+}
+
 bool EventOrder(const v1::Envelope* a, const v1::Envelope* b) {
-  auto ka = std::tuple(ToInstant(a->occurred_at()), ToInstant(a->recorded_at()), a->event_id());
-  auto kb = std::tuple(ToInstant(b->occurred_at()), ToInstant(b->recorded_at()), b->event_id());
-  return ka < kb;
+  return EventTimeOf(*a) < EventTimeOf(*b);
 }
 
 Effective Resolve(std::span<const v1::Envelope> input) {
@@ -141,6 +142,7 @@ Effective Resolve(std::span<const v1::Envelope> input) {
   std::sort(out.events.begin(), out.events.end(), EventOrder);
   std::sort(corrections.begin(), corrections.end(), EventOrder);
   out.corrections = std::move(corrections);
+  out.recorded = out.events;
   Link(out);
   return out;
 }

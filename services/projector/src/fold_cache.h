@@ -21,7 +21,6 @@ class FoldCache {
  public:
   explicit FoldCache(std::size_t capacity) : capacity_(capacity) {}
 
-  std::size_t capacity() const { return capacity_; }
   std::size_t size() const { return index_.size(); }
 
   // The child's fold, removed from the cache; null when it holds none.

@@ -11,15 +11,19 @@
 #include <set>
 #include <span>
 #include <string>
+#include <string_view>
 #include <tuple>
 #include <unordered_set>
 #include <vector>
 
+#include "sightline/core/time.h"
 #include "sightline/events/v1/envelope.pb.h"
 
 namespace sightline::domain {
 
 // Event-time order: occurred_at, then recorded_at, then event id (a total, deterministic order).
+using EventTime = std::tuple<Instant, Instant, std::string_view>;
+EventTime EventTimeOf(const events::v1::Envelope& e);
 bool EventOrder(const events::v1::Envelope* a, const events::v1::Envelope* b);
 
 // The events that count, after duplicates and corrections: amended events replace their
@@ -40,6 +44,7 @@ struct Effective {
   std::vector<const events::v1::Envelope*> corrections;  // Event-time order.
   std::set<std::string> amended;                         // Ids replaced by an amended copy.
   std::list<events::v1::Envelope> linked;                // Events whose refs were completed.
+  std::vector<const events::v1::Envelope*> recorded;     // `events` as recorded, before linking.
 };
 Effective Resolve(std::span<const events::v1::Envelope> input);
 
@@ -48,8 +53,6 @@ Effective Resolve(std::span<const events::v1::Envelope> input);
 // event-time order, then Link each; an event added later gets Add, then Link.
 class LinkIndex {
  public:
-  static constexpr std::size_t kFields = 10;  // The linkable CaseRefs fields.
-
   // An event's own refs (as recorded, not linked), after every event added before.
   void Add(const events::v1::CaseRefs& refs);
   // `refs` with the ids it lacks filled in from the events added (nullopt when none is). Each

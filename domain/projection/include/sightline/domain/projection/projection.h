@@ -48,12 +48,11 @@ class ChildFold {
             const Calendar& calendar, const ProjectionPolicy& policy);
   ~ChildFold();
   ChildFold(const ChildFold& other);
-  ChildFold& operator=(const ChildFold& other);
   ChildFold(ChildFold&&) noexcept;
   ChildFold& operator=(ChildFold&&) noexcept;
 
   bool appendable() const;
-  std::size_t events() const;  // Distinct event ids folded (when appendable).
+  std::size_t events() const;  // Event ids folded (when appendable; by hash, see Append).
   bool Append(const events::v1::Envelope& event);
   projections::v1::ChildRecord Record() const;
   // Calls `use` with the record, without copying the chronology (the longest part of a long
