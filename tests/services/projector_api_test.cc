@@ -292,6 +292,74 @@ TEST_F(ApiTest, OverHttpAReadIsHeldWithoutAThreadUntilItsAuditIsAcknowledged) {
   server.Stop();
 }
 
+// ADR 0024: a read that must wait for this replica to catch up (X-Sightline-Not-Before) holds a
+// handler thread, so only members of staff may wait, and only max_waiting_reads at once; the
+// other handler threads go on answering.
+TEST_F(ApiTest, OnlyAFewStaffReadsWaitForTheReplicaAndTheRestAreAnsweredMeanwhile) {
+  std::atomic<std::int64_t> applied{5};
+  std::atomic<int> asked{0};  // How often the API has asked how far the replica has applied.
+  std::unique_ptr<TriageApi> api =
+      std::make_unique<TriageApi>(ApiDeps{.stores = *slot_,
+                                          .calendar = calendar_,
+                                          .access = access_,
+                                          .auth = *auth_,
+                                          .audit = audit_,
+                                          .feed = feed_,
+                                          .metrics = metrics_,
+                                          .clock = clock_,
+                                          .consumer_status =
+                                              [&applied, &asked] {
+                                                ++asked;
+                                                consumer::ShellStatus status;
+                                                status.partitions[0].applied_next = applied.load();
+                                                return status;
+                                              },
+                                          .max_waiting_reads = 1,
+                                          .not_before_wait = std::chrono::seconds(60)});
+  http::Server server({.host = "127.0.0.1", .port = 0, .threads = 2});
+  api->Register(server, "");
+  auto port = server.Start();
+  ASSERT_TRUE(port.ok());
+  auto get = [&](const std::string& user, const std::string& not_before) {
+    http::ClientRequest r;
+    r.path = "/v1/children/child-q";
+    if (!user.empty()) r.headers["Authorization"] = "Bearer " + TokenOf(user);
+    if (!not_before.empty()) r.headers["X-Sightline-Not-Before"] = not_before;
+    return http::Send("http://127.0.0.1:" + std::to_string(port.value()), r);
+  };
+  // Already applied: no wait.
+  auto now = get("hos1", "0:5");
+  ASSERT_TRUE(now.ok());
+  EXPECT_EQ(now.value().status, 200) << now.value().body;
+  EXPECT_EQ(now.value().headers["x-sightline-applied"], "0:5");
+
+  // Once the API has asked three more times, the read is polling inside its wait.
+  const int before = asked.load();
+  auto waiting = std::async(std::launch::async, [&] { return get("hos1", "0:10"); });
+  ASSERT_TRUE(sightline::testing::WaitFor([&] { return asked.load() >= before + 3; },
+                                          std::chrono::seconds(10)));
+  // While it waits: a second waiter is turned away at once, a stranger's read is refused and
+  // audited rather than made to wait, and a read that need not wait is answered.
+  auto second = get("sw1", "0:10");
+  auto stranger = get("", "0:10");
+  auto plain = get("hos1", "");
+  EXPECT_EQ(waiting.wait_for(std::chrono::milliseconds(0)), std::future_status::timeout)
+      << "the waiting read was answered before the replica applied offset 10";
+  ASSERT_TRUE(second.ok() && stranger.ok() && plain.ok());
+  EXPECT_EQ(second.value().status, 503) << second.value().body;
+  EXPECT_NE(second.value().body.find("enough reads are already waiting"), std::string::npos);
+  EXPECT_EQ(second.value().headers["retry-after"], "1");
+  EXPECT_EQ(stranger.value().status, 401) << stranger.value().body;
+  EXPECT_EQ(plain.value().status, 200) << plain.value().body;
+  // The replica catches up: the waiting read is answered with what it had applied.
+  applied = 10;
+  auto waited = waiting.get();
+  ASSERT_TRUE(waited.ok());
+  EXPECT_EQ(waited.value().status, 200) << waited.value().body;
+  EXPECT_EQ(waited.value().headers["x-sightline-applied"], "0:10");
+  server.Stop();
+}
+
 // A sink that records what a stream would write to its client.
 class RecordingSink : public http::StreamSink {
  public:

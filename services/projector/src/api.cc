@@ -71,6 +71,10 @@ std::optional<std::string> HexDecode(std::string_view s) {
   return out;
 }
 
+bool IsStaff(const identity::AuthResult& who) {
+  return who.principal && who.principal->AsUser().has_value();
+}
+
 }  // namespace
 
 namespace api_internal {
@@ -484,11 +488,24 @@ http::Response TriageApi::HoldForAudit(const http::Request& req,
                    "X-Sightline-Not-Before: must be <partition>:<offset> pairs, "
                    "comma-separated, as X-Sightline-Applied gave them");
     }
-    if (!WaitUntilApplied(d_.consumer_status, *wanted, std::chrono::seconds(2))) {
-      http::Response behind =
-          Error(503, "this replica has not yet applied what you have already seen; ask again");
-      behind.headers["Retry-After"] = "1";
-      return behind;
+    // Waiting holds a handler thread, so only a member of staff may make this replica wait, and
+    // only a few at once; anyone else's read goes ahead and is refused (and audited) as usual.
+    if (!HasApplied(d_.consumer_status(), *wanted) && IsStaff(d_.auth.Authenticate(req))) {
+      auto behind = [](std::string_view why) {
+        http::Response r = Error(503, std::string(why));
+        r.headers["Retry-After"] = "1";
+        return r;
+      };
+      if (waiting_reads_.fetch_add(1) >= d_.max_waiting_reads) {
+        waiting_reads_.fetch_sub(1);
+        return behind(
+            "this replica has not yet applied what you have already seen, and enough reads are "
+            "already waiting for it; ask again");
+      }
+      bool applied = WaitUntilApplied(d_.consumer_status, *wanted, d_.not_before_wait);
+      waiting_reads_.fetch_sub(1);
+      if (!applied)
+        return behind("this replica has not yet applied what you have already seen; ask again");
     }
   }
   const std::string applied = FormatApplied(d_.consumer_status());

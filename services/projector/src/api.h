@@ -9,6 +9,8 @@
 // Handlers are thread-safe (they only read the store and the shared, immutable config).
 #pragma once
 
+#include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <functional>
 #include <map>
@@ -60,6 +62,11 @@ struct ApiDeps {
   // Rebuilding while serving (ADR 0016); null: /v1/admin/rebuild answers 501.
   OnlineRebuild* rebuild = nullptr;
   std::set<domain::UserRole> rebuild_roles = {};
+  // A read with X-Sightline-Not-Before ahead of this replica waits on a handler thread for at
+  // most `not_before_wait`; at most `max_waiting_reads` wait at once, so that the pool always has
+  // threads for other reads. Beyond that, and for anyone who is not a member of staff, no wait.
+  int max_waiting_reads = 1;
+  std::chrono::milliseconds not_before_wait{2000};
 };
 
 // What an audit record says beyond who, where and the outcome.
@@ -153,6 +160,7 @@ class TriageApi {
   };
 
   ApiDeps d_;
+  std::atomic<int> waiting_reads_{0};  // Reads waiting for their X-Sightline-Not-Before.
   std::shared_ptr<HeldAudits> held_ = std::make_shared<HeldAudits>();
   std::unique_ptr<StreamHub> hub_;  // Last: stopped before the rest goes.
 };

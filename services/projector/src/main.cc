@@ -126,7 +126,8 @@ int Serve(const ProjectorConfig& c, const domain::Calendar& calendar) {
                  .alerts = alert_store.get(),
                  .write_event = write,
                  .rebuild = &rebuild,
-                 .rebuild_roles = c.rebuild_roles});
+                 .rebuild_roles = c.rebuild_roles,
+                 .max_waiting_reads = std::max(1, c.http.threads / 2)});
   http::Server server(c.http);
   api.Register(server, c.web_root);
   if (!c.web_root.empty()) {
