@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <set>
+#include <thread>
 
 namespace sightline::projector {
 namespace {
@@ -32,10 +33,20 @@ bool IsHex64(const std::string& s) {
   return true;
 }
 
+// Handler threads: twice the cores, at least 4 (ADR 0024). A read is CPU work once its audit
+// record is awaited without a thread (ADR 0017), and every idle thread that a request wakes costs
+// two context switches: on two cores, 4 threads answered 40-50% more records a second than 16.
+int DefaultHandlerThreads() {
+  return std::clamp(2 * static_cast<int>(std::thread::hardware_concurrency()), 4, 64);
+}
+
 }  // namespace
 
 ProjectorConfig::ProjectorConfig() {
-  http = {.host = "127.0.0.1", .port = 8081, .max_body_bytes = 4096, .threads = 16};
+  http = {.host = "127.0.0.1",
+          .port = 8081,
+          .max_body_bytes = 4096,
+          .threads = DefaultHandlerThreads()};
   group_id = "sightline-projector";
   data_dir = "var/projector";
   // A child touched by several events in one batch is folded once for all of them, so a
