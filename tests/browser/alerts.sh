@@ -10,7 +10,14 @@ set -euo pipefail
 src=${SIGHTLINE_SOURCE_DIR:?} bin=${SIGHTLINE_BIN_DIR:?} brokers=${SIGHTLINE_TEST_BROKERS:?run through make test}
 pids=()
 work=$(mktemp -d /tmp/sightline-alerts-browser-XXXXXX)
-cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; }
+# A passing run leaves nothing behind; a failing one keeps its logs (SIGHTLINE_KEEP_TEST_DIRS=1
+# keeps them anyway).
+cleanup() {
+  local rc=$?
+  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+  [ "$rc" -ne 0 ] || [ -n "${SIGHTLINE_KEEP_TEST_DIRS:-}" ] || rm -rf "$work"
+}
 trap cleanup EXIT
 topic="test.alerts-browser.$$.$RANDOM"
 cat >"$work/topics.yaml" <<EOT

@@ -13,8 +13,12 @@
 #include <fcntl.h>
 #include <cstdlib>
 #include <filesystem>
+#include <mutex>
 #include <stdexcept>
 #include <thread>
+#include <vector>
+
+#include <gtest/gtest.h>
 
 extern char** environ;
 
@@ -116,10 +120,47 @@ int FreePort() {
   return ntohs(addr.sin_port);
 }
 
+namespace {
+
+// The directories TempDir made. When the test binary exits with no test failed they are removed;
+// a failed run keeps them to be looked at, and so does SIGHTLINE_KEEP_TEST_DIRS=1. Destroyed
+// after main returns, once every fixture (and every process it started) is gone.
+class TempDirs {
+ public:
+  void Add(std::string dir) {
+    std::lock_guard lock(mu_);
+    dirs_.push_back(std::move(dir));
+  }
+  ~TempDirs() {
+    // GoogleTest's UnitTest is never destroyed, so it can still be asked here.
+    if (::testing::UnitTest::GetInstance()->Failed() || !Env("SIGHTLINE_KEEP_TEST_DIRS").empty())
+      return;
+    for (const std::string& dir : dirs_) {
+      std::error_code ec;
+      std::filesystem::remove_all(dir, ec);
+    }
+  }
+  TempDirs() = default;
+  TempDirs(const TempDirs&) = delete;
+  TempDirs& operator=(const TempDirs&) = delete;
+
+ private:
+  std::mutex mu_;
+  std::vector<std::string> dirs_;
+};
+
+TempDirs& MadeDirs() {
+  static TempDirs dirs;
+  return dirs;
+}
+
+}  // namespace
+
 std::string TempDir(const std::string& name) {
   std::string pattern =
       (std::filesystem::temp_directory_path() / ("sightline-" + name + "-XXXXXX"));
   if (mkdtemp(pattern.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
+  MadeDirs().Add(pattern);
   return pattern;
 }
 

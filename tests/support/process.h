@@ -37,7 +37,8 @@ int Run(const std::vector<std::string>& argv, const std::string& log_file);
 // A TCP port on 127.0.0.1 that was free a moment ago.
 int FreePort();
 
-// A fresh temporary directory, removed by the caller if wanted.
+// A fresh temporary directory. It is removed when the test binary exits with every test passed
+// (kept after a failure, or with SIGHTLINE_KEEP_TEST_DIRS=1).
 std::string TempDir(const std::string& name);
 
 // A throwaway CA with server (127.0.0.1, localhost) and client certificates, made by

@@ -8,7 +8,16 @@
 # Everything started is stopped when the calling script exits.
 src=${SIGHTLINE_SOURCE_DIR:?} bin=${SIGHTLINE_BIN_DIR:?} brokers=${SIGHTLINE_TEST_BROKERS:?run through make test}
 stack_pids=()
-stop_stack() { for p in "${stack_pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; }
+# A passing run leaves nothing behind; a failing one keeps its logs and stores to be looked at
+# (and so does SIGHTLINE_KEEP_TEST_DIRS=1).
+stop_stack() {
+  local rc=$?
+  for p in "${stack_pids[@]}"; do kill "$p" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+  if [ "$rc" -eq 0 ] && [ -z "${SIGHTLINE_KEEP_TEST_DIRS:-}" ] && [ -n "${work:-}" ]; then
+    rm -rf "$work"
+  fi
+}
 trap stop_stack EXIT
 
 start_stack() {
