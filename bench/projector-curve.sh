@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # The projector's rebuild at growing sizes (issue 15's curve): for each size in simulated days of
-# 1,200 contacts (80 days: about 1M events; 240: 3.3M; 800: 11.9M), a fresh topic on a private
-# broker, the consume-only ceiling, the rebuild's rate and its peak RSS. Minutes per size above
-# 1M, so it is not part of `make bench`:
+# 1,200 contacts (80 days: about 1M events; 240: 3.3M; 673: 10.5M; 800: 11.9-12.6M), a fresh
+# topic on a private broker, the consume-only ceiling, the rebuild's rate and its peak RSS.
+# Minutes per size above 1M, so it is not part of `make bench`:
 #   bench/projector-curve.sh [days ...]      (default: 80 240)
 # With SIGHTLINE_CURVE_LIVE=1 each size also times the live projector catching up on the topic
 # from an empty store, and its peak RSS (about 30 s a million events).
