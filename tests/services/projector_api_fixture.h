@@ -167,24 +167,30 @@ class ApiTest : public ::testing::Test {
     api_ = MakeApi(StreamLimits{});
   }
 
+  // The API's dependencies on the fixture's store, policies, clock and audit sink (`audit`, or
+  // the recording audit_ when null), for a test to adjust before making its own API.
+  ApiDeps Deps(audit_log::AuditSink* audit = nullptr) {
+    return ApiDeps{.stores = *slot_,
+                   .calendar = calendar_,
+                   .access = access_,
+                   .auth = *auth_,
+                   .audit = audit != nullptr ? *audit : audit_,
+                   .feed = feed_,
+                   .metrics = metrics_,
+                   .clock = clock_,
+                   .consumer_status = [] { return consumer::ShellStatus{}; }};
+  }
+
   // `audit`: where audit records go (null: the recording audit_).
   std::unique_ptr<TriageApi> MakeApi(StreamLimits stream_limits,
                                      const storage::Store* alerts = nullptr,
                                      decltype(ApiDeps::write_event) write_event = {},
                                      audit_log::AuditSink* audit = nullptr) {
-    return std::make_unique<TriageApi>(
-        ApiDeps{.stores = *slot_,
-                .calendar = calendar_,
-                .access = access_,
-                .auth = *auth_,
-                .audit = audit != nullptr ? *audit : audit_,
-                .feed = feed_,
-                .metrics = metrics_,
-                .clock = clock_,
-                .consumer_status = [] { return consumer::ShellStatus{}; },
-                .stream_limits = stream_limits,
-                .alerts = alerts,
-                .write_event = std::move(write_event)});
+    ApiDeps deps = Deps(audit);
+    deps.stream_limits = stream_limits;
+    deps.alerts = alerts;
+    deps.write_event = std::move(write_event);
+    return std::make_unique<TriageApi>(std::move(deps));
   }
 
   // Replaces the fixture's children with a simulated county's (a fresh store, the clock at noon

@@ -298,24 +298,16 @@ TEST_F(ApiTest, OverHttpAReadIsHeldWithoutAThreadUntilItsAuditIsAcknowledged) {
 TEST_F(ApiTest, OnlyAFewStaffReadsWaitForTheReplicaAndTheRestAreAnsweredMeanwhile) {
   std::atomic<std::int64_t> applied{5};
   std::atomic<int> asked{0};  // How often the API has asked how far the replica has applied.
-  std::unique_ptr<TriageApi> api =
-      std::make_unique<TriageApi>(ApiDeps{.stores = *slot_,
-                                          .calendar = calendar_,
-                                          .access = access_,
-                                          .auth = *auth_,
-                                          .audit = audit_,
-                                          .feed = feed_,
-                                          .metrics = metrics_,
-                                          .clock = clock_,
-                                          .consumer_status =
-                                              [&applied, &asked] {
-                                                ++asked;
-                                                consumer::ShellStatus status;
-                                                status.partitions[0].applied_next = applied.load();
-                                                return status;
-                                              },
-                                          .max_waiting_reads = 1,
-                                          .not_before_wait = std::chrono::seconds(60)});
+  ApiDeps deps = Deps();
+  deps.consumer_status = [&applied, &asked] {
+    ++asked;
+    consumer::ShellStatus status;
+    status.partitions[0].applied_next = applied.load();
+    return status;
+  };
+  deps.max_waiting_reads = 1;
+  deps.not_before_wait = std::chrono::seconds(60);
+  auto api = std::make_unique<TriageApi>(std::move(deps));
   http::Server server({.host = "127.0.0.1", .port = 0, .threads = 2});
   api->Register(server, "");
   auto port = server.Start();
