@@ -496,16 +496,16 @@ http::Response TriageApi::HoldForAudit(const http::Request& req,
         r.headers["Retry-After"] = "1";
         return r;
       };
-      if (waiting_reads_.fetch_add(1) >= d_.max_waiting_reads) {
-        waiting_reads_.fetch_sub(1);
-        return behind(
-            "this replica has not yet applied what you have already seen, and enough reads are "
-            "already waiting for it; ask again");
+      switch (waits_.Wait(d_.consumer_status, *wanted, d_.not_before_wait)) {
+        case AppliedWaits::Outcome::kApplied:
+          break;
+        case AppliedWaits::Outcome::kTooMany:
+          return behind(
+              "this replica has not yet applied what you have already seen, and enough reads are "
+              "already waiting for it; ask again");
+        case AppliedWaits::Outcome::kTimedOut:
+          return behind("this replica has not yet applied what you have already seen; ask again");
       }
-      bool applied = WaitUntilApplied(d_.consumer_status, *wanted, d_.not_before_wait);
-      waiting_reads_.fetch_sub(1);
-      if (!applied)
-        return behind("this replica has not yet applied what you have already seen; ask again");
     }
   }
   const std::string applied = FormatApplied(d_.consumer_status());

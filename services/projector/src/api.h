@@ -9,7 +9,6 @@
 // Handlers are thread-safe (they only read the store and the shared, immutable config).
 #pragma once
 
-#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <functional>
@@ -25,6 +24,7 @@
 #include "config.h"
 #include "metrics.h"
 #include "online_rebuild.h"
+#include "read_token.h"
 #include "sightline/audit_log/sink.h"
 #include "sightline/clock/clock.h"
 #include "sightline/consumer/shell.h"
@@ -160,7 +160,7 @@ class TriageApi {
   };
 
   ApiDeps d_;
-  std::atomic<int> waiting_reads_{0};  // Reads waiting for their X-Sightline-Not-Before.
+  AppliedWaits waits_{d_.max_waiting_reads};  // Reads waiting for their X-Sightline-Not-Before.
   std::shared_ptr<HeldAudits> held_ = std::make_shared<HeldAudits>();
   std::unique_ptr<StreamHub> hub_;  // Last: stopped before the rest goes.
 };

@@ -63,4 +63,16 @@ bool WaitUntilApplied(const std::function<consumer::ShellStatus()>& status,
   return true;
 }
 
+AppliedWaits::Outcome AppliedWaits::Wait(const std::function<consumer::ShellStatus()>& status,
+                                         const AppliedOffsets& wanted,
+                                         std::chrono::milliseconds timeout) {
+  if (waiting_.fetch_add(1) >= limit_) {
+    waiting_.fetch_sub(1);
+    return Outcome::kTooMany;
+  }
+  bool applied = WaitUntilApplied(status, wanted, timeout);
+  waiting_.fetch_sub(1);
+  return applied ? Outcome::kApplied : Outcome::kTimedOut;
+}
+
 }  // namespace sightline::projector

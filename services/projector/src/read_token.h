@@ -7,6 +7,7 @@
 // Partitions and offsets are the events topic's, the same for every replica.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <functional>
@@ -29,5 +30,19 @@ bool HasApplied(const consumer::ShellStatus& status, const AppliedOffsets& wante
 // Asks `status` every 20 ms until it has applied `wanted`, for at most `timeout`; false if not.
 bool WaitUntilApplied(const std::function<consumer::ShellStatus()>& status,
                       const AppliedOffsets& wanted, std::chrono::milliseconds timeout);
+
+// The reads waiting on this replica (WaitUntilApplied, each on a request thread), at most
+// `limit` at once so that other reads always have threads (ADR 0024). Thread-safe.
+class AppliedWaits {
+ public:
+  enum class Outcome { kApplied, kTooMany, kTimedOut };
+  explicit AppliedWaits(int limit) : limit_(limit) {}
+  Outcome Wait(const std::function<consumer::ShellStatus()>& status, const AppliedOffsets& wanted,
+               std::chrono::milliseconds timeout);
+
+ private:
+  const int limit_;
+  std::atomic<int> waiting_{0};
+};
 
 }  // namespace sightline::projector
