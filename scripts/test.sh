@@ -5,6 +5,6 @@ set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 build=${SIGHTLINE_BUILD_DIR:-build}
-# One ctest run for all, so its closing line counts every test. Unit tests take the first slots;
-# the "kafka" ones share the broker (the outage test starts its own).
+# One ctest run for all, so its closing line counts every test. The longest start first (their
+# COST); the "kafka" ones share the broker (the outage and failover tests start their own).
 scripts/with-test-broker.sh ctest --test-dir "$build" --output-on-failure -j "$(nproc)" --no-tests=error
