@@ -1,6 +1,10 @@
 // The triage API's views for leaders, against the same fixture as projector_api_test.cc: the line
 // of sight (figures that add up, breaches and acknowledgement times, decisions in time), quality
 // assurance, and the alerts panel with acknowledgement through the gateway.
+#include <condition_variable>
+#include <future>
+#include <mutex>
+
 #include "projector_api_fixture.h"
 #include "records.h"
 
@@ -328,7 +332,7 @@ TEST_F(ApiTest, AlertsPanelShowsOpenAlertsOldestFirstAndAcknowledgesThroughTheGa
     http::Request q = Req(who);
     q.method = "POST";
     q.body = body;
-    return api.Acknowledge(q);
+    return http::Settle(api.Acknowledge(q));
   };
   r = ack("sm1",
           R"({"alert_id":"contact-decision/child-q/ev-c-child-q/L2","note":"Calling school"})");
@@ -355,6 +359,77 @@ TEST_F(ApiTest, AlertsPanelShowsOpenAlertsOldestFirstAndAcknowledgesThroughTheGa
   r = ack("hos1", R"({"alert_id":"contact-decision/child-q/ev-c-child-q/L2"})");
   EXPECT_EQ(r.status, 403);
   EXPECT_NE(r.body.find("refused by the gateway"), std::string::npos);
+}
+
+// A stalled gateway must not take the request threads: with one request thread, a read is answered
+// while two acknowledgements wait for the gateway, and a third is turned away at once.
+TEST_F(ApiTest, AcknowledgementsWaitForTheGatewayOffTheRequestThreads) {
+  namespace av = ::sightline::alerts::v1;
+  std::size_t dead = 0;
+  auto board = FillBoard({AlertStep("child-q", "mash", av::STEP_RAISED, 1, 9)}, "", dead);
+  ASSERT_NE(board, nullptr);
+  std::mutex mu;
+  std::condition_variable changed;
+  int arrived = 0;
+  bool answer = false;
+  ApiDeps deps = Deps();
+  deps.alerts = board.get();
+  deps.write_event = [&](const std::string&, const std::string&) {
+    std::unique_lock lock(mu);
+    ++arrived;
+    changed.notify_all();
+    changed.wait(lock, [&] { return answer; });
+    return StatusOr<http::ClientResponse>(http::ClientResponse{
+        .status = 202, .body = "{}", .content_type = "application/json", .headers = {}});
+  };
+  deps.write_threads = 2;
+  deps.max_pending_writes = 2;
+  auto api = std::make_unique<TriageApi>(std::move(deps));
+  http::Server server({.host = "127.0.0.1", .port = 0, .threads = 1});
+  api->Register(server, "");
+  auto port = server.Start();
+  ASSERT_TRUE(port.ok());
+  const std::string base = "http://127.0.0.1:" + std::to_string(port.value());
+  auto acknowledge = [&] {
+    http::ClientRequest r;
+    r.method = "POST";
+    r.path = "/v1/acknowledgements";
+    r.body = R"({"alert_id":"contact-decision/child-q/ev-c-child-q/L1"})";
+    r.content_type = "application/json";
+    r.headers["Authorization"] = "Bearer " + TokenOf("sm1");
+    return http::Send(base, r);
+  };
+  auto first = std::async(std::launch::async, acknowledge);
+  auto second = std::async(std::launch::async, acknowledge);
+  {
+    std::unique_lock lock(mu);
+    ASSERT_TRUE(changed.wait_for(lock, std::chrono::seconds(10), [&] { return arrived == 2; }));
+  }
+  // Both wait for the gateway; the one request thread is free.
+  http::ClientRequest read;
+  read.path = "/v1/children/child-q";
+  read.headers["Authorization"] = "Bearer " + TokenOf("hos1");
+  auto child = http::Send(base, read);
+  auto third = acknowledge();
+  ASSERT_TRUE(child.ok() && third.ok());
+  EXPECT_EQ(child.value().status, 200) << child.value().body;
+  EXPECT_EQ(third.value().status, 503) << third.value().body;
+  EXPECT_NE(third.value().body.find("too many acknowledgements"), std::string::npos);
+  EXPECT_EQ(third.value().headers["retry-after"], "1");
+  EXPECT_EQ(first.wait_for(std::chrono::milliseconds(0)), std::future_status::timeout)
+      << "an acknowledgement was answered before the gateway answered it";
+  {
+    std::lock_guard lock(mu);
+    answer = true;
+  }
+  changed.notify_all();
+  for (auto* waiting : {&first, &second}) {
+    auto r = waiting->get();
+    ASSERT_TRUE(r.ok());
+    EXPECT_EQ(r.value().status, 202) << r.value().body;
+  }
+  EXPECT_EQ(arrived, 2);
+  server.Stop();
 }
 
 }  // namespace

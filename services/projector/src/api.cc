@@ -204,10 +204,13 @@ TriageApi::TriageApi(ApiDeps deps)
                                  http::Response ignored;
                                  Audit(&user, "GET /v1/stream", "", "", au::OUTCOME_GRANTED,
                                        ignored, {.shown = shown, .detail = detail});
-                               }})) {}
+                               }})) {
+  if (d_.write_event) writes_ = std::make_unique<CallPool>(d_.write_threads, d_.max_pending_writes);
+}
 
 TriageApi::~TriageApi() {
-  hub_.reset();  // Streams close (and are audited) first.
+  hub_.reset();     // Streams close (and are audited) first.
+  writes_.reset();  // Acknowledgements still waiting for the gateway are answered.
   // Held answers' callbacks use the API: wait for them (each ends by the producer's delivery
   // timeout at the latest).
   std::unique_lock lock(held_->mu);

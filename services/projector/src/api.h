@@ -20,6 +20,7 @@
 #include <string>
 #include <vector>
 
+#include "call_pool.h"
 #include "change_feed.h"
 #include "config.h"
 #include "metrics.h"
@@ -59,6 +60,10 @@ struct ApiDeps {
   std::function<StatusOr<http::ClientResponse>(const std::string& authorization,
                                                const std::string& event_json)>
       write_event = {};
+  // Those writes wait for the gateway on `write_threads` threads of their own (call_pool.h), at
+  // most `max_pending_writes` at once; beyond that an acknowledgement gets 503 at once.
+  int write_threads = 2;
+  std::size_t max_pending_writes = 32;
   // Rebuilding while serving (ADR 0016); null: /v1/admin/rebuild answers 501.
   OnlineRebuild* rebuild = nullptr;
   std::set<domain::UserRole> rebuild_roles = {};
@@ -162,7 +167,8 @@ class TriageApi {
   ApiDeps d_;
   AppliedWaits waits_{d_.max_waiting_reads};  // Reads waiting for their X-Sightline-Not-Before.
   std::shared_ptr<HeldAudits> held_ = std::make_shared<HeldAudits>();
-  std::unique_ptr<StreamHub> hub_;  // Last: stopped before the rest goes.
+  std::unique_ptr<CallPool> writes_;  // Acknowledgements' gateway writes; set with write_event.
+  std::unique_ptr<StreamHub> hub_;    // Last: stopped before the rest goes.
 };
 
 }  // namespace sightline::projector

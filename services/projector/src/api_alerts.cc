@@ -181,18 +181,37 @@ http::Response TriageApi::Acknowledge(const http::Request& req) {
   e.mutable_alert_acknowledged()->set_alert_id(alert_id);
   e.mutable_alert_acknowledged()->set_note(note);
   auto authorization = req.headers.find("authorization");
-  auto written = d_.write_event(authorization == req.headers.end() ? "" : authorization->second,
-                                domain::EventToJson(e));
-  if (!written.ok()) return Error(503, "the gateway did not answer: " + written.status().message());
-  d_.metrics.Request("acknowledge", written.value().status);
-  if (written.value().status != 202) {
-    http::Response r;
-    r.status = written.value().status;
-    r.headers["Content-Type"] = "application/json";
-    r.body = written.value().body;
-    return r;
-  }
-  return Answer(202, {{"alert_id", alert_id}, {"event_id", e.event_id()}, {"by", user->id}});
+  // The answer waits for the gateway on a thread of the write pool, not on this request thread
+  // (call_pool.h): a slow gateway must not stop reads being answered.
+  http::Response accepted =
+      Answer(202, {{"alert_id", alert_id}, {"event_id", e.event_id()}, {"by", user->id}});
+  accepted.after = [this, caller = authorization == req.headers.end() ? "" : authorization->second,
+                    event = domain::EventToJson(e)](const http::Completion& done) {
+    auto write = [this, caller, event, done] {
+      auto written = d_.write_event(caller, event);
+      if (!written.ok()) {
+        done(Error(503, "the gateway did not answer: " + written.status().message()));
+        return;
+      }
+      d_.metrics.Request("acknowledge", written.value().status);
+      if (written.value().status == 202) {
+        done(std::nullopt);
+        return;
+      }
+      http::Response r;  // The gateway's own refusal, passed on as it is.
+      r.status = written.value().status;
+      r.headers["Content-Type"] = "application/json";
+      r.body = written.value().body;
+      done(std::move(r));
+    };
+    if (!writes_->Submit(write)) {
+      http::Response busy =
+          Error(503, "too many acknowledgements are waiting for the gateway; retry shortly");
+      busy.headers["Retry-After"] = "1";
+      done(std::move(busy));
+    }
+  };
+  return accepted;
 }
 
 }  // namespace sightline::projector
