@@ -1,6 +1,8 @@
 // GET /v1/returns/cin-census against the API fixture: only the roles that read every record may
 // make the return, the return the projector makes equals the one made offline from the same
 // events, and every child in it is named in the access audit before it is answered.
+#include <atomic>
+#include <future>
 #include <set>
 
 #include "projector_api_fixture.h"
@@ -125,6 +127,58 @@ TEST_F(ApiTest, TheProjectorsAnnexAIsTheOfflineOneAndNamesEveryChildInTheAudit) 
   EXPECT_EQ(body["children"].get<std::size_t>(), named.size());
   EXPECT_EQ(NamedInAudit(audit_, "GET /v1/returns/annex-a", "Annex A 2026-11-01 to 2026-12-31"),
             std::multiset<std::string>(named.begin(), named.end()));
+}
+
+// A return reads every stored event, so it runs off the request threads and one at a time. With
+// one request thread: while a return waits (here, for the replica to apply what its caller has
+// seen), a read is answered, a caller who may not make returns is refused as before, and a second
+// return is turned away at once.
+TEST_F(ApiTest, ReturnsRunOneAtATimeOffTheRequestThreads) {
+  std::atomic<std::int64_t> applied{5};
+  std::atomic<int> asked{0};
+  ApiDeps deps = Deps();
+  deps.consumer_status = [&applied, &asked] {
+    ++asked;
+    consumer::ShellStatus status;
+    status.partitions[0].applied_next = applied.load();
+    return status;
+  };
+  deps.not_before_wait = std::chrono::seconds(60);
+  deps.max_pending_returns = 1;
+  auto api = std::make_unique<TriageApi>(std::move(deps));
+  http::Server server({.host = "127.0.0.1", .port = 0, .threads = 1});
+  api->Register(server, "");
+  auto port = server.Start();
+  ASSERT_TRUE(port.ok());
+  auto get = [&](const std::string& user, const std::string& path, const std::string& not_before) {
+    http::ClientRequest r;
+    r.path = path;
+    r.headers["Authorization"] = "Bearer " + TokenOf(user);
+    if (!not_before.empty()) r.headers["X-Sightline-Not-Before"] = not_before;
+    return http::Send("http://127.0.0.1:" + std::to_string(port.value()), r);
+  };
+  const std::string census = "/v1/returns/cin-census?year=2026-27&la=886";
+  const int before = asked.load();
+  auto waiting = std::async(std::launch::async, [&] { return get("hos1", census, "0:10"); });
+  ASSERT_TRUE(sightline::testing::WaitFor([&] { return asked.load() >= before + 3; },
+                                          std::chrono::seconds(10)));
+  auto child = get("hos1", "/v1/children/child-q", "");
+  auto refused = get("sw1", census, "");
+  auto second = get("hos1", "/v1/returns/annex-a?from=2026-04-01&to=2026-09-30", "");
+  ASSERT_TRUE(child.ok() && refused.ok() && second.ok());
+  EXPECT_EQ(child.value().status, 200) << child.value().body;
+  EXPECT_EQ(refused.value().status, 403) << refused.value().body;
+  EXPECT_EQ(second.value().status, 503) << second.value().body;
+  EXPECT_NE(second.value().body.find("already being made"), std::string::npos);
+  EXPECT_EQ(second.value().headers["retry-after"], "5");
+  EXPECT_EQ(waiting.wait_for(std::chrono::milliseconds(0)), std::future_status::timeout);
+  applied = 10;
+  auto made = waiting.get();
+  ASSERT_TRUE(made.ok());
+  EXPECT_EQ(made.value().status, 200) << made.value().body;
+  EXPECT_EQ(made.value().content_type, "application/xml");
+  EXPECT_NE(made.value().body.find("<Message"), std::string::npos);
+  server.Stop();
 }
 
 }  // namespace

@@ -211,6 +211,7 @@ TriageApi::TriageApi(ApiDeps deps)
 TriageApi::~TriageApi() {
   hub_.reset();     // Streams close (and are audited) first.
   writes_.reset();  // Acknowledgements still waiting for the gateway are answered.
+  returns_.reset();
   // Held answers' callbacks use the API: wait for them (each ends by the producer's delivery
   // timeout at the latest).
   std::unique_lock lock(held_->mu);
@@ -545,6 +546,38 @@ http::Response TriageApi::HoldForAudit(const http::Request& req,
   return answer;
 }
 
+http::Response TriageApi::OnReturnsThread(const http::Request& req,
+                                          http::Response (TriageApi::*read)(const http::Request&)) {
+  identity::AuthResult who = d_.auth.Authenticate(req);
+  if (!IsStaff(who) || !domain::CanReadEveryRecord(*who.principal->AsUser(), d_.access))
+    return HoldForAudit(req, read);
+  http::Response queued;  // Never sent: the completion always gives the answer.
+  queued.after = [this, req, read](const http::Completion& done) {
+    auto run = [this, req, read, done] {
+      http::Response answer = HoldForAudit(req, read);
+      if (!answer.after) {
+        done(std::move(answer));
+        return;
+      }
+      std::function<void(http::Completion)> audited = std::move(answer.after);
+      answer.after = nullptr;
+      audited([answer = std::move(answer), done](std::optional<http::Response> instead) {
+        if (instead) {
+          done(std::move(instead));
+        } else {
+          done(answer);
+        }
+      });
+    };
+    if (!returns_->Submit(run)) {
+      http::Response busy = Error(503, "a statutory return is already being made; retry shortly");
+      busy.headers["Retry-After"] = "5";
+      done(std::move(busy));
+    }
+  };
+  return queued;
+}
+
 void TriageApi::Register(http::Server& server, const std::string& web_root) {
   // Reads: the answer is held, with no thread waiting, until Kafka has acknowledged its audit
   // records (ADR 0017). Writes (acknowledging, starting a rebuild) audit before they act.
@@ -559,8 +592,12 @@ void TriageApi::Register(http::Server& server, const std::string& web_root) {
   server.Get("/v1/qa", held(&TriageApi::QualityAssurance));
   server.Get("/v1/search", held(&TriageApi::Search));
   server.Get("/v1/alerts", held(&TriageApi::Alerts));
-  server.Get("/v1/returns/cin-census", held(&TriageApi::CinCensusReturn));
-  server.Get("/v1/returns/annex-a", held(&TriageApi::AnnexAReturn));
+  // Returns read every stored event: one at a time, off the request threads.
+  auto on_returns_thread = [this](http::Response (TriageApi::*read)(const http::Request&)) {
+    return [this, read](const http::Request& r) { return OnReturnsThread(r, read); };
+  };
+  server.Get("/v1/returns/cin-census", on_returns_thread(&TriageApi::CinCensusReturn));
+  server.Get("/v1/returns/annex-a", on_returns_thread(&TriageApi::AnnexAReturn));
   server.Post("/v1/acknowledgements", [this](const http::Request& r) { return Acknowledge(r); });
   server.Post("/v1/admin/rebuild", [this](const http::Request& r) { return StartRebuild(r); });
   server.Get("/v1/admin/rebuild", held(&TriageApi::RebuildStatus));

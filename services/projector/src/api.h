@@ -64,6 +64,9 @@ struct ApiDeps {
   // most `max_pending_writes` at once; beyond that an acknowledgement gets 503 at once.
   int write_threads = 2;
   std::size_t max_pending_writes = 32;
+  // Statutory returns, which read every stored event, run one at a time on a thread of their own;
+  // at most `max_pending_returns` wait or run, and beyond that a return gets 503 at once.
+  std::size_t max_pending_returns = 2;
   // Rebuilding while serving (ADR 0016); null: /v1/admin/rebuild answers 501.
   OnlineRebuild* rebuild = nullptr;
   std::set<domain::UserRole> rebuild_roles = {};
@@ -145,6 +148,10 @@ class TriageApi {
   // answer (http::Response::after) until they are all acknowledged; 503 if they are not.
   http::Response HoldForAudit(const http::Request& req,
                               http::Response (TriageApi::*read)(const http::Request&));
+  // HoldForAudit on the returns thread (returns_) for a caller who may make a return, so that the
+  // request thread is free meanwhile; anyone else is refused on the request thread as before.
+  http::Response OnReturnsThread(const http::Request& req,
+                                 http::Response (TriageApi::*read)(const http::Request&));
   // Writes one audit event (or, inside HoldForAudit, adds it to the request's records); false (and
   // `refusal` set to 503) when it could not be written.
   bool Audit(const domain::User* user, const std::string& endpoint, const std::string& child,
@@ -168,7 +175,8 @@ class TriageApi {
   AppliedWaits waits_{d_.max_waiting_reads};  // Reads waiting for their X-Sightline-Not-Before.
   std::shared_ptr<HeldAudits> held_ = std::make_shared<HeldAudits>();
   std::unique_ptr<CallPool> writes_;  // Acknowledgements' gateway writes; set with write_event.
-  std::unique_ptr<StreamHub> hub_;    // Last: stopped before the rest goes.
+  std::unique_ptr<CallPool> returns_ = std::make_unique<CallPool>(1, d_.max_pending_returns);
+  std::unique_ptr<StreamHub> hub_;  // Last: stopped before the rest goes.
 };
 
 }  // namespace sightline::projector
