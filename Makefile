@@ -35,7 +35,8 @@ test: build
 test-asan: build-asan
 	SIGHTLINE_BUILD_DIR=build/asan scripts/test.sh
 
-# The unit tests and the consumer shell's broker test under ThreadSanitizer (build/tsan).
+# The unit tests (not the domain's, which has no threads) and the consumer shell's broker test
+# under ThreadSanitizer (build/tsan).
 test-tsan: deps
 	scripts/test-tsan.sh
 
