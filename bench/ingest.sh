@@ -152,3 +152,12 @@ echo "|---|---|---|---|---|---|---|---|"
 printf '%s\n' "${cpu_rows[@]}"
 kill "$emitter" 2>/dev/null || true
 wait "$emitter" 2>/dev/null || true
+# How the projector folded the changed children (ADR 0023): by a kept fold taking the batch's
+# events, or from the child's whole history (SIGHTLINE_STACK_FOLD_CACHE=0 keeps none).
+folds=$(curl -fsS "$app/metrics" | awk -F'[{}" ]+' '/^sightline_projector_folds_total/ {
+  for (i = 1; i < NF; i++) if ($i == "path=") p = $(i + 1); v[p] = $NF }
+  END { printf "%d %d", v["appended"], v["whole"] }')
+echo
+echo "Children folded by the projector in this run: ${folds% *} by a kept fold taking the" \
+  "batch's events, ${folds#* } from their whole history" \
+  "(apply.fold_cache_children: ${SIGHTLINE_STACK_FOLD_CACHE:-the default})."

@@ -5,7 +5,8 @@
 # gw, app, token (the projector's), hos_token (a head of service's, who may make the returns;
 # also in $work/hos.token), gateway_token (a relay's, for the gateway; also in
 # $work/gateway.token). The day is in $work/day.ndjson, the projector's store in $work/data.
-# Everything started is stopped when the calling script exits.
+# Everything started is stopped when the calling script exits. SIGHTLINE_STACK_FOLD_CACHE sets the
+# projector's apply.fold_cache_children (0: no kept folds), for benches that compare the two.
 src=${SIGHTLINE_SOURCE_DIR:?} bin=${SIGHTLINE_BIN_DIR:?} brokers=${SIGHTLINE_TEST_BROKERS:?run through make test}
 stack_pids=()
 # A passing run leaves nothing behind; a failing one keeps its logs and stores to be looked at
@@ -49,7 +50,7 @@ EOT
 http: {port: 0, web_root: "$src/web"}
 kafka: {brokers: "$brokers", topic: $topic, dead_letter_topic: $topic.dlq, audit_topic: $topic.audit, group_id: $topic.p}
 store: {data_dir: "$work/data", sync_writes: false}
-apply: {ready_max_lag: 0}
+apply: {ready_max_lag: 0${SIGHTLINE_STACK_FOLD_CACHE:+, fold_cache_children: $SIGHTLINE_STACK_FOLD_CACHE}}
 clocks: {calendar_file: "$src/deploy/calendar/england-and-wales.txt"}
 access:
   users:
