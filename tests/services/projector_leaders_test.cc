@@ -4,6 +4,7 @@
 #include <condition_variable>
 #include <future>
 #include <mutex>
+#include <stdexcept>
 
 #include "projector_api_fixture.h"
 #include "records.h"
@@ -430,6 +431,32 @@ TEST_F(ApiTest, AcknowledgementsWaitForTheGatewayOffTheRequestThreads) {
   }
   EXPECT_EQ(arrived, 2);
   server.Stop();
+}
+
+// A write that throws answers 500, and the write pool's thread goes on to the next one.
+TEST_F(ApiTest, AnAcknowledgementWhoseWriteThrowsAnswers500AndTheNextIsStillWritten) {
+  namespace av = ::sightline::alerts::v1;
+  std::size_t dead = 0;
+  auto board = FillBoard({AlertStep("child-q", "mash", av::STEP_RAISED, 1, 9)}, "", dead);
+  ASSERT_NE(board, nullptr);
+  int calls = 0;
+  ApiDeps deps = Deps();
+  deps.alerts = board.get();
+  deps.write_threads = 1;
+  deps.write_event = [&calls](const std::string&, const std::string&) {
+    if (++calls == 1) throw std::runtime_error("the client broke");
+    return StatusOr<http::ClientResponse>(http::ClientResponse{
+        .status = 202, .body = "{}", .content_type = "application/json", .headers = {}});
+  };
+  TriageApi api(std::move(deps));
+  http::Request q = Req("sm1");
+  q.method = "POST";
+  q.body = R"({"alert_id":"contact-decision/child-q/ev-c-child-q/L1"})";
+  http::Response first = http::Settle(api.Acknowledge(q));
+  EXPECT_EQ(first.status, 500) << first.body;
+  http::Response second = http::Settle(api.Acknowledge(q));
+  EXPECT_EQ(second.status, 202) << second.body;
+  EXPECT_EQ(calls, 2);
 }
 
 }  // namespace

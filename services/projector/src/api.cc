@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <iostream>
 
 #include "alert_board.h"
 #include "api_internal.h"
@@ -554,7 +555,14 @@ http::Response TriageApi::OnReturnsThread(const http::Request& req,
   http::Response queued;  // Never sent: the completion always gives the answer.
   queued.after = [this, req, read](const http::Completion& done) {
     auto run = [this, req, read, done] {
-      http::Response answer = HoldForAudit(req, read);
+      http::Response answer;
+      try {  // As the server does for a handler on its own pool: 500, and the thread goes on.
+        answer = HoldForAudit(req, read);
+      } catch (const std::exception& e) {
+        std::cerr << "sightline-projector: " << req.path << " threw: " << e.what() << "\n";
+        done(Error(500, "internal error"));
+        return;
+      }
       if (!answer.after) {
         done(std::move(answer));
         return;

@@ -1,5 +1,6 @@
 // The triage API's alert board (issue 14): the alerts panel and acknowledging from the screen.
 #include <algorithm>
+#include <iostream>
 #include <map>
 
 #include "alert_board.h"
@@ -188,7 +189,14 @@ http::Response TriageApi::Acknowledge(const http::Request& req) {
   accepted.after = [this, caller = authorization == req.headers.end() ? "" : authorization->second,
                     event = domain::EventToJson(e)](const http::Completion& done) {
     auto write = [this, caller, event, done] {
-      auto written = d_.write_event(caller, event);
+      StatusOr<http::ClientResponse> written = Unavailable("not sent");
+      try {  // As the server does for a handler on its own pool: 500, and the thread goes on.
+        written = d_.write_event(caller, event);
+      } catch (const std::exception& thrown) {
+        std::cerr << "sightline-projector: acknowledging threw: " << thrown.what() << "\n";
+        done(Error(500, "internal error"));
+        return;
+      }
       if (!written.ok()) {
         done(Error(503, "the gateway did not answer: " + written.status().message()));
         return;

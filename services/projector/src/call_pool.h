@@ -25,7 +25,7 @@ class CallPool {
   CallPool& operator=(const CallPool&) = delete;
 
   // Queues `call` for a pool thread; false (and `call` not run) when max_pending are already
-  // queued or running.
+  // queued or running. `call` must not throw (it answers its own caller, errors included).
   bool Submit(std::function<void()> call);
 
  private:
