@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <functional>
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <optional>
@@ -179,6 +180,33 @@ class ApiTest : public ::testing::Test {
                    .metrics = metrics_,
                    .clock = clock_,
                    .consumer_status = [] { return consumer::ShellStatus{}; }};
+  }
+
+  // A replica that has applied partition 0 up to `applied` (the next offset), for reads with
+  // X-Sightline-Not-Before; `asked` counts how often the API has asked how far it has applied.
+  struct Replica {
+    std::atomic<std::int64_t> applied{5};
+    std::atomic<int> asked{0};
+    std::function<consumer::ShellStatus()> Status() {
+      return [this] {
+        ++asked;
+        consumer::ShellStatus status;
+        status.partitions[0].applied_next = applied.load();
+        return status;
+      };
+    }
+  };
+
+  // Serves `api` over HTTP on a free port with `threads` request threads; sets `base` to its URL.
+  static std::unique_ptr<http::Server> Serve(TriageApi& api, int threads, std::string& base) {
+    auto server = std::make_unique<http::Server>(
+        http::ServerOptions{.host = "127.0.0.1", .port = 0, .threads = threads});
+    api.Register(*server, "");
+    auto port = server->Start();
+    EXPECT_TRUE(port.ok()) << port.status().ToString();
+    if (!port.ok()) return nullptr;
+    base = "http://127.0.0.1:" + std::to_string(port.value());
+    return server;
   }
 
   // `audit`: where audit records go (null: the recording audit_).

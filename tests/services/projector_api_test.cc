@@ -249,15 +249,14 @@ class HoldingAudit final : public audit_log::AuditSink {
 TEST_F(ApiTest, OverHttpAReadIsHeldWithoutAThreadUntilItsAuditIsAcknowledged) {
   HoldingAudit audit;
   std::unique_ptr<TriageApi> api = MakeApi(StreamLimits{}, nullptr, {}, &audit);
-  http::Server server({.host = "127.0.0.1", .port = 0, .threads = 1});
-  api->Register(server, "");
-  auto port = server.Start();
-  ASSERT_TRUE(port.ok());
+  std::string base;
+  auto server = Serve(*api, 1, base);
+  ASSERT_NE(server, nullptr);
   auto get = [&](const std::string& path) {
     http::ClientRequest r;
     r.path = path;
     r.headers["Authorization"] = "Bearer " + TokenOf("hos1");
-    return http::Send("http://127.0.0.1:" + std::to_string(port.value()), r);
+    return http::Send(base, r);
   };
   // Two reads on a one-thread pool: both are answered and held at once.
   auto child = std::async(std::launch::async, [&] { return get("/v1/children/child-q"); });
@@ -289,35 +288,28 @@ TEST_F(ApiTest, OverHttpAReadIsHeldWithoutAThreadUntilItsAuditIsAcknowledged) {
   EXPECT_NE(c.value().body.find("chronology"), std::string::npos);
   EXPECT_EQ(q.value().status, 503);
   EXPECT_NE(q.value().body.find("nothing is shown unaudited"), std::string::npos);
-  server.Stop();
+  server->Stop();
 }
 
 // ADR 0024: a read that must wait for this replica to catch up (X-Sightline-Not-Before) holds a
 // handler thread, so only members of staff may wait, and only max_waiting_reads at once; the
 // other handler threads go on answering.
 TEST_F(ApiTest, OnlyAFewStaffReadsWaitForTheReplicaAndTheRestAreAnsweredMeanwhile) {
-  std::atomic<std::int64_t> applied{5};
-  std::atomic<int> asked{0};  // How often the API has asked how far the replica has applied.
+  Replica replica;
   ApiDeps deps = Deps();
-  deps.consumer_status = [&applied, &asked] {
-    ++asked;
-    consumer::ShellStatus status;
-    status.partitions[0].applied_next = applied.load();
-    return status;
-  };
+  deps.consumer_status = replica.Status();
   deps.max_waiting_reads = 1;
   deps.not_before_wait = std::chrono::seconds(60);
   auto api = std::make_unique<TriageApi>(std::move(deps));
-  http::Server server({.host = "127.0.0.1", .port = 0, .threads = 2});
-  api->Register(server, "");
-  auto port = server.Start();
-  ASSERT_TRUE(port.ok());
+  std::string base;
+  auto server = Serve(*api, 2, base);
+  ASSERT_NE(server, nullptr);
   auto get = [&](const std::string& user, const std::string& not_before) {
     http::ClientRequest r;
     r.path = "/v1/children/child-q";
     if (!user.empty()) r.headers["Authorization"] = "Bearer " + TokenOf(user);
     if (!not_before.empty()) r.headers["X-Sightline-Not-Before"] = not_before;
-    return http::Send("http://127.0.0.1:" + std::to_string(port.value()), r);
+    return http::Send(base, r);
   };
   // Already applied: no wait.
   auto now = get("hos1", "0:5");
@@ -326,9 +318,9 @@ TEST_F(ApiTest, OnlyAFewStaffReadsWaitForTheReplicaAndTheRestAreAnsweredMeanwhil
   EXPECT_EQ(now.value().headers["x-sightline-applied"], "0:5");
 
   // Once the API has asked three more times, the read is polling inside its wait.
-  const int before = asked.load();
+  const int before = replica.asked.load();
   auto waiting = std::async(std::launch::async, [&] { return get("hos1", "0:10"); });
-  ASSERT_TRUE(sightline::testing::WaitFor([&] { return asked.load() >= before + 3; },
+  ASSERT_TRUE(sightline::testing::WaitFor([&] { return replica.asked.load() >= before + 3; },
                                           std::chrono::seconds(10)));
   // While it waits: a second waiter is turned away at once, a stranger's read is refused and
   // audited rather than made to wait, and a read that need not wait is answered.
@@ -344,12 +336,12 @@ TEST_F(ApiTest, OnlyAFewStaffReadsWaitForTheReplicaAndTheRestAreAnsweredMeanwhil
   EXPECT_EQ(stranger.value().status, 401) << stranger.value().body;
   EXPECT_EQ(plain.value().status, 200) << plain.value().body;
   // The replica catches up: the waiting read is answered with what it had applied.
-  applied = 10;
+  replica.applied = 10;
   auto waited = waiting.get();
   ASSERT_TRUE(waited.ok());
   EXPECT_EQ(waited.value().status, 200) << waited.value().body;
   EXPECT_EQ(waited.value().headers["x-sightline-applied"], "0:10");
-  server.Stop();
+  server->Stop();
 }
 
 // A sink that records what a stream would write to its client.

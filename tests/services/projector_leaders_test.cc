@@ -386,11 +386,9 @@ TEST_F(ApiTest, AcknowledgementsWaitForTheGatewayOffTheRequestThreads) {
   deps.write_threads = 2;
   deps.max_pending_writes = 2;
   auto api = std::make_unique<TriageApi>(std::move(deps));
-  http::Server server({.host = "127.0.0.1", .port = 0, .threads = 1});
-  api->Register(server, "");
-  auto port = server.Start();
-  ASSERT_TRUE(port.ok());
-  const std::string base = "http://127.0.0.1:" + std::to_string(port.value());
+  std::string base;
+  auto server = Serve(*api, 1, base);
+  ASSERT_NE(server, nullptr);
   auto acknowledge = [&] {
     http::ClientRequest r;
     r.method = "POST";
@@ -430,7 +428,7 @@ TEST_F(ApiTest, AcknowledgementsWaitForTheGatewayOffTheRequestThreads) {
     EXPECT_EQ(r.value().status, 202) << r.value().body;
   }
   EXPECT_EQ(arrived, 2);
-  server.Stop();
+  server->Stop();
 }
 
 // A write that throws answers 500, and the write pool's thread goes on to the next one.

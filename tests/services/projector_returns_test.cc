@@ -1,7 +1,6 @@
 // GET /v1/returns/cin-census against the API fixture: only the roles that read every record may
 // make the return, the return the projector makes equals the one made offline from the same
 // events, and every child in it is named in the access audit before it is answered.
-#include <atomic>
 #include <future>
 #include <set>
 
@@ -134,33 +133,26 @@ TEST_F(ApiTest, TheProjectorsAnnexAIsTheOfflineOneAndNamesEveryChildInTheAudit) 
 // seen), a read is answered, a caller who may not make returns is refused as before, and a second
 // return is turned away at once.
 TEST_F(ApiTest, ReturnsRunOneAtATimeOffTheRequestThreads) {
-  std::atomic<std::int64_t> applied{5};
-  std::atomic<int> asked{0};
+  Replica replica;
   ApiDeps deps = Deps();
-  deps.consumer_status = [&applied, &asked] {
-    ++asked;
-    consumer::ShellStatus status;
-    status.partitions[0].applied_next = applied.load();
-    return status;
-  };
+  deps.consumer_status = replica.Status();
   deps.not_before_wait = std::chrono::seconds(60);
   deps.max_pending_returns = 1;
   auto api = std::make_unique<TriageApi>(std::move(deps));
-  http::Server server({.host = "127.0.0.1", .port = 0, .threads = 1});
-  api->Register(server, "");
-  auto port = server.Start();
-  ASSERT_TRUE(port.ok());
+  std::string base;
+  auto server = Serve(*api, 1, base);
+  ASSERT_NE(server, nullptr);
   auto get = [&](const std::string& user, const std::string& path, const std::string& not_before) {
     http::ClientRequest r;
     r.path = path;
     r.headers["Authorization"] = "Bearer " + TokenOf(user);
     if (!not_before.empty()) r.headers["X-Sightline-Not-Before"] = not_before;
-    return http::Send("http://127.0.0.1:" + std::to_string(port.value()), r);
+    return http::Send(base, r);
   };
   const std::string census = "/v1/returns/cin-census?year=2026-27&la=886";
-  const int before = asked.load();
+  const int before = replica.asked.load();
   auto waiting = std::async(std::launch::async, [&] { return get("hos1", census, "0:10"); });
-  ASSERT_TRUE(sightline::testing::WaitFor([&] { return asked.load() >= before + 3; },
+  ASSERT_TRUE(sightline::testing::WaitFor([&] { return replica.asked.load() >= before + 3; },
                                           std::chrono::seconds(10)));
   auto child = get("hos1", "/v1/children/child-q", "");
   auto refused = get("sw1", census, "");
@@ -172,13 +164,13 @@ TEST_F(ApiTest, ReturnsRunOneAtATimeOffTheRequestThreads) {
   EXPECT_NE(second.value().body.find("already being made"), std::string::npos);
   EXPECT_EQ(second.value().headers["retry-after"], "5");
   EXPECT_EQ(waiting.wait_for(std::chrono::milliseconds(0)), std::future_status::timeout);
-  applied = 10;
+  replica.applied = 10;
   auto made = waiting.get();
   ASSERT_TRUE(made.ok());
   EXPECT_EQ(made.value().status, 200) << made.value().body;
   EXPECT_EQ(made.value().content_type, "application/xml");
   EXPECT_NE(made.value().body.find("<Message"), std::string::npos);
-  server.Stop();
+  server->Stop();
 }
 
 }  // namespace
