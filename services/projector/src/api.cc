@@ -72,13 +72,13 @@ std::optional<std::string> HexDecode(std::string_view s) {
   return out;
 }
 
-bool IsStaff(const identity::AuthResult& who) {
-  return who.principal && who.principal->AsUser().has_value();
-}
-
 }  // namespace
 
 namespace api_internal {
+
+bool IsStaff(const identity::AuthResult& who) {
+  return who.principal && who.principal->AsUser().has_value();
+}
 
 std::optional<pv::ChildSummary> LoadSummary(const storage::Store& store, const std::string& id,
                                             Status& status) {
@@ -495,7 +495,8 @@ http::Response TriageApi::HoldForAudit(const http::Request& req,
     }
     // Waiting holds a handler thread, so only a member of staff may make this replica wait, and
     // only a few at once; anyone else's read goes ahead and is refused (and audited) as usual.
-    if (!HasApplied(d_.consumer_status(), *wanted) && IsStaff(d_.auth.Authenticate(req))) {
+    if (!HasApplied(d_.consumer_status(), *wanted) &&
+        api_internal::IsStaff(d_.auth.Authenticate(req))) {
       auto behind = [](std::string_view why) {
         http::Response r = Error(503, std::string(why));
         r.headers["Retry-After"] = "1";
@@ -547,43 +548,22 @@ http::Response TriageApi::HoldForAudit(const http::Request& req,
   return answer;
 }
 
-http::Response TriageApi::OnReturnsThread(const http::Request& req,
-                                          http::Response (TriageApi::*read)(const http::Request&)) {
-  identity::AuthResult who = d_.auth.Authenticate(req);
-  if (!IsStaff(who) || !domain::CanReadEveryRecord(*who.principal->AsUser(), d_.access))
-    return HoldForAudit(req, read);
-  http::Response queued;  // Never sent: the completion always gives the answer.
-  queued.after = [this, req, read](const http::Completion& done) {
-    auto run = [this, req, read, done] {
-      http::Response answer;
+http::Response TriageApi::AnswerOnPool(CallPool& pool, http::Response answer,
+                                       std::function<void(const http::Completion&)> work,
+                                       http::Response busy) {
+  answer.after = [&pool, work = std::move(work),
+                  busy = std::move(busy)](const http::Completion& done) {
+    bool queued = pool.Submit([work, done] {
       try {  // As the server does for a handler on its own pool: 500, and the thread goes on.
-        answer = HoldForAudit(req, read);
+        work(done);
       } catch (const std::exception& e) {
-        std::cerr << "sightline-projector: " << req.path << " threw: " << e.what() << "\n";
+        std::cerr << "sightline-projector: a call on a pool threw: " << e.what() << "\n";
         done(Error(500, "internal error"));
-        return;
       }
-      if (!answer.after) {
-        done(std::move(answer));
-        return;
-      }
-      std::function<void(http::Completion)> audited = std::move(answer.after);
-      answer.after = nullptr;
-      audited([answer = std::move(answer), done](std::optional<http::Response> instead) {
-        if (instead) {
-          done(std::move(instead));
-        } else {
-          done(answer);
-        }
-      });
-    };
-    if (!returns_->Submit(run)) {
-      http::Response busy = Error(503, "a statutory return is already being made; retry shortly");
-      busy.headers["Retry-After"] = "5";
-      done(std::move(busy));
-    }
+    });
+    if (!queued) done(busy);
   };
-  return queued;
+  return answer;
 }
 
 void TriageApi::Register(http::Server& server, const std::string& web_root) {

@@ -152,6 +152,12 @@ class TriageApi {
   // request thread is free meanwhile; anyone else is refused on the request thread as before.
   http::Response OnReturnsThread(const http::Request& req,
                                  http::Response (TriageApi::*read)(const http::Request&));
+  // `answer`, held (http::Response::after) until `work` has run on `pool` and called its
+  // Completion, which sends `answer` (nullopt) or another answer. `work` calls it exactly once,
+  // last; if `work` throws first, the answer is 500. When `pool` is full: `busy`, at once.
+  static http::Response AnswerOnPool(CallPool& pool, http::Response answer,
+                                     std::function<void(const http::Completion&)> work,
+                                     http::Response busy);
   // Writes one audit event (or, inside HoldForAudit, adds it to the request's records); false (and
   // `refusal` set to 503) when it could not be written.
   bool Audit(const domain::User* user, const std::string& endpoint, const std::string& child,

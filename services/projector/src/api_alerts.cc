@@ -1,6 +1,5 @@
 // The triage API's alert board (issue 14): the alerts panel and acknowledging from the screen.
 #include <algorithm>
-#include <iostream>
 #include <map>
 
 #include "alert_board.h"
@@ -184,42 +183,30 @@ http::Response TriageApi::Acknowledge(const http::Request& req) {
   auto authorization = req.headers.find("authorization");
   // The answer waits for the gateway on a thread of the write pool, not on this request thread
   // (call_pool.h): a slow gateway must not stop reads being answered.
-  http::Response accepted =
-      Answer(202, {{"alert_id", alert_id}, {"event_id", e.event_id()}, {"by", user->id}});
-  accepted.after = [this, caller = authorization == req.headers.end() ? "" : authorization->second,
-                    event = domain::EventToJson(e)](const http::Completion& done) {
-    auto write = [this, caller, event, done] {
-      StatusOr<http::ClientResponse> written = Unavailable("not sent");
-      try {  // As the server does for a handler on its own pool: 500, and the thread goes on.
-        written = d_.write_event(caller, event);
-      } catch (const std::exception& thrown) {
-        std::cerr << "sightline-projector: acknowledging threw: " << thrown.what() << "\n";
-        done(Error(500, "internal error"));
-        return;
-      }
-      if (!written.ok()) {
-        done(Error(503, "the gateway did not answer: " + written.status().message()));
-        return;
-      }
-      d_.metrics.Request("acknowledge", written.value().status);
-      if (written.value().status == 202) {
-        done(std::nullopt);
-        return;
-      }
-      http::Response r;  // The gateway's own refusal, passed on as it is.
-      r.status = written.value().status;
-      r.headers["Content-Type"] = "application/json";
-      r.body = written.value().body;
-      done(std::move(r));
-    };
-    if (!writes_->Submit(write)) {
-      http::Response busy =
-          Error(503, "too many acknowledgements are waiting for the gateway; retry shortly");
-      busy.headers["Retry-After"] = "1";
-      done(std::move(busy));
-    }
-  };
-  return accepted;
+  http::Response busy =
+      Error(503, "too many acknowledgements are waiting for the gateway; retry shortly");
+  busy.headers["Retry-After"] = "1";
+  return AnswerOnPool(
+      *writes_, Answer(202, {{"alert_id", alert_id}, {"event_id", e.event_id()}, {"by", user->id}}),
+      [this, caller = authorization == req.headers.end() ? "" : authorization->second,
+       event = domain::EventToJson(e)](const http::Completion& done) {
+        auto written = d_.write_event(caller, event);
+        if (!written.ok()) {
+          done(Error(503, "the gateway did not answer: " + written.status().message()));
+          return;
+        }
+        d_.metrics.Request("acknowledge", written.value().status);
+        if (written.value().status == 202) {
+          done(std::nullopt);
+          return;
+        }
+        http::Response r;  // The gateway's own refusal, passed on as it is.
+        r.status = written.value().status;
+        r.headers["Content-Type"] = "application/json";
+        r.body = written.value().body;
+        done(std::move(r));
+      },
+      std::move(busy));
 }
 
 }  // namespace sightline::projector

@@ -11,6 +11,7 @@
 #include "sightline/domain/access/access.h"
 #include "sightline/domain/calendar/calendar.h"
 #include "sightline/http/server.h"
+#include "sightline/identity/authenticator.h"
 #include "sightline/projections/v1/projections.pb.h"
 #include "sightline/storage/store.h"
 
@@ -25,6 +26,8 @@ std::optional<http::Response> ForEachSummary(
     const storage::Store& store, const std::function<void(projections::v1::ChildSummary&)>& visit);
 // 503 naming the store failure.
 http::Response StoreError(const Status& s);
+// Whether the credential is a member of staff's (a user, not a service).
+bool IsStaff(const identity::AuthResult& who);
 // The audit outcome (sightline.audit.v1.Outcome number) of an access decision.
 int AuditOutcome(domain::Access access);
 // An alert board row as the API shows it: the row, its state in words, working days overdue.

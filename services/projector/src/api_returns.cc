@@ -155,4 +155,33 @@ http::Response TriageApi::AnnexAReturn(const http::Request& req) {
   return api_json::Answer(200, out);
 }
 
+http::Response TriageApi::OnReturnsThread(const http::Request& req,
+                                          http::Response (TriageApi::*read)(const http::Request&)) {
+  identity::AuthResult who = d_.auth.Authenticate(req);
+  if (!api_internal::IsStaff(who) ||
+      !domain::CanReadEveryRecord(*who.principal->AsUser(), d_.access))
+    return HoldForAudit(req, read);
+  http::Response busy = Error(503, "a statutory return is already being made; retry shortly");
+  busy.headers["Retry-After"] = "5";
+  return AnswerOnPool(
+      *returns_, http::Response{},  // Never sent: the work always gives the answer.
+      [this, req, read](const http::Completion& done) {
+        http::Response answer = HoldForAudit(req, read);
+        if (!answer.after) {
+          done(std::move(answer));
+          return;
+        }
+        std::function<void(http::Completion)> audited = std::move(answer.after);
+        answer.after = nullptr;
+        audited([answer = std::move(answer), done](std::optional<http::Response> instead) {
+          if (instead) {
+            done(std::move(instead));
+          } else {
+            done(answer);
+          }
+        });
+      },
+      std::move(busy));
+}
+
 }  // namespace sightline::projector
