@@ -483,6 +483,12 @@ TEST(NotifierIntegration, StoppingTheWatchdogFiresTheHeartbeatAlertWithinTwoInte
   ASSERT_EQ(watchdog.Stop(), 0);
   ASSERT_TRUE(
       WaitFor([&] { return am.Active().count("sightline/heartbeat-missing") == 1; }, seconds(60)));
+  // The two receivers are delivered to one after the other: Alertmanager may show the alert
+  // before the webhook has its page.
+  ASSERT_TRUE(
+      WaitFor([&] { return Actions(hook, "trigger").count("sightline/heartbeat-missing") == 1; },
+              seconds(30)))
+      << "the webhook was not paged; see " << notifier.dir();
   EXPECT_EQ(Actions(hook, "trigger"), (std::set<std::string>{"sightline/heartbeat-missing"}));
   // It fired two intervals after the last beat that got through, which came before the stop.
   Instant fired = ToInstant([&] {
