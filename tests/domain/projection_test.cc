@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <map>
 
+#include "sightline/core/time.h"
+#include "sightline/domain/events/effective.h"
 #include "sightline/simulator/random.h"
 #include "sightline/simulator/simulate.h"
 
@@ -311,6 +313,47 @@ TEST(ProjectionTest, QueueKeysSortRedFirstThenLongestWaiting) {
   std::string order;
   for (const auto& k : keys) order += k.back();
   EXPECT_EQ(order, "ebcda");
+}
+
+// An event that names a piece of work only by its own id takes the ids it lacks from the
+// earliest event naming that piece of work with them, however many events name it.
+TEST(ProjectionTest, ResolveLinksFromTheEarliestEventNamingTheWork) {
+  auto event = [](const std::string& id, int day) {
+    v1::Envelope e;
+    e.set_event_id(id);
+    e.set_child_id("c1");
+    Instant at =
+        Instant(std::chrono::sys_days{std::chrono::January / 5 / 2026}) + std::chrono::days(day);
+    *e.mutable_occurred_at() = ToTimestamp(at);
+    *e.mutable_recorded_at() = e.occurred_at();
+    e.mutable_assessment_started();
+    e.mutable_refs()->set_assessment_id("a1");
+    return e;
+  };
+  std::vector<v1::Envelope> events;
+  events.push_back(event("e-visit-early", 1));  // Names only the assessment: nothing to give.
+  v1::Envelope first = event("e-first", 2);
+  first.mutable_refs()->set_referral_id("r1");
+  v1::Envelope second = event("e-second", 3);  // A later, conflicting referral: not taken.
+  second.mutable_refs()->set_referral_id("r2");
+  second.mutable_refs()->set_contact_id("k2");
+  for (int day = 4; day < 200; ++day)
+    events.push_back(event("e-visit-" + std::to_string(day), day));
+  events.push_back(second);
+  events.push_back(first);  // Input order does not matter: event time does.
+
+  Effective eff = Resolve(events);
+  ASSERT_EQ(eff.events.size(), events.size());
+  for (const v1::Envelope* e : eff.events) {
+    if (e->event_id() == "e-second") {
+      EXPECT_EQ(e->refs().referral_id(), "r2");  // Its own ids stay.
+      continue;
+    }
+    EXPECT_EQ(e->refs().referral_id(), "r1") << e->event_id();
+    // Only "e-second" has a contact: it is the earliest (and only) one to give it.
+    EXPECT_EQ(e->refs().contact_id(), "k2") << e->event_id();
+  }
+  EXPECT_EQ(eff.linked.size(), events.size() - 1);
 }
 
 }  // namespace

@@ -71,25 +71,28 @@ std::optional<v1::CaseRefs> LinkRefs(const v1::CaseRefs& original, Lookup&& look
 // are filled first, so a chain is followed: an s47 enquiry names its strategy discussion, which
 // names the referral.
 void Link(Effective& out) {
-  // (field's place in kLinkable, id) -> the events naming that id, in event-time order. The
-  // views point into the input events, which outlive this function.
-  std::map<std::pair<std::size_t, std::string_view>, std::vector<const v1::Envelope*>> holders;
+  // (field's place in kLinkable, id) -> for each field, its value on the earliest event (in
+  // event-time order) that names that id and has the field. Kept per field rather than as the
+  // list of events naming the id: a long history (a plan's visits all naming the plan) would
+  // otherwise be walked again for every event that names it. The views point into the input
+  // events, which outlive this function.
+  using Firsts = std::array<const std::string*, kLinkable.size()>;
+  std::map<std::pair<std::size_t, std::string_view>, Firsts> firsts;
   for (const v1::Envelope* e : out.events) {
     for (std::size_t f = 0; f < kLinkable.size(); ++f) {
       const std::string& id = (e->refs().*kLinkable[f].get)();
-      if (!id.empty()) holders[{f, id}].push_back(e);
+      if (id.empty()) continue;
+      Firsts& first = firsts.try_emplace({f, id}).first->second;
+      for (std::size_t g = 0; g < kLinkable.size(); ++g) {
+        const std::string& v = (e->refs().*kLinkable[g].get)();
+        if (first[g] == nullptr && !v.empty()) first[g] = &v;
+      }
     }
   }
-  // The value of `missing` on the earliest event that shares this id and has one.
   auto lookup = [&](std::size_t by, const std::string& id,
                     std::size_t missing) -> const std::string* {
-    auto it = holders.find({by, id});
-    if (it == holders.end()) return nullptr;
-    for (const v1::Envelope* h : it->second) {
-      const std::string& v = (h->refs().*kLinkable[missing].get)();
-      if (!v.empty()) return &v;
-    }
-    return nullptr;
+    auto it = firsts.find({by, id});
+    return it == firsts.end() ? nullptr : it->second[missing];
   };
   for (const v1::Envelope*& e : out.events) {
     std::optional<v1::CaseRefs> linked = LinkRefs(e->refs(), lookup);
