@@ -45,8 +45,8 @@ constexpr std::array<Linkable, 10> kLinkable = {{
 
 // The ids `refs` lacks, filled in as Effective says: for each missing id, deepest first, the
 // deeper ids the event has (or has been given so far) are tried in turn, and the first that
-// `lookup(by, id, missing)` answers gives the value. nullopt when nothing is filled. Shared by
-// Resolve (all of a child's events at once) and LinkIndex (one more event).
+// `lookup(by, id, missing)` answers gives the value. nullopt when nothing is filled. LinkIndex's
+// lookup; Resolve links through a LinkIndex too.
 template <class Lookup>
 std::optional<v1::CaseRefs> LinkRefs(const v1::CaseRefs& original, Lookup&& lookup) {
   std::optional<v1::CaseRefs> linked;  // Copied only when an id is filled in.
@@ -69,33 +69,13 @@ std::optional<v1::CaseRefs> LinkRefs(const v1::CaseRefs& original, Lookup&& look
 
 // Fills in the ids each event lacks (see Effective); events are in event-time order. Deeper ids
 // are filled first, so a chain is followed: an s47 enquiry names its strategy discussion, which
-// names the referral.
+// names the referral. The same LinkIndex the kept fold appends to, so that a whole fold and a
+// kept one link alike by construction: every event's own refs first, then each event linked.
 void Link(Effective& out) {
-  // (field's place in kLinkable, id) -> for each field, its value on the earliest event (in
-  // event-time order) that names that id and has the field. Kept per field rather than as the
-  // list of events naming the id: a long history (a plan's visits all naming the plan) would
-  // otherwise be walked again for every event that names it. The views point into the input
-  // events, which outlive this function.
-  using Firsts = std::array<const std::string*, kLinkable.size()>;
-  std::map<std::pair<std::size_t, std::string_view>, Firsts> firsts;
-  for (const v1::Envelope* e : out.events) {
-    for (std::size_t f = 0; f < kLinkable.size(); ++f) {
-      const std::string& id = (e->refs().*kLinkable[f].get)();
-      if (id.empty()) continue;
-      Firsts& first = firsts.try_emplace({f, id}).first->second;
-      for (std::size_t g = 0; g < kLinkable.size(); ++g) {
-        const std::string& v = (e->refs().*kLinkable[g].get)();
-        if (first[g] == nullptr && !v.empty()) first[g] = &v;
-      }
-    }
-  }
-  auto lookup = [&](std::size_t by, const std::string& id,
-                    std::size_t missing) -> const std::string* {
-    auto it = firsts.find({by, id});
-    return it == firsts.end() ? nullptr : it->second[missing];
-  };
+  LinkIndex index;
+  for (const v1::Envelope* e : out.events) index.Add(e->refs());
   for (const v1::Envelope*& e : out.events) {
-    std::optional<v1::CaseRefs> linked = LinkRefs(e->refs(), lookup);
+    std::optional<v1::CaseRefs> linked = index.Link(e->refs());
     if (!linked) continue;
     v1::Envelope& copy = out.linked.emplace_back(*e);
     *copy.mutable_refs() = std::move(*linked);
