@@ -183,9 +183,6 @@ http::Response TriageApi::Acknowledge(const http::Request& req) {
   auto authorization = req.headers.find("authorization");
   // The answer waits for the gateway on a thread of the write pool, not on this request thread
   // (call_pool.h): a slow gateway must not stop reads being answered.
-  http::Response busy =
-      Error(503, "too many acknowledgements are waiting for the gateway; retry shortly");
-  busy.headers["Retry-After"] = "1";
   return AnswerOnPool(
       *writes_, Answer(202, {{"alert_id", alert_id}, {"event_id", e.event_id()}, {"by", user->id}}),
       [this, caller = authorization == req.headers.end() ? "" : authorization->second,
@@ -206,7 +203,7 @@ http::Response TriageApi::Acknowledge(const http::Request& req) {
         r.body = written.value().body;
         done(std::move(r));
       },
-      std::move(busy));
+      api_json::Busy("too many acknowledgements are waiting for the gateway; retry shortly", 1));
 }
 
 }  // namespace sightline::projector

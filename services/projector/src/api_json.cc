@@ -31,6 +31,12 @@ http::Response Error(int status, const std::string& message, const std::string& 
   return Answer(status, body);
 }
 
+http::Response Busy(const std::string& message, int retry_after_seconds) {
+  http::Response r = Error(503, message);
+  r.headers["Retry-After"] = std::to_string(retry_after_seconds);
+  return r;
+}
+
 std::optional<std::map<std::string, std::string>> CheckQuery(const http::Request& req,
                                                              const std::set<std::string>& allowed,
                                                              http::Response& bad) {

@@ -23,6 +23,8 @@ http::Response Answer(int status, const json& body);
 http::Response AnswerText(int status, std::string body);
 // {"error": message, "field": field} with the status.
 http::Response Error(int status, const std::string& message, const std::string& field = "");
+// 503 with Retry-After: a queue or a wait is full, or this replica is behind; ask again later.
+http::Response Busy(const std::string& message, int retry_after_seconds);
 
 // The query parameters, each at most once and all in `allowed`; otherwise the 400 answer.
 std::optional<std::map<std::string, std::string>> CheckQuery(const http::Request& req,

@@ -161,8 +161,6 @@ http::Response TriageApi::OnReturnsThread(const http::Request& req,
   if (!api_internal::IsStaff(who) ||
       !domain::CanReadEveryRecord(*who.principal->AsUser(), d_.access))
     return HoldForAudit(req, read);
-  http::Response busy = Error(503, "a statutory return is already being made; retry shortly");
-  busy.headers["Retry-After"] = "5";
   return AnswerOnPool(
       *returns_, http::Response{},  // Never sent: the work always gives the answer.
       [this, req, read](const http::Completion& done) {
@@ -181,7 +179,7 @@ http::Response TriageApi::OnReturnsThread(const http::Request& req,
           }
         });
       },
-      std::move(busy));
+      api_json::Busy("a statutory return is already being made; retry shortly", 5));
 }
 
 }  // namespace sightline::projector
