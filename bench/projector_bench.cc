@@ -14,6 +14,7 @@
 #include <iostream>
 #include <sstream>
 #include <string>
+#include <thread>
 
 #include <nlohmann/json.hpp>
 
@@ -23,6 +24,7 @@
 #include "sightline/kafka/admin.h"
 #include "sightline/kafka/consumer.h"
 #include "sightline/kafka/producer.h"
+#include "sightline/runtime/usage.h"
 #include "sightline/simulator/simulate.h"
 
 using namespace sightline;
@@ -80,9 +82,11 @@ int main(int argc, char** argv) {
   double produce_s = bench::Since(t0);
 
   t0 = Clock::now();
+  double cpu0 = runtime::CpuSeconds(runtime::CpuOf::kThisProcess);
   auto consumed = ConsumeOnly(brokers, topic);
   if (!consumed.ok()) return std::cerr << consumed.status().message() << "\n", 1;
   double consume_s = bench::Since(t0);
+  double consume_cpu = runtime::CpuSeconds(runtime::CpuOf::kThisProcess) - cpu0;
 
   // A projector's config for this topic, in consumer group <topic>.<group>, storing under
   // <work>/<store>.
@@ -100,8 +104,10 @@ int main(int argc, char** argv) {
   std::string cmd = bin_dir + "/sightline-projector --config " + work + "/bench.yaml rebuild > " +
                     work + "/rebuild.log 2>&1";
   t0 = Clock::now();
+  cpu0 = runtime::CpuSeconds(runtime::CpuOf::kWaitedChildren);
   int rc = std::system(cmd.c_str());
   double project_s = bench::Since(t0);
+  double project_cpu = runtime::CpuSeconds(runtime::CpuOf::kWaitedChildren) - cpu0;
   if (rc != 0) return std::cerr << "rebuild failed; see " << work << "/rebuild.log\n", 1;
 
   double n = static_cast<double>(messages.size());
@@ -115,6 +121,19 @@ int main(int argc, char** argv) {
       "fold)\n",
       n / project_s, project_s);
   std::printf("ratio projector/ceiling %.3f\n", consume_s / project_s);
+  // CPU per event changes less from run to run than the wall times (which follow whatever else
+  // the cores and the page cache are doing), and says what the cores allow: the rebuild cannot
+  // pass the machine's cores divided by its CPU per event, however well its threads overlap.
+  double cores = static_cast<double>(std::max(1u, std::thread::hardware_concurrency()));
+  double consume_us = consume_cpu / static_cast<double>(consumed.value()) * 1e6;
+  double project_us = project_cpu / n * 1e6;
+  std::printf(
+      "CPU per event          consume only %.2f us, rebuild %.2f us (user + system, "
+      "every thread)\n",
+      consume_us, project_us);
+  std::printf("ratio by CPU per event  %.3f\n", consume_us / project_us);
+  std::printf("rebuild's CPU bound    %8.0f events/s  (%.0f cores, nothing else running)\n",
+              cores / project_us * 1e6, cores);
   // The rebuild states its own peak (VmHWM): a child's rusage would count this process's pages,
   // which its fork shared before the exec.
   std::ifstream log(work + "/rebuild.log");

@@ -28,6 +28,7 @@
 #include "sightline/consumer/offsets.h"
 #include "sightline/metrics/exposition.h"
 #include "sightline/runtime/serve.h"
+#include "sightline/runtime/usage.h"
 #include "store_layout.h"
 #include "store_slot.h"
 
@@ -205,13 +206,20 @@ int Rebuild(const ProjectorConfig& c, const domain::Calendar& calendar) {
   auto seconds = [&] {
     return std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   };
+  // The CPU it has used, every thread (RocksDB's and librdkafka's too).
+  auto cpu_seconds = [] { return runtime::CpuSeconds(runtime::CpuOf::kThisProcess); };
+  const double cpu_at_start = cpu_seconds();
+  double replay_cpu = 0;
   std::thread worker([&] {
     result = shell.Run(handler, stop);
     if (result.ok() && !stop) {
       consumer::ShellStatus p = shell.Snapshot();
-      std::fprintf(stderr, "rebuild: %lld events applied, %lld dead-lettered, replayed in %.2f s\n",
+      replay_cpu = cpu_seconds() - cpu_at_start;
+      std::fprintf(stderr,
+                   "rebuild: %lld events applied, %lld dead-lettered, replayed in %.2f s "
+                   "(%.1f CPU-seconds)\n",
                    static_cast<long long>(p.records_committed - p.dead_lettered),
-                   static_cast<long long>(p.dead_lettered), seconds());
+                   static_cast<long long>(p.dead_lettered), seconds(), replay_cpu);
       folding = true;
       auto folded = Applier::FoldAll(*store.value(), calendar, c.policy);
       if (folded.ok()) {
@@ -238,14 +246,12 @@ int Rebuild(const ProjectorConfig& c, const domain::Calendar& calendar) {
   if (!result.ok()) return Fail("rebuild failed, current store kept: " + result.ToString());
   if (stop)
     return Fail("rebuild interrupted; current store kept, partial store at " + path.value());
-  std::fprintf(stderr, "rebuild: %zu children folded and flushed, %.2f s\n", children, seconds());
-  std::ifstream status("/proc/self/status");
-  for (std::string line; std::getline(status, line);) {
-    if (line.starts_with("VmHWM:")) {
-      std::fprintf(stderr, "rebuild: peak RSS %lld MiB\n",
-                   std::atoll(line.c_str() + 6) / 1024);  // Stated in kB.
-    }
-  }
+  const double cpu = cpu_seconds() - cpu_at_start;
+  std::fprintf(stderr,
+               "rebuild: %zu children folded and flushed, %.2f s (%.1f CPU-seconds: %.1f "
+               "replaying, %.1f folding)\n",
+               children, seconds(), cpu, replay_cpu, cpu - replay_cpu);
+  std::fprintf(stderr, "rebuild: peak RSS %ld MiB\n", runtime::PeakRssMiB());
   store.value().reset();
   if (Status s = SwapCurrent(c, path.value()); !s.ok()) return Fail(s.ToString());
   std::cerr << "rebuild: done; " << path.value() << " is now current\n";
