@@ -1,10 +1,40 @@
 #include "sightline/kafka/admin.h"
 
+#include <algorithm>
+#include <chrono>
+#include <cstdint>
+#include <thread>
 #include <vector>
 
 #include "rdkafka_util.h"
 
 namespace sightline::kafka {
+
+namespace {
+
+// The partition count of a topic the controller says exists. Under KRaft the broker answering
+// metadata may not have applied the topic's creation yet (another client created it a moment
+// ago) and says "unknown topic or partition" or "leader not available" for a while: asked
+// again until `timeout`.
+StatusOr<int> PartitionsOfExisting(rd_kafka_t* rk, const std::string& topic,
+                                   std::chrono::milliseconds timeout) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  for (;;) {
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        deadline - std::chrono::steady_clock::now());
+    rd_kafka_resp_err_t topic_error = RD_KAFKA_RESP_ERR_NO_ERROR;
+    StatusOr<int> count = internal::TopicPartitions(
+        rk, topic, static_cast<int>(std::max<std::int64_t>(left.count(), 1)), &topic_error);
+    if (count.ok() || left <= std::chrono::milliseconds(200)) return count;
+    if (topic_error != RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART &&
+        topic_error != RD_KAFKA_RESP_ERR_LEADER_NOT_AVAILABLE) {
+      return count;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+}
+
+}  // namespace
 
 StatusOr<std::map<std::string, std::string>> EnsureTopics(const std::string& brokers,
                                                           const Properties& properties,
@@ -75,7 +105,7 @@ StatusOr<std::map<std::string, std::string>> EnsureTopics(const std::string& bro
   // An existing topic must have the partitions we expect: they decide where each child's events go.
   for (const TopicSpec& t : topics) {
     if (outcome[t.name] != "exists") continue;
-    StatusOr<int> count = internal::TopicPartitions(rk, t.name, timeout_ms);
+    StatusOr<int> count = PartitionsOfExisting(rk, t.name, timeout);
     if (!count.ok()) return count.status();
     if (count.value() != t.partitions) {
       return InvalidArgument("topic " + t.name + " exists with " + std::to_string(count.value()) +

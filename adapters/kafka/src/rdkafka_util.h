@@ -48,8 +48,10 @@ inline Status FromError(rd_kafka_resp_err_t err, const std::string& what) {
 }
 
 // Partition count of `topic` from the broker's metadata. Unavailable when no broker answers in
-// time or the topic does not exist (or is otherwise unusable).
-inline StatusOr<int> TopicPartitions(rd_kafka_t* rk, const std::string& topic, int timeout_ms) {
+// time or the topic does not exist (or is otherwise unusable); then `topic_error`, if given,
+// holds the broker's error for the topic.
+inline StatusOr<int> TopicPartitions(rd_kafka_t* rk, const std::string& topic, int timeout_ms,
+                                     rd_kafka_resp_err_t* topic_error = nullptr) {
   rd_kafka_topic_t* rkt = rd_kafka_topic_new(rk, topic.c_str(), nullptr);
   const rd_kafka_metadata_t* md = nullptr;
   rd_kafka_resp_err_t err = rd_kafka_metadata(rk, 0, rkt, &md, timeout_ms);
@@ -60,6 +62,7 @@ inline StatusOr<int> TopicPartitions(rd_kafka_t* rk, const std::string& topic, i
     result = Unavailable("no Kafka broker in metadata");
   } else if (md->topic_cnt == 1 && md->topics[0].err != RD_KAFKA_RESP_ERR_NO_ERROR) {
     result = Unavailable("topic " + topic + ": " + rd_kafka_err2str(md->topics[0].err));
+    if (topic_error != nullptr) *topic_error = md->topics[0].err;
   } else if (md->topic_cnt == 1) {
     result = md->topics[0].partition_cnt;
   }
