@@ -4,9 +4,9 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <map>
 #include <string>
 #include <thread>
-#include <vector>
 
 #include "broker.h"
 #include "sightline/kafka/admin.h"
