@@ -108,7 +108,7 @@ function(sightline_executable)
 endfunction()
 
 function(sightline_test)
-  cmake_parse_arguments(M "" "NAME;TIMEOUT" "SOURCES;DEPS;LABELS" ${ARGN})
+  cmake_parse_arguments(M "SERIAL" "NAME;TIMEOUT" "SOURCES;DEPS;LABELS" ${ARGN})
   if(NOT M_LABELS)
     set(M_LABELS unit)
   endif()
@@ -123,4 +123,9 @@ function(sightline_test)
   add_test(NAME ${M_NAME} COMMAND ${M_NAME} --gtest_color=no)
   set_tests_properties(${M_NAME} PROPERTIES LABELS "${M_LABELS}" TIMEOUT ${M_TIMEOUT}
                        ENVIRONMENT "SIGHTLINE_SOURCE_DIR=${PROJECT_SOURCE_DIR};SIGHTLINE_BIN_DIR=${CMAKE_BINARY_DIR}/bin")
+  # SERIAL: a test that measures a service's answer times runs with no other test beside it, so
+  # what it measures is the service under its attack, not the neighbours on a shared machine.
+  if(M_SERIAL)
+    set_tests_properties(${M_NAME} PROPERTIES RUN_SERIAL TRUE)
+  endif()
 endfunction()
