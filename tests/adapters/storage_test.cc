@@ -1,6 +1,8 @@
 // The RocksDB adapter's scans: a prefix scan returns every key with the prefix, in order, and
 // nothing past it, also when the prefix ends in 0xff bytes (its upper bound is then shorter) or
-// is nothing but 0xff bytes (no upper bound at all).
+// is nothing but 0xff bytes (no upper bound at all). A column family kept for point lookups (a
+// memtable Bloom filter of whole keys) answers present and absent keys alike, from the memtable
+// and, after a flush, from its files, also for keys that share a long prefix.
 #include <gtest/gtest.h>
 
 #include <string>
@@ -63,6 +65,48 @@ TEST(StoreScan, APrefixScanStopsAtThePrefixEvenAfterFfBytes) {
             (std::vector<std::string>{"a\xff", "a\xff\x01", "a\xff\xff", "a\xff\xff\x7f"}));
   EXPECT_EQ(ScanKeys(store, "").size(), keys.size());
   EXPECT_TRUE(ScanKeys(store, "zz").empty());
+}
+
+TEST(StoreLookup, ALookupColumnFamilyFindsEveryKeyItHoldsAndNoneItDoesNot) {
+  auto opened = Store::Open({.path = testing::TempDir("storage-lookup"),
+                             .column_families = {"ids", "rows"},
+                             .sync_writes = false,
+                             .lookup_column_families = {"ids"}});
+  ASSERT_TRUE(opened.ok()) << opened.status().message();
+  Store& store = *opened.value();
+  WriteBatch batch;
+  std::vector<std::string> present;
+  for (int i = 0; i < 2000; i += 2) present.push_back("event-00000000-" + std::to_string(i));
+  for (const std::string& k : present) batch.Put("ids", k, "seen:" + k);
+  ASSERT_TRUE(store.Write(batch).ok());
+
+  auto check = [&](const char* when) {
+    SCOPED_TRACE(when);
+    std::vector<std::string> asked;
+    for (int i = 0; i < 2000; ++i) asked.push_back("event-00000000-" + std::to_string(i));
+    std::vector<std::string_view> views(asked.begin(), asked.end());
+    auto got = store.MultiGet("ids", views);
+    ASSERT_TRUE(got.ok()) << got.status().message();
+    for (int i = 0; i < 2000; ++i) {
+      auto one = store.Get("ids", asked[i]);
+      ASSERT_TRUE(one.ok());
+      if (i % 2 == 0) {
+        ASSERT_TRUE(got.value()[i].has_value()) << asked[i];
+        EXPECT_EQ(*got.value()[i], "seen:" + asked[i]);
+        EXPECT_EQ(one.value(), got.value()[i]);
+      } else {
+        EXPECT_FALSE(got.value()[i].has_value()) << asked[i];
+        EXPECT_FALSE(one.value().has_value()) << asked[i];
+      }
+    }
+    // The other column family, without the filter, does not see the lookup family's rows.
+    auto other = store.Get("rows", present.front());
+    ASSERT_TRUE(other.ok());
+    EXPECT_FALSE(other.value().has_value());
+  };
+  check("from the memtable");
+  ASSERT_TRUE(store.Flush().ok());
+  check("from the flushed files");
 }
 
 }  // namespace

@@ -126,9 +126,14 @@ StatusOr<std::unique_ptr<Store>> Store::Open(const StoreOptions& o) {
   bulk_options.memtable_factory = std::make_shared<rocksdb::VectorRepFactory>();
   // Only skip-list memtables take concurrent inserts; this store has one writer anyway.
   if (!o.bulk_column_families.empty()) db.allow_concurrent_memtable_write = false;
+  rocksdb::ColumnFamilyOptions lookup_options = cf_options;
+  lookup_options.memtable_prefix_bloom_size_ratio = 0.05;  // Of the memtable's bytes.
+  lookup_options.memtable_whole_key_filtering = true;
   auto options_of = [&](const std::string& name) {
     for (const std::string& bulk : o.bulk_column_families)
       if (bulk == name) return bulk_options;
+    for (const std::string& lookup : o.lookup_column_families)
+      if (lookup == name) return lookup_options;
     return cf_options;
   };
   std::vector<rocksdb::ColumnFamilyDescriptor> descriptors = {

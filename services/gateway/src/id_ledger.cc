@@ -58,8 +58,10 @@ std::string ContentDigest(const events::v1::Envelope& unstamped) {
 }
 
 StatusOr<std::unique_ptr<IdLedger>> IdLedger::Open(const std::string& data_dir) {
-  auto store = storage::Store::Open(
-      {.path = data_dir, .column_families = {kIds}, .block_cache_bytes = 32 << 20});
+  auto store = storage::Store::Open({.path = data_dir,
+                                     .column_families = {kIds},
+                                     .block_cache_bytes = 32 << 20,
+                                     .lookup_column_families = {kIds}});
   if (!store.ok()) return store.status();
   return std::unique_ptr<IdLedger>(new IdLedger(std::move(store).value()));
 }

@@ -25,7 +25,8 @@ storage::StoreOptions StoreOptionsFor(const ProjectorConfig& c, const std::strin
           .column_families = ColumnFamilies(),
           .block_cache_bytes = c.block_cache_bytes,
           .write_buffer_bytes = c.write_buffer_bytes,
-          .sync_writes = c.sync_writes};
+          .sync_writes = c.sync_writes,
+          .lookup_column_families = {cf::kEventIds}};
 }
 
 storage::StoreOptions ReplayStoreOptionsFor(const ProjectorConfig& c, const std::string& path) {

@@ -39,6 +39,10 @@ struct StoreOptions {
   // their memtables append and sort once at flush, instead of inserting each row into a skip
   // list. A read before the flush still sees every row, but sorts the memtable to do so.
   std::vector<std::string> bulk_column_families = {};
+  // Column families read mostly by point lookups of keys that are often absent (an index of
+  // event ids asked "seen before?"): their memtables keep a Bloom filter of whole keys, so a
+  // lookup of a new key skips the skip-list search. Costs a hash per insert.
+  std::vector<std::string> lookup_column_families = {};
   bool create_if_missing = true;
 };
 
