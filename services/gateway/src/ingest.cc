@@ -4,6 +4,7 @@
 #include <iostream>
 #include <map>
 #include <nlohmann/json.hpp>
+#include <span>
 
 #include "sightline/domain/events/codec.h"
 
@@ -253,13 +254,17 @@ http::Response IngestHandler::PostEvents(const http::Request& request) {
   std::vector<std::string> claimed;
   std::vector<bool> duplicate(accepted.size(), false);
   if (auto refused = ClaimIds(who, accepted, digests, claimed, duplicate)) return *refused;
-  std::vector<v1::Envelope> fresh;
   std::vector<std::size_t> fresh_index;
-  for (std::size_t i = 0; i < accepted.size(); ++i) {
-    if (duplicate[i]) continue;
-    fresh_index.push_back(i);
-    fresh.push_back(accepted[i]);
-  }
+  fresh_index.reserve(accepted.size());
+  for (std::size_t i = 0; i < accepted.size(); ++i)
+    if (!duplicate[i]) fresh_index.push_back(i);
+  // Usually none is a duplicate and the accepted events are written as they are; a copy of the
+  // fresh ones only when some were written before.
+  std::vector<v1::Envelope> some;
+  if (fresh_index.size() != accepted.size())
+    for (std::size_t i : fresh_index) some.push_back(accepted[i]);
+  std::span<const v1::Envelope> fresh =
+      fresh_index.size() == accepted.size() ? std::span<const v1::Envelope>(accepted) : some;
   auto started = std::chrono::steady_clock::now();
   // The ids are recorded (or let go) once Kafka has answered for each event: here, or later by
   // the sink's thread when the answer comes after the request has been answered 503.
