@@ -7,17 +7,21 @@
 // or proto name, a key twice, a second member of a oneof, null, a float or out-of-range number, a
 // number where a string is due (or the reverse), an enum by number or an unknown enum name, an
 // escape other than the common ones, any byte outside printable ASCII, a Timestamp that is not
-// RFC 3339, bytes/float/map fields, any other well-known type, nesting deeper than 16.
+// RFC 3339, bytes/float/map fields, any other well-known type, nesting deeper than 16, a message
+// not reachable from the envelope or with more than 512 fields.
 #include <google/protobuf/descriptor.h>
 #include <google/protobuf/reflection.h>
 #include <google/protobuf/timestamp.pb.h>
 #include <google/protobuf/util/time_util.h>
 
+#include <bitset>
 #include <charconv>
 #include <cstdint>
 #include <limits>
 #include <optional>
 #include <string>
+#include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "sightline/domain/events/codec.h"
@@ -29,6 +33,57 @@ namespace pb = google::protobuf;
 using pb::FieldDescriptor;
 
 constexpr int kMaxDepth = 16;
+constexpr int kMaxFields = 512;  // A message with more fields: protobuf's parser.
+
+// Every message and enum reachable from the envelope, with its fields by proto and JSON name and
+// its values by name: built once, then only read (by any thread). Protobuf's own FindFieldByName
+// and FindValueByName look the name up in the pool's table of every symbol by its full name,
+// which cost more than the rest of the field.
+class Names {
+ public:
+  static const Names& Get() {
+    static const Names names(*events::v1::Envelope::descriptor());
+    return names;
+  }
+  using Fields = std::unordered_map<std::string_view, const FieldDescriptor*>;
+  // A message's fields by proto name, and by JSON name where no proto name is the same; nullptr
+  // for a message not reachable from the envelope.
+  const Fields* FieldsOf(const pb::Descriptor* d) const {
+    auto fields = fields_.find(d);
+    return fields == fields_.end() ? nullptr : &fields->second;
+  }
+  const pb::EnumValueDescriptor* Value(const pb::EnumDescriptor* e, std::string_view name) const {
+    auto values = values_.find(e);
+    if (values == values_.end()) return nullptr;
+    auto v = values->second.find(name);
+    return v == values->second.end() ? nullptr : v->second;
+  }
+
+ private:
+  explicit Names(const pb::Descriptor& root) { Add(&root); }
+  void Add(const pb::Descriptor* d) {
+    if (fields_.contains(d)) return;
+    auto& by_name = fields_[d];
+    // Proto names first: a JSON name that equals another field's proto name does not shadow it.
+    for (int i = 0; i < d->field_count(); ++i) by_name.emplace(d->field(i)->name(), d->field(i));
+    for (int i = 0; i < d->field_count(); ++i)
+      by_name.emplace(d->field(i)->json_name(), d->field(i));
+    for (int i = 0; i < d->field_count(); ++i) {
+      const FieldDescriptor* f = d->field(i);
+      if (f->cpp_type() == FieldDescriptor::CPPTYPE_MESSAGE) Add(f->message_type());
+      if (f->cpp_type() == FieldDescriptor::CPPTYPE_ENUM && !values_.contains(f->enum_type())) {
+        auto& by_value = values_[f->enum_type()];
+        for (int v = 0; v < f->enum_type()->value_count(); ++v)
+          by_value.emplace(f->enum_type()->value(v)->name(), f->enum_type()->value(v));
+      }
+    }
+  }
+  // The names are the descriptors' own strings, which live as long as the generated pool.
+  std::unordered_map<const pb::Descriptor*, Fields> fields_;
+  std::unordered_map<const pb::EnumDescriptor*,
+                     std::unordered_map<std::string_view, const pb::EnumValueDescriptor*>>
+      values_;
+};
 
 class Reader {
  public:
@@ -38,21 +93,20 @@ class Reader {
     if (depth > kMaxDepth || !Take('{')) return false;
     const pb::Descriptor* d = m.GetDescriptor();
     const pb::Reflection* r = m.GetReflection();
-    std::vector<int> seen;
+    const Names::Fields* fields = names_.FieldsOf(d);
+    // The fields seen so far, by index in the message (a key twice gives up).
+    std::bitset<kMaxFields> seen;
+    if (fields == nullptr || d->field_count() > kMaxFields) return false;
     Space();
     if (Take('}')) return true;
     while (true) {
       std::string key;
       if (!String(key) || !Take(':')) return false;
-      const FieldDescriptor* f = d->FindFieldByName(key);
-      if (f == nullptr) {
-        f = d->FindFieldByCamelcaseName(key);
-        if (f != nullptr && f->json_name() != key) f = nullptr;
-      }
-      if (f == nullptr) return false;
-      for (int n : seen)
-        if (n == f->number()) return false;
-      seen.push_back(f->number());
+      auto named = fields->find(key);
+      if (named == fields->end()) return false;
+      const FieldDescriptor* f = named->second;
+      if (seen.test(static_cast<std::size_t>(f->index()))) return false;
+      seen.set(static_cast<std::size_t>(f->index()));
       if (const pb::OneofDescriptor* o = f->real_containing_oneof()) {
         if (r->HasOneof(m, o)) return false;
       }
@@ -125,7 +179,7 @@ class Reader {
       case FieldDescriptor::CPPTYPE_ENUM: {
         std::string name;
         if (!String(name)) return false;
-        const pb::EnumValueDescriptor* e = f->enum_type()->FindValueByName(name);
+        const pb::EnumValueDescriptor* e = names_.Value(f->enum_type(), name);
         if (e == nullptr) return false;
         rep ? r->AddEnumValue(&m, f, e->number()) : r->SetEnumValue(&m, f, e->number());
         return true;
@@ -137,7 +191,13 @@ class Reader {
           pb::Timestamp t;
           if (!String(text) || !pb::util::TimeUtil::FromString(text, &t)) return false;
           pb::Message* out = rep ? r->AddMessage(&m, f) : r->MutableMessage(&m, f);
-          out->CopyFrom(t);
+          // The generated Timestamp is set directly; by reflection only if the message is dynamic.
+          if (auto* generated = pb::DynamicCastToGenerated<pb::Timestamp>(out)) {
+            generated->set_seconds(t.seconds());
+            generated->set_nanos(t.nanos());
+          } else {
+            out->CopyFrom(t);
+          }
           return true;
         }
         if (type->well_known_type() != pb::Descriptor::WELLKNOWNTYPE_UNSPECIFIED) return false;
@@ -222,6 +282,7 @@ class Reader {
     return ec == std::errc() && end == s_.data() + i_;
   }
 
+  const Names& names_ = Names::Get();
   std::string_view s_;
   std::size_t i_ = 0;
 };
