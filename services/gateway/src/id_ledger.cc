@@ -69,17 +69,23 @@ StatusOr<std::unique_ptr<IdLedger>> IdLedger::Open(const std::string& data_dir) 
 StatusOr<std::vector<Claim>> IdLedger::TakeAll(const std::vector<Wanted>& wanted,
                                                const std::string& owner) {
   std::vector<Claim> claims(wanted.size(), Claim{ClaimKind::kFresh, ""});
+  std::vector<std::string> rows;
+  rows.reserve(wanted.size());
+  for (const Wanted& w : wanted) rows.push_back(Encode(owner, *w.digest, *w.team));
   std::vector<std::size_t> reserved;  // Indexes of the ids this call put in flight.
   {
     std::lock_guard lock(mu_);
     for (std::size_t i = 0; i < wanted.size(); ++i) {
-      auto [flying, fresh] = in_flight_.try_emplace(
-          *wanted[i].event_id, Holder{owner, *wanted[i].digest, *wanted[i].team});
+      // try_emplace leaves the row alone when the id is already in flight.
+      auto [flying, fresh] = in_flight_.try_emplace(*wanted[i].event_id, std::move(rows[i]));
       if (fresh) {
         reserved.push_back(i);
-      } else if (flying->second.owner != owner) {
+        continue;
+      }
+      Decoded holder = Decode(flying->second);
+      if (holder.owner != owner) {
         claims[i] = {ClaimKind::kConflict, "event_id is being written by another client"};
-      } else if (flying->second.digest != *wanted[i].digest) {
+      } else if (holder.digest != *wanted[i].digest) {
         claims[i] = {ClaimKind::kConflict,
                      "event_id is being written by another request with other content"};
       } else {
@@ -144,9 +150,7 @@ Status IdLedger::Settle(const std::vector<std::string>& event_ids,
     std::lock_guard lock(mu_);
     for (std::size_t i : order) {
       auto held = in_flight_.find(event_ids[i]);
-      if (held != in_flight_.end())
-        batch.Put(kIds, event_ids[i],
-                  Encode(held->second.owner, held->second.digest, held->second.team));
+      if (held != in_flight_.end()) batch.Put(kIds, event_ids[i], held->second);
     }
   }
   // Written outside the lock (an fsync must not hold up other requests); the ids stay claimed

@@ -69,12 +69,11 @@ class IdLedger {
  private:
   explicit IdLedger(std::unique_ptr<storage::Store> store) : store_(std::move(store)) {}
 
-  struct Holder {
-    std::string owner, digest, team;
-  };
   std::unique_ptr<storage::Store> store_;
   mutable std::mutex mu_;
-  std::unordered_map<std::string, Holder> in_flight_;
+  // Ids in flight, each with the row Settle will record for it (owner, digest, team), encoded
+  // before the lock is taken.
+  std::unordered_map<std::string, std::string> in_flight_;
 };
 
 }  // namespace sightline::gateway
