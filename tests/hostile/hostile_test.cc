@@ -2,7 +2,7 @@
 // way an adversary on the council's network would. Each attack asserts that the service does not
 // crash, that its memory stays under a stated bound, that /healthz keeps answering throughout,
 // that every bad request gets its 4xx with a reason, and that nothing bad reaches a topic.
-// Bounded in connections and time (about a minute in all); figures go to the test's output.
+// Bounded in connections and time (about ten seconds in all); figures go to the test's output.
 #include <gtest/gtest.h>
 #include <zlib.h>
 
