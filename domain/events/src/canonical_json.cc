@@ -188,17 +188,12 @@ class Reader {
         const pb::Descriptor* type = f->message_type();
         if (type->well_known_type() == pb::Descriptor::WELLKNOWNTYPE_TIMESTAMP) {
           std::string text;
-          pb::Timestamp t;
-          if (!String(text) || !pb::util::TimeUtil::FromString(text, &t)) return false;
-          pb::Message* out = rep ? r->AddMessage(&m, f) : r->MutableMessage(&m, f);
-          // The generated Timestamp is set directly; by reflection only if the message is dynamic.
-          if (auto* generated = pb::DynamicCastToGenerated<pb::Timestamp>(out)) {
-            generated->set_seconds(t.seconds());
-            generated->set_nanos(t.nanos());
-          } else {
-            out->CopyFrom(t);
-          }
-          return true;
+          if (!String(text)) return false;
+          // Read straight into the generated Timestamp (the envelope is generated code); a
+          // failed read gives up the whole event, so what it leaves behind is never seen.
+          auto* t = pb::DynamicCastToGenerated<pb::Timestamp>(rep ? r->AddMessage(&m, f)
+                                                                  : r->MutableMessage(&m, f));
+          return t != nullptr && pb::util::TimeUtil::FromString(text, t);
         }
         if (type->well_known_type() != pb::Descriptor::WELLKNOWNTYPE_UNSPECIFIED) return false;
         pb::Message* out = rep ? r->AddMessage(&m, f) : r->MutableMessage(&m, f);

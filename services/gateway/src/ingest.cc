@@ -260,11 +260,11 @@ http::Response IngestHandler::PostEvents(const http::Request& request) {
     if (!duplicate[i]) fresh_index.push_back(i);
   // Usually none is a duplicate and the accepted events are written as they are; a copy of the
   // fresh ones only when some were written before.
+  const bool all_fresh = fresh_index.size() == accepted.size();
   std::vector<v1::Envelope> some;
-  if (fresh_index.size() != accepted.size())
+  if (!all_fresh)
     for (std::size_t i : fresh_index) some.push_back(accepted[i]);
-  std::span<const v1::Envelope> fresh =
-      fresh_index.size() == accepted.size() ? std::span<const v1::Envelope>(accepted) : some;
+  std::span<const v1::Envelope> fresh = all_fresh ? std::span<const v1::Envelope>(accepted) : some;
   auto started = std::chrono::steady_clock::now();
   // The ids are recorded (or let go) once Kafka has answered for each event: here, or later by
   // the sink's thread when the answer comes after the request has been answered 503.
