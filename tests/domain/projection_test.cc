@@ -129,7 +129,7 @@ TEST(ProjectionTest, ASummaryHeadHasExactlyTheFilteredFieldsOfTheWholeSummary) {
   Calendar cal;
   ProjectionPolicy policy;
   auto children = ByChild(Simulated());
-  int allocated = 0, restricted = 0, queued = 0;
+  int allocated = 0, restricted = 0, queued = 0, waiting = 0;
   for (auto& [child, events] : children) {
     pv::ChildSummary whole = Summarise(FoldChild(child, events, cal, policy));
     if (child.size() % 7 == 0) whole.set_restriction(v1::RESTRICTION_HIGH_PROFILE);
@@ -145,6 +145,10 @@ TEST(ProjectionTest, ASummaryHeadHasExactlyTheFilteredFieldsOfTheWholeSummary) {
       allocated += !whole.allocation().worker_id().empty();
     }
     want.set_queue_team_id(whole.queue_team_id());
+    if (whole.has_waiting_since()) *want.mutable_waiting_since() = whole.waiting_since();
+    if (whole.has_decision_overdue_from())
+      *want.mutable_decision_overdue_from() = whole.decision_overdue_from();
+    waiting += whole.has_waiting_since() && whole.has_decision_overdue_from();
     restricted += whole.restriction() != v1::RESTRICTION_UNSPECIFIED;
     queued += !whole.queue_team_id().empty();
     pv::ChildSummary head;
@@ -164,6 +168,7 @@ TEST(ProjectionTest, ASummaryHeadHasExactlyTheFilteredFieldsOfTheWholeSummary) {
   EXPECT_GT(allocated, 0);
   EXPECT_GT(restricted, 0);
   EXPECT_GT(queued, 0);
+  EXPECT_GT(waiting, 0);
 }
 
 v1::Envelope Event(const std::string& id, const char* at) {

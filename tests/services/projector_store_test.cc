@@ -7,9 +7,12 @@
 #include <filesystem>
 #include <iostream>
 #include <map>
+#include <set>
 #include <tuple>
 
+#include "api_json.h"
 #include "applier.h"
+#include "json_out.h"
 #include "process.h"
 #include "queue_view.h"
 #include "records.h"
@@ -369,6 +372,81 @@ TEST(QueueView, LastChangeWinsAndABadRowIsReportedNotServed) {
   ASSERT_FALSE(reread.ok());
   EXPECT_EQ(reread.status().code(), StatusCode::kInternal);
   EXPECT_NE(reread.status().message().find("queue row"), std::string::npos);
+}
+
+// A page's item from the row's kept members and its head's waiting figures is exactly the item
+// written from the whole summary, for a reader who may open the record and one who may not; the
+// members are written once and shared by every later page until a batch replaces the row.
+TEST(QueueView, KeptItemsEqualItemsWrittenFromTheWholeSummary) {
+  domain::SimulationParams params;
+  params.seed = 23;
+  params.days = 8;
+  params.contacts_per_day = 40;
+  std::vector<kafka::Record> records = testing::AsRecords(domain::Simulate(params));
+  Instant now = Instant(params.start_day + std::chrono::days(params.days + 1));
+  domain::Calendar calendar;
+  domain::ProjectionPolicy policy;
+  std::shared_ptr<storage::Store> store = OpenScratch("queue-view-items");
+  Applier applier(*store, calendar, policy);
+  QueueView view(store);
+  std::map<std::string, const std::string*> kept;  // Key and row: the members a page used.
+  std::size_t items = 0, shared = 0, overdue = 0, hidden = 0;
+  for (std::size_t i = 0; i < records.size(); i += 150) {
+    auto plan = applier.Prepare(
+        std::span(records).subspan(i, std::min<std::size_t>(150, records.size() - i)), now);
+    ASSERT_TRUE(plan.ok()) << plan.status().ToString();
+    ASSERT_TRUE(store->Write(plan.value().writes).ok());
+    view.Apply(plan.value().queue_changes);
+    auto snapshot = view.Snapshot();
+    ASSERT_TRUE(snapshot.ok());
+    std::set<std::string> changed;
+    for (const QueueChange& c : plan.value().queue_changes) changed.insert(c.key);
+    for (const auto& row : *snapshot.value()) {
+      projections::v1::ChildSummary whole;
+      ASSERT_TRUE(whole.ParseFromString(row->summary));
+      for (bool full : {true, false}) {
+        std::string want, got;
+        JsonOut a(want);
+        api_json::QueueItem(a, whole, calendar, now, full);
+        const std::string* members = row->ItemMembers(full);
+        ASSERT_NE(members, nullptr) << row->key;
+        JsonOut b(got);
+        b.BeginObject();
+        api_json::WaitingFields(b, row->head, calendar, now);
+        b.Members(*members);
+        b.EndObject();
+        ASSERT_EQ(got, want) << row->key << (full ? " (full)" : " (hidden)");
+        EXPECT_EQ(row->ItemMembers(full), members) << "written once";
+        ++items;
+        hidden += !full;
+        overdue += got.find("\"overdue\":true") != std::string::npos;
+      }
+      auto [at, fresh] = kept.emplace(row->key, row->ItemMembers(true));
+      if (!fresh && !changed.contains(row->key)) {
+        EXPECT_EQ(at->second, row->ItemMembers(true)) << row->key << " kept across batches";
+        ++shared;
+      }
+      at->second = row->ItemMembers(true);
+    }
+  }
+  EXPECT_GT(items, 200u);
+  EXPECT_GT(shared, 50u) << "rows no batch touched keep what earlier pages wrote";
+  EXPECT_GT(overdue, 0u);
+  EXPECT_GT(hidden, 0u);
+
+  // A row whose filtered fields read well but whose whole does not (a contact that does not
+  // parse) has no item: the page is refused (500), nothing half-written is shown.
+  std::string bad =
+      SummaryRow("e", events::v1::RAG_RATING_RED) + std::string("\x72\x03\xff\xff\xff");
+  std::shared_ptr<storage::Store> other = OpenScratch("queue-view-bad-item");
+  storage::WriteBatch seed;
+  seed.Put(cf::kQueue, "1/e", bad);
+  ASSERT_TRUE(other->Write(seed).ok());
+  auto loaded = QueueView(other).Snapshot();
+  ASSERT_TRUE(loaded.ok()) << "the head reads";
+  ASSERT_EQ(loaded.value()->size(), 1u);
+  EXPECT_EQ((*loaded.value())[0]->ItemMembers(true), nullptr);
+  EXPECT_EQ((*loaded.value())[0]->ItemMembers(false), nullptr);
 }
 
 }  // namespace

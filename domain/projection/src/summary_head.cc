@@ -1,6 +1,8 @@
 #include <google/protobuf/io/coded_stream.h>
 #include <google/protobuf/wire_format_lite.h>
 
+#include <string>
+
 #include "sightline/domain/projection/projection.h"
 
 namespace sightline::domain {
@@ -13,6 +15,14 @@ using google::protobuf::io::CodedInputStream;
 bool ReadString(CodedInputStream& in, std::string* out) {
   std::uint32_t n = 0;
   return in.ReadVarint32(&n) && in.ReadString(out, static_cast<int>(n));
+}
+
+// A nested message read whole by its own parser (a Timestamp: small, and both fields wanted).
+bool ReadMessage(CodedInputStream& in, google::protobuf::MessageLite& m) {
+  std::uint32_t n = 0;
+  std::string bytes;
+  return in.ReadVarint32(&n) && in.ReadString(&bytes, static_cast<int>(n)) &&
+         m.ParseFromString(bytes);
 }
 
 bool ReadEnum(CodedInputStream& in, int& out) {
@@ -76,6 +86,12 @@ bool ParseSummaryHead(std::string_view bytes, projections::v1::ChildSummary& hea
         break;
       case (8 << 3) | 2:
         ok = ReadAllocation(in, static_cast<int>(bytes.size()), *head.mutable_allocation());
+        break;
+      case (9 << 3) | 2:
+        ok = ReadMessage(in, *head.mutable_waiting_since());
+        break;
+      case (10 << 3) | 2:
+        ok = ReadMessage(in, *head.mutable_decision_overdue_from());
         break;
       case (11 << 3) | 2:
         ok = ReadString(in, head.mutable_queue_team_id());

@@ -229,7 +229,8 @@ http::Response TriageApi::Queue(const http::Request& req) {
   std::vector<std::string> shown;
   bool more = false;
   // The queue view's snapshot (queue_view.h): every row is filtered and counted for `total`
-  // from its head, kept parsed; only the rows of the page are parsed whole.
+  // from its head, kept parsed; a page's item is its waiting figures at `now`, then the members
+  // the row keeps written for every page that shows it.
   auto queue = d_.stores.Queue()->Snapshot();
   if (!queue.ok()) {
     if (queue.status().code() == StatusCode::kInternal) return Error(500, queue.status().message());
@@ -248,11 +249,14 @@ http::Response TriageApi::Queue(const http::Request& req) {
     ++total;
     if (!cursor.empty() && row->key <= cursor) continue;
     if (page < limit) {
-      pv::ChildSummary c;
-      if (!c.ParseFromString(row->summary)) return Error(500, "queue row does not parse");
-      bool full = domain::CanReadChild(*user, c, d_.access) == Access::kGranted;
-      api_json::QueueItem(w, c, d_.calendar, now, full);
-      shown.push_back(c.child_id());
+      bool full = domain::CanReadChild(*user, head, d_.access) == Access::kGranted;
+      const std::string* members = row->ItemMembers(full);
+      if (members == nullptr) return Error(500, "queue row does not parse");
+      w.BeginObject();
+      api_json::WaitingFields(w, head, d_.calendar, now);
+      w.Members(*members);
+      w.EndObject();
+      shown.push_back(head.child_id());
       if (++page == limit) next_cursor = crypto::Hex(row->key);
     } else {
       more = true;  // Past the page: only counted for total.

@@ -106,6 +106,11 @@ void QueueItem(JsonOut& w, const pv::ChildSummary& s, const domain::Calendar& ca
                bool full) {
   w.BeginObject();
   WaitingFields(w, s, cal, now);
+  QueueItemMembers(w, s, full);
+  w.EndObject();
+}
+
+void QueueItemMembers(JsonOut& w, const pv::ChildSummary& s, bool full) {
   w.Key("child_id").String(s.child_id());
   bool restricted = s.restriction() != events::v1::RESTRICTION_UNSPECIFIED;
   // A restricted child waits in the queue like any other (the wait must stay visible), but one
@@ -127,7 +132,6 @@ void QueueItem(JsonOut& w, const pv::ChildSummary& s, const domain::Calendar& ca
     w.EndArray();
     if (s.has_allocation()) w.Key("allocation").Proto(s.allocation());
   }
-  w.EndObject();
 }
 
 }  // namespace sightline::projector::api_json

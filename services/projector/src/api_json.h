@@ -48,7 +48,10 @@ std::string Iso(Instant t);
 void WaitingFields(JsonOut& w, const projections::v1::ChildSummary& s, const domain::Calendar& cal,
                    Instant now);
 json Waiting(const projections::v1::ChildSummary& s, const domain::Calendar& cal, Instant now);
-// A queue item as one object; `full` false gives only what a restricted entry may show.
+// A queue item's members after its waiting figures: what the summary alone decides, the same
+// for every reader; `full` false gives only what a restricted entry may show.
+void QueueItemMembers(JsonOut& w, const projections::v1::ChildSummary& s, bool full);
+// A queue item as one object: WaitingFields at `now`, then QueueItemMembers.
 void QueueItem(JsonOut& w, const projections::v1::ChildSummary& s, const domain::Calendar& cal,
                Instant now, bool full);
 

@@ -146,6 +146,14 @@ JsonOut& JsonOut::Key(std::string_view key) {
   return *this;
 }
 
+JsonOut& JsonOut::Members(std::string_view json) {
+  if (json.empty()) return *this;
+  if (!first_.back()) out_ += ',';
+  first_.back() = false;
+  out_ += json;
+  return *this;
+}
+
 JsonOut& JsonOut::String(std::string_view value) {
   Separate();
   Escaped(value);

@@ -28,6 +28,9 @@ class JsonOut {
   JsonOut& Int(std::int64_t value);
   // A value already written as JSON (e.g. by nlohmann's dump), placed as it is.
   JsonOut& Raw(std::string_view json);
+  // Members of the open object already written as JSON (`"a":1,"b":[]`, as MembersOf gives
+  // them), placed after those written so far. Nothing, if empty.
+  JsonOut& Members(std::string_view json);
   // A Timestamp as RFC 3339, as the proto3 JSON mapping writes it.
   JsonOut& Time(const google::protobuf::Timestamp& t);
 
@@ -61,6 +64,18 @@ inline constexpr std::int64_t kMaxTimestampSeconds = 253'402'300'799;
 // A time in that range (nanos 0 to 999,999,999) as RFC 3339, exactly as protobuf's
 // TimeUtil::ToString writes it, without going through printf.
 void AppendRfc3339(std::string& out, std::int64_t seconds, std::int32_t nanos);
+
+// The members an object written by `write` holds, without its braces, for JsonOut::Members:
+// `write` gets a JsonOut with the object open.
+template <typename Write>
+std::string MembersOf(Write&& write) {
+  std::string text;
+  JsonOut w(text);
+  w.BeginObject();
+  write(w);
+  w.EndObject();
+  return text.substr(1, text.size() - 2);
+}
 
 // A message as JSON text (JsonOut::Proto).
 std::string ProtoJson(const google::protobuf::Message& m);

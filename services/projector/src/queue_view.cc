@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "api_json.h"
+#include "json_out.h"
 #include "sightline/domain/projection/projection.h"
 #include "store_layout.h"
 
@@ -17,6 +19,15 @@ std::shared_ptr<const QueueRow> MakeRow(std::string key, std::string summary) {
 }
 
 }  // namespace
+
+const std::string* QueueRow::ItemMembers(bool full) const {
+  std::call_once(written_[full], [&] {
+    projections::v1::ChildSummary whole;
+    if (!whole.ParseFromString(summary)) return;
+    members_[full] = MembersOf([&](JsonOut& w) { api_json::QueueItemMembers(w, whole, full); });
+  });
+  return members_[full] ? &*members_[full] : nullptr;
+}
 
 StatusOr<std::shared_ptr<const QueueSnapshot>> QueueView::Snapshot() const {
   {

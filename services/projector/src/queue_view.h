@@ -32,8 +32,19 @@ struct QueueChange {
 
 struct QueueRow {
   std::string key;
-  projections::v1::ChildSummary head;  // domain::ParseSummaryHead: what the filters read.
-  std::string summary;                 // The whole row, parsed only for a page's items.
+  // domain::ParseSummaryHead: what the filters, the access checks and the waiting figures read.
+  projections::v1::ChildSummary head;
+  std::string summary;  // The whole row, parsed only to write its item.
+
+  // The row's item for a page, but for the waiting figures, which change with the time
+  // (api_json::QueueItemMembers), for a reader who may open the record (`full`) or not. Written
+  // by the first page that shows the row and shared by every later one until a batch replaces
+  // the row. Null when the row does not parse whole. Thread-safe.
+  const std::string* ItemMembers(bool full) const;
+
+ private:
+  mutable std::once_flag written_[2];
+  mutable std::optional<std::string> members_[2];
 };
 
 using QueueSnapshot = std::vector<std::shared_ptr<const QueueRow>>;  // In key order.

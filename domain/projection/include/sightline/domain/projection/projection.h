@@ -68,10 +68,11 @@ class ChildFold {
 // The small per-child copy used by the queue, line of sight and access checks.
 projections::v1::ChildSummary Summarise(const projections::v1::ChildRecord& record);
 
-// From a serialized ChildSummary, only what the queue filters and access checks read: child_id,
-// restriction, stage, rag, allocation (team and worker) and queue_team_id, into `head` (cleared
-// first). Every other field is skipped unread, so a long history of decisions and audits costs
-// nothing. False when the bytes are not a well-formed message.
+// From a serialized ChildSummary, only what the queue filters, access checks and waiting figures
+// read: child_id, restriction, stage, rag, allocation (team and worker), waiting_since,
+// decision_overdue_from and queue_team_id, into `head` (cleared first). Every other field is
+// skipped unread, so a long history of decisions and audits costs nothing. False when the bytes are
+// not a well-formed message.
 bool ParseSummaryHead(std::string_view bytes, projections::v1::ChildSummary& head);
 
 // A plain-language line for the chronology ("Contact from police: neglect").
