@@ -17,6 +17,7 @@
 
 #include "process.h"
 #include "raw_socket.h"
+#include "sightline/core/no_wait.h"
 #include "sightline/http/client.h"
 
 namespace sightline::http {
@@ -197,6 +198,48 @@ TEST(HttpServer, InlineRoutesAnswerWhileThePoolIsBusy) {
   release.set_value();
   EXPECT_EQ(first.get().value().body, "slow");
   EXPECT_EQ(second.get().value().body, "slow");
+}
+
+// An inline-first route is answered on the I/O thread within a NoWaitScope. When something in
+// the handler refuses to wait, that answer is thrown away unsent, its held work never runs, and
+// the handler runs again on the pool, where it may wait; that answer is the one sent.
+TEST(HttpServer, InlineFirstRoutesGoToThePoolOnlyWhenSomethingWouldWait) {
+  Server server({.host = "127.0.0.1", .port = 0, .max_body_bytes = 1024, .threads = 1});
+  std::mutex mu;
+  std::vector<std::string> held_ran;  // The answers whose held work ran.
+  server.Get(
+      "/read/:id",
+      [&](const Request& r) {
+        bool in_scope = InNoWaitScope();
+        // "disk" stands for a read that is not in memory: it would wait.
+        bool waited = r.path_params.at("id") == "disk" && !RefuseToWait();
+        std::string body = std::string(in_scope ? "inline" : "pool") + (waited ? " waited" : "");
+        Response answer = Text(body);
+        answer.after = [&mu, &held_ran, body](const Completion& done) {
+          {
+            std::lock_guard lock(mu);
+            held_ran.push_back(body);
+          }
+          done(std::nullopt);
+        };
+        return answer;
+      },
+      Dispatch::kInlineFirst);
+  auto port = server.Start();
+  ASSERT_TRUE(port.ok());
+  std::string url = Url(port.value());
+  auto memory = Get(url, "/read/memory", 2s);
+  ASSERT_TRUE(memory.ok()) << memory.status().message();
+  EXPECT_EQ(memory.value().body, "inline");
+  EXPECT_EQ(server.Stats().inline_retried, 0u);
+  auto disk = Get(url, "/read/disk", 2s);
+  ASSERT_TRUE(disk.ok()) << disk.status().message();
+  EXPECT_EQ(disk.value().body, "pool waited");
+  EXPECT_EQ(server.Stats().inline_retried, 1u);
+  std::lock_guard lock(mu);
+  EXPECT_EQ(held_ran, (std::vector<std::string>{"inline", "pool waited"}))
+      << "the thrown-away answer's held work never ran";
+  EXPECT_FALSE(InNoWaitScope()) << "the test's own thread is in no scope";
 }
 
 TEST(HttpServer, HeldAnswersWaitWithoutAThreadAndMayBeReplaced) {

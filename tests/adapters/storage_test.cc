@@ -2,13 +2,15 @@
 // nothing past it, also when the prefix ends in 0xff bytes (its upper bound is then shorter) or
 // is nothing but 0xff bytes (no upper bound at all). A column family kept for point lookups (a
 // memtable Bloom filter of whole keys) answers present and absent keys alike, from the memtable
-// and, after a flush, from its files, also for keys that share a long prefix.
+// and, after a flush, from its files, also for keys that share a long prefix. Reads that may
+// not wait (a NoWaitScope) come from memory or are refused.
 #include <gtest/gtest.h>
 
 #include <string>
 #include <vector>
 
 #include "process.h"
+#include "sightline/core/no_wait.h"
 #include "sightline/storage/store.h"
 
 namespace sightline::storage {
@@ -107,6 +109,77 @@ TEST(StoreLookup, ALookupColumnFamilyFindsEveryKeyItHoldsAndNoneItDoesNot) {
   check("from the memtable");
   ASSERT_TRUE(store.Flush().ok());
   check("from the flushed files");
+}
+
+// Within a NoWaitScope a read is served from the memtables and the block cache only. A row that
+// is only in a table file on disk is refused at once (and the scope marked), never read
+// half; once a read allowed to wait has brought it into the cache, it is served in the scope too.
+// A write in the scope is refused. Outside any scope nothing changes.
+TEST(StoreNoWait, ReadsInTheScopeComeFromMemoryOrAreRefused) {
+  std::string path = testing::TempDir("storage-no-wait");
+  {
+    auto opened = Store::Open({.path = path, .column_families = {"rows"}, .sync_writes = false});
+    ASSERT_TRUE(opened.ok()) << opened.status().message();
+    WriteBatch batch;
+    for (int i = 0; i < 1000; ++i) batch.Put("rows", "on-disk-" + std::to_string(i), "v");
+    ASSERT_TRUE(opened.value()->Write(batch).ok());
+    ASSERT_TRUE(opened.value()->Flush().ok());
+  }
+  // Reopened: the rows are in a table file, nothing of it in the (new) block cache.
+  auto opened = Store::Open({.path = path, .column_families = {"rows"}, .sync_writes = false});
+  ASSERT_TRUE(opened.ok()) << opened.status().message();
+  Store& store = *opened.value();
+  WriteBatch fresh;
+  fresh.Put("rows", "in-memory", "m");
+  ASSERT_TRUE(store.Write(fresh).ok());
+  {
+    NoWaitScope scope;
+    auto got = store.Get("rows", "in-memory");
+    ASSERT_TRUE(got.ok()) << got.status().message();
+    EXPECT_EQ(got.value(), std::optional<std::string>("m"));
+    EXPECT_FALSE(scope.refused()) << "a memtable row needs no disk";
+  }
+  {
+    NoWaitScope scope;
+    auto got = store.Get("rows", "on-disk-7");
+    EXPECT_FALSE(got.ok());
+    EXPECT_EQ(got.status().code(), StatusCode::kUnavailable);
+    EXPECT_NE(got.status().message().find("not in memory"), std::string::npos)
+        << got.status().message();
+    EXPECT_TRUE(scope.refused());
+  }
+  {
+    NoWaitScope scope;
+    int seen = 0;
+    Status s = store.Scan("rows", "on-disk-", [&](std::string_view, std::string_view) {
+      ++seen;
+      return true;
+    });
+    EXPECT_FALSE(s.ok()) << seen << " rows";
+    EXPECT_TRUE(scope.refused());
+  }
+  // Read where waiting is allowed: the file's blocks are now cached, and the scope is served.
+  auto warm = store.Get("rows", "on-disk-7");
+  ASSERT_TRUE(warm.ok());
+  EXPECT_EQ(warm.value(), std::optional<std::string>("v"));
+  {
+    NoWaitScope scope;
+    auto got = store.Get("rows", "on-disk-8");
+    ASSERT_TRUE(got.ok()) << got.status().message();
+    EXPECT_EQ(got.value(), std::optional<std::string>("v"));
+    auto absent = store.Get("rows", "on-disk-x");
+    ASSERT_TRUE(absent.ok()) << absent.status().message();
+    EXPECT_FALSE(absent.value().has_value());
+    EXPECT_FALSE(scope.refused());
+    WriteBatch more;
+    more.Put("rows", "later", "l");
+    Status w = store.Write(more);
+    EXPECT_EQ(w.code(), StatusCode::kUnavailable);
+    EXPECT_TRUE(scope.refused()) << "a write may wait for the disk";
+  }
+  auto later = store.Get("rows", "later");
+  ASSERT_TRUE(later.ok());
+  EXPECT_FALSE(later.value().has_value()) << "the refused write wrote nothing";
 }
 
 }  // namespace

@@ -1,6 +1,7 @@
 // The triage API against a real RocksDB store filled by the Applier, with a recording audit sink
 // and a manual clock: the queue, the child record, households, search and streams, the access
 // matrix, and bad requests. The leaders' views are in projector_leaders_test.cc.
+#include <algorithm>
 #include <future>
 #include <random>
 
@@ -288,6 +289,53 @@ TEST_F(ApiTest, OverHttpAReadIsHeldWithoutAThreadUntilItsAuditIsAcknowledged) {
   EXPECT_NE(c.value().body.find("chronology"), std::string::npos);
   EXPECT_EQ(q.value().status, 503);
   EXPECT_NE(q.value().body.find("nothing is shown unaudited"), std::string::npos);
+  server->Stop();
+}
+
+// ADR 0026: a child's record is read on the I/O thread when the store has it in memory. On a
+// store just opened nothing is cached: the first read refuses to wait for the disk there, is
+// thrown away unsent and unaudited, and is made again on the pool. Each read is answered in full
+// and audited exactly once; the second, from memory, needs no pool.
+TEST_F(ApiTest, ARecordNotInMemoryIsReadOnThePoolAndAuditedOnce) {
+  std::string path = store_->path();
+  ASSERT_TRUE(store_->Flush().ok());
+  api_.reset();
+  slot_.reset();
+  store_.reset();
+  auto reopened = storage::Store::Open(
+      {.path = path, .column_families = ColumnFamilies(), .sync_writes = false});
+  ASSERT_TRUE(reopened.ok()) << reopened.status().ToString();
+  store_ = std::move(reopened).value();
+  slot_ = std::make_unique<StoreSlot>(store_);
+  api_ = MakeApi(StreamLimits{});
+  std::string base;
+  auto server = Serve(*api_, 1, base);
+  ASSERT_NE(server, nullptr);
+  auto read = [&] {
+    http::ClientRequest r;
+    r.path = "/v1/children/child-q";
+    r.headers["Authorization"] = "Bearer " + TokenOf("hos1");
+    return http::Send(base, r);
+  };
+  auto audited = [&] {
+    std::lock_guard lock(audit_.mu);
+    return std::count_if(audit_.events.begin(), audit_.events.end(), [](const auto& e) {
+      return e.endpoint() == "GET /v1/children/{id}" && e.child_id() == "child-q";
+    });
+  };
+  auto cold = read();
+  ASSERT_TRUE(cold.ok()) << cold.status().ToString();
+  EXPECT_EQ(cold.value().status, 200) << cold.value().body;
+  EXPECT_NE(cold.value().body.find("chronology"), std::string::npos);
+  EXPECT_EQ(server->Stats().inline_retried, 1u) << "the cold read went to the pool";
+  EXPECT_EQ(audited(), 1);
+  auto warm = read();
+  ASSERT_TRUE(warm.ok()) << warm.status().ToString();
+  EXPECT_EQ(warm.value().status, 200) << warm.value().body;
+  EXPECT_EQ(warm.value().body.substr(warm.value().body.find("\"record\"")),
+            cold.value().body.substr(cold.value().body.find("\"record\"")));
+  EXPECT_EQ(server->Stats().inline_retried, 1u) << "the warm read was answered from memory";
+  EXPECT_EQ(audited(), 2);
   server->Stop();
 }
 

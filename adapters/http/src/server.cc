@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "routing.h"
+#include "sightline/core/no_wait.h"
 
 namespace sightline::http {
 
@@ -201,6 +202,15 @@ Response Call(const Handler& handler, const Request& req) {
               << "\n";
     return ErrorResponse(500, "internal error");
   }
+}
+
+// The handler's answer, made on this thread within a NoWaitScope; nullopt, with the answer
+// thrown away unsent, if anything in it refused to wait.
+std::optional<Response> CallWithoutWaiting(const Handler& handler, const Request& req) {
+  NoWaitScope no_wait;
+  Response answer = Call(handler, req);
+  if (no_wait.refused()) return std::nullopt;
+  return answer;
 }
 
 }  // namespace
@@ -658,7 +668,14 @@ net::awaitable<void> Server::Impl::Session(std::shared_ptr<Connection> c) {
     req.body = std::move(h.body());
 
     Response res;
-    if (is_file) {
+    std::optional<Response> from_memory;
+    if (!is_file && route->dispatch == Dispatch::kInlineFirst) {
+      from_memory = CallWithoutWaiting(route->handler, req);
+      if (!from_memory) Count(&ServerStats::inline_retried);
+    }
+    if (from_memory) {
+      res = std::move(*from_memory);
+    } else if (is_file) {
       res = co_await OnPool<Response>(*pool, [this, &req] {
         return ServeFile(req.path).value_or(ErrorResponse(404, "no such file"));
       });

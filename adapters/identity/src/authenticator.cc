@@ -3,6 +3,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "sightline/core/no_wait.h"
 #include "sightline/crypto/digest.h"
 #include "sightline/http/client.h"
 #include "sightline/identity/config.h"
@@ -98,6 +99,7 @@ std::shared_ptr<const KeySet> Authenticator::Keys(const std::string& kid) const 
     bool unknown =
         !kid.empty() && !keys_->Has(kid) && now - fetched_ >= options_.jwks_unknown_kid_refetch;
     if (!due && !unknown) return keys_;
+    if (RefuseToWait()) return keys_;  // The fetch is left to an attempt that may wait.
     fetched_ = now;
     lock.unlock();
     auto loaded = Load();
@@ -105,7 +107,7 @@ std::shared_ptr<const KeySet> Authenticator::Keys(const std::string& kid) const 
     if (loaded.ok()) keys_ = loaded.value().keys;
     return keys_;
   }
-  if (now - checked_ >= options_.jwks_recheck) {
+  if (now - checked_ >= options_.jwks_recheck && !RefuseToWait()) {
     checked_ = now;
     std::error_code ec;
     auto mtime = std::filesystem::last_write_time(options_.jwks_file, ec);

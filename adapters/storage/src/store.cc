@@ -11,6 +11,8 @@
 #include <filesystem>
 #include <map>
 
+#include "sightline/core/no_wait.h"
+
 namespace sightline::storage {
 
 std::string BigEndianKey(std::uint64_t v) {
@@ -77,8 +79,18 @@ struct Store::Impl {
 
 namespace {
 
+// Reads within a NoWaitScope (sightline/core/no_wait.h) come from memory only: the memtables
+// and the block cache. One that would read a table file gets Incomplete from RocksDB instead.
+rocksdb::ReadOptions Reading() {
+  rocksdb::ReadOptions ro;
+  if (InNoWaitScope()) ro.read_tier = rocksdb::kBlockCacheTier;
+  return ro;
+}
+
 Status FromRocks(const rocksdb::Status& s, const std::string& what) {
   if (s.ok()) return Status::Ok();
+  if (s.IsIncomplete() && RefuseToWait())
+    return Unavailable(what + ": not in memory, and this thread may not wait for the disk");
   std::string msg = what + ": " + s.ToString();
   if (s.IsCorruption() || s.IsNotSupported()) return Internal(msg);
   return Unavailable(msg);  // I/O errors, busy, no space: retry later, advance nothing.
@@ -168,8 +180,8 @@ StatusOr<std::optional<std::string>> Store::Get(std::string_view cf, std::string
   auto handle = impl_->Cf(cf);
   if (!handle.ok()) return handle.status();
   std::string value;
-  rocksdb::Status s = impl_->db->Get(rocksdb::ReadOptions(), handle.value(),
-                                     rocksdb::Slice(key.data(), key.size()), &value);
+  rocksdb::Status s =
+      impl_->db->Get(Reading(), handle.value(), rocksdb::Slice(key.data(), key.size()), &value);
   if (s.IsNotFound()) return std::optional<std::string>();
   Status st = FromRocks(s, "get");
   if (!st.ok()) return st;
@@ -179,8 +191,7 @@ StatusOr<std::optional<std::string>> Store::Get(std::string_view cf, std::string
 StatusOr<bool> Store::Empty(std::string_view cf) const {
   auto handle = impl_->Cf(cf);
   if (!handle.ok()) return handle.status();
-  std::unique_ptr<rocksdb::Iterator> it(
-      impl_->db->NewIterator(rocksdb::ReadOptions(), handle.value()));
+  std::unique_ptr<rocksdb::Iterator> it(impl_->db->NewIterator(Reading(), handle.value()));
   it->SeekToFirst();
   if (Status s = FromRocks(it->status(), "seek"); !s.ok()) return s;
   return !it->Valid();
@@ -195,8 +206,8 @@ StatusOr<std::vector<std::optional<std::string>>> Store::MultiGet(
   for (std::string_view k : keys) slices.emplace_back(k.data(), k.size());
   std::vector<rocksdb::PinnableSlice> values(keys.size());
   std::vector<rocksdb::Status> statuses(keys.size());
-  impl_->db->MultiGet(rocksdb::ReadOptions(), handle.value(), keys.size(), slices.data(),
-                      values.data(), statuses.data());
+  impl_->db->MultiGet(Reading(), handle.value(), keys.size(), slices.data(), values.data(),
+                      statuses.data());
   std::vector<std::optional<std::string>> out(keys.size());
   for (std::size_t i = 0; i < keys.size(); ++i) {
     if (statuses[i].IsNotFound()) continue;
@@ -209,6 +220,7 @@ StatusOr<std::vector<std::optional<std::string>>> Store::MultiGet(
 Status Store::Write(const WriteBatch& batch) { return Write(batch, Durability::kAsConfigured); }
 
 Status Store::Write(const WriteBatch& batch, Durability durability) {
+  if (RefuseToWait()) return Unavailable("write: this thread may not wait for the disk");
   std::vector<rocksdb::ColumnFamilyHandle*> handles;
   handles.reserve(batch.cfs_.size());
   for (const std::string& name : batch.cfs_) {
@@ -250,7 +262,7 @@ Status Store::Scan(std::string_view cf, std::string_view prefix, const RowVisito
   while (!upper.empty() && static_cast<unsigned char>(upper.back()) == 0xff) upper.pop_back();
   if (!upper.empty()) upper.back() = static_cast<char>(upper.back() + 1);
   rocksdb::Slice upper_slice(upper);
-  rocksdb::ReadOptions ro;
+  rocksdb::ReadOptions ro = Reading();
   if (!upper.empty()) ro.iterate_upper_bound = &upper_slice;
   std::unique_ptr<rocksdb::Iterator> it(impl_->db->NewIterator(ro, handle.value()));
   std::string_view from = start.empty() ? prefix : start;
@@ -268,7 +280,7 @@ Status Store::ScanRange(std::string_view cf, std::string_view lower, std::string
   if (!handle.ok()) return handle.status();
   rocksdb::Slice lower_slice(lower.data(), lower.size());
   rocksdb::Slice upper_slice(upper.data(), upper.size());
-  rocksdb::ReadOptions ro;
+  rocksdb::ReadOptions ro = Reading();
   ro.iterate_lower_bound = &lower_slice;
   if (!upper.empty()) ro.iterate_upper_bound = &upper_slice;
   std::unique_ptr<rocksdb::Iterator> it(impl_->db->NewIterator(ro, handle.value()));
@@ -281,6 +293,7 @@ Status Store::ScanRange(std::string_view cf, std::string_view lower, std::string
 }
 
 Status Store::Flush() {
+  if (RefuseToWait()) return Unavailable("flush: this thread may not wait for the disk");
   std::vector<rocksdb::ColumnFamilyHandle*> handles;
   for (auto& [name, h] : impl_->cfs) handles.push_back(h);
   return FromRocks(impl_->db->Flush(rocksdb::FlushOptions(), handles), "flush");

@@ -431,10 +431,14 @@ void TriageApi::Register(http::Server& server, const std::string& web_root) {
   auto held = [this](http::Response (TriageApi::*read)(const http::Request&)) {
     return [this, read](const http::Request& r) { return HoldForAudit(r, read); };
   };
-  server.Get("/v1/me", held(&TriageApi::Me));
+  // A record, a household and who you are are short reads, answered on the I/O thread when the
+  // store has what they read in memory, and on the pool only when it has not: a hand-off to a
+  // pool thread and back cost more than the read itself.
+  constexpr http::Dispatch kFromMemory = http::Dispatch::kInlineFirst;
+  server.Get("/v1/me", held(&TriageApi::Me), kFromMemory);
   server.Get("/v1/queue", held(&TriageApi::Queue));
-  server.Get("/v1/children/:id", held(&TriageApi::Child));
-  server.Get("/v1/households/:id", held(&TriageApi::Household));
+  server.Get("/v1/children/:id", held(&TriageApi::Child), kFromMemory);
+  server.Get("/v1/households/:id", held(&TriageApi::Household), kFromMemory);
   server.Get("/v1/line-of-sight", held(&TriageApi::LineOfSight));
   server.Get("/v1/qa", held(&TriageApi::QualityAssurance));
   server.Get("/v1/search", held(&TriageApi::Search));

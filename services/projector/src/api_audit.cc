@@ -8,6 +8,7 @@
 #include "api_internal.h"
 #include "api_json.h"
 #include "read_token.h"
+#include "sightline/core/no_wait.h"
 
 namespace sightline::projector {
 namespace {
@@ -44,6 +45,12 @@ bool TriageApi::Audit(const domain::User* user, const std::string& endpoint,
   if (t_held_audits != nullptr) {
     t_held_audits->push_back(std::move(e));  // Written, and waited for, before the answer goes.
     return true;
+  }
+  // Written at once, waiting for Kafka: not on a thread that may not wait (the answer made there
+  // is thrown away, and made again where it may).
+  if (RefuseToWait()) {
+    refusal = Error(503, "access audit not written on the I/O thread");
+    return false;
   }
   Status s = d_.audit.Record(e);
   if (!s.ok()) {
@@ -91,6 +98,7 @@ http::Response TriageApi::HoldForAudit(const http::Request& req,
     // only a few at once; anyone else's read goes ahead and is refused (and audited) as usual.
     if (!HasApplied(d_.consumer_status(), *wanted) &&
         api_internal::IsStaff(d_.auth.Authenticate(req))) {
+      if (RefuseToWait()) return Busy("not answered on the I/O thread", 1);  // Thrown away.
       switch (waits_.Wait(d_.consumer_status, *wanted, d_.not_before_wait)) {
         case AppliedWaits::Outcome::kApplied:
           break;

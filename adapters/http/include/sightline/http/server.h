@@ -94,8 +94,12 @@ using StreamHandler = std::function<StreamResponse(const Request&)>;
 
 // Where a route's handler runs. kPool: on the handler pool (anything that reads a store or waits
 // on Kafka). kInline: on the I/O thread, for answers that take microseconds and must not wait
-// behind a busy pool (/healthz, /readyz).
-enum class Dispatch { kPool, kInline };
+// behind a busy pool (/healthz, /readyz). kInlineFirst: on the I/O thread within a NoWaitScope
+// (sightline/core/no_wait.h), for short reads that can usually be answered from memory; if
+// anything in the handler refused to wait (a store read that would go to disk), that answer is
+// thrown away unsent and the handler runs again on the pool, as for kPool. Such a handler must do
+// nothing that outlives a thrown-away answer (its held work runs only for the answer sent).
+enum class Dispatch { kPool, kInline, kInlineFirst };
 
 // TLS on a listener (PEM files). Without a certificate a listener serves plaintext, and only on
 // a loopback address.
@@ -132,6 +136,8 @@ struct ServerStats {
   std::uint64_t refused = 0;  // Connections refused at a cap with nothing idle to evict.
   std::uint64_t timed_out = 0;
   std::uint64_t tls_refused = 0;  // Connections whose TLS handshake failed (plaintext, say).
+  // kInlineFirst answers thrown away because something refused to wait, and made on the pool.
+  std::uint64_t inline_retried = 0;
 };
 
 class Server {
