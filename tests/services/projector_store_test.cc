@@ -15,6 +15,7 @@
 #include "json_out.h"
 #include "process.h"
 #include "queue_view.h"
+#include "record_json.h"
 #include "records.h"
 #include "sightline/consumer/offsets.h"
 #include "sightline/simulator/simulate.h"
@@ -447,6 +448,84 @@ TEST(QueueView, KeptItemsEqualItemsWrittenFromTheWholeSummary) {
   ASSERT_EQ(loaded.value()->size(), 1u);
   EXPECT_EQ((*loaded.value())[0]->ItemMembers(true), nullptr);
   EXPECT_EQ((*loaded.value())[0]->ItemMembers(false), nullptr);
+}
+
+// A kept record's JSON is exactly what writing the stored record gives, for every child of a
+// simulated county; it is reused only for the very bytes it was written from, so a record that
+// changed is written afresh; a record that does not parse is not kept; and at most the capacity
+// is kept.
+TEST(RecordJsonCache, KeptJsonIsTheStoredRecordsAndOnlyForTheSameBytes) {
+  domain::SimulationParams params;
+  params.seed = 29;
+  params.days = 10;
+  params.contacts_per_day = 30;
+  std::vector<kafka::Record> records = testing::AsRecords(domain::Simulate(params));
+  Instant now = Instant(params.start_day + std::chrono::days(params.days + 1));
+  domain::Calendar calendar;
+  domain::ProjectionPolicy policy;
+  std::shared_ptr<storage::Store> store = OpenScratch("record-json");
+  Applier applier(*store, calendar, policy);
+  auto plan = applier.Prepare(records, now);
+  ASSERT_TRUE(plan.ok()) << plan.status().ToString();
+  ASSERT_TRUE(store->Write(plan.value().writes).ok());
+  std::map<std::string, std::string> stored;
+  ASSERT_TRUE(store
+                  ->Scan(cf::kChildren, "",
+                         [&](std::string_view key, std::string_view value) {
+                           stored.emplace(key, value);
+                           return true;
+                         })
+                  .ok());
+  ASSERT_GT(stored.size(), 100u);
+
+  RecordJsonCache cache(2 * stored.size());  // Room for every child in each of its shards.
+  std::size_t clocks = 0;
+  for (const auto& [child, bytes] : stored) {
+    projections::v1::ChildRecord record;
+    ASSERT_TRUE(record.ParseFromString(bytes));
+    std::string want;
+    JsonOut(want).Proto(record);
+    auto kept = cache.Get(child, bytes);
+    ASSERT_NE(kept, nullptr) << child;
+    EXPECT_EQ(kept->record, want) << child;
+    ASSERT_EQ(kept->clocks.size(), static_cast<std::size_t>(record.clocks_size()));
+    for (int i = 0; i < record.clocks_size(); ++i) {
+      std::string clock = MembersOf([&](JsonOut& w) { EXPECT_TRUE(w.Fields(record.clocks(i))); });
+      EXPECT_EQ(kept->clocks[i].members, clock);
+      EXPECT_EQ(kept->clocks[i].overdue_from, ToInstant(record.clocks(i).overdue_from()));
+      ++clocks;
+    }
+    EXPECT_EQ(cache.Get(child, bytes), kept) << "the same bytes: the kept entry";
+  }
+  EXPECT_GT(clocks, 50u);
+  EXPECT_EQ(cache.written(), stored.size());
+
+  // The record changes (a new name): written afresh, and the new bytes are kept from then on.
+  const auto& [child, bytes] = *stored.begin();
+  auto before = cache.Get(child, bytes);
+  projections::v1::ChildRecord changed;
+  ASSERT_TRUE(changed.ParseFromString(bytes));
+  changed.set_name("Renamed Child");
+  std::string changed_bytes = changed.SerializeAsString();
+  auto after = cache.Get(child, changed_bytes);
+  ASSERT_NE(after, nullptr);
+  EXPECT_NE(after, before);
+  EXPECT_NE(after->record.find("Renamed Child"), std::string::npos);
+  EXPECT_EQ(before->record.find("Renamed Child"), std::string::npos);
+  EXPECT_EQ(cache.Get(child, changed_bytes), after);
+
+  // Bytes that do not parse are refused and not kept.
+  EXPECT_EQ(cache.Get("broken", "\xff\xff\xff"), nullptr);
+  EXPECT_EQ(cache.size(), stored.size());
+
+  // A small cache keeps at most its capacity (rounded up to its 16 shards), and still answers.
+  RecordJsonCache small(32);
+  for (const auto& [c, b] : stored) ASSERT_NE(small.Get(c, b), nullptr);
+  EXPECT_LE(small.size(), 32u);
+  EXPECT_GT(small.size(), 0u);
+  RecordJsonCache none(0);
+  EXPECT_NE(none.Get(child, bytes), nullptr);
+  EXPECT_EQ(none.size(), 0u);
 }
 
 }  // namespace

@@ -26,6 +26,7 @@
 #include "metrics.h"
 #include "online_rebuild.h"
 #include "read_token.h"
+#include "record_json.h"
 #include "sightline/audit_log/sink.h"
 #include "sightline/clock/clock.h"
 #include "sightline/consumer/shell.h"
@@ -75,6 +76,9 @@ struct ApiDeps {
   // threads for other reads. Beyond that, and for anyone who is not a member of staff, no wait.
   int max_waiting_reads = 1;
   std::chrono::milliseconds not_before_wait{2000};
+  // Children whose record is kept written as JSON for the bytes it was written from
+  // (record_json.h); 0: every read writes the record afresh.
+  std::size_t kept_record_json = 2000;
 };
 
 // What an audit record says beyond who, where and the outcome.
@@ -182,7 +186,8 @@ class TriageApi {
   std::shared_ptr<HeldAudits> held_ = std::make_shared<HeldAudits>();
   std::unique_ptr<CallPool> writes_;  // Acknowledgements' gateway writes; set with write_event.
   std::unique_ptr<CallPool> returns_ = std::make_unique<CallPool>(1, d_.max_pending_returns);
-  std::unique_ptr<StreamHub> hub_;  // Last: stopped before the rest goes.
+  RecordJsonCache records_{d_.kept_record_json};  // Children's records kept written as JSON.
+  std::unique_ptr<StreamHub> hub_;                // Last: stopped before the rest goes.
 };
 
 }  // namespace sightline::projector
