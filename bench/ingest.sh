@@ -12,6 +12,7 @@
 #   4. where the two cores went in each window (from /proc: the projector, the gateway, the
 #      broker, the emitter, everything else, idle), with a window of ingest alone first, so the
 #      projector's CPU per request is its CPU above that window's, divided by the requests.
+# SIGHTLINE_STACK_KEPT_RECORDS=0 keeps no child's record written as JSON (ADR 0026), to compare.
 #   SIGHTLINE_BIN_DIR=build/bin scripts/with-test-broker.sh bench/ingest.sh [DAYS] [SECONDS]
 set -euo pipefail
 export SIGHTLINE_SOURCE_DIR=${SIGHTLINE_SOURCE_DIR:-$(cd "$(dirname "$0")/.." && pwd)}

@@ -6,7 +6,8 @@
 # also in $work/hos.token), gateway_token (a relay's, for the gateway; also in
 # $work/gateway.token). The day is in $work/day.ndjson, the projector's store in $work/data.
 # Everything started is stopped when the calling script exits. SIGHTLINE_STACK_FOLD_CACHE sets the
-# projector's apply.fold_cache_children (0: no kept folds), for benches that compare the two.
+# projector's apply.fold_cache_children (0: no kept folds), and SIGHTLINE_STACK_KEPT_RECORDS its
+# http.kept_record_json (0: no records kept as JSON), for benches that compare the two.
 src=${SIGHTLINE_SOURCE_DIR:?} bin=${SIGHTLINE_BIN_DIR:?} brokers=${SIGHTLINE_TEST_BROKERS:?run through make test}
 stack_pids=()
 # A passing run leaves nothing behind; a failing one keeps its logs and stores to be looked at
@@ -47,7 +48,7 @@ auth:
     - {id: importer, relay: true, token_sha256: $(printf %s "$gateway_token" | sha256sum | cut -d' ' -f1)}
 EOT
   cat >"$work/projector.yaml" <<EOT
-http: {port: 0, web_root: "$src/web"}
+http: {port: 0, web_root: "$src/web"${SIGHTLINE_STACK_KEPT_RECORDS:+, kept_record_json: $SIGHTLINE_STACK_KEPT_RECORDS}}
 kafka: {brokers: "$brokers", topic: $topic, dead_letter_topic: $topic.dlq, audit_topic: $topic.audit, group_id: $topic.p}
 store: {data_dir: "$work/data", sync_writes: false}
 apply: {ready_max_lag: 0${SIGHTLINE_STACK_FOLD_CACHE:+, fold_cache_children: $SIGHTLINE_STACK_FOLD_CACHE}}

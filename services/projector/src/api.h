@@ -77,7 +77,7 @@ struct ApiDeps {
   int max_waiting_reads = 1;
   std::chrono::milliseconds not_before_wait{2000};
   // Children whose record is kept written as JSON for the bytes it was written from
-  // (record_json.h); 0: every read writes the record afresh.
+  // (record_json.h; http.kept_record_json); 0: every read writes the record afresh.
   std::size_t kept_record_json = 2000;
 };
 

@@ -59,6 +59,8 @@ ProjectorConfig::ProjectorConfig() {
 Status ReadProjectorConfig(config::YamlReader& yaml, ProjectorConfig& c) {
   consumer::ReadServiceConfig(yaml, c);
   c.web_root = yaml.String("http.web_root", c.web_root);
+  c.kept_record_json = static_cast<std::size_t>(
+      yaml.Int("http.kept_record_json", static_cast<std::int64_t>(c.kept_record_json), 0, 1000000));
   c.topic = yaml.String("kafka.topic", c.topic);
   c.alerts_topic = yaml.String("kafka.alerts_topic", c.alerts_topic);
   c.gateway_url = yaml.String("gateway.url", c.gateway_url);

@@ -29,6 +29,8 @@ struct ApiUser {
 struct ProjectorConfig : consumer::ServiceConfig {
   ProjectorConfig();
   std::string web_root = "web";  // Directory of the triage screen; empty serves no page.
+  // Children whose record the API keeps written as JSON for its stored bytes (ADR 0026).
+  std::size_t kept_record_json = 2000;
   std::string topic = "sightline.events.v1";
   std::size_t block_cache_bytes = 64 << 20;
   std::size_t write_buffer_bytes = 16 << 20;

@@ -128,7 +128,8 @@ int Serve(const ProjectorConfig& c, const domain::Calendar& calendar) {
                  .write_event = write,
                  .rebuild = &rebuild,
                  .rebuild_roles = c.rebuild_roles,
-                 .max_waiting_reads = std::max(1, c.http.threads / 2)});
+                 .max_waiting_reads = std::max(1, c.http.threads / 2),
+                 .kept_record_json = c.kept_record_json});
   http::Server server(c.http);
   api.Register(server, c.web_root);
   if (!c.web_root.empty()) {
