@@ -292,6 +292,20 @@ std::vector<std::pair<std::string, std::string>> Rows(const QueueSnapshot& snaps
   return out;
 }
 
+// A simulated county's events as records, and the day after its last simulated day.
+struct County {
+  std::vector<kafka::Record> records;
+  Instant after;
+};
+County SimulatedCounty(std::uint64_t seed, int days, int contacts_per_day) {
+  domain::SimulationParams params;
+  params.seed = seed;
+  params.days = days;
+  params.contacts_per_day = contacts_per_day;
+  return {testing::AsRecords(domain::Simulate(params)),
+          Instant(params.start_day + std::chrono::days(params.days + 1))};
+}
+
 std::string SummaryRow(const std::string& child, events::v1::RagRating rag) {
   projections::v1::ChildSummary s;
   s.set_child_id(child);
@@ -303,12 +317,9 @@ std::string SummaryRow(const std::string& child, events::v1::RagRating rag) {
 // The live projector's batches, merged into the view one by one, give the queue a fresh load
 // from the store reads, batch after batch, in key order, while decisions take children off it.
 TEST(QueueView, MergedBatchesEqualTheQueueReadAfresh) {
-  domain::SimulationParams params;
-  params.seed = 19;
-  params.days = 12;
-  params.contacts_per_day = 40;
-  std::vector<kafka::Record> records = testing::AsRecords(domain::Simulate(params));
-  Instant now = Instant(params.start_day + std::chrono::days(params.days + 1));
+  County county = SimulatedCounty(19, 12, 40);
+  const std::vector<kafka::Record>& records = county.records;
+  const Instant now = county.after;
   domain::Calendar calendar;
   domain::ProjectionPolicy policy;
   std::shared_ptr<storage::Store> store = OpenScratch("queue-view-live");
@@ -379,12 +390,9 @@ TEST(QueueView, LastChangeWinsAndABadRowIsReportedNotServed) {
 // written from the whole summary, for a reader who may open the record and one who may not; the
 // members are written once and shared by every later page until a batch replaces the row.
 TEST(QueueView, KeptItemsEqualItemsWrittenFromTheWholeSummary) {
-  domain::SimulationParams params;
-  params.seed = 23;
-  params.days = 8;
-  params.contacts_per_day = 40;
-  std::vector<kafka::Record> records = testing::AsRecords(domain::Simulate(params));
-  Instant now = Instant(params.start_day + std::chrono::days(params.days + 1));
+  County county = SimulatedCounty(23, 8, 40);
+  const std::vector<kafka::Record>& records = county.records;
+  const Instant now = county.after;
   domain::Calendar calendar;
   domain::ProjectionPolicy policy;
   std::shared_ptr<storage::Store> store = OpenScratch("queue-view-items");
@@ -455,12 +463,9 @@ TEST(QueueView, KeptItemsEqualItemsWrittenFromTheWholeSummary) {
 // changed is written afresh; a record that does not parse is not kept; and at most the capacity
 // is kept.
 TEST(RecordJsonCache, KeptJsonIsTheStoredRecordsAndOnlyForTheSameBytes) {
-  domain::SimulationParams params;
-  params.seed = 29;
-  params.days = 10;
-  params.contacts_per_day = 30;
-  std::vector<kafka::Record> records = testing::AsRecords(domain::Simulate(params));
-  Instant now = Instant(params.start_day + std::chrono::days(params.days + 1));
+  County county = SimulatedCounty(29, 10, 30);
+  const std::vector<kafka::Record>& records = county.records;
+  const Instant now = county.after;
   domain::Calendar calendar;
   domain::ProjectionPolicy policy;
   std::shared_ptr<storage::Store> store = OpenScratch("record-json");
