@@ -207,13 +207,20 @@ TEST(HttpServer, InlineFirstRoutesGoToThePoolOnlyWhenSomethingWouldWait) {
   Server server({.host = "127.0.0.1", .port = 0, .max_body_bytes = 1024, .threads = 1});
   std::mutex mu;
   std::vector<std::string> held_ran;  // The answers whose held work ran.
+  std::vector<std::string> counted;   // The attempts whose other effects were made.
   server.Get(
       "/read/:id",
       [&](const Request& r) {
         bool in_scope = InNoWaitScope();
+        std::string body = in_scope ? "inline" : "pool";
+        // Counted before the refusal below: only the attempt whose answer is sent counts.
+        WhenUsed([&mu, &counted, body] {
+          std::lock_guard lock(mu);
+          counted.push_back(body);
+        });
         // "disk" stands for a read that is not in memory: it would wait.
         bool waited = r.path_params.at("id") == "disk" && !RefuseToWait();
-        std::string body = std::string(in_scope ? "inline" : "pool") + (waited ? " waited" : "");
+        if (waited) body += " waited";
         Response answer = Text(body);
         answer.after = [&mu, &held_ran, body](const Completion& done) {
           {
@@ -239,6 +246,8 @@ TEST(HttpServer, InlineFirstRoutesGoToThePoolOnlyWhenSomethingWouldWait) {
   std::lock_guard lock(mu);
   EXPECT_EQ(held_ran, (std::vector<std::string>{"inline", "pool waited"}))
       << "the thrown-away answer's held work never ran";
+  EXPECT_EQ(counted, (std::vector<std::string>{"inline", "pool"}))
+      << "the thrown-away attempt counted nothing; the pool's attempt counted once";
   EXPECT_FALSE(InNoWaitScope()) << "the test's own thread is in no scope";
 }
 

@@ -6,6 +6,7 @@
 #include <random>
 
 #include <google/protobuf/util/time_util.h>
+#include <prometheus/metric_family.h>
 
 #include "api_json.h"
 #include "process.h"
@@ -323,12 +324,28 @@ TEST_F(ApiTest, ARecordNotInMemoryIsReadOnThePoolAndAuditedOnce) {
       return e.endpoint() == "GET /v1/children/{id}" && e.child_id() == "child-q";
     });
   };
+  auto counted = [&] {  // sightline_projector_http_requests_total{endpoint="child",code="200"}
+    double n = 0;
+    for (const prometheus::MetricFamily& f : metrics_.registry().Collect()) {
+      if (f.name != "sightline_projector_http_requests_total") continue;
+      for (const prometheus::ClientMetric& m : f.metric) {
+        bool child = false, ok = false;
+        for (const prometheus::ClientMetric::Label& l : m.label) {
+          child = child || (l.name == "endpoint" && l.value == "child");
+          ok = ok || (l.name == "code" && l.value == "200");
+        }
+        if (child && ok) n += m.counter.value;
+      }
+    }
+    return n;
+  };
   auto cold = read();
   ASSERT_TRUE(cold.ok()) << cold.status().ToString();
   EXPECT_EQ(cold.value().status, 200) << cold.value().body;
   EXPECT_NE(cold.value().body.find("chronology"), std::string::npos);
   EXPECT_EQ(server->Stats().inline_retried, 1u) << "the cold read went to the pool";
   EXPECT_EQ(audited(), 1);
+  EXPECT_EQ(counted(), 1) << "counted by the attempt that answered, on the pool";
   auto warm = read();
   ASSERT_TRUE(warm.ok()) << warm.status().ToString();
   EXPECT_EQ(warm.value().status, 200) << warm.value().body;
@@ -336,6 +353,7 @@ TEST_F(ApiTest, ARecordNotInMemoryIsReadOnThePoolAndAuditedOnce) {
             cold.value().body.substr(cold.value().body.find("\"record\"")));
   EXPECT_EQ(server->Stats().inline_retried, 1u) << "the warm read was answered from memory";
   EXPECT_EQ(audited(), 2);
+  EXPECT_EQ(counted(), 2) << "counted by the attempt that answered, on the I/O thread";
   server->Stop();
 }
 

@@ -210,6 +210,7 @@ std::optional<Response> CallWithoutWaiting(const Handler& handler, const Request
   NoWaitScope no_wait;
   Response answer = Call(handler, req);
   if (no_wait.refused()) return std::nullopt;
+  no_wait.Use();
   return answer;
 }
 

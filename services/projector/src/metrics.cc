@@ -1,5 +1,7 @@
 #include "metrics.h"
 
+#include "sightline/core/no_wait.h"
+
 namespace sightline::projector {
 
 ProjectorMetrics::ProjectorMetrics() : registry_(std::make_shared<prometheus::Registry>()) {
@@ -70,7 +72,11 @@ void ProjectorMetrics::Folded(int appended, int whole) {
 }
 
 void ProjectorMetrics::Request(const std::string& endpoint, int status) {
-  requests_->Add({{"endpoint", endpoint}, {"code", std::to_string(status)}}).Increment();
+  // Counted once the answer is used: not by an attempt on the I/O thread that is thrown away and
+  // made again on the pool (ADR 0026).
+  WhenUsed([this, endpoint, status] {
+    requests_->Add({{"endpoint", endpoint}, {"code", std::to_string(status)}}).Increment();
+  });
 }
 
 void ProjectorMetrics::Audited(const std::string& outcome) {
