@@ -5,10 +5,12 @@
 #      ceiling;
 #   2. `sightlinectl emit --in-flight 8 --batch 1000` through the gateway, acknowledged with
 #      acks=all: events/s and the ratio to the ceiling;
-#   3. wrk (64 keep-alive connections; the child's record also at 1 and 256) on /healthz (the
-#      HTTP ceiling), /v1/queue and /v1/children/{id} while another simulated stream is emitted through the gateway at 10,000
-#      events/s (SIGHTLINE_BENCH_INGEST_RATE): requests/s, p50, p99, the ratio to /healthz, and
-#      the ingest rate during the window (from the gateway's accepted-events counter);
+#   3. wrk (64 keep-alive connections; /healthz and the child's record also at 1, the record at
+#      256) on /healthz (the HTTP ceiling), /v1/queue and /v1/children/{id} while another
+#      simulated stream is emitted through the gateway at 10,000 events/s
+#      (SIGHTLINE_BENCH_INGEST_RATE): requests/s, p50, p99, the ratio to /healthz, how long the
+#      answers were held for their audit records (the projector's histogram), and the ingest rate
+#      during the window (from the gateway's accepted-events counter);
 #   4. where the two cores went in each window (from /proc: the projector, the gateway, the
 #      broker, the emitter, everything else, idle), with a window of ingest alone first, so the
 #      projector's CPU per request is its CPU above that window's, divided by the requests.
@@ -48,6 +50,34 @@ proj, gw, broker, emit, busy, total = d
 rest = busy - proj - gw - broker - emit
 idle = total - busy  # /proc/stat counts every core: `total` is about n
 print(" ".join(f"{v:.2f}" for v in (proj, gw, broker, emit, rest, idle)))
+PY
+}
+# The projector's audit-hold histogram (ADR 0017): its cumulative buckets as "le count" lines.
+held_buckets() {
+  curl -fsS "$app/metrics" | sed -n 's/^sightline_projector_audit_hold_seconds_bucket{.*le="\([^"]*\)"} \(.*\)$/\1 \2/p'
+}
+# p50 and p99 of the answers held between two held_buckets readings: the bucket each falls in,
+# interpolated as Prometheus's histogram_quantile does ("none" when nothing was held).
+held_quantiles() {
+  python3 - "$1" "$2" <<'PY'
+import sys
+def parse(text):
+    return {float(le.replace("+Inf", "inf")): float(n) for le, n in (l.split() for l in text.splitlines() if l.strip())}
+a, b = parse(sys.argv[1]), parse(sys.argv[2])
+les = sorted(b)
+d = [b[le] - a.get(le, 0) for le in les]
+if not d or d[-1] <= 0:
+    print("none"); sys.exit()
+out = []
+for q in (0.5, 0.99):
+    rank, prev_le, prev_n = q * d[-1], 0.0, 0.0
+    for le, n in zip(les, d):
+        if n >= rank:
+            v = prev_le if le == float("inf") else prev_le + (le - prev_le) * (rank - prev_n) / max(n - prev_n, 1e-9)
+            out.append(f"{v * 1000:.2f} ms" + (" (over the top bucket)" if le == float("inf") else ""))
+            break
+        prev_le, prev_n = le, n
+print(f"p50 {out[0]}, p99 {out[1]}")
 PY
 }
 accepted() {
@@ -91,7 +121,7 @@ echo "| gateway, $n events, \`emit --batch 1000 --in-flight 8\`, acks=all | $gat
 
 # 3. The API while another stream is ingested.
 # Long enough for ingest to last through both windows (about 5,200 events a simulated day).
-"$bin/sightlinectl" simulate --seed 12 --start 2026-06-01 --days $((days * 2 + seconds * 9)) \
+"$bin/sightlinectl" simulate --seed 12 --start 2026-06-01 --days $((days * 2 + seconds * 11)) \
   --contacts-per-day 500 \
   --id-prefix live --out "$work/live.ndjson" 2>/dev/null
 for _ in $(seq 1 300); do curl -fsS "$app/readyz" >/dev/null 2>&1 && break; sleep 0.2; done
@@ -117,14 +147,18 @@ sleep "$seconds"
 base=$(cores_between "$a" "$(cpu_now)" "$(python3 -c "print($(now) - $t0)")")
 cpu_rows=("| ingest alone | $(echo "$base" | sed 's/ / | /g') | |")
 ceiling=""
+# /healthz also at 1 connection: an answer with no work and no audit, so its p99 is what the
+# two shared cores' scheduling alone adds under ingest.
 # The child's record also at 1 connection (a single reader's latency: the audit record's
 # acknowledgement is its floor) and at 256 (throughput once the connections outnumber it).
-for window in "64 /healthz" "64 /v1/queue" "64 /v1/children/$child" "1 /v1/children/$child" \
+for window in "64 /healthz" "1 /healthz" "64 /v1/queue" "64 /v1/children/$child" "1 /v1/children/$child" \
   "256 /v1/children/$child"; do
   conns=${window%% *} path=${window#* }
+  held_a=$(held_buckets)
   before=$(accepted) t0=$(now) a=$(cpu_now)
   out=$(wrk -t1 -c"$conns" -d"${seconds}s" --latency -H "Authorization: Bearer $token" "$app$path")
   b=$(cpu_now) after=$(accepted) t1=$(now)
+  held=$(held_quantiles "$held_a" "$(held_buckets)")
   rate=$(echo "$out" | awk '$1=="Requests/sec:"{printf "%d", $2}')
   p50=$(echo "$out" | awk '$1=="50%"{print $2}')
   p99=$(echo "$out" | awk '$1=="99%"{print $2}')
@@ -141,8 +175,14 @@ for window in "64 /healthz" "64 /v1/queue" "64 /v1/children/$child" "1 /v1/child
       "$rate requests/s, p50 $p50, p99 $p99 | | |"
     continue
   fi
+  if [ "$path" = /healthz ]; then  # One connection: the floor the machine's scheduling sets.
+    echo "| \`/healthz\`, wrk -c$conns, during $ingest events/s of ingest |" \
+      "$rate requests/s, p50 $p50, p99 $p99 | | |"
+    continue
+  fi
   echo "| \`$name\`, wrk -c$conns, during $ingest events/s of ingest | $rate requests/s," \
-    "p50 $p50, p99 $p99, non-2xx ${non2xx:-0} | \`/healthz\`: $ceiling requests/s |" \
+    "p50 $p50, p99 $p99, non-2xx ${non2xx:-0}; held for the audit: $held |" \
+    "\`/healthz\`: $ceiling requests/s |" \
     "$(python3 -c "print(round($rate / max($ceiling, 1), 3))") |"
 done
 echo

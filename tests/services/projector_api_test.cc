@@ -3,6 +3,7 @@
 // matrix, and bad requests. The leaders' views are in projector_leaders_test.cc.
 #include <algorithm>
 #include <future>
+#include <map>
 #include <random>
 
 #include <google/protobuf/util/time_util.h>
@@ -236,6 +237,23 @@ TEST_F(ApiTest, NothingIsShownWhenTheAuditCannotBeWritten) {
 }
 
 // Holds every batch of audit records until the test acknowledges it, as Kafka would.
+// The one metric of `family` with every label in `labels`; an empty metric if none.
+prometheus::ClientMetric Collected(prometheus::Registry& registry, const std::string& family,
+                                   const std::map<std::string, std::string>& labels) {
+  for (const prometheus::MetricFamily& f : registry.Collect()) {
+    if (f.name != family) continue;
+    for (const prometheus::ClientMetric& m : f.metric) {
+      std::size_t matched = 0;
+      for (const prometheus::ClientMetric::Label& l : m.label) {
+        auto it = labels.find(l.name);
+        if (it != labels.end() && it->second == l.value) ++matched;
+      }
+      if (matched == labels.size()) return m;
+    }
+  }
+  return {};
+}
+
 class HoldingAudit final : public audit_log::AuditSink {
  public:
   Status Record(const audit::v1::AccessAudited&) override { return Status::Ok(); }
@@ -290,6 +308,15 @@ TEST_F(ApiTest, OverHttpAReadIsHeldWithoutAThreadUntilItsAuditIsAcknowledged) {
   EXPECT_NE(c.value().body.find("chronology"), std::string::npos);
   EXPECT_EQ(q.value().status, 503);
   EXPECT_NE(q.value().body.find("nothing is shown unaudited"), std::string::npos);
+  // Both answers were held for at least the 100 ms above, acknowledged or failed.
+  prometheus::ClientMetric hold =
+      Collected(metrics_.registry(), "sightline_projector_audit_hold_seconds", {});
+  EXPECT_EQ(hold.histogram.sample_count, 2u);
+  EXPECT_GE(hold.histogram.sample_sum, 0.2);
+  EXPECT_EQ(Collected(metrics_.registry(), "sightline_projector_audit_events_total",
+                      {{"outcome", "failed"}})
+                .counter.value,
+            1);
   server->Stop();
 }
 
@@ -324,20 +351,10 @@ TEST_F(ApiTest, ARecordNotInMemoryIsReadOnThePoolAndAuditedOnce) {
       return e.endpoint() == "GET /v1/children/{id}" && e.child_id() == "child-q";
     });
   };
-  auto counted = [&] {  // sightline_projector_http_requests_total{endpoint="child",code="200"}
-    double n = 0;
-    for (const prometheus::MetricFamily& f : metrics_.registry().Collect()) {
-      if (f.name != "sightline_projector_http_requests_total") continue;
-      for (const prometheus::ClientMetric& m : f.metric) {
-        bool child = false, ok = false;
-        for (const prometheus::ClientMetric::Label& l : m.label) {
-          child = child || (l.name == "endpoint" && l.value == "child");
-          ok = ok || (l.name == "code" && l.value == "200");
-        }
-        if (child && ok) n += m.counter.value;
-      }
-    }
-    return n;
+  auto counted = [&] {
+    return Collected(metrics_.registry(), "sightline_projector_http_requests_total",
+                     {{"endpoint", "child"}, {"code", "200"}})
+        .counter.value;
   };
   auto cold = read();
   ASSERT_TRUE(cold.ok()) << cold.status().ToString();

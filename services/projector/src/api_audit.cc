@@ -2,6 +2,7 @@
 // staff), the audit record of every read, and answers held until their records are acknowledged
 // (ADR 0017) or until work on a pool of its own has run (acknowledgements, returns).
 #include <atomic>
+#include <chrono>
 #include <iostream>
 
 #include "api.h"
@@ -130,8 +131,11 @@ http::Response TriageApi::HoldForAudit(const http::Request& req,
       std::lock_guard lock(held_->mu);
       ++held_->in_flight;
     }
+    const auto held_from = std::chrono::steady_clock::now();
     d_.audit.RecordAll(records, [this, held = held_, outcomes = std::move(outcomes),
-                                 done = std::move(done)](const Status& s) {
+                                 done = std::move(done), held_from](const Status& s) {
+      d_.metrics.AuditHeld(
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - held_from).count());
       if (s.ok()) {
         for (const std::string& outcome : outcomes) d_.metrics.Audited(outcome);
         done(std::nullopt);

@@ -49,6 +49,13 @@ ProjectorMetrics::ProjectorMetrics() : registry_(std::make_shared<prometheus::Re
                   .Name("sightline_projector_audit_events_total")
                   .Help("Access audit events written, by outcome")
                   .Register(r);
+  audit_hold_ = &prometheus::BuildHistogram()
+                     .Name("sightline_projector_audit_hold_seconds")
+                     .Help(
+                         "Time an answer was held for its access audit records to be "
+                         "acknowledged by Kafka (ADR 0017), or to fail")
+                     .Register(r)
+                     .Add({}, buckets);
   stream_clients_ = &prometheus::BuildGauge()
                          .Name("sightline_projector_stream_clients")
                          .Help("Open /v1/stream connections")
@@ -78,6 +85,8 @@ void ProjectorMetrics::Request(const std::string& endpoint, int status) {
     requests_->Add({{"endpoint", endpoint}, {"code", std::to_string(status)}}).Increment();
   });
 }
+
+void ProjectorMetrics::AuditHeld(double seconds) { audit_hold_->Observe(seconds); }
 
 void ProjectorMetrics::Audited(const std::string& outcome) {
   audited_->Add({{"outcome", outcome}}).Increment();

@@ -32,6 +32,8 @@ class ProjectorMetrics {
   void OldestWaitingSeconds(double s) { oldest_waiting_->Set(s); }
   void Request(const std::string& endpoint, int status);
   void Audited(const std::string& outcome);
+  // How long one answer was held until its audit records were acknowledged (or failed).
+  void AuditHeld(double seconds);
   void StreamClients(int open) { stream_clients_->Set(open); }
 
  private:
@@ -45,6 +47,7 @@ class ProjectorMetrics {
   prometheus::Gauge* oldest_waiting_;
   prometheus::Family<prometheus::Counter>* requests_;
   prometheus::Family<prometheus::Counter>* audited_;
+  prometheus::Histogram* audit_hold_;
   prometheus::Gauge* stream_clients_;
 };
 
