@@ -8,6 +8,8 @@
 # Everything started is stopped when the calling script exits. SIGHTLINE_STACK_FOLD_CACHE sets the
 # projector's apply.fold_cache_children (0: no kept folds), and SIGHTLINE_STACK_KEPT_RECORDS its
 # http.kept_record_json (0: no records kept as JSON), for benches that compare the two.
+# SIGHTLINE_STACK_PROJECTOR_KAFKA adds librdkafka properties to the projector's kafka.properties,
+# as YAML flow pairs (e.g. '"linger.ms": "0"'), to try its audit producer's settings.
 src=${SIGHTLINE_SOURCE_DIR:?} bin=${SIGHTLINE_BIN_DIR:?} brokers=${SIGHTLINE_TEST_BROKERS:?run through make test}
 stack_pids=()
 # A passing run leaves nothing behind; a failing one keeps its logs and stores to be looked at
@@ -47,9 +49,12 @@ auth:
   tokens:
     - {id: importer, relay: true, token_sha256: $(printf %s "$gateway_token" | sha256sum | cut -d' ' -f1)}
 EOT
+  local projector_kafka=""
+  [ -z "${SIGHTLINE_STACK_PROJECTOR_KAFKA:-}" ] ||
+    projector_kafka=", properties: {$SIGHTLINE_STACK_PROJECTOR_KAFKA}"
   cat >"$work/projector.yaml" <<EOT
 http: {port: 0, web_root: "$src/web"${SIGHTLINE_STACK_KEPT_RECORDS:+, kept_record_json: $SIGHTLINE_STACK_KEPT_RECORDS}}
-kafka: {brokers: "$brokers", topic: $topic, dead_letter_topic: $topic.dlq, audit_topic: $topic.audit, group_id: $topic.p}
+kafka: {brokers: "$brokers", topic: $topic, dead_letter_topic: $topic.dlq, audit_topic: $topic.audit, group_id: $topic.p$projector_kafka}
 store: {data_dir: "$work/data", sync_writes: false}
 apply: {ready_max_lag: 0${SIGHTLINE_STACK_FOLD_CACHE:+, fold_cache_children: $SIGHTLINE_STACK_FOLD_CACHE}}
 clocks: {calendar_file: "$src/deploy/calendar/england-and-wales.txt"}
