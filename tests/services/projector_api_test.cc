@@ -236,7 +236,6 @@ TEST_F(ApiTest, NothingIsShownWhenTheAuditCannotBeWritten) {
   EXPECT_EQ(api_->Queue(Req("hos1")).status, 503);
 }
 
-// Holds every batch of audit records until the test acknowledges it, as Kafka would.
 // The one metric of `family` with every label in `labels`; an empty metric if none.
 prometheus::ClientMetric Collected(prometheus::Registry& registry, const std::string& family,
                                    const std::map<std::string, std::string>& labels) {
@@ -254,6 +253,7 @@ prometheus::ClientMetric Collected(prometheus::Registry& registry, const std::st
   return {};
 }
 
+// Holds every batch of audit records until the test acknowledges it, as Kafka would.
 class HoldingAudit final : public audit_log::AuditSink {
  public:
   Status Record(const audit::v1::AccessAudited&) override { return Status::Ok(); }
