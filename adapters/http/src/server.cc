@@ -2,7 +2,6 @@
 
 #include <sys/resource.h>
 
-#include <array>
 #include <atomic>
 #include <boost/asio.hpp>
 #include <boost/asio/ssl.hpp>
@@ -10,71 +9,22 @@
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
 #include <condition_variable>
-#include <deque>
-#include <filesystem>
-#include <fstream>
-#include <future>
 #include <iostream>
 #include <mutex>
-#include <set>
-#include <sstream>
 #include <thread>
+#include <variant>
 #include <vector>
 
+#include "connections.h"
+#include "files.h"
 #include "routing.h"
 #include "sightline/core/no_wait.h"
+#include "stream.h"
+#include "tls.h"
 
 namespace sightline::http {
 
-namespace net = boost::asio;
-namespace beast = boost::beast;
 namespace bhttp = boost::beast::http;
-using tcp = net::ip::tcp;
-using Clock = std::chrono::steady_clock;
-constexpr auto kNoThrow = net::as_tuple(net::use_awaitable);
-
-std::optional<std::string> Request::Header(const std::string& lower_name) const {
-  auto it = headers.find(lower_name);
-  if (it == headers.end()) return std::nullopt;
-  return it->second;
-}
-
-std::string Request::MediaType() const {
-  return routing::MediaType(Header("content-type").value_or(""));
-}
-
-std::optional<std::string> Request::BearerToken() const {
-  auto header = Header("authorization");
-  if (!header) return std::nullopt;
-  std::string_view v = *header;
-  constexpr std::string_view kScheme = "bearer";
-  if (v.size() <= kScheme.size() || routing::Lower(v.substr(0, kScheme.size())) != kScheme ||
-      (v[kScheme.size()] != ' ' && v[kScheme.size()] != '\t'))
-    return std::nullopt;
-  v.remove_prefix(kScheme.size());
-  while (!v.empty() && (v.front() == ' ' || v.front() == '\t')) v.remove_prefix(1);
-  while (!v.empty() && (v.back() == ' ' || v.back() == '\t')) v.remove_suffix(1);
-  if (v.empty()) return std::nullopt;
-  return std::string(v);
-}
-
-Response ErrorResponse(int status, std::string_view reason) {
-  // A minimal JSON string escape: reasons are ours, but may quote a client's header.
-  std::string body = R"({"error":")";
-  for (char c : reason) {
-    if (c == '"' || c == '\\') {
-      body.push_back('\\');
-      body.push_back(c);
-    } else if (static_cast<unsigned char>(c) < 0x20) {
-      body.push_back(' ');
-    } else {
-      body.push_back(c);
-    }
-  }
-  body += "\"}";
-  return Response{
-      .status = status, .content_type = "application/json", .body = body, .headers = {}};
-}
 
 namespace {
 
@@ -85,114 +35,6 @@ struct Route {
   StreamHandler stream;
   Dispatch dispatch = Dispatch::kPool;
 };
-
-struct Mount {
-  std::string prefix;  // "/app"
-  std::filesystem::path root;
-};
-
-constexpr std::size_t kMaxFileBytes = 32 << 20;
-
-}  // namespace
-
-// One accepted connection. Its socket lives on a strand; `stream_out` and `wake` are touched only
-// there. The registry fields (id, idle, idle_since) are guarded by Impl::mu.
-struct Connection {
-  Connection(tcp::socket socket, net::ssl::context* tls_context)
-      : wake(socket.get_executor()), deadline(socket.get_executor()) {
-    if (tls_context) {
-      tls.emplace(std::move(socket), *tls_context);
-    } else {
-      plain.emplace(std::move(socket));
-    }
-  }
-  // One of the two: a plaintext stream, or TLS over one.
-  std::optional<beast::tcp_stream> plain;
-  std::optional<beast::ssl_stream<beast::tcp_stream>> tls;
-  beast::tcp_stream& Tcp() { return tls ? beast::get_lowest_layer(*tls) : *plain; }
-  // Runs an asynchronous operation on whichever stream carries HTTP (TLS or plain).
-  template <class Op>
-  auto Io(Op&& op) {
-    return tls ? op(*tls) : op(*plain);
-  }
-  net::steady_timer wake;  // Wakes a stream's writer when chunks arrive.
-  // Read deadlines cancel the read but keep the socket, so that a 408 can still be written
-  // (beast's own stream timeout closes it). `generation` tells a stale expiry from a live one.
-  net::steady_timer deadline;
-  std::uint64_t generation = 0;
-  bool expired = false;
-  std::string peer;
-  std::uint64_t id = 0;
-  bool idle = false;
-  Clock::time_point idle_since;
-  std::deque<std::string> stream_out;
-  std::size_t stream_bytes = 0;
-  std::atomic<bool> closed{false};
-
-  // On the strand: closes the socket, ending whatever the session awaits.
-  void Close() {
-    closed = true;
-    beast::error_code ec;
-    Tcp().socket().shutdown(tcp::socket::shutdown_both, ec);
-    Tcp().socket().close(ec);
-    wake.cancel();
-    deadline.cancel();
-  }
-
-  // On the strand: the read that follows is cancelled if it has not finished within `limit`.
-  void Arm(std::chrono::milliseconds limit, const std::shared_ptr<Connection>& self) {
-    expired = false;
-    std::uint64_t mine = ++generation;
-    deadline.expires_after(limit);
-    deadline.async_wait([self, mine](const beast::error_code& ec) {
-      if (ec || self->generation != mine) return;
-      self->expired = true;
-      beast::error_code ignored;
-      self->Tcp().socket().cancel(ignored);
-    });
-  }
-  void Disarm() {
-    ++generation;
-    deadline.cancel();
-  }
-};
-
-namespace {
-
-class Sink : public StreamSink {
- public:
-  Sink(std::weak_ptr<Connection> conn, std::size_t limit) : conn_(std::move(conn)), limit_(limit) {}
-  bool Send(std::string chunk) override {
-    auto c = conn_.lock();
-    if (!c || c->closed) return false;
-    std::size_t limit = limit_;
-    net::post(c->Tcp().get_executor(), [c, limit, chunk = std::move(chunk)]() mutable {
-      if (c->closed) return;
-      if (c->stream_bytes + chunk.size() > limit) {
-        c->Close();  // A client that does not read is not allowed to grow our memory.
-        return;
-      }
-      c->stream_bytes += chunk.size();
-      c->stream_out.push_back(std::move(chunk));
-      c->wake.cancel();
-    });
-    return true;
-  }
-  bool open() const override {
-    auto c = conn_.lock();
-    return c && !c->closed;
-  }
-
- private:
-  std::weak_ptr<Connection> conn_;
-  std::size_t limit_;
-};
-
-std::string ChunkFrame(const std::string& data) {
-  std::ostringstream frame;
-  frame << std::hex << data.size() << "\r\n" << data << "\r\n";
-  return frame.str();
-}
 
 Response Call(const Handler& handler, const Request& req) {
   try {
@@ -217,25 +59,14 @@ std::optional<Response> CallWithoutWaiting(const Handler& handler, const Request
 }  // namespace
 
 struct Server::Impl {
+  explicit Impl(ServerOptions o)
+      : options(std::move(o)),
+        registry(options.max_connections, options.max_connections_per_address) {}
+
   ServerOptions options;
   std::vector<Route> routes;
-  std::vector<Mount> mounts;
-
-  // The registry, guarded by `mu`: every open connection, and the idle ones (waiting for a
-  // request) ordered by how long they have waited, in all and per address, so that making room
-  // at a cap costs O(log n) however many connections are open.
-  using IdleKey = std::pair<Clock::time_point, std::uint64_t>;
-  struct Address {
-    int count = 0;
-    std::set<IdleKey> idle;
-  };
-  mutable std::mutex mu;
-  std::map<std::uint64_t, std::weak_ptr<Connection>> conns;
-  std::map<std::string, Address> addresses;
-  std::set<IdleKey> idle_all;
-  std::uint64_t next_id = 0;
-  ServerStats stats;
-  bool stopping = false;
+  FileMounts files;
+  Registry registry;
 
   std::atomic<int> pending{0};
   // Held answers (Response::after) whose Completion has not run; Stop() waits for them.
@@ -274,74 +105,9 @@ struct Server::Impl {
   std::optional<net::thread_pool> pool;
   std::vector<std::thread> threads;
 
-  // Registers `c`, making room at a cap by closing the longest-idle connection (of the same
-  // address when that address is at its cap). False when nothing could make room.
-  bool Admit(const std::shared_ptr<Connection>& c) {
-    std::lock_guard lock(mu);
-    if (stopping) return false;
-    bool over_total = static_cast<int>(conns.size()) >= options.max_connections;
-    auto mine = addresses.find(c->peer);
-    bool over_mine =
-        mine != addresses.end() && mine->second.count >= options.max_connections_per_address;
-    if (over_total || over_mine) {
-      const std::set<IdleKey>& candidates = over_mine ? mine->second.idle : idle_all;
-      std::shared_ptr<Connection> victim;
-      if (!candidates.empty()) victim = conns[candidates.begin()->second].lock();
-      if (!victim) {
-        ++stats.refused;
-        return false;
-      }
-      ++stats.evicted;
-      ForgetLocked(*victim);
-      net::post(victim->Tcp().get_executor(), [victim] { victim->Close(); });
-    }
-    c->id = ++next_id;
-    conns[c->id] = c;
-    ++addresses[c->peer].count;
-    return true;
-  }
-
-  void UnidleLocked(Connection& c) {
-    if (!c.idle) return;
-    c.idle = false;
-    IdleKey key{c.idle_since, c.id};
-    idle_all.erase(key);
-    auto it = addresses.find(c.peer);
-    if (it != addresses.end()) it->second.idle.erase(key);
-  }
-
-  void ForgetLocked(Connection& c) {
-    if (conns.erase(c.id) == 0) return;
-    UnidleLocked(c);
-    auto it = addresses.find(c.peer);
-    if (it != addresses.end() && --it->second.count <= 0) addresses.erase(it);
-  }
-
-  void Forget(Connection& c) {
-    std::lock_guard lock(mu);
-    ForgetLocked(c);
-  }
-
-  void SetIdle(Connection& c, bool idle) {
-    std::lock_guard lock(mu);
-    UnidleLocked(c);
-    if (!idle || conns.count(c.id) == 0) return;  // Evicted meanwhile: it is closing.
-    c.idle = true;
-    c.idle_since = Clock::now();
-    idle_all.insert({c.idle_since, c.id});
-    addresses[c.peer].idle.insert({c.idle_since, c.id});
-  }
-
-  void Count(std::uint64_t ServerStats::*field) {
-    std::lock_guard lock(mu);
-    ++(stats.*field);
-  }
-
   net::awaitable<void> Accept();
   net::awaitable<void> Session(std::shared_ptr<Connection> c);
   net::awaitable<bool> Write(Connection& c, const Response& res, unsigned version, bool keep_alive);
-  net::awaitable<void> Stream(std::shared_ptr<Connection> c, StreamResponse res, unsigned version);
-  std::optional<Response> ServeFile(const std::string& path) const;
 };
 
 namespace {
@@ -352,27 +118,6 @@ net::awaitable<T> OnPool(net::thread_pool& pool, F work) {
   co_return co_await net::co_spawn(
       pool, [work = std::move(work)]() -> net::awaitable<T> { co_return work(); },
       net::use_awaitable);
-}
-
-// TLS 1.2 or later with the certificate chain and key of `tls`; with a client CA, clients must
-// present a certificate it signed (mutual TLS).
-StatusOr<net::ssl::context> MakeServerContext(const TlsOptions& tls) {
-  net::ssl::context ctx(net::ssl::context::tls_server);
-  ctx.set_options(net::ssl::context::default_workarounds | net::ssl::context::no_sslv2 |
-                  net::ssl::context::no_sslv3 | net::ssl::context::no_tlsv1 |
-                  net::ssl::context::no_tlsv1_1 | net::ssl::context::single_dh_use);
-  beast::error_code ec;
-  ctx.use_certificate_chain_file(tls.cert_file, ec);
-  if (ec) return InvalidArgument("http.tls.cert_file " + tls.cert_file + ": " + ec.message());
-  ctx.use_private_key_file(tls.key_file, net::ssl::context::pem, ec);
-  if (ec) return InvalidArgument("http.tls.key_file " + tls.key_file + ": " + ec.message());
-  if (!tls.client_ca_file.empty()) {
-    ctx.load_verify_file(tls.client_ca_file, ec);
-    if (ec)
-      return InvalidArgument("http.tls.client_ca_file " + tls.client_ca_file + ": " + ec.message());
-    ctx.set_verify_mode(net::ssl::verify_peer | net::ssl::verify_fail_if_no_peer_cert);
-  }
-  return ctx;
 }
 
 void Report(const std::exception_ptr& e) {
@@ -387,6 +132,28 @@ void Report(const std::exception_ptr& e) {
 bool IsParseError(const beast::error_code& ec) {
   static const beast::error_code kProbe = bhttp::error::bad_method;
   return ec.category() == kProbe.category();
+}
+
+// The route for `method` on `path`, filling `params`; 405 with Allow when routes match `path`
+// under other methods only; monostate when no route matches the path at all.
+std::variant<std::monostate, const Route*, Response> FindRoute(
+    const std::vector<Route>& routes, const std::string& method, const std::string& path,
+    std::map<std::string, std::string>& params) {
+  std::string allow;
+  for (const Route& r : routes) {
+    std::map<std::string, std::string> found;
+    if (!r.pattern.Match(path, found)) continue;
+    if (r.method == method) {
+      params = std::move(found);
+      return &r;
+    }
+    if (allow.find(r.method) == std::string::npos)
+      allow += allow.empty() ? r.method : ", " + r.method;
+  }
+  if (allow.empty()) return std::monostate{};
+  Response refusal = ErrorResponse(405, "method " + method.substr(0, 20) + " not allowed here");
+  refusal.headers["Allow"] = allow;
+  return refusal;
 }
 
 // Decides, from the request's headers alone, whether the body can be accepted at all.
@@ -423,7 +190,7 @@ net::awaitable<void> Server::Impl::Accept() {
     auto c = std::make_shared<Connection>(std::move(socket), tls_context ? &*tls_context : nullptr);
     auto remote = c->Tcp().socket().remote_endpoint(opt_ec);
     c->peer = opt_ec ? "unknown" : remote.address().to_string();
-    if (!Admit(c)) {
+    if (!registry.Admit(c)) {
       // Nothing idle to make room: say so briefly and close, without reading a byte.
       net::co_spawn(
           c->Tcp().get_executor(),
@@ -452,98 +219,11 @@ net::awaitable<bool> Server::Impl::Write(Connection& c, const Response& res, uns
   co_return !ec;
 }
 
-std::optional<Response> Server::Impl::ServeFile(const std::string& path) const {
-  for (const Mount& m : mounts) {
-    if (path.compare(0, m.prefix.size(), m.prefix) != 0) continue;
-    std::string rest = path.substr(m.prefix.size());
-    if (!rest.empty() && rest[0] != '/') continue;
-    if (rest.empty()) {
-      Response r{.status = 301, .content_type = "text/plain", .body = {}, .headers = {}};
-      r.headers["Location"] = m.prefix + "/";
-      return r;
-    }
-    auto relative = routing::SafeRelativePath(rest);
-    if (!relative) return ErrorResponse(404, "no such file");
-    std::filesystem::path file = m.root / *relative;
-    std::error_code ec;
-    auto size = std::filesystem::file_size(file, ec);
-    if (ec || !std::filesystem::is_regular_file(file, ec))
-      return ErrorResponse(404, "no such file");
-    if (size > kMaxFileBytes) return ErrorResponse(500, "file too large to serve");
-    std::ifstream in(file, std::ios::binary);
-    std::string body(size, '\0');
-    if (!in.read(body.data(), static_cast<std::streamsize>(size)))
-      return ErrorResponse(500, "cannot read file");
-    Response r{.status = 200,
-               .content_type = routing::FileType(*relative),
-               .body = std::move(body),
-               .headers = {}};
-    r.headers["Cache-Control"] = "no-cache";
-    r.headers["X-Content-Type-Options"] = "nosniff";
-    return r;
-  }
-  return std::nullopt;
-}
-
-net::awaitable<void> Server::Impl::Stream(std::shared_ptr<Connection> c, StreamResponse res,
-                                          unsigned version) {
-  {
-    std::lock_guard lock(mu);
-    ++stats.streams;
-  }
-  bhttp::response<bhttp::empty_body> head{static_cast<bhttp::status>(res.head.status), version};
-  head.set(bhttp::field::content_type, res.head.content_type);
-  for (const auto& [k, v] : res.head.headers) head.set(k, v);
-  head.chunked(true);
-  head.keep_alive(false);
-  bhttp::response_serializer<bhttp::empty_body> serializer{head};
-  c->Tcp().expires_after(options.write_timeout);
-  auto [ec, n] =
-      co_await c->Io([&](auto& s) { return bhttp::async_write_header(s, serializer, kNoThrow); });
-  if (!ec) {
-    auto sink = std::make_shared<Sink>(c, options.stream_buffer_bytes);
-    res.open(sink);
-    // A client that leaves is noticed at once, not at the next ping: read (and ignore) whatever
-    // it sends until the connection ends.
-    net::co_spawn(
-        c->Tcp().get_executor(),
-        [c]() -> net::awaitable<void> {
-          std::array<char, 512> scratch{};
-          for (;;) {
-            auto [rec, rn] = co_await c->Io(
-                [&](auto& s) { return s.async_read_some(net::buffer(scratch), kNoThrow); });
-            if (rec) break;
-          }
-          c->Close();
-        },
-        net::detached);
-    while (!c->closed) {
-      while (!c->stream_out.empty() && !c->closed) {
-        std::string frame = ChunkFrame(c->stream_out.front());
-        c->stream_bytes -= c->stream_out.front().size();
-        c->stream_out.pop_front();
-        c->Tcp().expires_after(options.write_timeout);
-        auto [wec, wn] = co_await c->Io(
-            [&](auto& s) { return net::async_write(s, net::buffer(frame), kNoThrow); });
-        if (wec) c->Close();
-      }
-      if (c->closed) break;
-      c->Tcp().expires_never();
-      c->wake.expires_after(options.stream_ping);
-      auto [tec] = co_await c->wake.async_wait(kNoThrow);
-      if (!tec && c->stream_out.empty()) c->stream_out.emplace_back(": ping\n\n");
-    }
-  }
-  c->Close();
-  std::lock_guard lock(mu);
-  --stats.streams;
-}
-
 net::awaitable<void> Server::Impl::Session(std::shared_ptr<Connection> c) {
   struct Forgetting {
     Impl* impl;
     Connection* c;
-    ~Forgetting() { impl->Forget(*c); }
+    ~Forgetting() { impl->registry.Forget(*c); }
   } forgetting{this, c.get()};
   if (c->tls) {
     // The TLS handshake must finish within the header deadline. Anything else (a plaintext
@@ -552,7 +232,7 @@ net::awaitable<void> Server::Impl::Session(std::shared_ptr<Connection> c) {
     auto [hec] = co_await c->tls->async_handshake(net::ssl::stream_base::server, kNoThrow);
     c->Disarm();
     if (hec) {
-      Count(&ServerStats::tls_refused);
+      registry.Count(&ServerStats::tls_refused);
       c->Close();
       co_return;
     }
@@ -563,16 +243,16 @@ net::awaitable<void> Server::Impl::Session(std::shared_ptr<Connection> c) {
     bhttp::request_parser<bhttp::string_body> parser;
     parser.header_limit(static_cast<std::uint32_t>(options.max_header_bytes));
     parser.body_limit(options.max_body_bytes);
-    SetIdle(*c, true);
+    registry.SetIdle(*c, true);
     c->Tcp().expires_never();
     c->Arm(first ? options.header_timeout : options.idle_timeout, c);
     auto [ec, n] = co_await c->Io(
         [&](auto& s) { return bhttp::async_read_header(s, buffer, parser, kNoThrow); });
     c->Disarm();
-    SetIdle(*c, false);
+    registry.SetIdle(*c, false);
     if (ec) {
       if (c->expired) {
-        Count(&ServerStats::timed_out);
+        registry.Count(&ServerStats::timed_out);
         if (buffer.size() > 0)
           co_await Write(*c, ErrorResponse(408, "request headers not received in time"), 11, false);
       } else if (ec == bhttp::error::header_limit) {
@@ -591,34 +271,24 @@ net::awaitable<void> Server::Impl::Session(std::shared_ptr<Connection> c) {
     std::string method(h.method_string());
 
     // Find the route before reading any body: refusals cost the client, not us.
-    const Route* route = nullptr;
     std::map<std::string, std::string> params;
-    std::string allow;
-    for (const Route& r : routes) {
-      std::map<std::string, std::string> found;
-      if (!r.pattern.Match(target.path, found)) continue;
-      if (r.method == method) {
-        route = &r;
-        params = std::move(found);
-        break;
-      }
-      if (allow.find(r.method) == std::string::npos)
-        allow += allow.empty() ? r.method : ", " + r.method;
-    }
-    std::optional<Response> early;
+    const Route* route = nullptr;
     bool is_file = false;
-    if (!route) {
-      bool file_path = false;
-      for (const Mount& m : mounts)
-        if (target.path.compare(0, m.prefix.size(), m.prefix) == 0) file_path = true;
-      if (file_path && method == "GET") {
+    std::optional<Response> early;
+    auto found = FindRoute(routes, method, target.path, params);
+    if (auto* r = std::get_if<const Route*>(&found)) {
+      route = *r;
+    } else if (files.Covers(target.path)) {
+      if (method == "GET") {
         is_file = true;
-      } else if (file_path || !allow.empty()) {
-        early = ErrorResponse(405, "method " + method.substr(0, 20) + " not allowed here");
-        early->headers["Allow"] = file_path ? "GET" : allow;
       } else {
-        early = ErrorResponse(404, "no such endpoint");
+        early = ErrorResponse(405, "method " + method.substr(0, 20) + " not allowed here");
+        early->headers["Allow"] = "GET";
       }
+    } else if (auto* refusal = std::get_if<Response>(&found)) {
+      early = std::move(*refusal);
+    } else {
+      early = ErrorResponse(404, "no such endpoint");
     }
     if (!early) early = CheckFraming(parser);
     if (early) {
@@ -646,7 +316,7 @@ net::awaitable<void> Server::Impl::Session(std::shared_ptr<Connection> c) {
         if (bec == bhttp::error::body_limit) {
           co_await Write(*c, ErrorResponse(413, "request body too large"), version, false);
         } else if (c->expired) {
-          Count(&ServerStats::timed_out);
+          registry.Count(&ServerStats::timed_out);
           co_await Write(*c, ErrorResponse(408, "request body not received in time"), version,
                          false);
         } else if (IsParseError(bec)) {
@@ -672,13 +342,13 @@ net::awaitable<void> Server::Impl::Session(std::shared_ptr<Connection> c) {
     std::optional<Response> from_memory;
     if (!is_file && route->dispatch == Dispatch::kInlineFirst) {
       from_memory = CallWithoutWaiting(route->handler, req);
-      if (!from_memory) Count(&ServerStats::inline_retried);
+      if (!from_memory) registry.Count(&ServerStats::inline_retried);
     }
     if (from_memory) {
       res = std::move(*from_memory);
     } else if (is_file) {
       res = co_await OnPool<Response>(*pool, [this, &req] {
-        return ServeFile(req.path).value_or(ErrorResponse(404, "no such file"));
+        return files.Serve(req.path).value_or(ErrorResponse(404, "no such file"));
       });
     } else if (route->dispatch == Dispatch::kInline) {
       res = Call(route->handler, req);
@@ -697,7 +367,7 @@ net::awaitable<void> Server::Impl::Session(std::shared_ptr<Connection> c) {
       });
       pending.fetch_sub(1);
       if (streamed.open) {
-        co_await Stream(c, std::move(streamed), version);
+        co_await ServeStream(c, std::move(streamed), version, options, registry);
         break;
       }
       res = std::move(streamed.head);
@@ -716,20 +386,7 @@ net::awaitable<void> Server::Impl::Session(std::shared_ptr<Connection> c) {
   c->Close();
 }
 
-Response Settle(Response response) {
-  if (!response.after) return response;
-  std::function<void(Completion)> after = std::move(response.after);
-  response.after = nullptr;
-  std::promise<std::optional<Response>> settled;
-  std::future<std::optional<Response>> answer = settled.get_future();
-  after([&settled](std::optional<Response> instead) { settled.set_value(std::move(instead)); });
-  std::optional<Response> instead = answer.get();
-  return instead ? std::move(*instead) : std::move(response);
-}
-
-Server::Server(ServerOptions options) : impl_(std::make_shared<Impl>()) {
-  impl_->options = std::move(options);
-}
+Server::Server(ServerOptions options) : impl_(std::make_shared<Impl>(std::move(options))) {}
 
 Server::~Server() { Stop(); }
 
@@ -757,14 +414,7 @@ void Server::GetStream(const std::string& pattern, StreamHandler handler) {
 }
 
 Status Server::ServeFiles(const std::string& mount, const std::string& root) {
-  std::error_code ec;
-  if (!std::filesystem::is_directory(root, ec)) {
-    return InvalidArgument("cannot serve files from '" + root + "': not a directory");
-  }
-  std::string prefix = mount;
-  while (!prefix.empty() && prefix.back() == '/') prefix.pop_back();
-  impl_->mounts.push_back({prefix, std::filesystem::path(root)});
-  return Status::Ok();
+  return impl_->files.Add(mount, root);
 }
 
 StatusOr<int> Server::Start() {
@@ -779,20 +429,9 @@ StatusOr<int> Server::Start() {
   auto address = net::ip::make_address(impl.options.host, ec);
   std::string where = impl.options.host + ":" + std::to_string(impl.options.port);
   if (ec) return InvalidArgument("cannot listen on " + where + ": not an IP address");
-  const TlsOptions& tls = impl.options.tls;
-  if (tls.cert_file.empty() != tls.key_file.empty())
-    return InvalidArgument("http.tls: cert_file and key_file go together");
-  if (tls.cert_file.empty() && !tls.client_ca_file.empty())
-    return InvalidArgument("http.tls.client_ca_file needs cert_file and key_file");
-  if (tls.cert_file.empty() && !address.is_loopback())
-    return InvalidArgument("cannot listen on " + where +
-                           " in plaintext: set http.tls.cert_file and key_file (plaintext is for "
-                           "loopback addresses only)");
-  if (!tls.cert_file.empty()) {
-    auto context = MakeServerContext(tls);
-    if (!context.ok()) return context.status();
-    impl.tls_context.emplace(std::move(context).value());
-  }
+  auto tls = ListenerTls(impl.options.tls, address.is_loopback(), where);
+  if (!tls.ok()) return tls.status();
+  impl.tls_context = std::move(tls).value();
   tcp::endpoint endpoint(address, static_cast<unsigned short>(impl.options.port));
   tcp::acceptor acceptor(impl.ioc);
   acceptor.open(endpoint.protocol(), ec);
@@ -811,14 +450,9 @@ StatusOr<int> Server::Start() {
 
 void Server::Stop() {
   Impl& impl = *impl_;
-  std::vector<std::shared_ptr<Connection>> open;
-  {
-    std::lock_guard lock(impl.mu);
-    if (impl.stopping) return;
-    impl.stopping = true;
-    for (auto& [id, weak] : impl.conns)
-      if (auto c = weak.lock()) open.push_back(c);
-  }
+  auto still_open = impl.registry.StopAdmitting();
+  if (!still_open) return;
+  std::vector<std::shared_ptr<Connection>> open = std::move(*still_open);
   if (impl.acceptor) net::post(impl.ioc, [&impl] { impl.acceptor->close(); });
   for (auto& c : open) net::post(c->Tcp().get_executor(), [c] { c->Close(); });
   if (impl.pool) impl.pool->join();  // Handlers in flight finish.
@@ -839,11 +473,6 @@ void Server::Stop() {
 
 bool Server::Tls() const { return impl_->tls_context.has_value(); }
 
-ServerStats Server::Stats() const {
-  std::lock_guard lock(impl_->mu);
-  ServerStats s = impl_->stats;
-  s.connections = static_cast<int>(impl_->conns.size());
-  return s;
-}
+ServerStats Server::Stats() const { return impl_->registry.Stats(); }
 
 }  // namespace sightline::http
