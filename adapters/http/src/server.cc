@@ -107,7 +107,8 @@ struct Server::Impl {
 
   net::awaitable<void> Accept();
   net::awaitable<void> Session(std::shared_ptr<Connection> c);
-  net::awaitable<bool> Write(Connection& c, const Response& res, unsigned version, bool keep_alive);
+  // Writes `res` (its body moved into the message, not copied); false when the write failed.
+  net::awaitable<bool> Write(Connection& c, Response res, unsigned version, bool keep_alive);
 };
 
 namespace {
@@ -206,13 +207,13 @@ net::awaitable<void> Server::Impl::Accept() {
   }
 }
 
-net::awaitable<bool> Server::Impl::Write(Connection& c, const Response& res, unsigned version,
+net::awaitable<bool> Server::Impl::Write(Connection& c, Response res, unsigned version,
                                          bool keep_alive) {
   bhttp::response<bhttp::string_body> out{static_cast<bhttp::status>(res.status), version};
   out.set(bhttp::field::content_type, res.content_type);
   for (const auto& [k, v] : res.headers) out.set(k, v);
   out.keep_alive(keep_alive);
-  out.body() = res.body;
+  out.body() = std::move(res.body);
   out.prepare_payload();
   c.Tcp().expires_after(options.write_timeout);
   auto [ec, n] = co_await c.Io([&](auto& s) { return bhttp::async_write(s, out, kNoThrow); });
@@ -294,7 +295,7 @@ net::awaitable<void> Server::Impl::Session(std::shared_ptr<Connection> c) {
     if (early) {
       // The body (if any) stays unread, so the connection cannot carry another request.
       bool keep = parser.is_done() && h.keep_alive();
-      if (!co_await Write(*c, *early, version, keep) || !keep) break;
+      if (!co_await Write(*c, std::move(*early), version, keep) || !keep) break;
       continue;
     }
 
@@ -381,7 +382,7 @@ net::awaitable<void> Server::Impl::Session(std::shared_ptr<Connection> c) {
       std::optional<Response> instead = co_await AwaitHeld(std::move(after));
       if (instead) res = std::move(*instead);
     }
-    if (!co_await Write(*c, res, version, keep_alive) || !keep_alive) break;
+    if (!co_await Write(*c, std::move(res), version, keep_alive) || !keep_alive) break;
   }
   c->Close();
 }
