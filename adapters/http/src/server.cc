@@ -2,6 +2,7 @@
 
 #include <sys/resource.h>
 
+#include <array>
 #include <atomic>
 #include <boost/asio.hpp>
 #include <boost/asio/ssl.hpp>
@@ -11,6 +12,7 @@
 #include <condition_variable>
 #include <iostream>
 #include <mutex>
+#include <sstream>
 #include <thread>
 #include <variant>
 #include <vector>
@@ -19,7 +21,6 @@
 #include "files.h"
 #include "routing.h"
 #include "sightline/core/no_wait.h"
-#include "stream.h"
 #include "tls.h"
 
 namespace sightline::http {
@@ -119,6 +120,97 @@ net::awaitable<T> OnPool(net::thread_pool& pool, F work) {
   co_return co_await net::co_spawn(
       pool, [work = std::move(work)]() -> net::awaitable<T> { co_return work(); },
       net::use_awaitable);
+}
+
+class Sink : public StreamSink {
+ public:
+  Sink(std::weak_ptr<Connection> conn, std::size_t limit) : conn_(std::move(conn)), limit_(limit) {}
+  bool Send(std::string chunk) override {
+    auto c = conn_.lock();
+    if (!c || c->closed) return false;
+    std::size_t limit = limit_;
+    net::post(c->Tcp().get_executor(), [c, limit, chunk = std::move(chunk)]() mutable {
+      if (c->closed) return;
+      if (c->stream_bytes + chunk.size() > limit) {
+        c->Close();  // A client that does not read is not allowed to grow our memory.
+        return;
+      }
+      c->stream_bytes += chunk.size();
+      c->stream_out.push_back(std::move(chunk));
+      c->wake.cancel();
+    });
+    return true;
+  }
+  bool open() const override {
+    auto c = conn_.lock();
+    return c && !c->closed;
+  }
+
+ private:
+  std::weak_ptr<Connection> conn_;
+  std::size_t limit_;
+};
+
+std::string ChunkFrame(const std::string& data) {
+  std::ostringstream frame;
+  frame << std::hex << data.size() << "\r\n" << data << "\r\n";
+  return frame.str();
+}
+
+// A server-sent-event stream on one connection: the head goes out chunked, the service's sink
+// queues chunks on the connection's strand, a ": ping" comment goes out every
+// ServerOptions::stream_ping, and the connection closes when the client leaves, a write stalls
+// past the write deadline, or the client lets more than stream_buffer_bytes pile up. Runs on the
+// connection's strand until the stream ends; counted in the registry's streams meanwhile.
+net::awaitable<void> ServeStream(std::shared_ptr<Connection> c, StreamResponse res,
+                                 unsigned version, const ServerOptions& options,
+                                 Registry& registry) {
+  registry.AddStreams(1);
+  bhttp::response<bhttp::empty_body> head{static_cast<bhttp::status>(res.head.status), version};
+  head.set(bhttp::field::content_type, res.head.content_type);
+  for (const auto& [k, v] : res.head.headers) head.set(k, v);
+  head.chunked(true);
+  head.keep_alive(false);
+  bhttp::response_serializer<bhttp::empty_body> serializer{head};
+  c->Tcp().expires_after(options.write_timeout);
+  auto [ec, n] =
+      co_await c->Io([&](auto& s) { return bhttp::async_write_header(s, serializer, kNoThrow); });
+  if (!ec) {
+    auto sink = std::make_shared<Sink>(c, options.stream_buffer_bytes);
+    res.open(sink);
+    // A client that leaves is noticed at once, not at the next ping: read (and ignore) whatever
+    // it sends until the connection ends.
+    net::co_spawn(
+        c->Tcp().get_executor(),
+        [c]() -> net::awaitable<void> {
+          std::array<char, 512> scratch{};
+          for (;;) {
+            auto [rec, rn] = co_await c->Io(
+                [&](auto& s) { return s.async_read_some(net::buffer(scratch), kNoThrow); });
+            if (rec) break;
+          }
+          c->Close();
+        },
+        net::detached);
+    while (!c->closed) {
+      while (!c->stream_out.empty() && !c->closed) {
+        std::string frame = ChunkFrame(c->stream_out.front());
+        c->stream_bytes -= c->stream_out.front().size();
+        c->stream_out.pop_front();
+        c->Tcp().expires_after(options.write_timeout);
+        auto [wec, wn] = co_await c->Io(
+            [&](auto& s) { return net::async_write(s, net::buffer(frame), kNoThrow); });
+        if (wec) c->Close();
+      }
+      if (c->closed) break;
+      c->Tcp().expires_never();
+      c->wake.expires_after(options.stream_ping);
+      auto [tec] = co_await c->wake.async_wait(kNoThrow);
+      if (!tec && c->stream_out.empty()) c->stream_out.emplace_back(": ping\n\n");
+    }
+  }
+  c->Close();
+  registry.AddStreams(-1);
 }
 
 void Report(const std::exception_ptr& e) {
