@@ -49,7 +49,6 @@ TEST(ApiJson, ReflectionJsonIsProtobufsOwnJsonForEveryRecordOfASimulatedCounty) 
   EXPECT_GT(compared, 1000u);
 }
 
-
 std::string Written(std::string_view s) {
   std::string out;
   JsonOut(out).String(s);
@@ -108,7 +107,6 @@ TEST(JsonOut, PlacesCommasAndFallsBackToProtobufsPrinterWhereItCannotWrite) {
                              {"after", true}};
   EXPECT_EQ(api_json::json::parse(out), expected) << out;
 }
-
 
 TEST(JsonOut, TimesAreWrittenAsProtobufWritesThem) {
   std::mt19937_64 rng(7);
