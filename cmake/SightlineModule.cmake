@@ -68,7 +68,9 @@ function(_sightline_common target)
     target_link_options(${target} PRIVATE -fsanitize=address,undefined)
   endif()
   if(SIGHTLINE_SANITIZE_THREAD)
-    target_compile_options(${target} PRIVATE -fsanitize=thread -fno-omit-frame-pointer)
+    # -O1, as ThreadSanitizer's own documentation builds: after the build type's -O2, so this
+    # level counts. The HTTP server's coroutines compiled in 71 s instead of 92 (2026-12-03).
+    target_compile_options(${target} PRIVATE -fsanitize=thread -fno-omit-frame-pointer -O1)
     target_link_options(${target} PRIVATE -fsanitize=thread)
     # Asio orders handler memory with std::atomic_thread_fence, which TSan cannot model (g++
     # refuses it under -Werror=tsan). Its scheduler hands handlers over under a mutex, which TSan
