@@ -5,7 +5,9 @@
 # Minutes per size above 1M, so it is not part of `make bench`:
 #   bench/projector-curve.sh [days ...]      (default: 80 240)
 # With SIGHTLINE_CURVE_LIVE=1 each size also times the live projector catching up on the topic
-# from an empty store, and its peak RSS (about 30 s a million events).
+# from an empty store, and its peak RSS (about 30 s a million events). With
+# SIGHTLINE_CURVE_COUNTIES=N each size is N counties of that history on the one topic (a region:
+# 3 counties of 800 days is about 2.8M children and 38M events), simulated one at a time.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
@@ -22,10 +24,11 @@ fi
 state=var/bench-curve
 rm -rf "$state" && mkdir -p "$state"
 for d in "${sizes[@]}"; do
-  echo "== projector rebuild, $d simulated days"
+  echo "== projector rebuild, $d simulated days, ${SIGHTLINE_CURVE_COUNTIES:-1} county or counties"
   rm -rf "$state/run" && mkdir -p "$state/run"
   build/bin/sightline-bench-projector --brokers "$SIGHTLINE_TEST_BROKERS" --bin-dir build/bin \
     --source-dir "$root" --work-dir "$state/run" --days "$d" --contacts-per-day 1200 \
+    --counties "${SIGHTLINE_CURVE_COUNTIES:-1}" \
     $([ "${SIGHTLINE_CURVE_LIVE:-0}" = 1 ] || echo --no-live)
   grep -E "replayed in|folded and flushed" "$state/run/rebuild.log" || true
   echo

@@ -41,6 +41,10 @@ int main(int argc, char** argv) {
   app.add_option("--work-dir", work)->required();
   app.add_option("--days", days)->check(CLI::Range(1, 3650));
   app.add_option("--contacts-per-day", per_day)->check(CLI::Range(1, 20000));
+  int counties = 1;
+  app.add_option("--counties", counties,
+                 "Counties on the one topic (a region), each with its own seed, ids and UPNs")
+      ->check(CLI::Range(1, 10));
   bool live = true;
   app.add_flag("!--no-live", live, "Skip the live projector's catch-up");
   CLI11_PARSE(app, argc, argv);
@@ -52,36 +56,45 @@ int main(int argc, char** argv) {
        {.name = topic + ".dlq", .partitions = 1, .replication_factor = 1, .config = {}}},
       std::chrono::seconds(30));
   if (!created.ok()) return std::cerr << created.status().message() << "\n", 1;
-  domain::SimulationParams p;
-  p.seed = 42;
-  // Every event must lie in the past when the rebuild runs (validation refuses events from the
-  // future): a history longer than 300 days starts earlier, so that it ends by November 2026.
-  p.start_day = std::chrono::sys_days{std::chrono::January / 5 / 2026} -
-                std::chrono::days(std::max(0, days - 300));
-  p.days = days;
-  p.contacts_per_day = per_day;
-  auto events = domain::Simulate(p);
-  std::vector<kafka::OutboundMessage> messages;
-  for (const auto& e : events) {
-    kafka::OutboundMessage& m = messages.emplace_back();
-    m.topic = topic;
-    m.key = e.child_id();
-    e.SerializeToString(&m.value);
-  }
   auto producer = kafka::Producer::Create({.brokers = brokers,
                                            .properties = {},
                                            .delivery_timeout = std::chrono::seconds(60),
                                            .client_id = "bench"});
   if (!producer.ok()) return std::cerr << producer.status().message() << "\n", 1;
-  auto t0 = Clock::now();
-  for (std::size_t i = 0; i < messages.size(); i += 10000) {
-    std::size_t n = std::min<std::size_t>(10000, messages.size() - i);
-    for (const auto& d : producer.value()->SendAndWait(std::span(messages).subspan(i, n)))
-      if (!d.status.ok()) return std::cerr << d.status.message() << "\n", 1;
+  // County by county, each simulated, produced and freed before the next, so that memory holds
+  // one county's history however many share the topic.
+  std::size_t produced = 0;
+  double produce_s = 0;
+  for (int county = 0; county < counties; ++county) {
+    domain::SimulationParams p;
+    p.seed = 42 + static_cast<std::uint64_t>(county);
+    // Ids and UPNs of their own, as neighbouring councils' would be.
+    if (county > 0) p.id_prefix = "sim" + std::to_string(county + 1);
+    p.la_code = std::to_string(886 + county);
+    // Every event must lie in the past when the rebuild runs (validation refuses events from the
+    // future): a history longer than 300 days starts earlier, so that it ends by November 2026.
+    p.start_day = std::chrono::sys_days{std::chrono::January / 5 / 2026} -
+                  std::chrono::days(std::max(0, days - 300));
+    p.days = days;
+    p.contacts_per_day = per_day;
+    std::vector<kafka::OutboundMessage> messages;
+    for (const auto& e : domain::Simulate(p)) {
+      kafka::OutboundMessage& m = messages.emplace_back();
+      m.topic = topic;
+      m.key = e.child_id();
+      e.SerializeToString(&m.value);
+    }
+    auto t0 = Clock::now();
+    for (std::size_t i = 0; i < messages.size(); i += 10000) {
+      std::size_t n = std::min<std::size_t>(10000, messages.size() - i);
+      for (const auto& d : producer.value()->SendAndWait(std::span(messages).subspan(i, n)))
+        if (!d.status.ok()) return std::cerr << d.status.message() << "\n", 1;
+    }
+    produce_s += bench::Since(t0);
+    produced += messages.size();
   }
-  double produce_s = bench::Since(t0);
 
-  t0 = Clock::now();
+  auto t0 = Clock::now();
   double cpu0 = runtime::CpuSeconds(runtime::CpuOf::kThisProcess);
   auto consumed = ConsumeOnly(brokers, topic);
   if (!consumed.ok()) return std::cerr << consumed.status().message() << "\n", 1;
@@ -110,9 +123,10 @@ int main(int argc, char** argv) {
   double project_cpu = runtime::CpuSeconds(runtime::CpuOf::kWaitedChildren) - cpu0;
   if (rc != 0) return std::cerr << "rebuild failed; see " << work << "/rebuild.log\n", 1;
 
-  double n = static_cast<double>(messages.size());
-  std::printf("events                 %zu (%d simulated days, %d contacts/day, 6 partitions)\n",
-              messages.size(), days, per_day);
+  double n = static_cast<double>(produced);
+  std::printf(
+      "events                 %zu (%d simulated days, %d contacts/day, %d %s, 6 partitions)\n",
+      produced, days, per_day, counties, counties == 1 ? "county" : "counties");
   std::printf("produce (acks=all)     %8.0f events/s  (%.2f s)\n", n / produce_s, produce_s);
   std::printf("consume only (ceiling) %8.0f events/s  (%.2f s)\n",
               static_cast<double>(consumed.value()) / consume_s, consume_s);
@@ -177,7 +191,7 @@ int main(int argc, char** argv) {
       for (const auto& partition : j["partitions"]) sum += partition.value("applied_next", 0);
       return sum;
     };
-    const auto total = static_cast<std::int64_t>(messages.size());
+    const auto total = static_cast<std::int64_t>(produced);
     bool caught_up = testing::WaitFor([&] { return applied() >= total; }, std::chrono::minutes(30));
     LiveRun run{.seconds = bench::Since(t),
                 .hwm_kb = bench::ProcStatusKb(projector->pid(), "VmHWM"),
