@@ -402,6 +402,7 @@ int main(int argc, char** argv) {
   // a time, from 3 s after the last alert.
   std::vector<std::pair<double, double>> settling;  // (seconds since the burst, share of a core)
   auto burst_end = SteadyClock::now() - seconds(13);
+  if (settle_seconds > 0) settling.emplace_back(13, after_cpu);
   while (after_cpu >= 0.02 && Since(burst_end) < settle_seconds) {
     after_cpu = CpuShare(wd.pid(), seconds(10));
     settling.emplace_back(Since(burst_end), after_cpu);
