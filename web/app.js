@@ -165,11 +165,16 @@ function pages(a) {
   return roles.join(', ') + (people.length ? ' — on call: ' + people.join(', ') : '');
 }
 
+// What the screen said of each acknowledgement sent from it, kept across re-renders: a panel
+// redrawn while the answer was on its way would otherwise lose it.
+const ackSaid = {};
+
 function ackButton(a, after) {
-  if (a.state !== 'open') return el('span', {}, a.state === 'acknowledged' ? 'with ' + a.acknowledged_by : '');
+  const said = () => ackSaid[a.alert_id] ? el('span', { role: 'status' }, ' ' + ackSaid[a.alert_id]) : '';
+  if (a.state !== 'open') return el('span', {}, a.state === 'acknowledged' ? 'with ' + a.acknowledged_by : '', said());
   const note = el('input', { type: 'text', class: 'govuk-input govuk-input--width-20', 'aria-label': 'Note for ' + a.alert_id, placeholder: 'What you are doing', maxlength: '1000' });
   const button = el('button', { type: 'button', class: 'govuk-button govuk-!-margin-bottom-0' }, 'Acknowledge');
-  const status = el('span', { role: 'status' });
+  const status = el('span', { role: 'status' }, ackSaid[a.alert_id] || '');
   button.addEventListener('click', async () => {
     button.disabled = true;
     try {
@@ -180,7 +185,9 @@ function ackButton(a, after) {
       });
       const body = await res.json().catch(() => ({}));
       if (!res.ok) throw new Error(body.error || (body.errors && body.errors.map((x) => x.field + ': ' + x.reason).join('; ')) || res.statusText);
-      status.textContent = 'Acknowledged; the ladder stops while you have it.';
+      ackSaid[a.alert_id] = 'Acknowledged; the ladder stops while you have it.';
+      status.textContent = ackSaid[a.alert_id];
+      if (!status.isConnected) after();  // Redrawn meanwhile: draw again, with what was said.
       setTimeout(after, 1500);
     } catch (e) { status.textContent = 'Not acknowledged: ' + e.message; button.disabled = false; }
   });
