@@ -8,6 +8,7 @@
 #include <rocksdb/utilities/table_properties_collectors.h>
 #include <rocksdb/write_batch.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <map>
 
@@ -56,6 +57,13 @@ void WriteBatch::DeleteRange(std::string_view cf, std::string_view begin, std::s
   Add(Kind::kDeleteRange, cf, begin, end);
 }
 std::size_t WriteBatch::Count() const { return ops_.size(); }
+std::size_t WriteBatch::Count(std::string_view cf) const {
+  auto index = std::find(cfs_.begin(), cfs_.end(), cf);
+  if (index == cfs_.end()) return 0;
+  auto n = static_cast<std::uint32_t>(index - cfs_.begin());
+  return static_cast<std::size_t>(
+      std::count_if(ops_.begin(), ops_.end(), [n](const Op& op) { return op.cf == n; }));
+}
 std::size_t WriteBatch::ByteSize() const { return data_.size(); }
 
 struct Store::Impl {

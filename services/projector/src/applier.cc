@@ -6,6 +6,7 @@
 #include <deque>
 #include <future>
 #include <mutex>
+#include <optional>
 #include <thread>
 #include <unordered_map>
 
@@ -29,6 +30,11 @@ std::string Serialize(const google::protobuf::MessageLite& m) {
   std::string out;
   m.SerializeToString(&out);
   return out;
+}
+
+// Whether a child's few rows of one kind (a handful at most) include `key`.
+bool Contains(const google::protobuf::RepeatedPtrField<std::string>& keys, const std::string& key) {
+  return std::find(keys.begin(), keys.end(), key) != keys.end();
 }
 
 // Records checked on two threads from this many up: a replay's batches, not a live trickle.
@@ -252,31 +258,47 @@ Status Applier::WriteRecord(const storage::Store& store, const std::string& chil
   pv::OwnedRows rows = domain::OwnedRowsOf(record, summary);
 
   pv::OwnedRows old;
+  std::optional<std::string> old_bytes_kept;  // As stored: rows unchanged are not written again.
   if (read_old) {
     auto old_bytes = store.Get(cf::kOwned, child);
     if (!old_bytes.ok()) return old_bytes.status();
-    if (old_bytes.value() && !old.ParseFromString(*old_bytes.value()))
-      return Internal("owned rows of child " + child + " do not parse");
+    if (old_bytes.value()) {
+      if (!old.ParseFromString(*old_bytes.value()))
+        return Internal("owned rows of child " + child + " do not parse");
+      old_bytes_kept = std::move(*old_bytes.value());
+    }
   }
   queue_delta += rows.queue_keys_size() - old.queue_keys_size();
-  // Deletes first: a key both removed and re-added must end up present.
-  for (const auto& key : old.queue_keys()) writes.Delete(cf::kQueue, key);
-  for (const auto& key : old.household_keys()) writes.Delete(cf::kHouseholds, key);
-  for (const auto& key : old.name_keys()) writes.Delete(cf::kNames, key);
-  for (const auto& key : old.link_keys()) writes.Delete(cf::kLinks, key);
+  // Only what changed is written: a row the child keeps is neither deleted nor put again. Most
+  // batches leave a child's household, name and sibling rows as they were, and each needless
+  // delete and put was a memtable insert (a quarter of the live applier's CPU went to them).
+  for (const auto& key : old.queue_keys())
+    if (!Contains(rows.queue_keys(), key)) writes.Delete(cf::kQueue, key);
+  for (const auto& key : old.household_keys())
+    if (!Contains(rows.household_keys(), key)) writes.Delete(cf::kHouseholds, key);
+  for (const auto& key : old.name_keys())
+    if (!Contains(rows.name_keys(), key)) writes.Delete(cf::kNames, key);
+  for (const auto& key : old.link_keys())
+    if (!Contains(rows.link_keys(), key)) writes.Delete(cf::kLinks, key);
 
   std::string summary_bytes = Serialize(summary);
+  // A queue row holds the summary, which the batch may have changed: every kept row is put.
   for (const auto& key : rows.queue_keys()) writes.Put(cf::kQueue, key, summary_bytes);
   if (queue_changes != nullptr) {
-    for (const auto& key : old.queue_keys()) queue_changes->push_back({key, std::nullopt});
+    for (const auto& key : old.queue_keys())
+      if (!Contains(rows.queue_keys(), key)) queue_changes->push_back({key, std::nullopt});
     for (const auto& key : rows.queue_keys()) queue_changes->push_back({key, summary_bytes});
   }
-  for (const auto& key : rows.household_keys()) writes.Put(cf::kHouseholds, key, "");
-  for (const auto& key : rows.name_keys()) writes.Put(cf::kNames, key, "");
-  for (const auto& key : rows.link_keys()) writes.Put(cf::kLinks, key, "");
+  for (const auto& key : rows.household_keys())
+    if (!Contains(old.household_keys(), key)) writes.Put(cf::kHouseholds, key, "");
+  for (const auto& key : rows.name_keys())
+    if (!Contains(old.name_keys(), key)) writes.Put(cf::kNames, key, "");
+  for (const auto& key : rows.link_keys())
+    if (!Contains(old.link_keys(), key)) writes.Put(cf::kLinks, key, "");
   writes.Put(cf::kChildren, child, Serialize(record));
   writes.Put(cf::kSummaries, child, summary_bytes);
-  writes.Put(cf::kOwned, child, Serialize(rows));
+  std::string rows_bytes = Serialize(rows);
+  if (!old_bytes_kept || rows_bytes != *old_bytes_kept) writes.Put(cf::kOwned, child, rows_bytes);
   return Status::Ok();
 }
 

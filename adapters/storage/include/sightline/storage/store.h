@@ -59,6 +59,7 @@ class WriteBatch {
   // Every key in [begin, end): one range tombstone, however many rows (a consumed queue's range).
   void DeleteRange(std::string_view cf, std::string_view begin, std::string_view end);
   std::size_t Count() const;
+  std::size_t Count(std::string_view cf) const;  // Puts and deletes of one column family.
   std::size_t ByteSize() const;
 
  private:
