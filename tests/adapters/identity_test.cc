@@ -148,6 +148,54 @@ TEST_F(Identity, EveryWrongTokenIsRefusedWithItsReason) {
   EXPECT_EQ(refusal.headers["WWW-Authenticate"], "Bearer realm=\"sightline\"");
 }
 
+// A JWT verified once is kept by its digest: used again, its signature is not checked again
+// (ADR 0009's addendum), but its times are, and a forged copy still fails its own check.
+TEST_F(Identity, AVerifiedTokenIsKeptButItsTimesAreCheckedAtEveryUse) {
+  std::string token = SignJwt(ec_, Claims()).value();
+  for (int i = 0; i < 3; ++i) ASSERT_TRUE(Try(token).principal) << Try(token).reason;
+  EXPECT_EQ(auth_->signatures_checked(), 1u);
+  AuthResult again = Try(token);
+  ASSERT_TRUE(again.principal);
+  EXPECT_EQ(again.principal->subject, "tm-7");
+  EXPECT_EQ(again.principal->credential, "https://idp.test#k2");
+  EXPECT_EQ(again.fingerprint, crypto::Sha256Hex(token).substr(0, 12));
+
+  std::string forged = token;
+  forged[forged.size() - 5] = forged[forged.size() - 5] == 'A' ? 'B' : 'A';
+  EXPECT_THAT(Try(forged).reason, HasSubstr("bad signature"));
+  EXPECT_EQ(auth_->signatures_checked(), 2u);
+
+  // Past exp and the leeway, the kept token is refused without a new check.
+  clock_.Set(Instant(std::chrono::seconds(kNow + 600 + 61)));
+  EXPECT_THAT(Try(token).reason, HasSubstr("expired"));
+  EXPECT_EQ(auth_->signatures_checked(), 2u);
+
+  // A token valid from a later time: refused until then (and not kept), then kept, and refused
+  // again from the cache if the clock is set back before it.
+  clock_.Set(Instant(std::chrono::seconds(kNow)));
+  std::string later = SignJwt(rsa_, Claims(",\"nbf\":" + std::to_string(kNow + 300))).value();
+  EXPECT_THAT(Try(later).reason, HasSubstr("not yet valid"));
+  clock_.Set(Instant(std::chrono::seconds(kNow + 400)));
+  EXPECT_TRUE(Try(later).principal);
+  EXPECT_TRUE(Try(later).principal);
+  EXPECT_EQ(auth_->signatures_checked(), 4u);
+  clock_.Set(Instant(std::chrono::seconds(kNow + 200)));
+  EXPECT_THAT(Try(later).reason, HasSubstr("not yet valid"));
+  EXPECT_EQ(auth_->signatures_checked(), 4u);
+}
+
+// With no tokens kept, every use checks the signature.
+TEST_F(Identity, NoTokensKeptChecksEverySignature) {
+  AuthOptions o;
+  o.jwt = JwtPolicy{.issuer = "https://idp.test", .audience = "sightline"};
+  o.jwks_file = dir_ + "/jwks.json";
+  o.verified_tokens_kept = 0;
+  auto auth = Authenticator::Create(std::move(o), clock_).value();
+  std::string token = SignJwt(rsa_, Claims()).value();
+  for (int i = 0; i < 3; ++i) EXPECT_TRUE(auth->AuthenticateToken(token).principal);
+  EXPECT_EQ(auth->signatures_checked(), 3u);
+}
+
 TEST_F(Identity, StaticTokensNameSystemClients) {
   AuthResult r = Try(kStatic);
   ASSERT_TRUE(r.principal) << r.reason;
@@ -165,7 +213,8 @@ TEST_F(Identity, KeysRotateWhenTheJwksFileChanges) {
   std::this_thread::sleep_for(std::chrono::milliseconds(20));  // A new modification time.
   WriteJwks({other_, ec_});
   EXPECT_TRUE(Try(by_k3).principal) << Try(by_k3).reason;
-  EXPECT_FALSE(Try(by_k1).principal);  // Retired key.
+  // Retired key: refused, though the token was kept verified against the keys before.
+  EXPECT_THAT(Try(by_k1).reason, HasSubstr("unknown key id"));
   // A broken file keeps the keys in use rather than locking everyone out.
   std::this_thread::sleep_for(std::chrono::milliseconds(20));
   std::ofstream(dir_ + "/jwks.json") << "{not json";

@@ -7,6 +7,7 @@
 #include "sightline/crypto/digest.h"
 #include "sightline/http/client.h"
 #include "sightline/identity/config.h"
+#include "verified_tokens.h"
 
 namespace sightline::identity {
 
@@ -39,6 +40,13 @@ StatusOr<std::unique_ptr<Authenticator>> Authenticator::Create(AuthOptions optio
   }
   return a;
 }
+
+Authenticator::Authenticator(AuthOptions options, const Clock& clock)
+    : options_(std::move(options)),
+      clock_(clock),
+      verified_(std::make_unique<VerifiedTokens>(options_.verified_tokens_kept)) {}
+
+Authenticator::~Authenticator() = default;
 
 StatusOr<Authenticator::Loaded> Authenticator::Load() const {
   std::string text;
@@ -123,13 +131,9 @@ AuthResult Authenticator::AuthenticateToken(const std::string& token) const {
   r.fingerprint = digest.substr(0, 12);
   bool looks_like_jwt = std::count(token.begin(), token.end(), '.') == 2;
   if (looks_like_jwt && options_.jwt) {
-    auto p = VerifyJwt(token, *Keys(JwtKeyId(token)), *options_.jwt, clock_.Now());
-    if (p.ok()) {
-      r.principal = p.value();
-    } else {
-      r.reason = "token refused: " + p.status().message();
-    }
-    return r;
+    AuthResult verified = VerifyToken(token, digest);
+    verified.fingerprint = r.fingerprint;
+    return verified;
   }
   if (token.size() < kMinStaticTokenLength) {
     r.reason = "token refused: too short to be one of ours";
@@ -147,6 +151,34 @@ AuthResult Authenticator::AuthenticateToken(const std::string& token) const {
   r.principal = found->principal;
   r.principal->kind = CredentialKind::kStaticToken;
   r.principal->credential = "token:" + r.fingerprint;
+  return r;
+}
+
+AuthResult Authenticator::VerifyToken(const std::string& token, const std::string& digest) const {
+  AuthResult r;
+  Instant now = clock_.Now();
+  // A token verified against the keys in use needs only its times checked again. A key it does
+  // not name cannot be new to them (a new set empties the cache), so no early fetch is due.
+  std::shared_ptr<const KeySet> keys = Keys("");
+  std::optional<VerifiedTokens::Entry> kept = verified_->Find(digest, keys);
+  if (kept) {
+    if (Status s = CheckJwtValidity(kept->validity, *options_.jwt, now); !s.ok()) {
+      r.reason = "token refused: " + s.message();
+      return r;
+    }
+    r.principal = std::move(kept->principal);
+    return r;
+  }
+  keys = Keys(JwtKeyId(token));
+  JwtValidity validity;
+  signatures_checked_.fetch_add(1);  // Or refused before the check: counted as one all the same.
+  auto p = VerifyJwt(token, *keys, *options_.jwt, now, &validity);
+  if (!p.ok()) {
+    r.reason = "token refused: " + p.status().message();
+    return r;
+  }
+  verified_->Keep(digest, keys, {.principal = p.value(), .validity = validity});
+  r.principal = std::move(p).value();
   return r;
 }
 

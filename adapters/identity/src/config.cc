@@ -57,6 +57,9 @@ void ReadAuthOptions(config::YamlReader& yaml, AuthOptions& out, const std::stri
     out.jwks_ca_file = yaml.String("auth.jwt.jwks_ca_file", "");
     out.jwks_refresh = std::chrono::seconds(
         yaml.Int("auth.jwt.jwks_refresh_seconds", out.jwks_refresh.count(), 30, 86400));
+    out.verified_tokens_kept = static_cast<std::size_t>(
+        yaml.Int("auth.jwt.verified_tokens_kept",
+                 static_cast<std::int64_t>(out.verified_tokens_kept), 0, 1000000));
     if (p.audience.empty()) yaml.Fail("auth.jwt.audience", "required with auth.jwt.issuer");
     if (out.jwks_file.empty() == out.jwks_url.empty())
       yaml.Fail("auth.jwt", "give the provider's keys as exactly one of jwks_file or jwks_url");

@@ -125,8 +125,17 @@ std::string JwtKeyId(std::string_view token) {
   return h["kid"].get<std::string>();
 }
 
+Status CheckJwtValidity(const JwtValidity& validity, const JwtPolicy& policy, Instant now) {
+  auto t = static_cast<double>(UnixSeconds(now));
+  auto leeway = static_cast<double>(policy.leeway.count());
+  if (validity.expires + leeway <= t) return InvalidArgument("expired");
+  if (validity.not_before && *validity.not_before - leeway > t)
+    return InvalidArgument("not yet valid (nbf)");
+  return Status::Ok();
+}
+
 StatusOr<Principal> VerifyJwt(std::string_view token, const KeySet& keys, const JwtPolicy& policy,
-                              Instant now) {
+                              Instant now, JwtValidity* validity) {
   if (token.size() > std::size_t{16} * 1024) return InvalidArgument("token too long");
   cjose_err err{};
   Jws jws{cjose_jws_import(token.data(), token.size(), &err)};
@@ -152,16 +161,14 @@ StatusOr<Principal> VerifyJwt(std::string_view token, const KeySet& keys, const 
   if (ClaimString(claims, "iss") != policy.issuer) return InvalidArgument("wrong issuer");
   if (!claims.contains("aud") || !AudienceMatches(claims["aud"], policy.audience))
     return InvalidArgument("wrong audience");
-  std::int64_t t = UnixSeconds(now);
-  std::int64_t leeway = policy.leeway.count();
   if (!claims.contains("exp") || !claims["exp"].is_number())
     return InvalidArgument("no expiry (exp)");
-  if (claims["exp"].get<double>() + static_cast<double>(leeway) <= static_cast<double>(t))
-    return InvalidArgument("expired");
-  if (claims.contains("nbf") &&
-      (!claims["nbf"].is_number() ||
-       claims["nbf"].get<double>() - static_cast<double>(leeway) > static_cast<double>(t)))
-    return InvalidArgument("not yet valid (nbf)");
+  JwtValidity times{.expires = claims["exp"].get<double>(), .not_before = std::nullopt};
+  if (claims.contains("nbf")) {
+    if (!claims["nbf"].is_number()) return InvalidArgument("not yet valid (nbf)");
+    times.not_before = claims["nbf"].get<double>();
+  }
+  if (Status s = CheckJwtValidity(times, policy, now); !s.ok()) return s;
 
   Principal p;
   p.kind = CredentialKind::kJwt;
@@ -177,6 +184,7 @@ StatusOr<Principal> VerifyJwt(std::string_view token, const KeySet& keys, const 
   if (!p.role && p.agency.empty())
     return InvalidArgument("token names neither a role nor an agency");
   p.credential = policy.issuer + "#" + kid;
+  if (validity != nullptr) *validity = times;
   return p;
 }
 

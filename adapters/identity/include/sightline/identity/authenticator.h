@@ -4,7 +4,9 @@
 // Thread-safe.
 #pragma once
 
+#include <atomic>
 #include <chrono>
+#include <cstdint>
 #include <filesystem>
 #include <memory>
 #include <mutex>
@@ -18,6 +20,8 @@
 #include "sightline/identity/principal.h"
 
 namespace sightline::identity {
+
+class VerifiedTokens;
 
 // Static tokens must be at least this long (sightlinectl token new makes 43 characters: 256
 // bits); a shorter one is refused before it is hashed.
@@ -43,6 +47,9 @@ struct AuthOptions {
   std::string jwks_ca_file;  // The CA of the JWKS endpoint's certificate (empty: the system's).
   std::chrono::seconds jwks_refresh{300};
   std::chrono::seconds jwks_unknown_kid_refetch{30};  // Least time between early fetches.
+  // JWTs kept once verified (by their SHA-256, for the key set that verified them), so a reader's
+  // every request does not check the same signature again; 0 checks every time.
+  std::size_t verified_tokens_kept = 10000;
   // Start with no credential at all (every call then gets 401). Off by default: a service that
   // nobody can call is usually a mistake in its config.
   bool allow_none = false;
@@ -58,16 +65,21 @@ class Authenticator {
  public:
   // Fails when the JWKS file cannot be read or holds no usable key.
   static StatusOr<std::unique_ptr<Authenticator>> Create(AuthOptions options, const Clock& clock);
+  ~Authenticator();
+  Authenticator(const Authenticator&) = delete;
+  Authenticator& operator=(const Authenticator&) = delete;
 
   AuthResult Authenticate(const http::Request& request) const;
   AuthResult AuthenticateToken(const std::string& token) const;
 
+  // JWT signatures checked so far: a token kept verified is not checked again.
+  std::uint64_t signatures_checked() const { return signatures_checked_.load(); }
   // The 401 answer for a failed result, with WWW-Authenticate.
   static http::Response Refusal(const AuthResult& result);
 
  private:
-  Authenticator(AuthOptions options, const Clock& clock)
-      : options_(std::move(options)), clock_(clock) {}
+  Authenticator(AuthOptions options, const Clock& clock);
+  AuthResult VerifyToken(const std::string& token, const std::string& digest) const;
   // The keys to check a token against; `kid` unknown to them may trigger a fetch (URL only).
   std::shared_ptr<const KeySet> Keys(const std::string& kid) const;
   // Reads the keys from the file or URL, changing nothing.
@@ -85,6 +97,8 @@ class Authenticator {
   mutable std::chrono::steady_clock::time_point checked_;
   mutable std::filesystem::file_time_type loaded_mtime_;
   mutable std::chrono::steady_clock::time_point fetched_;
+  std::unique_ptr<VerifiedTokens> verified_;
+  mutable std::atomic<std::uint64_t> signatures_checked_{0};
 };
 
 }  // namespace sightline::identity

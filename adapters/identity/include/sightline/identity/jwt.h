@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -49,9 +50,19 @@ class KeySet {
 // choosing keys.
 std::string JwtKeyId(std::string_view token);
 
+// When a token may be used: its exp and nbf claims, in seconds since the epoch.
+struct JwtValidity {
+  double expires = 0;
+  std::optional<double> not_before;
+};
+// Whether `now` lies within `validity`, give or take the policy's leeway (InvalidArgument
+// "expired" or "not yet valid (nbf)" when not).
+Status CheckJwtValidity(const JwtValidity& validity, const JwtPolicy& policy, Instant now);
+
 // The principal a token proves at `now`, or why it proves nothing (InvalidArgument, with a
-// reason safe to log: never the token).
+// reason safe to log: never the token). `validity`, when given, receives the token's times once
+// it is verified, for a later use of the same token to be checked against.
 StatusOr<Principal> VerifyJwt(std::string_view token, const KeySet& keys, const JwtPolicy& policy,
-                              Instant now);
+                              Instant now, JwtValidity* validity = nullptr);
 
 }  // namespace sightline::identity
