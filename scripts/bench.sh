@@ -31,6 +31,9 @@ scripts/kafka/broker.sh start --dir "$state/kafka" --port "$port" --controller-p
 echo "== a changed child's fold by history length (in-process)"
 build/bin/sightline-bench-fold
 echo
+echo "== who is asking: a credential's check per request (in-process)"
+build/bin/sightline-bench-auth
+echo
 echo "== projector"
 build/bin/sightline-bench-projector --brokers "127.0.0.1:$port" --bin-dir build/bin \
   --source-dir "$root" --work-dir "$state" "${projector_args[@]}"
