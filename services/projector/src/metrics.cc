@@ -78,18 +78,33 @@ void ProjectorMetrics::Folded(int appended, int whole) {
   folds_whole_->Increment(whole);
 }
 
+prometheus::Counter& ProjectorMetrics::RequestCounter(const std::string& endpoint, int status) {
+  std::lock_guard lock(counters_mu_);
+  auto by_endpoint = request_counters_.find(endpoint);
+  if (by_endpoint == request_counters_.end())
+    by_endpoint = request_counters_.emplace(endpoint, std::map<int, prometheus::Counter*>{}).first;
+  prometheus::Counter*& counter = by_endpoint->second[status];
+  if (counter == nullptr)
+    counter = &requests_->Add({{"endpoint", endpoint}, {"code", std::to_string(status)}});
+  return *counter;
+}
+
+prometheus::Counter& ProjectorMetrics::AuditCounter(const std::string& outcome) {
+  std::lock_guard lock(counters_mu_);
+  auto found = audit_counters_.find(outcome);
+  if (found == audit_counters_.end())
+    found = audit_counters_.emplace(outcome, &audited_->Add({{"outcome", outcome}})).first;
+  return *found->second;
+}
+
 void ProjectorMetrics::Request(const std::string& endpoint, int status) {
   // Counted once the answer is used: not by an attempt on the I/O thread that is thrown away and
   // made again on the pool (ADR 0026).
-  WhenUsed([this, endpoint, status] {
-    requests_->Add({{"endpoint", endpoint}, {"code", std::to_string(status)}}).Increment();
-  });
+  WhenUsed([counter = &RequestCounter(endpoint, status)] { counter->Increment(); });
 }
 
 void ProjectorMetrics::AuditHeld(double seconds) { audit_hold_->Observe(seconds); }
 
-void ProjectorMetrics::Audited(const std::string& outcome) {
-  audited_->Add({{"outcome", outcome}}).Increment();
-}
+void ProjectorMetrics::Audited(const std::string& outcome) { AuditCounter(outcome).Increment(); }
 
 }  // namespace sightline::projector

@@ -12,6 +12,7 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <string>
 
 namespace sightline::projector {
@@ -37,6 +38,11 @@ class ProjectorMetrics {
   void StreamClients(int open) { stream_clients_->Set(open); }
 
  private:
+  // A request's and an audit's counters, found by their labels once and then kept: Family::Add
+  // builds and hashes a label map on every call, and these two are called on every request.
+  prometheus::Counter& RequestCounter(const std::string& endpoint, int status);
+  prometheus::Counter& AuditCounter(const std::string& outcome);
+
   std::shared_ptr<prometheus::Registry> registry_;
   prometheus::Family<prometheus::Counter>* events_;
   prometheus::Histogram* batch_latency_;
@@ -49,6 +55,9 @@ class ProjectorMetrics {
   prometheus::Family<prometheus::Counter>* audited_;
   prometheus::Histogram* audit_hold_;
   prometheus::Gauge* stream_clients_;
+  std::mutex counters_mu_;
+  std::map<std::string, std::map<int, prometheus::Counter*>, std::less<>> request_counters_;
+  std::map<std::string, prometheus::Counter*, std::less<>> audit_counters_;
 };
 
 }  // namespace sightline::projector
