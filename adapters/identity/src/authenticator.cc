@@ -171,7 +171,7 @@ AuthResult Authenticator::VerifyToken(const std::string& token, const std::strin
   }
   keys = Keys(JwtKeyId(token));
   JwtValidity validity;
-  signatures_checked_.fetch_add(1);  // Or refused before the check: counted as one all the same.
+  signatures_checked_.fetch_add(1);  // Counted even when refused before the signature is read.
   auto p = VerifyJwt(token, *keys, *options_.jwt, now, &validity);
   if (!p.ok()) {
     r.reason = "token refused: " + p.status().message();

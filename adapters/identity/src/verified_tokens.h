@@ -1,5 +1,5 @@
 // JWTs already verified, by their SHA-256, so that a screen's every request does not check the
-// same signature again: on this machine an RS256 check costs about 34 µs and an ES256 one 90 µs,
+// same signature again: on this machine an RS256 check costs about 27 µs and an ES256 one 67 µs,
 // where reading a child's whole record costs about 56 µs (ADR 0009's addendum).
 //
 // Only tokens that passed every check are kept, so nobody fills the cache without the provider
