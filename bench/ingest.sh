@@ -120,8 +120,10 @@ echo "| gateway, $n events, \`emit --batch 1000 --in-flight 8\`, acks=all | $gat
   "bare idempotent producer: $ceiling events/s | $(python3 -c "print(round($gateway / $ceiling, 3))") |"
 
 # 3. The API while another stream is ingested.
-# Long enough for ingest to last through both windows (about 5,200 events a simulated day).
-"$bin/sightlinectl" simulate --seed 12 --start 2026-06-01 --days $((days * 2 + seconds * 11)) \
+# Long enough for ingest at 10,000 events/s to outlast every window: seven of `seconds`, the
+# start, and the metric reads between them (about 5,200 events a simulated day; at 11 days a
+# second of window, `--quick`'s last window had no ingest left).
+"$bin/sightlinectl" simulate --seed 12 --start 2026-04-01 --days $((days * 2 + seconds * 14 + 30)) \
   --contacts-per-day 500 \
   --id-prefix live --out "$work/live.ndjson" 2>/dev/null
 for _ in $(seq 1 300); do curl -fsS "$app/readyz" >/dev/null 2>&1 && break; sleep 0.2; done
