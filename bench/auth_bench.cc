@@ -5,6 +5,7 @@
 // here asserts a time.
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <string>

@@ -169,7 +169,8 @@ AuthResult Authenticator::VerifyToken(const std::string& token, const std::strin
     r.principal = std::move(kept->principal);
     return r;
   }
-  keys = Keys(JwtKeyId(token));
+  // A key the set lacks may be the provider's newest: asked for by name, it may be fetched early.
+  if (std::string kid = JwtKeyId(token); !keys->Has(kid)) keys = Keys(kid);
   JwtValidity validity;
   signatures_checked_.fetch_add(1);  // Counted even when refused before the signature is read.
   auto p = VerifyJwt(token, *keys, *options_.jwt, now, &validity);

@@ -37,6 +37,17 @@ bool Contains(const google::protobuf::RepeatedPtrField<std::string>& keys, const
   return std::find(keys.begin(), keys.end(), key) != keys.end();
 }
 
+// An index row's key says it all (its value is empty): deletes the rows of `before` that
+// `after` lacks, and puts those of `after` that `before` lacks.
+void ReplaceIndexRows(storage::WriteBatch& writes, std::string_view cf,
+                      const google::protobuf::RepeatedPtrField<std::string>& before,
+                      const google::protobuf::RepeatedPtrField<std::string>& after) {
+  for (const auto& key : before)
+    if (!Contains(after, key)) writes.Delete(cf, key);
+  for (const auto& key : after)
+    if (!Contains(before, key)) writes.Put(cf, key, "");
+}
+
 // Records checked on two threads from this many up: a replay's batches, not a live trickle.
 constexpr std::size_t kParallelCheckFrom = 512;
 constexpr std::size_t kCheckRun = 256;
@@ -273,29 +284,20 @@ Status Applier::WriteRecord(const storage::Store& store, const std::string& chil
   // batches leave a child's household, name and sibling rows as they were, and each needless
   // delete and put was a memtable insert (without them the projector under ingest used a fifth
   // less CPU; ADR 0023's addendum).
-  for (const auto& key : old.queue_keys())
-    if (!Contains(rows.queue_keys(), key)) writes.Delete(cf::kQueue, key);
-  for (const auto& key : old.household_keys())
-    if (!Contains(rows.household_keys(), key)) writes.Delete(cf::kHouseholds, key);
-  for (const auto& key : old.name_keys())
-    if (!Contains(rows.name_keys(), key)) writes.Delete(cf::kNames, key);
-  for (const auto& key : old.link_keys())
-    if (!Contains(rows.link_keys(), key)) writes.Delete(cf::kLinks, key);
-
   std::string summary_bytes = Serialize(summary);
-  // A queue row holds the summary, which the batch may have changed: every kept row is put.
-  for (const auto& key : rows.queue_keys()) writes.Put(cf::kQueue, key, summary_bytes);
-  if (queue_changes != nullptr) {
-    for (const auto& key : old.queue_keys())
-      if (!Contains(rows.queue_keys(), key)) queue_changes->push_back({key, std::nullopt});
-    for (const auto& key : rows.queue_keys()) queue_changes->push_back({key, summary_bytes});
+  for (const auto& key : old.queue_keys()) {
+    if (Contains(rows.queue_keys(), key)) continue;
+    writes.Delete(cf::kQueue, key);
+    if (queue_changes != nullptr) queue_changes->push_back({key, std::nullopt});
   }
-  for (const auto& key : rows.household_keys())
-    if (!Contains(old.household_keys(), key)) writes.Put(cf::kHouseholds, key, "");
-  for (const auto& key : rows.name_keys())
-    if (!Contains(old.name_keys(), key)) writes.Put(cf::kNames, key, "");
-  for (const auto& key : rows.link_keys())
-    if (!Contains(old.link_keys(), key)) writes.Put(cf::kLinks, key, "");
+  // A queue row holds the summary, which the batch may have changed: every kept row is put.
+  for (const auto& key : rows.queue_keys()) {
+    writes.Put(cf::kQueue, key, summary_bytes);
+    if (queue_changes != nullptr) queue_changes->push_back({key, summary_bytes});
+  }
+  ReplaceIndexRows(writes, cf::kHouseholds, old.household_keys(), rows.household_keys());
+  ReplaceIndexRows(writes, cf::kNames, old.name_keys(), rows.name_keys());
+  ReplaceIndexRows(writes, cf::kLinks, old.link_keys(), rows.link_keys());
   writes.Put(cf::kChildren, child, Serialize(record));
   writes.Put(cf::kSummaries, child, summary_bytes);
   std::string rows_bytes = Serialize(rows);
