@@ -21,6 +21,7 @@
 #include "sightline/crypto/digest.h"
 #include "sightline/domain/events/codec.h"
 #include "sightline/domain/events/validation.h"
+#include "sightline/http/client.h"
 #include "sightline/simulator/simulate.h"
 #include "store_layout.h"
 
@@ -32,6 +33,14 @@ using nlohmann::json;
 // Each test user's static token (32+ characters, as the authenticator demands).
 inline std::string TokenOf(const std::string& user) {
   return "token-" + user + "-0123456789abcdefghijklmnopq";
+}
+
+// A GET of `path` by `user` with their token (none when `user` is empty), to send over HTTP.
+inline http::ClientRequest RequestAs(const std::string& user, const std::string& path) {
+  http::ClientRequest r;
+  r.path = path;
+  if (!user.empty()) r.headers["Authorization"] = "Bearer " + TokenOf(user);
+  return r;
 }
 
 class RecordingAudit final : public audit_log::AuditSink {

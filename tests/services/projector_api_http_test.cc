@@ -50,12 +50,7 @@ TEST_F(ApiTest, OverHttpAReadIsHeldWithoutAThreadUntilItsAuditIsAcknowledged) {
   std::string base;
   auto server = Serve(*api, 1, base);
   ASSERT_NE(server, nullptr);
-  auto get = [&](const std::string& path) {
-    http::ClientRequest r;
-    r.path = path;
-    r.headers["Authorization"] = "Bearer " + TokenOf("hos1");
-    return http::Send(base, r);
-  };
+  auto get = [&](const std::string& path) { return http::Send(base, RequestAs("hos1", path)); };
   // Two reads on a one-thread pool: both are answered and held at once.
   auto child = std::async(std::launch::async, [&] { return get("/v1/children/child-q"); });
   auto queue = std::async(std::launch::async, [&] { return get("/v1/queue"); });
@@ -117,12 +112,7 @@ TEST_F(ApiTest, ARecordNotInMemoryIsReadOnThePoolAndAuditedOnce) {
   std::string base;
   auto server = Serve(*api_, 1, base);
   ASSERT_NE(server, nullptr);
-  auto read = [&] {
-    http::ClientRequest r;
-    r.path = "/v1/children/child-q";
-    r.headers["Authorization"] = "Bearer " + TokenOf("hos1");
-    return http::Send(base, r);
-  };
+  auto read = [&] { return http::Send(base, RequestAs("hos1", "/v1/children/child-q")); };
   auto audited = [&] {
     std::lock_guard lock(audit_.mu);
     return std::count_if(audit_.events.begin(), audit_.events.end(), [](const auto& e) {
@@ -166,9 +156,7 @@ TEST_F(ApiTest, OnlyAFewStaffReadsWaitForTheReplicaAndTheRestAreAnsweredMeanwhil
   auto server = Serve(*api, 2, base);
   ASSERT_NE(server, nullptr);
   auto get = [&](const std::string& user, const std::string& not_before) {
-    http::ClientRequest r;
-    r.path = "/v1/children/child-q";
-    if (!user.empty()) r.headers["Authorization"] = "Bearer " + TokenOf(user);
+    http::ClientRequest r = RequestAs(user, "/v1/children/child-q");
     if (!not_before.empty()) r.headers["X-Sightline-Not-Before"] = not_before;
     return http::Send(base, r);
   };

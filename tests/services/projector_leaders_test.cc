@@ -390,12 +390,10 @@ TEST_F(ApiTest, AcknowledgementsWaitForTheGatewayOffTheRequestThreads) {
   auto server = Serve(*api, 1, base);
   ASSERT_NE(server, nullptr);
   auto acknowledge = [&] {
-    http::ClientRequest r;
+    http::ClientRequest r = RequestAs("sm1", "/v1/acknowledgements");
     r.method = "POST";
-    r.path = "/v1/acknowledgements";
     r.body = R"({"alert_id":"contact-decision/child-q/ev-c-child-q/L1"})";
     r.content_type = "application/json";
-    r.headers["Authorization"] = "Bearer " + TokenOf("sm1");
     return http::Send(base, r);
   };
   auto first = std::async(std::launch::async, acknowledge);
@@ -405,10 +403,7 @@ TEST_F(ApiTest, AcknowledgementsWaitForTheGatewayOffTheRequestThreads) {
     ASSERT_TRUE(changed.wait_for(lock, std::chrono::seconds(10), [&] { return arrived == 2; }));
   }
   // Both wait for the gateway; the one request thread is free.
-  http::ClientRequest read;
-  read.path = "/v1/children/child-q";
-  read.headers["Authorization"] = "Bearer " + TokenOf("hos1");
-  auto child = http::Send(base, read);
+  auto child = http::Send(base, RequestAs("hos1", "/v1/children/child-q"));
   auto third = acknowledge();
   ASSERT_TRUE(child.ok() && third.ok());
   EXPECT_EQ(child.value().status, 200) << child.value().body;

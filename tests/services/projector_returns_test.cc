@@ -143,9 +143,7 @@ TEST_F(ApiTest, ReturnsRunOneAtATimeOffTheRequestThreads) {
   auto server = Serve(*api, 1, base);
   ASSERT_NE(server, nullptr);
   auto get = [&](const std::string& user, const std::string& path, const std::string& not_before) {
-    http::ClientRequest r;
-    r.path = path;
-    r.headers["Authorization"] = "Bearer " + TokenOf(user);
+    http::ClientRequest r = RequestAs(user, path);
     if (!not_before.empty()) r.headers["X-Sightline-Not-Before"] = not_before;
     return http::Send(base, r);
   };
