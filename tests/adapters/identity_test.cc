@@ -148,6 +148,54 @@ TEST_F(Identity, EveryWrongTokenIsRefusedWithItsReason) {
   EXPECT_EQ(refusal.headers["WWW-Authenticate"], "Bearer realm=\"sightline\"");
 }
 
+// A token has one spelling only (RFC 7515 §2: base64url without padding). Its signature decoded
+// leniently would let a spare character, padding, or a last character differing only in unused
+// bits pass as the same token, so one credential would have many accepted spellings.
+TEST_F(Identity, ATokenHasOneSpellingOnly) {
+  static const std::string kAlphabet =
+      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+  for (const SigningKey* key : {&rsa_, &ec_}) {
+    std::string good = SignJwt(*key, Claims()).value();
+    ASSERT_TRUE(Try(good).principal) << key->alg;
+    std::size_t first_dot = good.find('.');
+    std::string header_twin = good;
+    std::string signature_twin = good;
+    // The header and the signature each end with unused bits: flipping the lowest one spells
+    // the same bytes differently.
+    std::size_t signature_length = good.size() - good.rfind('.') - 1;
+    for (auto [token, length] :
+         {std::pair{&header_twin, first_dot}, std::pair{&signature_twin, signature_length}}) {
+      ASSERT_NE(length % 4, 0u) << key->alg << ": this segment has no unused bits";
+      std::size_t at = token == &header_twin ? first_dot - 1 : good.size() - 1;
+      (*token)[at] = kAlphabet[kAlphabet.find((*token)[at]) ^ 1];
+    }
+    std::string plus = good;
+    plus[good.rfind('.') + 1] = '+';
+    // A spare character or two may still be canonical base64url: the signature is then too
+    // long for its algorithm and key, which a lenient ES256 check would read past.
+    struct Case {
+      std::string name, token, reason;
+    } cases[] = {
+        {"one spare character", good + "A", "signature's length"},
+        {"two spare characters", good + "AA", "signature's length"},
+        {"one character short", good.substr(0, good.size() - 1), "signature"},
+        {"padding", good + "==", "not a signed JWT"},
+        {"a newline", good + "\n", "not a signed JWT"},
+        {"the signature's unused bits", signature_twin, "not a signed JWT"},
+        {"the header's unused bits", header_twin, "not a signed JWT"},
+        {"base64's alphabet, not base64url's", plus, "not a signed JWT"},
+        {"an empty header", good.substr(first_dot), "not a signed JWT"},
+        {"a fourth segment", good + ".e30", "unknown token"},  // Not a JWT's shape at all.
+    };
+    for (const Case& c : cases) {
+      AuthResult r = Try(c.token);
+      EXPECT_FALSE(r.principal) << key->alg << ", " << c.name;
+      EXPECT_THAT(r.reason, HasSubstr(c.reason)) << key->alg << ", " << c.name;
+    }
+    EXPECT_TRUE(Try(good).principal) << key->alg << ": the good spelling is still accepted";
+  }
+}
+
 // A JWT verified once is kept by its digest: used again, its signature is not checked again
 // (ADR 0009's addendum), but its times are, and a forged copy still fails its own check.
 TEST_F(Identity, AVerifiedTokenIsKeptButItsTimesAreCheckedAtEveryUse) {

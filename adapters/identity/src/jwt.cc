@@ -13,8 +13,16 @@ using nlohmann::json;
 
 struct KeySet::Key {
   cjose_jwk_t* jwk = nullptr;
-  std::string alg;  // "RS256" or "ES256": the only algorithm this key verifies.
+  std::string alg;                  // "RS256" or "ES256": the only algorithm this key verifies.
+  std::size_t signature_chars = 0;  // Its signatures' length in base64url: one length only.
 };
+
+namespace {
+
+// Characters of unpadded base64url for `bytes` bytes.
+std::size_t Base64UrlChars(std::size_t bytes) { return (bytes * 8 + 5) / 6; }
+
+}  // namespace
 
 struct KeySet::Keys {
   std::map<std::string, Key> by_kid;
@@ -67,18 +75,22 @@ StatusOr<std::shared_ptr<const KeySet>> KeySet::Parse(std::string_view jwks_json
       continue;
     }
     std::string alg;
+    std::size_t signature_bytes = 0;
     cjose_jwk_kty_t kty = cjose_jwk_get_kty(jwk, &err);
-    if (kty == CJOSE_JWK_KTY_RSA && cjose_jwk_get_keysize(jwk, &err) >= 2048) {
+    if (std::size_t bits = cjose_jwk_get_keysize(jwk, &err);
+        kty == CJOSE_JWK_KTY_RSA && bits >= 2048) {
       alg = "RS256";
+      signature_bytes = (bits + 7) / 8;  // RFC 8017 §8.2: the modulus's.
     } else if (kty == CJOSE_JWK_KTY_EC && cjose_jwk_EC_get_curve(jwk, &err) == CJOSE_JWK_EC_P_256) {
       alg = "ES256";
+      signature_bytes = 64;  // RFC 7518 §3.4: R and S, 32 bytes each.
     }
     if (alg.empty() || (k.contains("alg") && k["alg"] != alg)) {
       cjose_jwk_release(jwk);
       skip("not an RSA key of 2048+ bits for RS256 or a P-256 key for ES256");
       continue;
     }
-    if (!set->keys_->by_kid.emplace(kid, Key{jwk, alg}).second) {
+    if (!set->keys_->by_kid.emplace(kid, Key{jwk, alg, Base64UrlChars(signature_bytes)}).second) {
       cjose_jwk_release(jwk);
       skip("duplicate kid");
     }
@@ -109,6 +121,51 @@ std::string ClaimString(const json& claims, const std::string& name) {
   return it != claims.end() && it->is_string() ? it->get<std::string>() : "";
 }
 
+// RFC 7515 §2: each segment is base64url without padding (RFC 4648 §5). Only the one canonical
+// spelling is taken: the alphabet's 64 characters, no length of 1 mod 4, and the unused low bits
+// of the last character zero. A lenient decoder would also take padding, a spare character or a
+// last character differing in unused bits, so one token would have many accepted spellings, and
+// each would be a different credential to the verified-token cache and the audit's fingerprint.
+bool IsCanonicalBase64Url(std::string_view segment) {
+  auto value = [](char c) -> int {
+    if (c >= 'A' && c <= 'Z') return c - 'A';
+    if (c >= 'a' && c <= 'z') return c - 'a' + 26;
+    if (c >= '0' && c <= '9') return c - '0' + 52;
+    if (c == '-') return 62;
+    if (c == '_') return 63;
+    return -1;
+  };
+  for (char c : segment)
+    if (value(c) < 0) return false;
+  switch (segment.size() % 4) {
+    case 1:
+      return false;
+    case 2:
+      return (value(segment.back()) & 0x0F) == 0;  // 12 bits carry 8: 4 unused.
+    case 3:
+      return (value(segment.back()) & 0x03) == 0;  // 18 bits carry 16: 2 unused.
+    default:
+      return true;
+  }
+}
+
+// Why `token` is not a compact JWS of three canonical segments, or "" when it is one.
+std::string CompactJwsShapeError(std::string_view token) {
+  std::size_t first = token.find('.');
+  std::size_t second = first == std::string_view::npos ? first : token.find('.', first + 1);
+  if (second == std::string_view::npos || token.find('.', second + 1) != std::string_view::npos)
+    return "not a signed JWT (compact JWS): it needs three segments";
+  const char* names[] = {"header", "claims", "signature"};
+  std::string_view segments[] = {token.substr(0, first),
+                                 token.substr(first + 1, second - first - 1),
+                                 token.substr(second + 1)};
+  for (int i = 0; i < 3; ++i)
+    if (!IsCanonicalBase64Url(segments[i]))
+      return std::string("not a signed JWT (compact JWS): its ") + names[i] +
+             " is not canonical base64url";
+  return "";
+}
+
 }  // namespace
 
 std::string JwtKeyId(std::string_view token) {
@@ -137,6 +194,8 @@ Status CheckJwtValidity(const JwtValidity& validity, const JwtPolicy& policy, In
 StatusOr<Principal> VerifyJwt(std::string_view token, const KeySet& keys, const JwtPolicy& policy,
                               Instant now, JwtValidity* validity) {
   if (token.size() > std::size_t{16} * 1024) return InvalidArgument("token too long");
+  if (std::string shape = CompactJwsShapeError(token); !shape.empty())
+    return InvalidArgument(shape);
   cjose_err err{};
   Jws jws{cjose_jws_import(token.data(), token.size(), &err)};
   if (jws.p == nullptr) return InvalidArgument("not a signed JWT (compact JWS)");
@@ -149,6 +208,9 @@ StatusOr<Principal> VerifyJwt(std::string_view token, const KeySet& keys, const 
   // The key decides the algorithm: "none", HS256 with a public key, or RS256 against an EC key
   // are all refused here, before any signature check.
   if (key->alg != alg) return InvalidArgument("algorithm does not match the key");
+  if (token.size() - token.rfind('.') - 1 != key->signature_chars)
+    return InvalidArgument("bad signature: the signature's length does not fit " + key->alg +
+                           " with this key");
   if (!cjose_jws_verify(jws.p, key->jwk, &err)) return InvalidArgument("bad signature");
   std::uint8_t* payload = nullptr;
   std::size_t payload_len = 0;
