@@ -27,12 +27,22 @@ fi
 [ -n "$files" ] || { echo "clang-tidy: no C++ sources changed"; exit 0; }
 n=$(echo "$files" | wc -l)
 echo "clang-tidy: $n files"
+# The tests' precompiled header is GCC's, which clang cannot read: tidy sees each file without it,
+# as the file stands (ADR 0025's addendum).
+db=$(mktemp -d)
+python3 - "$build/compile_commands.json" "$db/compile_commands.json" <<'PY'
+import json, re, sys
+entries = json.load(open(sys.argv[1]))
+for e in entries:
+    e["command"] = re.sub(r" -Winvalid-pch| -include \S*cmake_pch\.hxx", "", e["command"])
+json.dump(entries, open(sys.argv[2], "w"))
+PY
 log=$(mktemp)
-if ! echo "$files" | xargs -P "$(nproc)" -n 1 clang-tidy -p "$build" --quiet >"$log" 2>&1; then
+if ! echo "$files" | xargs -P "$(nproc)" -n 1 clang-tidy -p "$db" --quiet >"$log" 2>&1; then
   grep -E 'warning:|error:' -A3 "$log" | head -200
-  rm -f "$log"
+  rm -rf "$log" "$db"
   echo "clang-tidy: findings above (.clang-tidy says why each check is on)"
   exit 1
 fi
-rm -f "$log"
+rm -rf "$log" "$db"
 echo "clang-tidy: ok"
