@@ -119,8 +119,8 @@ function(_sightline_test_pch)
     return()
   endif()
   add_library(sightline_test_pch STATIC ${PROJECT_SOURCE_DIR}/cmake/test_pch.cc)
-  target_link_libraries(sightline_test_pch PRIVATE GTest::gtest GTest::gmock nlohmann_json::nlohmann_json
-                                                   protobuf::libprotobuf)
+  target_link_libraries(sightline_test_pch PRIVATE GTest::gtest GTest::gmock
+                                                   nlohmann_json::nlohmann_json protobuf::libprotobuf)
   target_compile_options(sightline_test_pch PRIVATE $<$<CONFIG:RelWithDebInfo>:-O0>)
   target_precompile_headers(sightline_test_pch PRIVATE
     <gmock/gmock.h> <gtest/gtest.h> <nlohmann/json.hpp> <google/protobuf/message.h>
