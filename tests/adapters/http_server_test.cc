@@ -129,6 +129,71 @@ TEST(HttpServer, BodyLimitsHoldForChunkedAndEncodedBodies) {
   EXPECT_THAT(huge.Read(2s, "}"), HasSubstr("431"));
 }
 
+// Request smuggling: a request whose framing is refused must not leave its body to be read as the
+// next request. A front proxy may frame the message differently (another Transfer-Encoding
+// field, a coding it ignores), so the refusal closes the connection (RFC 9112 §6.1, §6.3), and
+// every field of a name is checked, not only the first.
+TEST(HttpServer, ARefusedFramingClosesTheConnectionBeforeItsBodyIsRead) {
+  Server server({.host = "127.0.0.1", .port = 0, .max_body_bytes = 1024, .threads = 2});
+  std::atomic<int> echoed{0};
+  std::atomic<int> smuggled{0};
+  server.Post("/echo", [&](const Request& r) {
+    ++echoed;
+    return Text(r.body);
+  });
+  server.Get("/secret", [&](const Request&) {
+    ++smuggled;
+    return Text("secret");
+  });
+  auto port = server.Start();
+  ASSERT_TRUE(port.ok());
+  const std::string hidden = "GET /secret HTTP/1.1\r\nHost: x\r\n\r\n";
+  struct Case {
+    std::string name, head, status, reason;
+  } cases[] = {
+      {"a coding other than chunked",
+       "POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: xchunked", "400", "Transfer-Encoding"},
+      {"identity", "POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: identity", "400",
+       "Transfer-Encoding"},
+      {"to no endpoint", "POST /nowhere HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: xchunked", "400",
+       "Transfer-Encoding"},
+      {"gzip in a second field",
+       "POST /echo HTTP/1.1\r\nHost: x\r\nContent-Encoding: identity\r\nContent-Encoding: "
+       "gzip\r\nContent-Length: " +
+           std::to_string(hidden.size()),
+       "415", "gzip"},
+      {"no Host", "POST /echo HTTP/1.1\r\nContent-Length: " + std::to_string(hidden.size()), "400",
+       "no Host"},
+      {"two Hosts",
+       "POST /echo HTTP/1.1\r\nHost: x\r\nHost: y\r\nContent-Length: " +
+           std::to_string(hidden.size()),
+       "400", "more than one Host"},
+  };
+  for (const Case& c : cases) {
+    Raw raw(port.value());
+    raw.Send(c.head + "\r\n\r\n" + hidden);
+    std::string answer = raw.Read(2s);
+    EXPECT_THAT(answer, HasSubstr("HTTP/1.1 " + c.status)) << c.name;
+    EXPECT_THAT(answer, HasSubstr(c.reason)) << c.name;
+    EXPECT_EQ(answer.find("HTTP/1.1", 1), std::string::npos) << c.name << ": a second answer";
+    EXPECT_TRUE(raw.closed()) << c.name;
+  }
+  EXPECT_EQ(smuggled.load(), 0);
+  EXPECT_EQ(echoed.load(), 0);
+
+  // Well-framed requests still share a connection: a chunked body, then a GET.
+  Raw good(port.value());
+  good.Send(
+      "POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: "
+      "chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n" +
+      hidden);
+  std::string answers = good.Read(2s, "secret");
+  EXPECT_THAT(answers, HasSubstr("hello"));
+  EXPECT_THAT(answers, HasSubstr("secret"));
+  EXPECT_EQ(smuggled.load(), 1);
+  EXPECT_EQ(echoed.load(), 1);
+}
+
 TEST(HttpServer, SlowClientsAreCutOffAndIdleOnesMakeRoom) {
   Server server({.host = "127.0.0.1",
                  .port = 0,

@@ -249,18 +249,28 @@ std::variant<std::monostate, const Route*, Response> FindRoute(
   return refusal;
 }
 
-// Decides, from the request's headers alone, whether the body can be accepted at all.
+// Decides, from the request's headers alone, whether the request can be taken at all. A refusal
+// here is about the message's framing: the connection closes after it (RFC 9112 §6.1, §6.3),
+// since where its body ends, and so where a next request would start, is not known. Every field
+// of a name counts, not just the first: a front proxy may read another one than we would.
 std::optional<Response> CheckFraming(const bhttp::request_parser<bhttp::string_body>& parser) {
   const auto& h = parser.get();
-  auto coding = h.find(bhttp::field::content_encoding);
-  if (coding != h.end() && routing::Lower(coding->value()) != "identity") {
-    return ErrorResponse(415, "Content-Encoding '" + std::string(coding->value().substr(0, 40)) +
-                                  "' is not accepted; send the body unencoded");
+  for (auto [it, end] = h.equal_range(bhttp::field::content_encoding); it != end; ++it) {
+    if (routing::Lower(it->value()) != "identity")
+      return ErrorResponse(415, "Content-Encoding '" + std::string(it->value().substr(0, 40)) +
+                                    "' is not accepted; send the body unencoded");
   }
-  auto transfer = h.find(bhttp::field::transfer_encoding);
-  if (transfer != h.end() && routing::Lower(transfer->value()) != "chunked") {
-    return ErrorResponse(400, "Transfer-Encoding other than 'chunked' is not accepted");
+  auto [transfer, transfer_end] = h.equal_range(bhttp::field::transfer_encoding);
+  for (auto it = transfer; it != transfer_end; ++it) {
+    if (routing::Lower(it->value()) != "chunked" || std::next(it) != transfer_end)
+      return ErrorResponse(400, "Transfer-Encoding other than one 'chunked' is not accepted");
   }
+  // RFC 9112 §3.2: an HTTP/1.1 request names its host exactly once.
+  auto [host, host_end] = h.equal_range(bhttp::field::host);
+  auto hosts = std::distance(host, host_end);
+  if (h.version() >= 11 && hosts != 1)
+    return ErrorResponse(
+        400, hosts == 0 ? "request has no Host header" : "request has more than one Host header");
   return std::nullopt;
 }
 
@@ -363,30 +373,34 @@ net::awaitable<void> Server::Impl::Session(std::shared_ptr<Connection> c) {
     routing::Target target = routing::ParseTarget(std::string_view(h.target()));
     std::string method(h.method_string());
 
-    // Find the route before reading any body: refusals cost the client, not us.
+    // Check the framing and find the route before reading any body: refusals cost the client,
+    // not us.
     std::map<std::string, std::string> params;
     const Route* route = nullptr;
     bool is_file = false;
-    std::optional<Response> early;
-    auto found = FindRoute(routes, method, target.path, params);
-    if (auto* r = std::get_if<const Route*>(&found)) {
-      route = *r;
-    } else if (files.Covers(target.path)) {
-      if (method == "GET") {
-        is_file = true;
+    std::optional<Response> early = CheckFraming(parser);
+    bool framing_refused = early.has_value();
+    if (!framing_refused) {
+      auto found = FindRoute(routes, method, target.path, params);
+      if (auto* r = std::get_if<const Route*>(&found)) {
+        route = *r;
+      } else if (files.Covers(target.path)) {
+        if (method == "GET") {
+          is_file = true;
+        } else {
+          early = ErrorResponse(405, "method " + method.substr(0, 20) + " not allowed here");
+          early->headers["Allow"] = "GET";
+        }
+      } else if (auto* refusal = std::get_if<Response>(&found)) {
+        early = std::move(*refusal);
       } else {
-        early = ErrorResponse(405, "method " + method.substr(0, 20) + " not allowed here");
-        early->headers["Allow"] = "GET";
+        early = ErrorResponse(404, "no such endpoint");
       }
-    } else if (auto* refusal = std::get_if<Response>(&found)) {
-      early = std::move(*refusal);
-    } else {
-      early = ErrorResponse(404, "no such endpoint");
     }
-    if (!early) early = CheckFraming(parser);
     if (early) {
-      // The body (if any) stays unread, so the connection cannot carry another request.
-      bool keep = parser.is_done() && h.keep_alive();
+      // The body (if any) stays unread, so the connection cannot carry another request. Nor can
+      // one whose framing was refused: its body's end is not known.
+      bool keep = !framing_refused && parser.is_done() && h.keep_alive();
       if (!co_await Write(*c, std::move(*early), version, keep) || !keep) break;
       continue;
     }
