@@ -2,8 +2,10 @@
 
 #include <google/protobuf/util/json_util.h>
 
+#include <algorithm>
 #include <cctype>
 #include <string>
+#include <vector>
 
 namespace sightline::domain {
 namespace {
@@ -64,6 +66,88 @@ FieldError TranslateParseError(std::string_view msg) {
   return {"", "malformed JSON: " + Echo(msg.substr(0, msg.find('\n')))};
 }
 
+// A field's key as protobuf's JSON parser matches it: the proto name and the lowerCamelCase JSON
+// name are the same field ("child_id", "childId").
+std::string FieldKey(std::string_view key) {
+  std::string out;
+  out.reserve(key.size());
+  bool upper = false;
+  for (char c : key) {
+    if (c == '_') {
+      upper = true;
+      continue;
+    }
+    out.push_back(upper ? static_cast<char>(std::toupper(static_cast<unsigned char>(c))) : c);
+    upper = false;
+  }
+  return out;
+}
+
+// The first key given twice in one object of `json`, as a dotted path ("rag_rated.rating"), or
+// "" when every key is given once. Protobuf's parser keeps the last of two values without a word,
+// so a body that a proxy, a log or a person reads as one child's could be stored as another's.
+// Called only on JSON that protobuf has parsed, so it is well formed; one pass, no backtracking.
+std::string RepeatedKey(std::string_view json) {
+  struct Level {
+    bool object = false;
+    std::string key;                // In the parent object, the key of this value.
+    std::vector<std::string> keys;  // An object's keys so far, as FieldKey gives them.
+  };
+  std::vector<Level> stack;
+  bool expect_key = false;
+  std::string last_key;
+  for (std::size_t i = 0; i < json.size(); ++i) {
+    char c = json[i];
+    if (c == '"') {
+      std::string text;
+      for (++i; i < json.size() && json[i] != '"'; ++i) {
+        if (json[i] == '\\' && i + 1 < json.size()) {
+          ++i;
+          if (json[i] == 'u' && i + 4 < json.size()) {
+            std::string_view hex = json.substr(i + 1, 4);
+            unsigned code = 0;
+            for (char h : hex) {
+              int digit = std::isdigit(static_cast<unsigned char>(h))
+                              ? h - '0'
+                              : std::tolower(static_cast<unsigned char>(h)) - 'a' + 10;
+              code = code * 16 + static_cast<unsigned>(digit);
+            }
+            // A key is a field's name: ASCII. Anything else stays escaped, and names no field.
+            text +=
+                code < 0x80 ? std::string(1, static_cast<char>(code)) : "\\u" + std::string(hex);
+            i += 4;
+            continue;
+          }
+        }
+        text.push_back(json[i]);
+      }
+      if (expect_key) {
+        std::string key = FieldKey(text);
+        std::vector<std::string>& keys = stack.back().keys;
+        if (std::find(keys.begin(), keys.end(), key) != keys.end()) {
+          std::string path;
+          for (std::size_t l = 1; l < stack.size(); ++l)
+            if (stack[l - 1].object) path += Echo(stack[l].key) + ".";
+          return path + Echo(text);
+        }
+        keys.push_back(std::move(key));
+        last_key = std::move(text);
+        expect_key = false;
+      }
+    } else if (c == '{' || c == '[') {
+      bool in_object = !stack.empty() && stack.back().object;
+      stack.push_back({.object = c == '{', .key = in_object ? last_key : "", .keys = {}});
+      expect_key = c == '{';
+    } else if (c == '}' || c == ']') {
+      if (!stack.empty()) stack.pop_back();
+      expect_key = false;
+    } else if (c == ',') {
+      expect_key = !stack.empty() && stack.back().object;
+    }
+  }
+  return "";
+}
+
 }  // namespace
 
 Checked<Envelope> ParseEventJson(std::string_view json) {
@@ -76,6 +160,9 @@ Checked<Envelope> ParseEventJson(std::string_view json) {
   if (!status.ok()) {
     return FieldErrors{TranslateParseError(status.message().as_string())};
   }
+  // The fast path gives up on a key twice, so only here can one have passed.
+  if (std::string twice = RepeatedKey(json); !twice.empty())
+    return FieldErrors{{twice, "given twice: each field is given once"}};
   return event;
 }
 
