@@ -63,5 +63,25 @@ TEST(YamlReader, ListsAndBrokenYaml) {
   EXPECT_FALSE(YamlReader::FromFile("/nonexistent/sightline.yaml").ok());
 }
 
+// yaml-cpp keeps both entries of a key given twice and finds the first, so an operator who adds
+// a line further down would see it ignored. The file is refused instead, naming the key.
+TEST(YamlReader, AKeyGivenTwiceIsRefusedNamingIt) {
+  struct Case {
+    std::string text, key;
+  } cases[] = {
+      {"http:\n  port: 9000\nkafka:\n  brokers: a:9092\nhttp:\n  port: 9001\n", "http"},
+      {"http:\n  port: 9000\n  host: 0.0.0.0\n  port: 9001\n", "http.port"},
+      {"topics:\n  - name: a\n  - name: b\n    name: c\n", "topics[1].name"},
+  };
+  for (const Case& c : cases) {
+    auto r = YamlReader::FromString(c.text, "test.yaml");
+    ASSERT_FALSE(r.ok()) << c.text;
+    EXPECT_THAT(r.status().message(), HasSubstr("test.yaml: " + c.key + ": given twice"));
+  }
+  // The same key in different mappings is not a key twice.
+  YamlReader y = Load("a:\n  port: 1\nb:\n  port: 2\nlist:\n  - port: 3\n  - port: 4\n");
+  EXPECT_EQ(y.Int("b.port", 0, 0, 10), 2);
+}
+
 }  // namespace
 }  // namespace sightline::config

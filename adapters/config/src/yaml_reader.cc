@@ -4,12 +4,39 @@
 
 #include <fstream>
 #include <functional>
+#include <set>
 #include <sstream>
 #include <vector>
 
 extern char** environ;
 
 namespace sightline::config {
+namespace {
+
+// The path of the first key given twice in one mapping, or "". YAML wants each key once, but
+// yaml-cpp keeps both entries and a lookup finds the first: an operator's later line would be
+// silently ignored. Depth is bounded, as the file is input.
+std::string RepeatedKey(const YAML::Node& node, const std::string& path, int depth = 0) {
+  if (depth > 64) return "";
+  if (node.IsMap()) {
+    std::set<std::string> keys;
+    for (const auto& kv : node) {
+      if (!kv.first.IsScalar()) continue;  // Refused by name when the file is finished.
+      std::string child = path.empty() ? kv.first.Scalar() : path + "." + kv.first.Scalar();
+      if (!keys.insert(kv.first.Scalar()).second) return child;
+      if (std::string inner = RepeatedKey(kv.second, child, depth + 1); !inner.empty())
+        return inner;
+    }
+  } else if (node.IsSequence()) {
+    for (std::size_t i = 0; i < node.size(); ++i) {
+      std::string inner = RepeatedKey(node[i], path + "[" + std::to_string(i) + "]", depth + 1);
+      if (!inner.empty()) return inner;
+    }
+  }
+  return "";
+}
+
+}  // namespace
 
 struct YamlReader::Impl {
   std::string origin;
@@ -100,6 +127,8 @@ StatusOr<YamlReader> YamlReader::FromString(const std::string& text, const std::
   }
   if (impl->root.IsNull()) impl->root = YAML::Node(YAML::NodeType::Map);
   if (!impl->root.IsMap()) return InvalidArgument(origin + ": the top level must be a mapping");
+  if (std::string twice = RepeatedKey(impl->root, ""); !twice.empty())
+    return InvalidArgument(origin + ": " + twice + ": given twice; give each key once");
   return YamlReader(std::move(impl));
 }
 
