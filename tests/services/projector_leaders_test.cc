@@ -354,6 +354,19 @@ TEST_F(ApiTest, AlertsPanelShowsOpenAlertsOldestFirstAndAcknowledgesThroughTheGa
   EXPECT_EQ(ack("sm1", R"({"alert_id":"nope/L1"})").status, 404);
   EXPECT_EQ(ack("sm1", R"({"note":"x"})").status, 400);
   EXPECT_EQ(ack("sm1", "[1]").status, 400);
+  // A key given twice (a log reading the first, we the last) or unknown (a note misspelt, which
+  // would be lost) is refused, naming it.
+  for (auto [body, field] : std::vector<std::pair<std::string, std::string>>{
+           {R"({"alert_id":"contact-decision/child-o/ev-c-child-o/L1",)"
+            R"("alert_id":"contact-decision/child-q/ev-c-child-q/L2"})",
+            "alert_id"},
+           {R"({"alert_id":"contact-decision/child-q/ev-c-child-q/L2","notes":"Calling school"})",
+            "notes"},
+       }) {
+    http::Response refused = ack("sm1", body);
+    EXPECT_EQ(refused.status, 400) << body;
+    EXPECT_EQ(json::parse(refused.body)["field"], field) << refused.body;
+  }
   EXPECT_EQ(written.size(), 1u);
   // The gateway's own refusal (the role the level is routed to) is passed back as it is.
   gateway_status = 403;

@@ -125,8 +125,10 @@ http::Response TriageApi::Acknowledge(const http::Request& req) {
   if (!user) return bad;
   if (!api_json::CheckQuery(req, {}, bad)) return bad;
   if (d_.alerts == nullptr) return Error(503, "the alert board is not configured");
-  json body = json::parse(req.body, nullptr, false);
-  if (!body.is_object()) return Error(400, "a JSON object {alert_id, note}", "body");
+  auto checked =
+      api_json::CheckObjectBody(req, {"alert_id", "note"}, "a JSON object {alert_id, note}", bad);
+  if (!checked) return bad;
+  json body = std::move(*checked);
   if (!body.contains("alert_id") || !body["alert_id"].is_string())
     return Error(400, "required: the alert id (<rule>/<child>/<event>/L<level>)", "alert_id");
   std::string alert_id = body["alert_id"].get<std::string>();

@@ -3,6 +3,8 @@
 #include <google/protobuf/util/json_util.h>
 #include <google/protobuf/util/time_util.h>
 
+#include <vector>
+
 #include "sightline/domain/events/names.h"
 #include "sightline/domain/events/validation.h"
 #include "sightline/domain/projection/projection.h"
@@ -52,6 +54,34 @@ std::optional<std::map<std::string, std::string>> CheckQuery(const http::Request
     }
   }
   return out;
+}
+
+std::optional<json> CheckObjectBody(const http::Request& req, const std::set<std::string>& allowed,
+                                    const std::string& shape, http::Response& bad) {
+  std::vector<std::set<std::string>> open;  // The keys of each object being read.
+  std::string unknown, twice;
+  auto keys = [&](int depth, json::parse_event_t event, json& parsed) {
+    if (event == json::parse_event_t::object_start) open.emplace_back();
+    if (event == json::parse_event_t::object_end && !open.empty()) open.pop_back();
+    if (event == json::parse_event_t::key && !open.empty()) {
+      const auto& key = parsed.get_ref<const std::string&>();
+      if (!open.back().insert(key).second && twice.empty()) twice = key;
+      if (depth == 1 && !allowed.contains(key) && unknown.empty()) unknown = key;
+    }
+    return true;
+  };
+  json body = json::parse(req.body, keys, false);
+  auto name = [](const std::string& key) { return key.substr(0, 100); };
+  if (!body.is_object()) {
+    bad = Error(400, shape, "body");
+  } else if (!twice.empty()) {
+    bad = Error(400, "given twice: give each key once", name(twice));
+  } else if (!unknown.empty()) {
+    bad = Error(400, "unknown key: expected " + shape, name(unknown));
+  } else {
+    return body;
+  }
+  return std::nullopt;
 }
 
 json FromProtoViaText(const google::protobuf::Message& m) {

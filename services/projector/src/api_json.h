@@ -31,6 +31,12 @@ std::optional<std::map<std::string, std::string>> CheckQuery(const http::Request
                                                              const std::set<std::string>& allowed,
                                                              http::Response& bad);
 
+// A request body that is one JSON object, whose keys are all in `allowed` and each given once
+// (a parser keeps the last of two, so a log and we could read the body differently); otherwise
+// the 400 answer, naming the key. `shape` says what was expected, as "a JSON object {alert_id}".
+std::optional<json> CheckObjectBody(const http::Request& req, const std::set<std::string>& allowed,
+                                    const std::string& shape, http::Response& bad);
+
 // A protobuf message as JSON with proto field names and enum names (the proto3 JSON mapping),
 // written by JsonOut (json_out.h) and parsed.
 json FromProto(const google::protobuf::Message& m);
