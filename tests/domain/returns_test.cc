@@ -386,8 +386,9 @@ TEST(AnnexA, CsvQuotesWhatItMustAndNeverStartsACellWithAFormula) {
   AnnexAList l{.number = 1,
                .title = "t",
                .headers = {"a", "b"},
-               .rows = {{"x,y", "say \"hi\""}, {"=HYPERLINK(1)", "-2"}}};
-  EXPECT_EQ(AnnexACsv(l), "a,b\r\n\"x,y\",\"say \"\"hi\"\"\"\r\n'=HYPERLINK(1),'-2\r\n");
+               .rows = {{"x,y", "say \"hi\""}, {"=HYPERLINK(1)", "-2"}, {"\t=1+1", "@SUM(A1)"}}};
+  EXPECT_EQ(AnnexACsv(l),
+            "a,b\r\n\"x,y\",\"say \"\"hi\"\"\"\r\n'=HYPERLINK(1),'-2\r\n'\t=1+1,'@SUM(A1)\r\n");
 }
 
 }  // namespace

@@ -5,6 +5,7 @@
 #include <map>
 #include <optional>
 #include <set>
+#include <string_view>
 
 #include "annex_a_headings.h"
 #include "cin_fold.h"
@@ -378,7 +379,10 @@ std::string AnnexACsv(const AnnexAList& list) {
   std::string out;
   auto cell = [&](const std::string& text) {
     std::string t = text;
-    if (!t.empty() && (t[0] == '=' || t[0] == '+' || t[0] == '-' || t[0] == '@')) t = "'" + t;
+    // A spreadsheet reads a cell starting with one of these as a formula (OWASP's list: a tab or
+    // carriage return first may be trimmed and leave one).
+    if (!t.empty() && std::string_view("=+-@\t\r").find(t[0]) != std::string_view::npos)
+      t = "'" + t;
     if (t.find_first_of(",\"\r\n") == std::string::npos) {
       out += t;
       return;

@@ -37,7 +37,8 @@ std::vector<AnnexAList> AnnexA(std::span<const events::v1::Envelope> events,
                                std::vector<std::string>* child_ids = nullptr);
 
 // One list as CSV (RFC 4180, CRLF line ends), its headings first. A cell that a spreadsheet would
-// read as a formula (starting =, +, - or @) is written with a leading apostrophe.
+// read as a formula (starting =, +, -, @, a tab or a carriage return) is written with a leading
+// apostrophe.
 std::string AnnexACsv(const AnnexAList& list);
 
 }  // namespace sightline::domain::returns
