@@ -333,7 +333,7 @@ function weeklyChart(w) {
     t.textContent = week.slice(5);
     svg.append(t);
   });
-  const legend = el('p', { class: 'govuk-body-s' }, ...series.map(([, label, colour]) => el('span', { class: 'legend' }, el('span', { class: 'swatch', style: 'background:' + colour }), label + ' ')));
+  const legend = el('p', { class: 'govuk-body-s' }, ...series.map(([k, label]) => el('span', { class: 'legend' }, el('span', { class: 'swatch swatch--' + k }), label + ' ')));
   const table = el('table', {}, el('caption', {}, 'Week by week, 12 weeks'),
     el('thead', { class: 'govuk-table__head' }, el('tr', {}, el('th', { scope: 'col' }, 'Week starting'), el('th', { scope: 'col' }, 'Referrals'), el('th', { scope: 'col' }, 'Re-referrals'),
       el('th', { scope: 'col' }, 'Breaches'), el('th', { scope: 'col' }, 'Acknowledged'), el('th', { scope: 'col' }, 'Median minutes to acknowledge'))),

@@ -464,6 +464,12 @@ TEST(HttpServer, ServesFilesButNothingOutsideTheRoot) {
   ASSERT_TRUE(index.ok());
   EXPECT_EQ(index.value().body, "<h1>triage</h1>");
   EXPECT_THAT(index.value().content_type, HasSubstr("text/html"));
+  // Scripts from this origin only, never inline, and no framing by another site.
+  EXPECT_THAT(index.value().headers["content-security-policy"], HasSubstr("script-src 'self';"));
+  EXPECT_THAT(index.value().headers["content-security-policy"],
+              HasSubstr("frame-ancestors 'none'"));
+  EXPECT_EQ(index.value().headers["x-frame-options"], "DENY");
+  EXPECT_EQ(index.value().headers["x-content-type-options"], "nosniff");
   auto js = Get(url, "/app/app.js");
   ASSERT_TRUE(js.ok());
   EXPECT_THAT(js.value().content_type, HasSubstr("text/javascript"));

@@ -62,6 +62,7 @@ try {
   const page = await context.newPage();
   const errors = [];
   page.on('pageerror', (e) => errors.push(String(e)));
+  page.on('console', (m) => { if (/Content Security Policy/i.test(m.text())) errors.push(m.text()); });
   await page.goto(`${app}/app/#token=${encodeURIComponent(env('SIGHTLINE_TOKEN'))}`);
   await page.waitForSelector('#queue-view:not([hidden])', { timeout: 20000 });
   await page.waitForSelector('#queue tbody tr', { timeout: 20000 });
@@ -87,8 +88,11 @@ try {
   await row(acked).locator('button').click();
   // The answer waits for the audit record and the gateway's acknowledgement by Kafka: slow on a
   // loaded CI machine (20 s once was not enough), so the wait is long and a refusal is shown.
-  const said = await (await page.waitForFunction(() => [...document.querySelectorAll('#alerts [role=status]')]
-    .map((s) => s.textContent.trim()).find((t) => /^(Not )?[Aa]cknowledged/.test(t)), null, { timeout: 60000 })).jsonValue();
+  // A locator, not waitForFunction: the page's Content-Security-Policy forbids the eval that
+  // waitForFunction's predicate needs.
+  const answer = page.locator('#alerts [role=status]').filter({ hasText: /^\s*(Not )?[Aa]cknowledged/ }).first();
+  await answer.waitFor({ timeout: 60000 });
+  const said = (await answer.textContent()).trim();
   assert.equal(said, 'Acknowledged; the ladder stops while you have it.');
 
   // The watchdog hears it (through the gateway and the events topic) and says so on the topic,

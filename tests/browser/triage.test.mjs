@@ -17,7 +17,10 @@ try {
   const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
   const errors = [];
   page.on('pageerror', (e) => errors.push(String(e)));
-  await page.goto(`${app}/app/#token=${encodeURIComponent(token)}`);
+  // Anything the page's Content-Security-Policy refuses is reported on the console.
+  page.on('console', (m) => { if (/Content Security Policy/i.test(m.text())) errors.push(m.text()); });
+  const opened = await page.goto(`${app}/app/#token=${encodeURIComponent(token)}`);
+  assert.match(opened.headers()['content-security-policy'] || '', /script-src 'self';/, 'the page has its policy');
   await page.waitForSelector('#queue tbody tr', { timeout: 20000 });
   const before = await page.locator('#queue tbody tr').count();
   assert.ok(before > 0, 'the queue shows children');
@@ -46,7 +49,7 @@ try {
   await page.waitForSelector('#chronology tbody tr', { timeout: 20000 });
   const text = await page.locator('#chronology').innerText();
   assert.match(text, /Contact from police: neglect/);
-  assert.deepEqual(errors, [], 'no script errors on the page');
+  assert.deepEqual(errors, [], 'no script errors and nothing refused by the policy on the page');
   console.log(`browser test: queue had ${before} children; new contact appeared live; chronology shown`);
 } finally {
   await browser.close();

@@ -52,6 +52,15 @@ std::optional<Response> FileMounts::Serve(const std::string& path) const {
                .headers = {}};
     r.headers["Cache-Control"] = "no-cache";
     r.headers["X-Content-Type-Options"] = "nosniff";
+    // The screens are the council's own files: scripts, styles, fonts and API calls from this
+    // origin only, no inline script, and no framing by another site (a click on "acknowledge"
+    // cannot be borrowed from under a page of someone else's).
+    r.headers["Content-Security-Policy"] =
+        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+        "font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'none'; "
+        "form-action 'self'; frame-ancestors 'none'";
+    r.headers["X-Frame-Options"] = "DENY";
+    r.headers["Referrer-Policy"] = "no-referrer";
     return r;
   }
   return std::nullopt;
