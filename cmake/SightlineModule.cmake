@@ -112,8 +112,8 @@ function(sightline_executable)
 endfunction()
 
 # The headers nearly every test parses, compiled once into a precompiled header that each test
-# target reuses (ADR 0025's addendum). A test target whose flags differ from this one's simply
-# reads the headers again: GCC checks the PCH before using it.
+# target reuses (ADR 0025's addendum). GCC checks a PCH against the flags before using it, and
+# CMake adds -Winvalid-pch: a test target whose flags differ from this one's fails to build.
 function(_sightline_test_pch)
   if(TARGET sightline_test_pch)
     return()
