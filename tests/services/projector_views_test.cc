@@ -4,6 +4,7 @@
 // record gives, and only for the very bytes it was written from.
 #include <gtest/gtest.h>
 
+#include <functional>
 #include <map>
 #include <set>
 
@@ -41,6 +42,27 @@ County SimulatedCounty(std::uint64_t seed, int days, int contacts_per_day) {
           Instant(params.start_day + std::chrono::days(params.days + 1))};
 }
 
+// Applies a county's records to `store` in batches of `size`, as the live projector does: each
+// batch prepared, written, and its queue changes merged into `view`; then `after_batch(i, plan)`,
+// where `i` is the batch's first record. Call it inside ASSERT_NO_FATAL_FAILURE.
+void ApplyInBatches(storage::Store& store, QueueView& view, const County& county, std::size_t size,
+                    const std::function<void(std::size_t, const BatchPlan&)>& after_batch) {
+  domain::Calendar calendar;
+  domain::ProjectionPolicy policy;
+  Applier applier(store, calendar, policy);
+  const std::vector<kafka::Record>& records = county.records;
+  for (std::size_t i = 0; i < records.size(); i += size) {
+    auto plan = applier.Prepare(
+        std::span(records).subspan(i, std::min<std::size_t>(size, records.size() - i)),
+        county.after);
+    ASSERT_TRUE(plan.ok()) << plan.status().ToString();
+    ASSERT_TRUE(store.Write(plan.value().writes).ok());
+    view.Apply(plan.value().queue_changes);
+    after_batch(i, plan.value());
+    if (::testing::Test::HasFatalFailure()) return;  // A failed assertion ends the run, as inline.
+  }
+}
+
 std::string SummaryRow(const std::string& child, events::v1::RagRating rag) {
   projections::v1::ChildSummary s;
   s.set_child_id(child);
@@ -53,31 +75,22 @@ std::string SummaryRow(const std::string& child, events::v1::RagRating rag) {
 // from the store reads, batch after batch, in key order, while decisions take children off it.
 TEST(QueueView, MergedBatchesEqualTheQueueReadAfresh) {
   County county = SimulatedCounty(19, 12, 40);
-  const std::vector<kafka::Record>& records = county.records;
-  const Instant now = county.after;
-  domain::Calendar calendar;
-  domain::ProjectionPolicy policy;
   std::shared_ptr<storage::Store> store = OpenScratchStore("queue-view-live");
-  Applier applier(*store, calendar, policy);
   QueueView view(store);
   std::size_t removed = 0, largest = 0;
-  for (std::size_t i = 0; i < records.size(); i += 250) {
-    auto plan = applier.Prepare(
-        std::span(records).subspan(i, std::min<std::size_t>(250, records.size() - i)), now);
-    ASSERT_TRUE(plan.ok()) << plan.status().ToString();
-    ASSERT_TRUE(store->Write(plan.value().writes).ok());
-    for (const QueueChange& c : plan.value().queue_changes) removed += c.summary ? 0 : 1;
-    view.Apply(plan.value().queue_changes);
-    auto merged = view.Snapshot();
-    auto fresh = QueueView(store).Snapshot();
-    ASSERT_TRUE(merged.ok() && fresh.ok());
-    ASSERT_EQ(Rows(*merged.value()), Rows(*fresh.value())) << "after the batch at " << i;
-    largest = std::max(largest, fresh.value()->size());
-  }
+  ASSERT_NO_FATAL_FAILURE(
+      ApplyInBatches(*store, view, county, 250, [&](std::size_t i, const BatchPlan& plan) {
+        for (const QueueChange& c : plan.queue_changes) removed += c.summary ? 0 : 1;
+        auto merged = view.Snapshot();
+        auto fresh = QueueView(store).Snapshot();
+        ASSERT_TRUE(merged.ok() && fresh.ok());
+        ASSERT_EQ(Rows(*merged.value()), Rows(*fresh.value())) << "after the batch at " << i;
+        largest = std::max(largest, fresh.value()->size());
+      }));
   EXPECT_GT(largest, 20u);
   EXPECT_GT(removed, 50u) << "the stream should take children off the queue too";
   // One load, then one merge per batch that changed the queue: never a reload.
-  EXPECT_LE(view.published(), 1 + (records.size() + 249) / 250);
+  EXPECT_LE(view.published(), 1 + (county.records.size() + 249) / 250);
 }
 
 // Within a batch the last change of a key wins; a change before the first load is the store's
@@ -126,53 +139,46 @@ TEST(QueueView, LastChangeWinsAndABadRowIsReportedNotServed) {
 // members are written once and shared by every later page until a batch replaces the row.
 TEST(QueueView, KeptItemsEqualItemsWrittenFromTheWholeSummary) {
   County county = SimulatedCounty(23, 8, 40);
-  const std::vector<kafka::Record>& records = county.records;
   const Instant now = county.after;
   domain::Calendar calendar;
-  domain::ProjectionPolicy policy;
   std::shared_ptr<storage::Store> store = OpenScratchStore("queue-view-items");
-  Applier applier(*store, calendar, policy);
   QueueView view(store);
   std::map<std::string, const std::string*> kept;  // Key and row: the members a page used.
   std::size_t items = 0, shared = 0, overdue = 0, hidden = 0;
-  for (std::size_t i = 0; i < records.size(); i += 150) {
-    auto plan = applier.Prepare(
-        std::span(records).subspan(i, std::min<std::size_t>(150, records.size() - i)), now);
-    ASSERT_TRUE(plan.ok()) << plan.status().ToString();
-    ASSERT_TRUE(store->Write(plan.value().writes).ok());
-    view.Apply(plan.value().queue_changes);
-    auto snapshot = view.Snapshot();
-    ASSERT_TRUE(snapshot.ok());
-    std::set<std::string> changed;
-    for (const QueueChange& c : plan.value().queue_changes) changed.insert(c.key);
-    for (const auto& row : *snapshot.value()) {
-      projections::v1::ChildSummary whole;
-      ASSERT_TRUE(whole.ParseFromString(row->summary));
-      for (bool full : {true, false}) {
-        std::string want, got;
-        JsonOut a(want);
-        api_json::QueueItem(a, whole, calendar, now, full);
-        const std::string* members = row->ItemMembers(full);
-        ASSERT_NE(members, nullptr) << row->key;
-        JsonOut b(got);
-        b.BeginObject();
-        api_json::WaitingFields(b, row->head, calendar, now);
-        b.Members(*members);
-        b.EndObject();
-        ASSERT_EQ(got, want) << row->key << (full ? " (full)" : " (hidden)");
-        EXPECT_EQ(row->ItemMembers(full), members) << "written once";
-        ++items;
-        hidden += !full;
-        overdue += got.find("\"overdue\":true") != std::string::npos;
-      }
-      auto [at, fresh] = kept.emplace(row->key, row->ItemMembers(true));
-      if (!fresh && !changed.contains(row->key)) {
-        EXPECT_EQ(at->second, row->ItemMembers(true)) << row->key << " kept across batches";
-        ++shared;
-      }
-      at->second = row->ItemMembers(true);
-    }
-  }
+  ASSERT_NO_FATAL_FAILURE(
+      ApplyInBatches(*store, view, county, 150, [&](std::size_t, const BatchPlan& plan) {
+        auto snapshot = view.Snapshot();
+        ASSERT_TRUE(snapshot.ok());
+        std::set<std::string> changed;
+        for (const QueueChange& c : plan.queue_changes) changed.insert(c.key);
+        for (const auto& row : *snapshot.value()) {
+          projections::v1::ChildSummary whole;
+          ASSERT_TRUE(whole.ParseFromString(row->summary));
+          for (bool full : {true, false}) {
+            std::string want, got;
+            JsonOut a(want);
+            api_json::QueueItem(a, whole, calendar, now, full);
+            const std::string* members = row->ItemMembers(full);
+            ASSERT_NE(members, nullptr) << row->key;
+            JsonOut b(got);
+            b.BeginObject();
+            api_json::WaitingFields(b, row->head, calendar, now);
+            b.Members(*members);
+            b.EndObject();
+            ASSERT_EQ(got, want) << row->key << (full ? " (full)" : " (hidden)");
+            EXPECT_EQ(row->ItemMembers(full), members) << "written once";
+            ++items;
+            hidden += !full;
+            overdue += got.find("\"overdue\":true") != std::string::npos;
+          }
+          auto [at, fresh] = kept.emplace(row->key, row->ItemMembers(true));
+          if (!fresh && !changed.contains(row->key)) {
+            EXPECT_EQ(at->second, row->ItemMembers(true)) << row->key << " kept across batches";
+            ++shared;
+          }
+          at->second = row->ItemMembers(true);
+        }
+      }));
   EXPECT_GT(items, 200u);
   EXPECT_GT(shared, 50u) << "rows no batch touched keep what earlier pages wrote";
   EXPECT_GT(overdue, 0u);
