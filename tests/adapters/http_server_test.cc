@@ -447,6 +447,68 @@ TEST(HttpServer, StreamsCostNoThreadAndPing) {
   EXPECT_FALSE(sinks[5]->Send("late"));
 }
 
+TEST(HttpServer, HeadIsAGetWithoutItsBodyAndEveryAnswerSaysItIsNoPage) {
+  Server server({.host = "127.0.0.1", .port = 0, .max_body_bytes = 1024, .threads = 1});
+  std::atomic<int> reads{0};
+  server.Get("/v1/record", [&](const Request&) {
+    ++reads;  // Where a service checks access and audits the read.
+    return Text("the record");
+  });
+  server.Get("/v1/cached", [](const Request&) {
+    Response r = Text("x");
+    r.headers["Cache-Control"] = "max-age=5";
+    return r;
+  });
+  server.GetStream("/v1/stream", [](const Request&) {
+    return StreamResponse{.head = Text(""), .open = [](const std::shared_ptr<StreamSink>&) {}};
+  });
+  auto port = server.Start();
+  ASSERT_TRUE(port.ok());
+
+  // A HEAD, then a GET on the same connection: the first answer has the GET's length and no
+  // body, so the second starts right after the first's head.
+  Raw raw(port.value());
+  raw.Send(
+      "HEAD /v1/record HTTP/1.1\r\nHost: x\r\n\r\nGET /v1/record HTTP/1.1\r\nHost: "
+      "x\r\n\r\n");
+  std::string answers = raw.Read(2s, "the record");
+  std::size_t second = answers.find("HTTP/1.1 200", 1);
+  ASSERT_NE(second, std::string::npos) << answers;
+  std::string head = answers.substr(0, second);
+  EXPECT_THAT(head, HasSubstr("HTTP/1.1 200"));
+  EXPECT_THAT(head, HasSubstr("Content-Length: 10\r\n"));
+  EXPECT_TRUE(head.size() >= 4 && head.compare(head.size() - 4, 4, "\r\n\r\n") == 0) << head;
+  EXPECT_THAT(answers.substr(second), HasSubstr("\r\n\r\nthe record"));
+  EXPECT_EQ(reads.load(), 2) << "a HEAD runs the GET route, its checks and audit";
+
+  // Every answer, a refusal too, is data and never a page.
+  for (const char* path : {"/v1/record", "/nowhere"}) {
+    auto r = Get(Url(port.value()), path);
+    ASSERT_TRUE(r.ok());
+    EXPECT_EQ(r.value().headers["x-content-type-options"], "nosniff") << path;
+    EXPECT_EQ(r.value().headers["content-security-policy"],
+              "default-src 'none'; frame-ancestors 'none'")
+        << path;
+    EXPECT_EQ(r.value().headers["x-frame-options"], "DENY") << path;
+    EXPECT_EQ(r.value().headers["cache-control"], "no-store") << path;
+    EXPECT_EQ(r.value().headers.count("strict-transport-security"), 0U) << "plain HTTP";
+  }
+  auto cached = Get(Url(port.value()), "/v1/cached");
+  ASSERT_TRUE(cached.ok());
+  EXPECT_EQ(cached.value().headers["cache-control"], "max-age=5") << "the handler's own rule";
+
+  // Allow names HEAD where GET is, but not on a stream, which HEAD does not open.
+  auto post = Post(Url(port.value()), "/v1/record", "x", "text/plain");
+  ASSERT_TRUE(post.ok());
+  EXPECT_EQ(post.value().headers["allow"], "GET, HEAD");
+  Raw stream(port.value());
+  stream.Send("HEAD /v1/stream HTTP/1.1\r\nHost: x\r\n\r\n");
+  std::string refused = stream.Read(2s, "\r\n\r\n");
+  EXPECT_THAT(refused, HasSubstr("HTTP/1.1 405"));
+  EXPECT_THAT(refused, HasSubstr("Allow: GET\r\n"));
+  EXPECT_THAT(refused, Not(HasSubstr("chunked")));
+}
+
 TEST(HttpServer, ServesFilesButNothingOutsideTheRoot) {
   auto dir =
       std::filesystem::temp_directory_path() / ("sightline-http-" + std::to_string(getpid()));
@@ -470,6 +532,15 @@ TEST(HttpServer, ServesFilesButNothingOutsideTheRoot) {
               HasSubstr("frame-ancestors 'none'"));
   EXPECT_EQ(index.value().headers["x-frame-options"], "DENY");
   EXPECT_EQ(index.value().headers["x-content-type-options"], "nosniff");
+  EXPECT_EQ(index.value().headers["cache-control"], "no-cache");
+  // HEAD gives the same head, the policy included, without the page.
+  Raw head(port.value());
+  head.Send("HEAD /app/ HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+  std::string head_answer = head.Read(2s);
+  EXPECT_THAT(head_answer, HasSubstr("HTTP/1.1 200"));
+  EXPECT_THAT(head_answer, HasSubstr("frame-ancestors 'none'"));
+  EXPECT_THAT(head_answer, HasSubstr("Content-Length: 15\r\n"));
+  EXPECT_THAT(head_answer, Not(HasSubstr("triage")));
   auto js = Get(url, "/app/app.js");
   ASSERT_TRUE(js.ok());
   EXPECT_THAT(js.value().content_type, HasSubstr("text/javascript"));
@@ -517,6 +588,7 @@ TEST(HttpServer, TlsListenersRefusePlaintextAndCanRequireClientCertificates) {
   auto ok = Send(https, get);
   ASSERT_TRUE(ok.ok()) << ok.status().message();
   EXPECT_EQ(ok.value().body, "hello over TLS");
+  EXPECT_EQ(ok.value().headers["strict-transport-security"], "max-age=31536000");
   // A client that does not trust the CA refuses the server.
   ClientRequest untrusting = get;
   untrusting.ca_file = "";

@@ -109,7 +109,9 @@ struct Server::Impl {
   net::awaitable<void> Accept();
   net::awaitable<void> Session(std::shared_ptr<Connection> c);
   // Writes `res` (its body moved into the message, not copied); false when the write failed.
-  net::awaitable<bool> Write(Connection& c, Response res, unsigned version, bool keep_alive);
+  // An answer to HEAD carries the head alone, with the length the body would have had.
+  net::awaitable<bool> Write(Connection& c, Response res, unsigned version, bool keep_alive,
+                             bool head_only = false);
 };
 
 namespace {
@@ -157,6 +159,25 @@ std::string ChunkFrame(const std::string& data) {
   return frame.str();
 }
 
+// The head of every answer: the handler's content type and fields, then what any answer of ours
+// carries unless its handler said otherwise. API answers are data, never a page: nothing may be
+// loaded by them, sniffed from them, framed or cached (OWASP's REST headers). Files set their own
+// policy and cache rule (files.cc). A TLS listener also tells browsers to keep to TLS.
+template <typename Fields>
+void SetHead(Fields& out, const Response& res, bool tls) {
+  out.set(bhttp::field::content_type, res.content_type);
+  for (const auto& [k, v] : res.headers) out.set(k, v);
+  auto fallback = [&out](std::string_view name, std::string_view value) {
+    if (out.find(name) == out.end()) out.set(name, value);
+  };
+  fallback("Cache-Control", "no-store");
+  fallback("X-Content-Type-Options", "nosniff");
+  fallback("Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'");
+  fallback("X-Frame-Options", "DENY");
+  fallback("Referrer-Policy", "no-referrer");
+  if (tls) fallback("Strict-Transport-Security", "max-age=31536000");
+}
+
 // A server-sent-event stream on one connection: the head goes out chunked, the service's sink
 // queues chunks on the connection's strand, a ": ping" comment goes out every
 // ServerOptions::stream_ping, and the connection closes when the client leaves, a write stalls
@@ -167,8 +188,7 @@ net::awaitable<void> ServeStream(std::shared_ptr<Connection> c, StreamResponse r
                                  Registry& registry) {
   registry.AddStreams(1);
   bhttp::response<bhttp::empty_body> head{static_cast<bhttp::status>(res.head.status), version};
-  head.set(bhttp::field::content_type, res.head.content_type);
-  for (const auto& [k, v] : res.head.headers) head.set(k, v);
+  SetHead(head, res.head, c->tls.has_value());
   head.chunked(true);
   head.keep_alive(false);
   bhttp::response_serializer<bhttp::empty_body> serializer{head};
@@ -228,7 +248,8 @@ bool IsParseError(const beast::error_code& ec) {
 }
 
 // The route for `method` on `path`, filling `params`; 405 with Allow when routes match `path`
-// under other methods only; monostate when no route matches the path at all.
+// under other methods only; monostate when no route matches the path at all. A GET route that is
+// not a stream also answers HEAD.
 std::variant<std::monostate, const Route*, Response> FindRoute(
     const std::vector<Route>& routes, const std::string& method, const std::string& path,
     std::map<std::string, std::string>& params) {
@@ -240,8 +261,11 @@ std::variant<std::monostate, const Route*, Response> FindRoute(
       params = std::move(found);
       return &r;
     }
-    if (allow.find(r.method) == std::string::npos)
-      allow += allow.empty() ? r.method : ", " + r.method;
+    auto add = [&allow](const std::string& m) {
+      if (allow.find(m) == std::string::npos) allow += allow.empty() ? m : ", " + m;
+    };
+    add(r.method);
+    if (r.method == "GET" && !r.stream) add("HEAD");
   }
   if (allow.empty()) return std::monostate{};
   Response refusal = ErrorResponse(405, "method " + method.substr(0, 20) + " not allowed here");
@@ -310,14 +334,22 @@ net::awaitable<void> Server::Impl::Accept() {
 }
 
 net::awaitable<bool> Server::Impl::Write(Connection& c, Response res, unsigned version,
-                                         bool keep_alive) {
-  bhttp::response<bhttp::string_body> out{static_cast<bhttp::status>(res.status), version};
-  out.set(bhttp::field::content_type, res.content_type);
-  for (const auto& [k, v] : res.headers) out.set(k, v);
+                                         bool keep_alive, bool head_only) {
+  auto status = static_cast<bhttp::status>(res.status);
+  c.Tcp().expires_after(options.write_timeout);
+  if (head_only) {
+    bhttp::response<bhttp::empty_body> out{status, version};
+    SetHead(out, res, c.tls.has_value());
+    out.keep_alive(keep_alive);
+    out.content_length(res.body.size());
+    auto [ec, n] = co_await c.Io([&](auto& s) { return bhttp::async_write(s, out, kNoThrow); });
+    co_return !ec;
+  }
+  bhttp::response<bhttp::string_body> out{status, version};
+  SetHead(out, res, c.tls.has_value());
   out.keep_alive(keep_alive);
   out.body() = std::move(res.body);
   out.prepare_payload();
-  c.Tcp().expires_after(options.write_timeout);
   auto [ec, n] = co_await c.Io([&](auto& s) { return bhttp::async_write(s, out, kNoThrow); });
   co_return !ec;
 }
@@ -372,6 +404,10 @@ net::awaitable<void> Server::Impl::Session(std::shared_ptr<Connection> c) {
     unsigned version = h.version();
     routing::Target target = routing::ParseTarget(std::string_view(h.target()));
     std::string method(h.method_string());
+    // RFC 9110 §9.3.2: HEAD is a GET whose answer goes without its body. It runs the GET route,
+    // checks and audit included, so a HEAD learns nothing that a GET would not have recorded.
+    bool head_only = method == "HEAD";
+    std::string as = head_only ? "GET" : method;
 
     // Check the framing and find the route before reading any body: refusals cost the client,
     // not us.
@@ -381,15 +417,19 @@ net::awaitable<void> Server::Impl::Session(std::shared_ptr<Connection> c) {
     std::optional<Response> early = CheckFraming(parser);
     bool framing_refused = early.has_value();
     if (!framing_refused) {
-      auto found = FindRoute(routes, method, target.path, params);
+      auto found = FindRoute(routes, as, target.path, params);
       if (auto* r = std::get_if<const Route*>(&found)) {
         route = *r;
+        if (head_only && route->stream) {
+          early = ErrorResponse(405, "method HEAD not allowed on a stream");
+          early->headers["Allow"] = "GET";
+        }
       } else if (files.Covers(target.path)) {
-        if (method == "GET") {
+        if (as == "GET") {
           is_file = true;
         } else {
           early = ErrorResponse(405, "method " + method.substr(0, 20) + " not allowed here");
-          early->headers["Allow"] = "GET";
+          early->headers["Allow"] = "GET, HEAD";
         }
       } else if (auto* refusal = std::get_if<Response>(&found)) {
         early = std::move(*refusal);
@@ -401,7 +441,7 @@ net::awaitable<void> Server::Impl::Session(std::shared_ptr<Connection> c) {
       // The body (if any) stays unread, so the connection cannot carry another request. Nor can
       // one whose framing was refused: its body's end is not known.
       bool keep = !framing_refused && parser.is_done() && h.keep_alive();
-      if (!co_await Write(*c, std::move(*early), version, keep) || !keep) break;
+      if (!co_await Write(*c, std::move(*early), version, keep, head_only) || !keep) break;
       continue;
     }
 
@@ -488,7 +528,7 @@ net::awaitable<void> Server::Impl::Session(std::shared_ptr<Connection> c) {
       std::optional<Response> instead = co_await AwaitHeld(std::move(after));
       if (instead) res = std::move(*instead);
     }
-    if (!co_await Write(*c, std::move(res), version, keep_alive) || !keep_alive) break;
+    if (!co_await Write(*c, std::move(res), version, keep_alive, head_only) || !keep_alive) break;
   }
   c->Close();
 }
