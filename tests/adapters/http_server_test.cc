@@ -18,6 +18,7 @@
 #include "process.h"
 #include "raw_socket.h"
 #include "sightline/core/no_wait.h"
+#include "sightline/core/text.h"
 #include "sightline/http/client.h"
 
 namespace sightline::http {
@@ -50,6 +51,28 @@ TEST(HttpServer, RoutesPathParamsAndLimits) {
   auto child = Get(url, "/v1/children/c%2D17?q=ann+o%27neil");
   ASSERT_TRUE(child.ok());
   EXPECT_EQ(child.value().body, "child c-17 q=ann o'neil");
+
+  // A target that cannot be read one way only is refused before any route sees it: an encoded
+  // '/' (the path is split after decoding), an encoded NUL, or a malformed escape.
+  struct Refused {
+    const char* target;
+    const char* reason;
+  } refused[] = {
+      {"/v1/children/a%2Fb", "encoded '/'"},
+      {"/v1/children/a%2fb", "encoded '/'"},
+      {"/v1/children/a%00b", "encoded NUL"},
+      {"/v1/children/a%4", "path: malformed percent-escape"},
+      {"/v1/children/x?q=%ZZ", "query parameter 'q': malformed percent-escape"},
+      {"/v1/children/x?q=ann%00", "query parameter 'q': an encoded NUL"},
+      {"/v1/children/x?na%FFme%Z=1", "query parameter 'na?me': malformed"},
+  };
+  for (const Refused& r : refused) {
+    auto answer = Get(url, r.target);
+    ASSERT_TRUE(answer.ok()) << r.target;
+    EXPECT_EQ(answer.value().status, 400) << r.target;
+    EXPECT_THAT(answer.value().body, HasSubstr(r.reason)) << r.target;
+    EXPECT_TRUE(Utf8Length(answer.value().body).has_value()) << r.target << ": JSON is UTF-8";
+  }
 
   auto echo = Post(url, "/echo", "hello", "text/plain");
   ASSERT_TRUE(echo.ok());
@@ -548,7 +571,10 @@ TEST(HttpServer, ServesFilesButNothingOutsideTheRoot) {
                            "/app/..%2fsecret.txt"}) {
     auto r = Get(url, path);
     ASSERT_TRUE(r.ok());
-    EXPECT_EQ(r.value().status, 404) << path;
+    // An encoded '/' is refused as a target (400) before the files are looked at.
+    EXPECT_EQ(r.value().status,
+              std::string_view(path).find("%2f") != std::string_view::npos ? 400 : 404)
+        << path;
     EXPECT_THAT(r.value().body, Not(HasSubstr("do not serve"))) << path;
   }
   auto post = Post(url, "/app/index.html", "x", "text/plain");

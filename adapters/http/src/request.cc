@@ -2,6 +2,7 @@
 #include <future>
 
 #include "routing.h"
+#include "sightline/core/text.h"
 #include "sightline/http/server.h"
 
 namespace sightline::http {
@@ -32,7 +33,9 @@ std::optional<std::string> Request::BearerToken() const {
 }
 
 Response ErrorResponse(int status, std::string_view reason) {
-  // A minimal JSON string escape: reasons are ours, but may quote a client's header.
+  // A minimal JSON string escape: reasons are ours, but may quote a client's header or query, in
+  // whatever bytes it sent. JSON must be UTF-8: if the reason is not, its other bytes become '?'.
+  bool utf8 = Utf8Length(reason).has_value();
   std::string body = R"({"error":")";
   for (char c : reason) {
     if (c == '"' || c == '\\') {
@@ -40,6 +43,8 @@ Response ErrorResponse(int status, std::string_view reason) {
       body.push_back(c);
     } else if (static_cast<unsigned char>(c) < 0x20) {
       body.push_back(' ');
+    } else if (!utf8 && static_cast<unsigned char>(c) >= 0x80) {
+      body.push_back('?');
     } else {
       body.push_back(c);
     }

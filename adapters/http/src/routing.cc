@@ -27,21 +27,34 @@ void ForEachSegment(std::string_view path, F&& each) {
 
 }  // namespace
 
-std::string PercentDecode(std::string_view in, bool plus_is_space) {
-  std::string out;
-  out.reserve(in.size());
+Decoded PercentDecode(std::string_view in, Part part) {
+  Decoded out;
+  out.text.reserve(in.size());
   for (std::size_t i = 0; i < in.size(); ++i) {
     char c = in[i];
-    if (c == '%' && i + 2 < in.size()) {
-      int hi = HexValue(in[i + 1]);
-      int lo = HexValue(in[i + 2]);
-      if (hi >= 0 && lo >= 0) {
-        out.push_back(static_cast<char>(hi * 16 + lo));
-        i += 2;
-        continue;
+    if (c == '+' && part == Part::kQuery) {
+      out.text.push_back(' ');
+    } else if (c != '%') {
+      out.text.push_back(c);
+    } else {
+      int hi = i + 2 < in.size() ? HexValue(in[i + 1]) : -1;
+      int lo = i + 2 < in.size() ? HexValue(in[i + 2]) : -1;
+      if (hi < 0 || lo < 0) {
+        out.error = "malformed percent-escape (a '%' must be followed by two hex digits)";
+        return out;
       }
+      char decoded = static_cast<char>(hi * 16 + lo);
+      if (decoded == '\0') {
+        out.error = "an encoded NUL (%00) is not accepted";
+        return out;
+      }
+      if (decoded == '/' && part == Part::kPath) {
+        out.error = "an encoded '/' (%2F) is not accepted in a path";
+        return out;
+      }
+      out.text.push_back(decoded);
+      i += 2;
     }
-    out.push_back(plus_is_space && c == '+' ? ' ' : c);
   }
   return out;
 }
@@ -49,7 +62,12 @@ std::string PercentDecode(std::string_view in, bool plus_is_space) {
 Target ParseTarget(std::string_view target) {
   Target out;
   std::size_t q = target.find('?');
-  out.path = PercentDecode(target.substr(0, q), false);
+  Decoded path = PercentDecode(target.substr(0, q), Part::kPath);
+  if (path.error) {
+    out.error = std::string("path: ") + path.error;
+    return out;
+  }
+  out.path = std::move(path.text);
   if (q == std::string_view::npos) return out;
   std::string_view query = target.substr(q + 1);
   std::size_t fragment = query.find('#');
@@ -61,9 +79,16 @@ Target ParseTarget(std::string_view target) {
     std::string_view pair = query.substr(start, end - start);
     if (!pair.empty()) {
       std::size_t eq = pair.find('=');
-      std::string_view key = pair.substr(0, eq);
-      std::string_view value = eq == std::string_view::npos ? "" : pair.substr(eq + 1);
-      out.query.emplace(PercentDecode(key, true), PercentDecode(value, true));
+      Decoded key = PercentDecode(pair.substr(0, eq), Part::kQuery);
+      Decoded value = PercentDecode(
+          eq == std::string_view::npos ? std::string_view() : pair.substr(eq + 1), Part::kQuery);
+      if (key.error || value.error) {
+        // The parameter named as far as it could be read, and no further than a line's worth.
+        out.error = "query parameter '" + key.text.substr(0, 40) +
+                    "': " + (key.error ? key.error : value.error);
+        return out;
+      }
+      out.query.emplace(std::move(key.text), std::move(value.text));
     }
     start = end + 1;
   }

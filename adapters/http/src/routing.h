@@ -2,6 +2,7 @@
 // no recursion and no regex (they see untrusted input), so they can be fuzzed on their own.
 #pragma once
 
+#include <cstdint>
 #include <map>
 #include <optional>
 #include <string>
@@ -10,12 +11,20 @@
 
 namespace sightline::http::routing {
 
-// "%41+b" -> "A b" when plus_is_space; an invalid escape is kept as written.
-std::string PercentDecode(std::string_view in, bool plus_is_space);
+enum class Part : std::uint8_t { kPath, kQuery };
+struct Decoded {
+  std::string text;
+  const char* error = nullptr;  // Why the text was refused; then `text` is partial.
+};
+// "%41+b" -> "A b" (a '+' is a space in a query). Refused: a malformed escape ("%4", "%ZZ"), an
+// encoded NUL, and in a path an encoded '/'. The path is split into segments after decoding, so
+// "a%2Fb" would be taken for two segments where RFC 3986 §2.2 makes it one.
+Decoded PercentDecode(std::string_view in, Part part);
 
 struct Target {
   std::string path;  // Decoded.
   std::multimap<std::string, std::string> query;
+  std::string error;  // Set when the target is refused: which part, and why.
 };
 // Splits "/v1/search?q=ann%20smith" into its decoded path and query.
 Target ParseTarget(std::string_view target);

@@ -416,7 +416,9 @@ net::awaitable<void> Server::Impl::Session(std::shared_ptr<Connection> c) {
     bool is_file = false;
     std::optional<Response> early = CheckFraming(parser);
     bool framing_refused = early.has_value();
-    if (!framing_refused) {
+    if (!framing_refused && !target.error.empty()) {
+      early = ErrorResponse(400, "request target refused: " + target.error);
+    } else if (!framing_refused) {
       auto found = FindRoute(routes, as, target.path, params);
       if (auto* r = std::get_if<const Route*>(&found)) {
         route = *r;
