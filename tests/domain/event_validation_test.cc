@@ -175,6 +175,45 @@ TEST(EventValidation, RepeatedFieldsAreCapped) {
               HasError("contact_received.related_child_ids", "too many items (10"));
 }
 
+// Rules of the door: what the gateway refuses today, while events that an earlier gateway let
+// into the log stay readable by the consumers (a rebuild must not lose them).
+TEST(EventValidation, TheDoorRefusesInvisibleControlsThatTheLogStillReads) {
+  auto details = [](const std::string& name) {
+    return R"({"eventId":"ev-9","childId":"child-1","occurredAt":"2026-11-20T09:00:00Z",
+      "actor":{"userId":"u-1","role":"ROLE_TEAM_MANAGER"},"sourceAgency":"AGENCY_CHILDRENS_SOCIAL_CARE",
+      "refs":{},"childDetailsRecorded":{"dateOfBirth":"2015-01-01","gender":"GENDER_FEMALE",
+      "disability":"DISABILITY_NONE","name":")" +
+           name + "\"}}";
+  };
+  auto with_summary = [](const std::string& summary) {
+    return Edit("\"relatedChildIds\"", "\"summary\":\"" + summary + "\",\"relatedChildIds\"");
+  };
+  struct Case {
+    std::string json, field, reason;
+  } cases[] = {
+      // "Ann Smith" spelt backwards behind a right-to-left override shows as "Ann Smith".
+      {details("\\u202Ehtim\\u0053 nnA"), "child_details_recorded.name", "bidirectional control"},
+      {details("Ann \\u2066Smith\\u2069"), "child_details_recorded.name", "bidirectional control"},
+      {details("Ann\\nSmith"), "child_details_recorded.name", "one line"},
+      {details("Ann\\tSmith"), "child_details_recorded.name", "one line"},
+      {with_summary("a C1 control \\u0085 inside"), "contact_received.summary", "C1 control"},
+      {with_summary("\\u009b31m red"), "contact_received.summary", "C1 control"},
+  };
+  for (const Case& c : cases) {
+    EXPECT_THAT(Errors(c.json), HasError(c.field, c.reason)) << c.json;
+    auto logged = AcceptEventJson(c.json, kNow, LogValidationLimits());
+    EXPECT_TRUE(logged.ok()) << c.json << ": " << logged.errors()[0].ToString();
+  }
+  // Names in scripts written right to left need no control to be shown, and a summary may still
+  // use them where they are no name.
+  for (const std::string& ok :
+       {details("\\u05D3\\u05E0\\u05D4 \\u05DB\\u05D4\\u05DF"),
+        details("\\u0644\\u064A\\u0644\\u0649 O'Neil-Smith"),
+        with_summary("quoted \\u2067\\u05E9\\u05DC\\u05D5\\u05DD\\u2069 here"),
+        with_summary("\\u00a0\\u00a3 and \\u00e9")})
+    EXPECT_THAT(Errors(ok), IsEmpty()) << ok;
+}
+
 // Each payload-specific rule, by a minimal event of that type.
 struct PayloadCase {
   std::string name;

@@ -35,6 +35,33 @@ TEST(Utf8Length, RefusesMalformedSequences) {
   }
 }
 
+// UTF-8 of one code point, built at run time: clang-tidy refuses a literal that holds a
+// bidirectional control, escaped or not (misc-misleading-bidirectional), which is what the
+// function under test is for.
+std::string Utf8(char32_t cp) {
+  if (cp < 0x80) return std::string(1, static_cast<char>(cp));
+  if (cp < 0x800)
+    return {static_cast<char>(0xC0 | (cp >> 6)), static_cast<char>(0x80 | (cp & 0x3F))};
+  return {static_cast<char>(0xE0 | (cp >> 12)), static_cast<char>(0x80 | ((cp >> 6) & 0x3F)),
+          static_cast<char>(0x80 | (cp & 0x3F))};
+}
+
+TEST(InvisibleControls, FindsC1AndBidiControlsAndNothingElse) {
+  EXPECT_TRUE(HasC1Control("a" + Utf8(0x80)));
+  EXPECT_TRUE(HasC1Control(Utf8(0x9F) + " b"));
+  EXPECT_FALSE(HasC1Control(Utf8(0xA0) + Utf8(0xA3) + " Zo" + Utf8(0xEB)));  // NBSP, pound, e.
+  EXPECT_FALSE(HasC1Control("line\nbreak\ttab"));  // C0 is the callers' own rule.
+  for (char32_t bidi : {0x202A, 0x202B, 0x202C, 0x202D, 0x202E, 0x2066, 0x2067, 0x2068, 0x2069})
+    EXPECT_TRUE(HasBidiControl("Ann " + Utf8(bidi) + "Smith")) << static_cast<int>(bidi);
+  // Neighbours that are not controls (en dash, paragraph separator, narrow no-break space, word
+  // joiner, euro sign), the marks U+200E/U+200F, and right-to-left letters themselves (Hebrew,
+  // Arabic), which need no control to be shown.
+  for (char32_t plain :
+       {0x2013, 0x2029, 0x202F, 0x2060, 0x206A, 0x20AC, 0x200E, 0x200F, 0x05D3, 0x0644})
+    EXPECT_FALSE(HasBidiControl("Ann " + Utf8(plain) + "Smith")) << static_cast<int>(plain);
+  EXPECT_FALSE(HasBidiControl("\xE2"));
+}
+
 // Found by fuzz_event_json and fuzz_log_record: a timestamp past year 2262 overflowed the
 // nanosecond count (undefined behaviour) instead of being refused as implausible.
 TEST(ToInstant, ClampsTimestampsOutsideTheRepresentableRange) {

@@ -38,4 +38,26 @@ std::optional<std::size_t> Utf8Length(std::string_view s) {
   return count;
 }
 
+// In well-formed UTF-8 a lead byte is never a continuation byte, so these byte patterns are the
+// code points themselves: U+0080-U+009F is C2 80-9F; U+202A-U+202E is E2 80 AA-AE; U+2066-U+2069
+// is E2 81 A6-A9.
+bool HasC1Control(std::string_view s) {
+  for (std::size_t i = s.find('\xC2'); i != std::string_view::npos; i = s.find('\xC2', i + 1)) {
+    if (i + 1 < s.size() && static_cast<unsigned char>(s[i + 1]) <= 0x9F) return true;
+  }
+  return false;
+}
+
+bool HasBidiControl(std::string_view s) {
+  for (std::size_t i = s.find('\xE2'); i != std::string_view::npos; i = s.find('\xE2', i + 1)) {
+    if (i + 2 >= s.size()) return false;
+    auto second = static_cast<unsigned char>(s[i + 1]);
+    auto third = static_cast<unsigned char>(s[i + 2]);
+    if ((second == 0x80 && third >= 0xAA && third <= 0xAE) ||
+        (second == 0x81 && third >= 0xA6 && third <= 0xA9))
+      return true;
+  }
+  return false;
+}
+
 }  // namespace sightline

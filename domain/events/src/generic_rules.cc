@@ -74,7 +74,7 @@ Text TextOf(const FD* field) {
   return Text::kFree;
 }
 
-void CheckString(Text text, const std::string& value, const Path& path, std::size_t max_text,
+void CheckString(Text text, const std::string& value, const Path& path, const GenericLimits& limits,
                  FieldErrors& out) {
   if (text == Text::kAlertId) {
     bool ok = !value.empty() && value.size() <= 400 &&
@@ -95,15 +95,17 @@ void CheckString(Text text, const std::string& value, const Path& path, std::siz
     std::optional<std::size_t> length = Utf8Length(value);
     if (!length) {
       out.push_back({path.str(), "not valid UTF-8"});
-    } else if (*length > max_text) {
+    } else if (*length > limits.max_text) {
       out.push_back({path.str(), "too long (" + std::to_string(*length) + " > " +
-                                     std::to_string(max_text) + " characters)"});
+                                     std::to_string(limits.max_text) + " characters)"});
     } else if (std::any_of(value.begin(), value.end(), [](char c) {
                  auto u = static_cast<unsigned char>(c);
                  return (u < 0x20 && c != '\n' && c != '\t' && c != '\r') || u == 0x7F;
                })) {
       out.push_back(
           {path.str(), "contains control characters (only line breaks and tabs are allowed)"});
+    } else if (limits.refuse_c1 && HasC1Control(value)) {
+      out.push_back({path.str(), "contains a C1 control character (U+0080 to U+009F)"});
     }
   }
 }
@@ -243,8 +245,8 @@ void CheckField(const pb::Message& message, const pb::Reflection* r, const Field
       if (p.kind == Kind::kEnum) {
         CheckEnum(f, r->GetRepeatedEnumValue(message, f, j), item, true, out);
       } else if (p.kind == Kind::kString) {
-        CheckString(p.text, r->GetRepeatedStringReference(message, f, j, &scratch), item,
-                    limits.max_text, out);
+        CheckString(p.text, r->GetRepeatedStringReference(message, f, j, &scratch), item, limits,
+                    out);
       } else if (p.kind == Kind::kMessage) {
         CheckFields(r->GetRepeatedMessage(message, f, j), *p.sub, &item, prefix, limits, out);
       }
@@ -256,7 +258,7 @@ void CheckField(const pb::Message& message, const pb::Reflection* r, const Field
   if (p.kind == Kind::kEnum) {
     CheckEnum(f, r->GetEnumValue(message, f), path, false, out);
   } else if (p.kind == Kind::kString) {
-    CheckString(p.text, r->GetStringReference(message, f, &scratch), path, limits.max_text, out);
+    CheckString(p.text, r->GetStringReference(message, f, &scratch), path, limits, out);
   } else if (r->HasField(message, f)) {
     CheckFields(r->GetMessage(message, f), *p.sub, &path, prefix, limits, out);
   }

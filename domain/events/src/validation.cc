@@ -265,6 +265,15 @@ void CheckPayload(Errors& e, const v1::Envelope& ev, Instant now, const Validati
                 "child_details_recorded.ethnicity", "not a CIN census ethnicity code (like WBRI)");
       e.Require(Utf8Length(p.name()).value_or(0) <= 200, "child_details_recorded.name",
                 "at most 200 characters");
+      if (limits.door_rules) {
+        // A name is one line, and reads on screen as it was written: a right-to-left override
+        // would show "Smith" for a name stored as "htimS", and search would not find it.
+        e.Require(p.name().find_first_of("\n\r\t") == std::string::npos,
+                  "child_details_recorded.name", "must be one line (no line breaks or tabs)");
+        e.Require(!HasBidiControl(p.name()), "child_details_recorded.name",
+                  "contains a bidirectional control (U+202A to U+202E, U+2066 to U+2069), which "
+                  "changes how the name reads on screen");
+      }
       e.Require(p.upn().empty() || census::IsUpn(p.upn()), "child_details_recorded.upn",
                 "not a unique pupil number (13 characters with the right check letter)");
       e.Require(p.former_upn().empty() || census::IsUpn(p.former_upn()),
@@ -361,8 +370,11 @@ FieldErrors ValidateEvent(const v1::Envelope& ev, Instant now, const ValidationL
     e.Require(ev.child_seen().status() != v1::SEEN_STATUS_NOT_RECORDED, "child_seen.status",
               "NOT_RECORDED is only for imported history");
   }
-  CheckGenericRules(
-      ev, "", {.max_text = limits.max_text_length, .max_repeated = limits.max_repeated}, e.list());
+  CheckGenericRules(ev, "",
+                    {.max_text = limits.max_text_length,
+                     .max_repeated = limits.max_repeated,
+                     .refuse_c1 = limits.door_rules},
+                    e.list());
   if (ev.payload_case() != P::PAYLOAD_NOT_SET) {
     CheckRequiredRefs(e, ev);
     CheckPayload(e, ev, now, limits);
@@ -393,6 +405,7 @@ Checked<v1::Envelope> AcceptEventJson(std::string_view json, Instant now,
 ValidationLimits LogValidationLimits() {
   ValidationLimits limits;
   limits.max_future_skew = std::chrono::hours(24);
+  limits.door_rules = false;
   return limits;
 }
 

@@ -12,4 +12,12 @@ namespace sightline {
 // missing continuation bytes, overlong forms, surrogates, values above U+10FFFF).
 std::optional<std::size_t> Utf8Length(std::string_view s);
 
+// For well-formed UTF-8 (see Utf8Length), code points a reader does not see but which change
+// what is shown or how it is read:
+// - C1 control characters, U+0080-U+009F;
+bool HasC1Control(std::string_view s);
+// - the bidirectional embeddings, overrides and isolates, U+202A-U+202E and U+2066-U+2069, which
+//   reorder the text around them on screen ("Trojan Source"; Unicode UTS #55).
+bool HasBidiControl(std::string_view s);
+
 }  // namespace sightline

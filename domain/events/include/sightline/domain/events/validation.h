@@ -26,6 +26,11 @@ struct ValidationLimits {
   std::chrono::seconds max_future_skew{300};
   std::size_t max_text_length = 4000;  // Characters (code points) in any free-text field.
   int max_repeated = 100;              // Items in any repeated field.
+  // Rules added after events were first logged under looser ones: C1 controls in free text, and
+  // a child's name on one line without bidirectional controls. They hold at the door (the
+  // gateway, sightlinectl), not for the log: an event already in it was accepted under the rules
+  // of its day, and a consumer that refused it now would lose it from a rebuild.
+  bool door_rules = true;
 };
 
 // All the reasons the event may not be accepted; empty when it is valid.
