@@ -2,6 +2,8 @@
 // and a manual clock: the queue, the child record, households, search and streams, the access
 // matrix, and bad requests. The leaders' views are in projector_leaders_test.cc, the API over
 // HTTP in projector_api_http_test.cc, its JSON in projector_json_test.cc.
+#include <gmock/gmock.h>
+
 #include <algorithm>
 #include <map>
 
@@ -140,6 +142,11 @@ TEST_F(ApiTest, MalformedParametersAre400) {
   EXPECT_EQ(api_->Queue(Req("hos1", {{"rag", "amber"}, {"stage", "awaiting_decision"}})).status,
             200);
   EXPECT_EQ(api_->Search(Req("hos1", {{"name", "a"}})).status, 400);
+  for (const char* term : {"gr\nace", "gr\tace", "grace\x7F", "gr\xC2\x85"}) {
+    http::Response r = api_->Search(Req("hos1", {{"name", term}}));
+    EXPECT_EQ(r.status, 400) << r.body;
+    EXPECT_THAT(r.body, ::testing::HasSubstr("control characters")) << r.body;
+  }
   EXPECT_EQ(Child("hos1", "child-q").status, 200);
 }
 
