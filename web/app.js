@@ -19,6 +19,9 @@ function el(tag, attrs = {}, ...children) {
   for (const c of children) e.append(c instanceof Node ? c : document.createTextNode(c ?? ''));
   return e;
 }
+// Text that someone typed (a name, a note), isolated from the screen's own words around it: a
+// bidirectional control inside cannot reorder them (ADR 0003's addendum of 2026-12-03).
+const typed = (s) => el('bdi', {}, s ?? '');
 // One row of a GOV.UK summary list.
 const fact = (key, ...value) => el('div', { class: 'govuk-summary-list__row' },
   el('dt', { class: 'govuk-summary-list__key' }, key), el('dd', { class: 'govuk-summary-list__value' }, ...value));
@@ -87,8 +90,8 @@ function renderQueue() {
   const tbody = $('#queue tbody');
   tbody.replaceChildren();
   for (const item of state.items) {
-    const name = item.details_hidden ? el('span', { class: 'restricted' }, (item.name || item.child_id) + ' (restricted)')
-                                     : (item.name || item.child_id);
+    const name = item.details_hidden ? el('span', { class: 'restricted' }, typed(item.name || item.child_id), ' (restricted)')
+                                     : typed(item.name || item.child_id);
     const tr = el('tr', { tabindex: '0', 'data-child': item.child_id },
       el('td', {}, ragTag(item.rag)),
       el('td', {}, name, el('br'), el('small', {}, item.child_id)),
@@ -123,9 +126,9 @@ async function search() {
   if (name.length < 2) return;
   const body = await api('/v1/search?' + new URLSearchParams({ name }));
   for (const r of body.results) {
-    list.append(el('li', {}, r.can_read ? el('a', { href: '#child/' + encodeURIComponent(r.child_id) }, r.name)
+    list.append(el('li', {}, r.can_read ? el('a', { href: '#child/' + encodeURIComponent(r.child_id) }, typed(r.name))
                                         : el('span', { class: 'restricted' }, r.restricted ? `Restricted record ${r.child_id} (ask: ${r.ask})`
-                                                                                           : r.name + ' (not yours to see)')));
+                                                                                           : el('span', {}, typed(r.name), ' (not yours to see)'))));
   }
 }
 
@@ -141,7 +144,7 @@ async function showChild(id) {
     return;
   }
   const r = body.record;
-  $('#child-title').textContent = (r.name || r.child_id) + ' — ' + enumLabel(r.stage, 'STAGE_');
+  $('#child-title').replaceChildren(typed(r.name || r.child_id), ' — ' + enumLabel(r.stage, 'STAGE_'));
   const facts = [['Child ID', r.child_id], ['RAG rating', ragText(enumLabel(r.rag, 'RAG_RATING_'))],
     ['Date of birth', r.details?.unborn ? 'unborn (due ' + r.details?.expected_date + ')' : r.details?.date_of_birth],
     ['Allocated', r.allocation ? `${r.allocation.worker_id} (${r.allocation.team_id})` : 'not allocated'],
@@ -200,8 +203,8 @@ function renderChildAlerts(alerts) {
   if (!alerts.length) { box.append(el('p', {}, 'No alerts.')); return; }
   for (const a of alerts) {
     const history = el('ol', { class: 'history' }, ...(a.history || []).map((h) =>
-      el('li', {}, `${when(h.at)}: ${h.step} at level ${h.level}` + (h.by ? ` by ${h.by}` : '') + (h.note ? ` — “${h.note}”` : '') +
-        (h.paged_roles && h.paged_roles.length ? ` (paged ${h.paged_roles.join(', ').replace(/_/g, ' ')})` : ''))));
+      el('li', {}, `${when(h.at)}: ${h.step} at level ${h.level}` + (h.by ? ` by ${h.by}` : ''), ...(h.note ? [' — “', typed(h.note), '”'] : []),
+        h.paged_roles && h.paged_roles.length ? ` (paged ${h.paged_roles.join(', ').replace(/_/g, ' ')})` : '')));
     box.append(el('div', { class: 'alert-card ' + a.state },
       el('h4', {}, a.rule_title || a.rule_id),
       el('p', {}, `Why: ${a.rule_title || a.rule_id}; started by event ${a.anchor_event_id}, due ${when(a.due_at)}` +
@@ -237,7 +240,7 @@ async function showAlerts() {
 // Who an alert is about: the child (for a household's alert, the child whose contact started it,
 // with the household), or a team or service area, which names no child (ADR 0013).
 function alertSubject(a) {
-  const child = a.child_id ? el('a', { href: '#child/' + encodeURIComponent(a.child_id) }, a.child_name || a.child_id) : null;
+  const child = a.child_id ? el('a', { href: '#child/' + encodeURIComponent(a.child_id) }, typed(a.child_name || a.child_id)) : null;
   const [kind, id] = (a.subject || '').split(/:(.*)/s);
   if (kind === 'household') {
     return el('span', {}, child || '', child ? ' — ' : '', el('a', { href: '#household/' + encodeURIComponent(id) }, 'household ' + id));
@@ -256,8 +259,8 @@ async function showHousehold(id) {
   try { body = await api('/v1/households/' + encodeURIComponent(id)); } catch (e) { $('#error').textContent = e.message; return; }
   for (const [k, v] of Object.entries(body.totals)) $('#household-totals').append(fact(k.replace(/_/g, ' '), String(v)));
   for (const c of body.children) {
-    const name = c.details_hidden ? el('span', { class: 'restricted' }, c.name + ' (details hidden)')
-                                  : el('a', { href: '#child/' + encodeURIComponent(c.child_id) }, c.name || c.child_id);
+    const name = c.details_hidden ? el('span', { class: 'restricted' }, typed(c.name), ' (details hidden)')
+                                  : el('a', { href: '#child/' + encodeURIComponent(c.child_id) }, typed(c.name || c.child_id));
     $('#household tbody').append(el('tr', {}, el('td', {}, name), el('td', {}, c.stage || ''), el('td', {}, String(c.contacts_12m ?? '')),
       el('td', {}, String(c.referrals_12m ?? '')), el('td', {}, (c.plans || []).map((p) => enumLabel(p.type, 'PLAN_TYPE_')).join(', ')),
       el('td', {}, (c.early_help || []).map((h) => enumLabel(h.intervention, 'INTERVENTION_') + (h.outcome ? ': ' + enumLabel(h.outcome, 'EARLY_HELP_OUTCOME_') : '')).join('; '))));

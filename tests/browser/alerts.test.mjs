@@ -83,8 +83,10 @@ try {
   await page.screenshot({ path: `${shots}/alerts-panel.png`, fullPage: true });
   await accessible(page, 'alerts panel');
 
-  // Acknowledge from the screen, with a note.
-  await row(acked).locator('input').fill('Calling the school and the police now.');
+  // Acknowledge from the screen, with a note. It ends in a right-to-left override, which a note
+  // may hold (ADR 0003's addendum of 2026-12-03): the screen must keep it inside the note.
+  const note = 'Calling the school and the police now.\u202E';
+  await row(acked).locator('input').fill(note);
   await row(acked).locator('button').click();
   // The answer waits for the audit record and the gateway's acknowledgement by Kafka: slow on a
   // loaded CI machine (20 s once was not enough), so the wait is long and a refusal is shown.
@@ -126,6 +128,9 @@ try {
     return /acknowledged at level 1 by tm-mash/.test(await page.locator('#child-alerts').innerText());
   });
   assert.match(await page.locator('#child-alerts').innerText(), /Calling the school and the police now/);
+  const noteShown = page.locator('#child-alerts .history bdi');
+  assert.equal(await noteShown.count(), 1, 'the note is isolated in a <bdi> of its own');
+  assert.equal(await noteShown.textContent(), note);
   await page.screenshot({ path: `${shots}/child-page.png`, fullPage: true });
   await accessible(page, 'child page');
   await page.goto(`${app}/app/#line-of-sight`);

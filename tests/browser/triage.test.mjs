@@ -49,6 +49,9 @@ try {
   await page.waitForSelector('#chronology tbody tr', { timeout: 20000 });
   const text = await page.locator('#chronology').innerText();
   assert.match(text, /Contact from police: neglect/);
+  // Typed text is isolated from the screen's own words: in the title, the queue and search.
+  assert.equal(await page.locator('#child-title bdi').innerText(), `${id}-child`);
+  assert.ok(await page.locator('#queue tbody tr td bdi').count() >= before, 'each queued name is isolated');
   assert.deepEqual(errors, [], 'no script errors and nothing refused by the policy on the page');
   console.log(`browser test: queue had ${before} children; new contact appeared live; chronology shown`);
 } finally {
