@@ -13,6 +13,12 @@ int HexValue(char c) {
   return -1;
 }
 
+// RFC 3986 §2.3: characters that never need an escape.
+bool IsUnreserved(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
+         c == '.' || c == '_' || c == '~';
+}
+
 // Calls `each` with every non-empty segment of a '/'-separated path.
 template <typename F>
 void ForEachSegment(std::string_view path, F&& each) {
@@ -48,8 +54,12 @@ Decoded PercentDecode(std::string_view in, Part part) {
         out.error = "an encoded NUL (%00) is not accepted";
         return out;
       }
-      if (decoded == '/' && part == Part::kPath) {
+      if (part == Part::kPath && decoded == '/') {
         out.error = "an encoded '/' (%2F) is not accepted in a path";
+        return out;
+      }
+      if (part == Part::kPath && IsUnreserved(decoded)) {
+        out.error = "an escaped letter, digit or '-._~' is not accepted in a path; send it as is";
         return out;
       }
       out.text.push_back(decoded);
@@ -108,7 +118,9 @@ Pattern::Pattern(std::string_view pattern) : text_(pattern) {
 bool Pattern::Match(std::string_view path, std::map<std::string, std::string>& params) const {
   std::map<std::string, std::string> found;
   std::size_t i = 0;
-  bool ok = !path.empty() && path[0] == '/';
+  // One spelling: no empty segment ("/v1//queue") and no trailing '/' ("/v1/queue/").
+  bool ok = !path.empty() && path[0] == '/' && path.find("//") == std::string_view::npos &&
+            (path.size() == 1 || path.back() != '/');
   ForEachSegment(path, [&](std::string_view s) {
     if (!ok) return;
     if (i >= segments_.size()) {

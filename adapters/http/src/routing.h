@@ -17,8 +17,10 @@ struct Decoded {
   const char* error = nullptr;  // Why the text was refused; then `text` is partial.
 };
 // "%41+b" -> "A b" (a '+' is a space in a query). Refused: a malformed escape ("%4", "%ZZ"), an
-// encoded NUL, and in a path an encoded '/'. The path is split into segments after decoding, so
-// "a%2Fb" would be taken for two segments where RFC 3986 §2.2 makes it one.
+// encoded NUL, and in a path an encoded '/' or an escaped unreserved character. The path is split
+// into segments after decoding, so "a%2Fb" would be taken for two segments where RFC 3986 §2.2
+// makes it one; and "/metr%69cs" is "/metrics" to us but not to a proxy's rule that compares the
+// text as sent. A path has one spelling.
 Decoded PercentDecode(std::string_view in, Part part);
 
 struct Target {
@@ -34,7 +36,8 @@ class Pattern {
  public:
   explicit Pattern(std::string_view pattern);
   // True, filling `params`, when `path` has as many segments and every literal matches. A
-  // parameter matches one non-empty segment.
+  // parameter matches one non-empty segment. A path with an empty segment or a trailing '/'
+  // matches nothing: "/v1//queue" is not "/v1/queue".
   bool Match(std::string_view path, std::map<std::string, std::string>& params) const;
   const std::string& text() const { return text_; }
 
