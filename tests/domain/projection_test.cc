@@ -301,6 +301,24 @@ TEST(ProjectionTest, ReReferralsAndRepeatedFailedInterventionsAreFlagged) {
   EXPECT_NE(std::find(flags.begin(), flags.end(), "failed_intervention_repeated"), flags.end());
 }
 
+// A reason typed with a right-to-left override (a note may hold one) would reorder the line's own
+// words on screen: ") rehto (RAG overridden to red". The line keeps the reason's letters only.
+TEST(ProjectionTest, AChronologyLineKeepsTypedTextFromReorderingItsOwnWords) {
+  // U+202E, from its bytes: clang-tidy refuses a literal holding it (misleading-bidirectional).
+  const std::string rlo = {static_cast<char>(0xE2), static_cast<char>(0x80),
+                           static_cast<char>(0xAE)};
+  v1::Envelope rag;
+  rag.mutable_rag_rated()->set_rating(v1::RAG_RATING_RED);
+  rag.mutable_rag_rated()->set_is_override(true);
+  rag.mutable_rag_rated()->set_override_reason(rlo + "history");
+  EXPECT_EQ(DescribeEvent(rag), "RAG overridden to red (history)");
+  v1::Envelope seen;
+  seen.mutable_child_seen()->set_context(v1::VISIT_CONTEXT_CHILD_PROTECTION);
+  seen.mutable_child_seen()->set_status(v1::SEEN_STATUS_NOT_SEEN);
+  seen.mutable_child_seen()->set_reason("no answer" + rlo);
+  EXPECT_EQ(DescribeEvent(seen), "Visit (child protection): not seen - no answer");
+}
+
 TEST(ProjectionTest, QueueKeysSortRedFirstThenLongestWaiting) {
   auto summary = [](v1::RagRating rag, const char* day, const char* id) {
     pv::ChildSummary s;

@@ -60,6 +60,11 @@ TEST(InvisibleControls, FindsC1AndBidiControlsAndNothingElse) {
        {0x2013, 0x2029, 0x202F, 0x2060, 0x206A, 0x20AC, 0x200E, 0x200F, 0x05D3, 0x0644})
     EXPECT_FALSE(HasBidiControl("Ann " + Utf8(plain) + "Smith")) << static_cast<int>(plain);
   EXPECT_FALSE(HasBidiControl("\xE2"));
+
+  EXPECT_EQ(WithoutBidiControls("Ann " + Utf8(0x202E) + "Smith" + Utf8(0x2069)), "Ann Smith");
+  EXPECT_EQ(WithoutBidiControls(Utf8(0x2066) + Utf8(0x202A)), "");
+  std::string kept = "Zo" + Utf8(0xEB) + " " + Utf8(0x2013) + " " + Utf8(0x05D3) + Utf8(0x200F);
+  EXPECT_EQ(WithoutBidiControls(kept), kept);  // Letters, dashes and marks stay.
 }
 
 // Found by fuzz_event_json and fuzz_log_record: a timestamp past year 2262 overflowed the

@@ -48,16 +48,36 @@ bool HasC1Control(std::string_view s) {
   return false;
 }
 
-bool HasBidiControl(std::string_view s) {
-  for (std::size_t i = s.find('\xE2'); i != std::string_view::npos; i = s.find('\xE2', i + 1)) {
-    if (i + 2 >= s.size()) return false;
+namespace {
+
+// Where the next bidirectional control starts in `s` at or after `from`; npos when none.
+std::size_t NextBidiControl(std::string_view s, std::size_t from) {
+  for (std::size_t i = s.find('\xE2', from); i != std::string_view::npos;
+       i = s.find('\xE2', i + 1)) {
+    if (i + 2 >= s.size()) return std::string_view::npos;
     auto second = static_cast<unsigned char>(s[i + 1]);
     auto third = static_cast<unsigned char>(s[i + 2]);
     if ((second == 0x80 && third >= 0xAA && third <= 0xAE) ||
         (second == 0x81 && third >= 0xA6 && third <= 0xA9))
-      return true;
+      return i;
   }
-  return false;
+  return std::string_view::npos;
+}
+
+}  // namespace
+
+bool HasBidiControl(std::string_view s) { return NextBidiControl(s, 0) != std::string_view::npos; }
+
+std::string WithoutBidiControls(std::string_view s) {
+  std::string out;
+  std::size_t from = 0;
+  for (std::size_t at = NextBidiControl(s, 0); at != std::string_view::npos;
+       at = NextBidiControl(s, from)) {
+    out.append(s.substr(from, at - from));
+    from = at + 3;  // Each is three bytes.
+  }
+  out.append(s.substr(from));
+  return out;
 }
 
 }  // namespace sightline

@@ -3,6 +3,7 @@
 #include <cctype>
 #include <cstdio>
 
+#include "sightline/core/text.h"
 #include "sightline/domain/events/names.h"
 #include "sightline/domain/projection/projection.h"
 
@@ -40,7 +41,9 @@ std::string DescribeEvent(const v1::Envelope& e) {
     case P::kRagRated:
       return std::string(e.rag_rated().is_override() ? "RAG overridden to " : "RAG rated ") +
              Label(e.rag_rated().rating(), v1::RagRating_descriptor(), "RAG_RATING_") +
-             (e.rag_rated().is_override() ? " (" + e.rag_rated().override_reason() + ")" : "");
+             (e.rag_rated().is_override()
+                  ? " (" + WithoutBidiControls(e.rag_rated().override_reason()) + ")"
+                  : "");
     case P::kPartnerCheckRequested:
       return "Partner check requested from " + agency(e.partner_check_requested().partner());
     case P::kPartnerCheckReturned:
@@ -71,7 +74,9 @@ std::string DescribeEvent(const v1::Envelope& e) {
       return "Visit (" +
              Label(e.child_seen().context(), v1::VisitContext_descriptor(), "VISIT_CONTEXT_") +
              "): " + Label(e.child_seen().status(), v1::SeenStatus_descriptor(), "SEEN_STATUS_") +
-             (e.child_seen().reason().empty() ? "" : " - " + e.child_seen().reason());
+             (e.child_seen().reason().empty()
+                  ? ""
+                  : " - " + WithoutBidiControls(e.child_seen().reason()));
     case P::kStrategyDiscussionHeld:
       return std::string("Strategy discussion: s47 threshold ") +
              (e.strategy_discussion_held().s47_threshold_met() ? "met" : "not met");

@@ -4,6 +4,7 @@
 
 #include <cstddef>
 #include <optional>
+#include <string>
 #include <string_view>
 
 namespace sightline {
@@ -19,5 +20,8 @@ bool HasC1Control(std::string_view s);
 // - the bidirectional embeddings, overrides and isolates, U+202A-U+202E and U+2066-U+2069, which
 //   reorder the text around them on screen ("Trojan Source"; Unicode UTS #55).
 bool HasBidiControl(std::string_view s);
+// `s` without those bidirectional controls: for typed text set inside a line of our own words,
+// where a control would reorder our words too. The event keeps the text as it was given.
+std::string WithoutBidiControls(std::string_view s);
 
 }  // namespace sightline

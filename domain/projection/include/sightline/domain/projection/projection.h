@@ -75,7 +75,9 @@ projections::v1::ChildSummary Summarise(const projections::v1::ChildRecord& reco
 // not a well-formed message.
 bool ParseSummaryHead(std::string_view bytes, projections::v1::ChildSummary& head);
 
-// A plain-language line for the chronology ("Contact from police: neglect").
+// A plain-language line for the chronology ("Contact from police: neglect"). Typed text set in it
+// (an override's reason) loses its bidirectional controls, which would reorder the line's own
+// words on screen.
 std::string DescribeEvent(const events::v1::Envelope& event);
 
 // Keys of the shared indexes. Byte strings that sort as the API lists them.
