@@ -157,7 +157,7 @@ async function showChild(id) {
   }
   renderChildAlerts(body.alerts || []);
   for (const c of (r.chronology || [])) {
-    $('#chronology tbody').append(el('tr', {}, el('td', {}, when(c.occurred_at)), el('td', {}, c.summary + (c.amended ? ' (amended)' : '')), el('td', {}, c.actor_user_id)));
+    $('#chronology tbody').append(el('tr', {}, el('td', {}, when(c.occurred_at)), el('td', {}, typed(c.summary), c.amended ? ' (amended)' : ''), el('td', {}, c.actor_user_id)));
   }
 }
 
