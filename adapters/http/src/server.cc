@@ -254,6 +254,9 @@ std::variant<std::monostate, const Route*, Response> FindRoute(
     const std::vector<Route>& routes, const std::string& method, const std::string& path,
     std::map<std::string, std::string>& params) {
   std::string allow;
+  auto add = [&allow](const std::string& m) {
+    if (allow.find(m) == std::string::npos) allow += allow.empty() ? m : ", " + m;
+  };
   for (const Route& r : routes) {
     std::map<std::string, std::string> found;
     if (!r.pattern.Match(path, found)) continue;
@@ -261,9 +264,6 @@ std::variant<std::monostate, const Route*, Response> FindRoute(
       params = std::move(found);
       return &r;
     }
-    auto add = [&allow](const std::string& m) {
-      if (allow.find(m) == std::string::npos) allow += allow.empty() ? m : ", " + m;
-    };
     add(r.method);
     if (r.method == "GET" && !r.stream) add("HEAD");
   }
@@ -407,7 +407,8 @@ net::awaitable<void> Server::Impl::Session(std::shared_ptr<Connection> c) {
     // RFC 9110 §9.3.2: HEAD is a GET whose answer goes without its body. It runs the GET route,
     // checks and audit included, so a HEAD learns nothing that a GET would not have recorded.
     bool head_only = method == "HEAD";
-    std::string as = head_only ? "GET" : method;
+    static const std::string kGet = "GET";
+    const std::string& as = head_only ? kGet : method;
 
     // Check the framing and find the route before reading any body: refusals cost the client,
     // not us.

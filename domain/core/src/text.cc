@@ -38,6 +38,15 @@ std::optional<std::size_t> Utf8Length(std::string_view s) {
   return count;
 }
 
+bool HasControlCharacter(std::string_view s, bool line_breaks_too) {
+  for (char c : s) {
+    auto u = static_cast<unsigned char>(c);
+    if (u == 0x7F || (u < 0x20 && (line_breaks_too || (c != '\n' && c != '\t' && c != '\r'))))
+      return true;
+  }
+  return false;
+}
+
 // In well-formed UTF-8 a lead byte is never a continuation byte, so these byte patterns are the
 // code points themselves: U+0080-U+009F is C2 80-9F; U+202A-U+202E is E2 80 AA-AE; U+2066-U+2069
 // is E2 81 A6-A9.

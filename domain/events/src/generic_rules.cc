@@ -98,10 +98,7 @@ void CheckString(Text text, const std::string& value, const Path& path, const Ge
     } else if (*length > limits.max_text) {
       out.push_back({path.str(), "too long (" + std::to_string(*length) + " > " +
                                      std::to_string(limits.max_text) + " characters)"});
-    } else if (std::any_of(value.begin(), value.end(), [](char c) {
-                 auto u = static_cast<unsigned char>(c);
-                 return (u < 0x20 && c != '\n' && c != '\t' && c != '\r') || u == 0x7F;
-               })) {
+    } else if (HasControlCharacter(value, /*line_breaks_too=*/false)) {
       out.push_back(
           {path.str(), "contains control characters (only line breaks and tabs are allowed)"});
     } else if (limits.refuse_c1 && HasC1Control(value)) {

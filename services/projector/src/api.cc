@@ -357,9 +357,7 @@ http::Response TriageApi::Search(const http::Request& req) {
   if (*length < 2 || *length > 100)
     return Error(400, "required: 2 to 100 characters of a name", "name");
   // No name holds a control character, and the term is audited as given.
-  if (std::any_of(it->second.begin(), it->second.end(),
-                  [](char c) { return static_cast<unsigned char>(c) < 0x20 || c == 0x7F; }) ||
-      HasC1Control(it->second))
+  if (HasControlCharacter(it->second, /*line_breaks_too=*/true) || HasC1Control(it->second))
     return Error(400, "contains control characters", "name");
   std::string prefix = domain::keys::NamePrefix(it->second);
   json results = json::array();

@@ -13,6 +13,10 @@ namespace sightline {
 // missing continuation bytes, overlong forms, surrogates, values above U+10FFFF).
 std::optional<std::size_t> Utf8Length(std::string_view s);
 
+// True when `s` holds a C0 control character or DEL; line breaks and tabs count only when
+// `line_breaks_too`. C1 controls are HasC1Control's.
+bool HasControlCharacter(std::string_view s, bool line_breaks_too);
+
 // For well-formed UTF-8 (see Utf8Length), code points a reader does not see but which change
 // what is shown or how it is read:
 // - C1 control characters, U+0080-U+009F;
